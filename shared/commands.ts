@@ -1,0 +1,150 @@
+/**
+ * The slash-command parser used by the TCP text mode and the terminal client: a table of commands
+ * (name, usage, help, build), so help text comes from the same place as the behaviour.
+ */
+import { validateClientMessage } from './parse.js';
+import type { ClientMessage } from './protocol.js';
+
+export interface InputContext {
+  /** The room the user is looking at, for commands that default to it and for plain text. */
+  room?: string;
+}
+
+export type InputOutcome =
+  | { kind: 'message'; message: ClientMessage }
+  | { kind: 'help'; text: string }
+  | { kind: 'error'; message: string };
+
+interface CommandSpec {
+  name: string;
+  aliases?: string[];
+  usage: string;
+  help: string;
+  /** Builds the message from the words after the command; `rest` is the raw text after the name. */
+  build(args: string[], rest: string, ctx: InputContext): ClientMessage | string;
+}
+
+const NEEDS_ROOM = 'you are not in a room: /join one first';
+
+function roomAndRest(args: string[], rest: string, ctx: InputContext): { room?: string; rest: string } {
+  if (args[0]?.startsWith('#')) return { room: args[0], rest: rest.slice(rest.indexOf(args[0]) + args[0].length).trim() };
+  return { room: ctx.room, rest };
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'join', aliases: ['j'], usage: '/join #room', help: 'join a room (created if new) and make it current',
+    build: ([room]) => (room ? { type: 'join', room } : 'which room?'),
+  },
+  {
+    name: 'part', aliases: ['leave'], usage: '/part [#room] [reason]', help: 'leave a room (the current one by default)',
+    build: (args, rest, ctx) => {
+      const r = roomAndRest(args, rest, ctx);
+      if (!r.room) return NEEDS_ROOM;
+      return r.rest ? { type: 'part', room: r.room, reason: r.rest } : { type: 'part', room: r.room };
+    },
+  },
+  {
+    name: 'msg', aliases: ['query', 'm'], usage: '/msg nick text', help: 'send a private message',
+    build: (args, rest) => {
+      const [to] = args;
+      const text = to ? rest.slice(rest.indexOf(to) + to.length).trimStart() : '';
+      return to && text ? { type: 'dm', to, text } : 'usage: /msg nick text';
+    },
+  },
+  {
+    name: 'me', usage: '/me action', help: 'describe an action: "* alice waves"',
+    build: (_args, rest, ctx) => {
+      if (!ctx.room) return NEEDS_ROOM;
+      return rest ? { type: 'say', room: ctx.room, text: rest, action: true } : 'usage: /me action';
+    },
+  },
+  {
+    name: 'nick', usage: '/nick newname', help: 'change your nick',
+    build: ([nick]) => (nick ? { type: 'nick', nick } : 'usage: /nick newname'),
+  },
+  {
+    name: 'topic', usage: '/topic [#room] text', help: "set a room's topic",
+    build: (args, rest, ctx) => {
+      const r = roomAndRest(args, rest, ctx);
+      if (!r.room) return NEEDS_ROOM;
+      return r.rest ? { type: 'topic', room: r.room, topic: r.rest } : 'usage: /topic [#room] text';
+    },
+  },
+  {
+    name: 'who', aliases: ['names'], usage: '/who [#room]', help: "list a room's members",
+    build: ([room], _rest, ctx) => {
+      const target = room ?? ctx.room;
+      return target ? { type: 'who', room: target } : NEEDS_ROOM;
+    },
+  },
+  {
+    name: 'rooms', aliases: ['list'], usage: '/rooms', help: 'list rooms with their member counts and topics',
+    build: () => ({ type: 'rooms' }),
+  },
+  {
+    name: 'history', usage: '/history [#room] [count]', help: 'show earlier messages (up to 200)',
+    build: (args, _rest, ctx) => {
+      const room = args[0]?.startsWith('#') ? args.shift() : ctx.room;
+      if (!room) return NEEDS_ROOM;
+      if (args[0] === undefined) return { type: 'history', room };
+      const limit = Number(args[0]);
+      return Number.isInteger(limit) ? { type: 'history', room, limit } : 'usage: /history [#room] [count]';
+    },
+  },
+  {
+    name: 'quit', aliases: ['exit'], usage: '/quit [reason]', help: 'leave the chat',
+    build: (_args, rest) => (rest ? { type: 'quit', reason: rest } : { type: 'quit' }),
+  },
+];
+
+const HELP_COMMAND = { name: 'help', usage: '/help [command]', help: 'show this help' };
+
+const byName = new Map<string, CommandSpec>();
+for (const spec of COMMANDS) {
+  byName.set(spec.name, spec);
+  for (const alias of spec.aliases ?? []) byName.set(alias, spec);
+}
+
+/** Every command name and alias, for tab completion. */
+export const COMMAND_NAMES: readonly string[] = [...byName.keys(), HELP_COMMAND.name].sort();
+
+export function helpText(command?: string): string {
+  if (command) {
+    const spec = byName.get(command.replace(/^\//, '').toLowerCase());
+    if (!spec) return `no such command: ${command}`;
+    const aka = spec.aliases?.length ? ` (also ${spec.aliases.map((a) => `/${a}`).join(' ')})` : '';
+    return `${spec.usage}: ${spec.help}${aka}`;
+  }
+  const rows = [...COMMANDS, HELP_COMMAND].map((c) => `${c.usage.padEnd(26)} ${c.help}`);
+  return ['Commands:', ...rows, 'Anything else is sent to the current room; start with // to send a leading /.'].join('\n');
+}
+
+/**
+ * Turns one line of user input into a protocol message, help text or a usage error.
+ * Plain text goes to `ctx.room`; `//text` sends `/text`.
+ */
+export function parseInput(input: string, ctx: InputContext = {}): InputOutcome {
+  const line = input.replace(/\s+$/, '');
+  if (!line.startsWith('/') || line.startsWith('//')) {
+    const text = line.startsWith('//') ? line.slice(1) : line;
+    if (text.trim() === '') return { kind: 'error', message: 'nothing to send' };
+    if (!ctx.room) return { kind: 'error', message: NEEDS_ROOM };
+    return checked({ type: 'say', room: ctx.room, text });
+  }
+  const match = /^\/(\S+)\s*(.*)$/s.exec(line);
+  const name = (match?.[1] ?? '').toLowerCase();
+  const rest = match?.[2] ?? '';
+  const args = rest.split(/\s+/).filter(Boolean);
+  if (name === HELP_COMMAND.name) return { kind: 'help', text: helpText(args[0]) };
+  const spec = byName.get(name);
+  if (!spec) return { kind: 'error', message: `unknown command /${name}: try /help` };
+  const built = spec.build(args, rest, ctx);
+  if (typeof built === 'string') return { kind: 'error', message: built };
+  return checked(built);
+}
+
+function checked(candidate: ClientMessage): InputOutcome {
+  const result = validateClientMessage(candidate);
+  return result.ok ? { kind: 'message', message: result.value } : { kind: 'error', message: result.error.message };
+}

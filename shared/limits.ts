@@ -1,0 +1,25 @@
+/** Protocol limits and defaults: the only place these numbers live. */
+
+export const PROTOCOL_VERSION = 1;
+
+/** A WebSocket frame or a TCP line longer than this is refused with TOO_LARGE. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+export const NICK_MAX = 24;
+export const ROOM_NAME_MAX = 32;
+export const TEXT_MAX = 4000;
+export const TOPIC_MAX = 500;
+export const REASON_MAX = 300;
+export const REF_MAX = 64;
+export const PASSWORD_MAX = 256;
+export const CLIENT_NAME_MAX = 64;
+
+/** How many messages `join` replays, and the most one `history` request returns. */
+export const HISTORY_ON_JOIN = 50;
+export const HISTORY_PAGE_MAX = 200;
+
+export const LOBBY = '#lobby';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_WS_PORT = 7878;
+export const DEFAULT_TCP_PORT = 7879;

@@ -1,0 +1,231 @@
+/**
+ * The only place protocol JSON is parsed. Each direction has one parse function that returns a typed
+ * result and never throws; the output holds only the fields the schema knows, already normalized.
+ */
+import { ErrorCode, type ProtocolError } from './errors.js';
+import {
+  CLIENT_NAME_MAX, HISTORY_PAGE_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, TOPIC_MAX,
+} from './limits.js';
+import type { ClientMessage, ClientMessageType, ServerMessage, ServerMessageType } from './protocol.js';
+import { isValidNick, lineProblem, normalizeRoom, textProblem } from './validate.js';
+
+export interface ParseError extends ProtocolError {
+  /** The request's `ref`, when one could be read, so the error can be matched to it. */
+  readonly ref?: string;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ParseError };
+
+type Refined = { ok: true; value: unknown } | { ok: false; code: ErrorCode; message: string };
+type JsonKind = 'string' | 'boolean' | 'integer' | 'array' | 'object';
+
+interface FieldSpec {
+  kind: JsonKind;
+  optional?: boolean;
+  /** Checks a value already known to be of `kind`, and may normalize it. */
+  refine?: (value: never) => Refined;
+}
+
+type Schema = Record<string, FieldSpec>;
+
+const good = (value: unknown): Refined => ({ ok: true, value });
+const bad = (code: ErrorCode, message: string): Refined => ({ ok: false, code, message });
+
+const nick = (field: string): FieldSpec => ({
+  kind: 'string',
+  refine: (v: string) => (isValidNick(v) ? good(v) : bad(ErrorCode.NICK_INVALID,
+    `${field} must be 1-24 characters: a letter, then letters, digits or _-[]\\^{}|`)),
+});
+const room: FieldSpec = {
+  kind: 'string',
+  refine: (v: string) => {
+    const name = normalizeRoom(v);
+    return name ? good(name) : bad(ErrorCode.ROOM_INVALID, 'room must be # and 1-32 of A-Z a-z 0-9 _ -');
+  },
+};
+const text: FieldSpec = {
+  kind: 'string',
+  refine: (v: string) => {
+    const problem = textProblem(v);
+    return problem ? bad(ErrorCode.TEXT_INVALID, problem) : good(v);
+  },
+};
+const line = (field: string, max: number, code: ErrorCode, optional = true): FieldSpec => ({
+  kind: 'string',
+  optional,
+  refine: (v: string) => {
+    const problem = lineProblem(field, v, max);
+    return problem ? bad(code, problem) : good(v);
+  },
+});
+const intRange = (field: string, min: number, max: number): FieldSpec => ({
+  kind: 'integer',
+  optional: true,
+  refine: (v: number) => (v >= min && v <= max ? good(v) : bad(ErrorCode.BAD_MESSAGE,
+    `${field} must be an integer from ${min} to ${max}`)),
+});
+const optionalFlag: FieldSpec = { kind: 'boolean', optional: true };
+const ref: FieldSpec = line('ref', REF_MAX, ErrorCode.BAD_MESSAGE);
+
+const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
+  hello: {
+    nick: nick('nick'),
+    password: line('password', PASSWORD_MAX, ErrorCode.BAD_MESSAGE),
+    client: line('client', CLIENT_NAME_MAX, ErrorCode.BAD_MESSAGE),
+    ref,
+  },
+  join: { room, ref },
+  part: { room, reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
+  say: { room, text, action: optionalFlag, ref },
+  dm: { to: nick('to'), text, action: optionalFlag, ref },
+  nick: { nick: nick('nick'), ref },
+  topic: { room, topic: line('topic', TOPIC_MAX, ErrorCode.TEXT_INVALID, false), ref },
+  history: {
+    room,
+    before: intRange('before', 1, Number.MAX_SAFE_INTEGER),
+    limit: intRange('limit', 1, HISTORY_PAGE_MAX),
+    ref,
+  },
+  rooms: { ref },
+  who: { room, ref },
+  ping: { ref },
+  quit: { reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
+};
+
+// The client checks the shape of what it renders, but trusts the server's name rules.
+const str: FieldSpec = { kind: 'string' };
+const optStr: FieldSpec = { kind: 'string', optional: true };
+const int: FieldSpec = { kind: 'integer' };
+const chatMessageFields: Schema = {
+  room: str, id: str, seq: int, from: str, text: str, ts: int, action: optionalFlag,
+};
+const chatMessages: FieldSpec = {
+  kind: 'array',
+  refine: (v: unknown[]) => {
+    const out: unknown[] = [];
+    for (const item of v) {
+      const r = readFields(item, chatMessageFields);
+      if (!r.ok) return bad(r.code, `messages[]: ${r.message}`);
+      out.push(r.value);
+    }
+    return good(out);
+  },
+};
+const roomInfos: FieldSpec = {
+  kind: 'array',
+  refine: (v: unknown[]) => {
+    const out: unknown[] = [];
+    for (const item of v) {
+      const r = readFields(item, { name: str, users: int, topic: str });
+      if (!r.ok) return bad(r.code, `rooms[]: ${r.message}`);
+      out.push(r.value);
+    }
+    return good(out);
+  },
+};
+const nickList: FieldSpec = {
+  kind: 'array',
+  refine: (v: unknown[]) => (v.every((n) => typeof n === 'string') ? good(v) :
+    bad(ErrorCode.BAD_MESSAGE, 'users must be strings')),
+};
+
+const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
+  welcome: { sid: str, nick: str, server: str, version: int, motd: optStr },
+  joined: { room: str, nick: str, ts: int },
+  left: { room: str, nick: str, reason: optStr },
+  message: chatMessageFields,
+  ack: { ref: str, id: str, seq: int, ts: int },
+  dm: { id: str, from: str, to: str, text: str, ts: int, action: optionalFlag, ref: optStr },
+  nick: { old: str, new: str },
+  topic: { room: str, topic: str, by: str, ts: int },
+  history: { room: str, messages: chatMessages, more: { kind: 'boolean' } },
+  rooms: { rooms: roomInfos },
+  who: { room: str, users: nickList },
+  pong: { ref: optStr },
+  error: { code: str, message: str, ref: optStr },
+  bye: { reason: str },
+};
+
+function kindOf(value: unknown): JsonKind | 'null' | 'number' {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? 'integer' : 'number';
+  return typeof value as JsonKind;
+}
+
+type FieldsResult = { ok: true; value: Record<string, unknown> } | { ok: false; code: ErrorCode; message: string };
+
+function readFields(input: unknown, schema: Schema): FieldsResult {
+  if (kindOf(input) !== 'object') return { ok: false, code: ErrorCode.BAD_MESSAGE, message: 'expected a JSON object' };
+  const source = input as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const name in schema) {
+    const spec = schema[name]!;
+    const value = Object.hasOwn(source, name) ? source[name] : undefined;
+    if (value === undefined) {
+      if (spec.optional) continue;
+      return { ok: false, code: ErrorCode.BAD_MESSAGE, message: `missing field '${name}'` };
+    }
+    if (kindOf(value) !== spec.kind) {
+      return { ok: false, code: ErrorCode.BAD_MESSAGE, message: `field '${name}' must be ${article(spec.kind)}` };
+    }
+    if (spec.refine) {
+      const r = spec.refine(value as never);
+      if (!r.ok) return r;
+      out[name] = r.value;
+    } else {
+      out[name] = value;
+    }
+  }
+  return { ok: true, value: out };
+}
+
+function article(kind: JsonKind): string {
+  return kind === 'integer' || kind === 'array' || kind === 'object' ? `an ${kind}` : `a ${kind}`;
+}
+
+function parseWith<T>(raw: string, schemas: Record<string, Schema>): Parsed<T> {
+  let input: unknown;
+  try {
+    input = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: { code: ErrorCode.BAD_JSON, message: 'message is not valid JSON' } };
+  }
+  return checkWith<T>(input, schemas);
+}
+
+function checkWith<T>(input: unknown, schemas: Record<string, Schema>): Parsed<T> {
+  if (kindOf(input) !== 'object') {
+    return { ok: false, error: { code: ErrorCode.BAD_MESSAGE, message: 'message must be a JSON object' } };
+  }
+  const obj = input as Record<string, unknown>;
+  const refValue = typeof obj.ref === 'string' && obj.ref.length <= REF_MAX ? obj.ref : undefined;
+  const withRef = (code: ErrorCode, message: string): Parsed<T> => ({
+    ok: false,
+    error: refValue === undefined ? { code, message } : { code, message, ref: refValue },
+  });
+  const type = obj.type;
+  if (typeof type !== 'string') return withRef(ErrorCode.BAD_MESSAGE, "missing field 'type'");
+  const schema = Object.hasOwn(schemas, type) ? schemas[type] : undefined;
+  if (!schema) return withRef(ErrorCode.BAD_MESSAGE, `unknown message type '${type.slice(0, 32)}'`);
+  const fields = readFields(obj, schema);
+  if (!fields.ok) return withRef(fields.code, fields.message);
+  return { ok: true, value: { type, ...fields.value } as T };
+}
+
+/** Parses one client frame or line. Never throws. */
+export function parseClientMessage(raw: string): Parsed<ClientMessage> {
+  return parseWith<ClientMessage>(raw, CLIENT_SCHEMAS);
+}
+
+/** Parses one server frame or line (the client's side). Never throws. */
+export function parseServerMessage(raw: string): Parsed<ServerMessage> {
+  return parseWith<ServerMessage>(raw, SERVER_SCHEMAS);
+}
+
+/** Checks an already-decoded client message (e.g. one built from a slash command). Never throws. */
+export function validateClientMessage(input: unknown): Parsed<ClientMessage> {
+  return checkWith<ClientMessage>(input, CLIENT_SCHEMAS);
+}
+
+export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_SCHEMAS) as ClientMessageType[];

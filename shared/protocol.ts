@@ -1,0 +1,61 @@
+/**
+ * Protocol v1 message types: one discriminated union per direction, keyed by `type`.
+ * docs/protocol.md is the prose version of this file.
+ */
+import type { ErrorCode } from './errors.js';
+
+// ---- client -> server -------------------------------------------------------------------------
+
+export interface HelloMsg { type: 'hello'; nick: string; password?: string; client?: string; ref?: string }
+export interface JoinMsg { type: 'join'; room: string; ref?: string }
+export interface PartMsg { type: 'part'; room: string; reason?: string; ref?: string }
+export interface SayMsg { type: 'say'; room: string; text: string; action?: boolean; ref?: string }
+export interface DmMsg { type: 'dm'; to: string; text: string; action?: boolean; ref?: string }
+export interface NickMsg { type: 'nick'; nick: string; ref?: string }
+export interface TopicMsg { type: 'topic'; room: string; topic: string; ref?: string }
+export interface HistoryMsg { type: 'history'; room: string; before?: number; limit?: number; ref?: string }
+export interface RoomsMsg { type: 'rooms'; ref?: string }
+export interface WhoMsg { type: 'who'; room: string; ref?: string }
+export interface PingMsg { type: 'ping'; ref?: string }
+export interface QuitMsg { type: 'quit'; reason?: string; ref?: string }
+
+export type ClientMessage =
+  | HelloMsg | JoinMsg | PartMsg | SayMsg | DmMsg | NickMsg | TopicMsg
+  | HistoryMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg;
+
+export type ClientMessageType = ClientMessage['type'];
+
+// ---- server -> client -------------------------------------------------------------------------
+
+/** A room message as delivered live and as stored in history. */
+export interface ChatMessage {
+  room: string;
+  id: string;
+  seq: number;
+  from: string;
+  text: string;
+  ts: number;
+  action?: boolean;
+}
+
+export interface WelcomeEvt { type: 'welcome'; sid: string; nick: string; server: string; version: number; motd?: string }
+export interface JoinedEvt { type: 'joined'; room: string; nick: string; ts: number }
+export interface LeftEvt { type: 'left'; room: string; nick: string; reason?: string }
+export interface MessageEvt extends ChatMessage { type: 'message' }
+export interface AckEvt { type: 'ack'; ref: string; id: string; seq: number; ts: number }
+export interface DmEvt { type: 'dm'; id: string; from: string; to: string; text: string; ts: number; action?: boolean; ref?: string }
+export interface NickEvt { type: 'nick'; old: string; new: string }
+export interface TopicEvt { type: 'topic'; room: string; topic: string; by: string; ts: number }
+export interface HistoryEvt { type: 'history'; room: string; messages: ChatMessage[]; more: boolean }
+export interface RoomInfo { name: string; users: number; topic: string }
+export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[] }
+export interface WhoEvt { type: 'who'; room: string; users: string[] }
+export interface PongEvt { type: 'pong'; ref?: string }
+export interface ErrorEvt { type: 'error'; code: ErrorCode; message: string; ref?: string }
+export interface ByeEvt { type: 'bye'; reason: string }
+
+export type ServerMessage =
+  | WelcomeEvt | JoinedEvt | LeftEvt | MessageEvt | AckEvt | DmEvt | NickEvt | TopicEvt
+  | HistoryEvt | RoomsEvt | WhoEvt | PongEvt | ErrorEvt | ByeEvt;
+
+export type ServerMessageType = ServerMessage['type'];

@@ -1,0 +1,86 @@
+/**
+ * Boots the real, built server (dist/server/main.js) as a child process on ephemeral loopback ports
+ * with its own temp data folder. `npm test` builds first, so dist/ is current.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SERVER_MAIN = path.join(ROOT, 'dist/server/main.js');
+
+export interface RunningServer {
+  proc: ChildProcess;
+  wsPort: number;
+  tcpPort: number;
+  wsUrl: string;
+  dataDir: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Sends `signal` and resolves with the exit code (or null) once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  wsPort?: number;
+  tcpPort?: number;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export function makeTempDir(prefix = 'chat-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+const LISTENING_RE = /listening ws:\/\/127\.0\.0\.1:(\d+)\/? tcp:\/\/127\.0\.0\.1:(\d+)/;
+
+export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const dataDir = opts.dataDir ?? makeTempDir();
+  const args = [
+    SERVER_MAIN, '--host', '127.0.0.1',
+    '--port', String(opts.wsPort ?? 0), '--tcp-port', String(opts.tcpPort ?? 0),
+    '--data', dataDir, '--log-level', 'warn', ...(opts.args ?? []),
+  ];
+  const proc = spawn(process.execPath, args, {
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const ports = await new Promise<[number, number]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = LISTENING_RE.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve([Number(m[1]), Number(m[2])]);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${out}`));
+    });
+  });
+  return {
+    proc,
+    wsPort: ports[0],
+    tcpPort: ports[1],
+    wsUrl: `ws://127.0.0.1:${ports[0]}`,
+    dataDir,
+    output: () => out,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
