@@ -1,0 +1,62 @@
+/** The initial state and small pure helpers the reducers share. */
+import { caseFold } from '../../shared/index.js';
+import type { AppState, View, ViewKind } from './types.js';
+import { addNote, mentionsNick, newView, SERVER_VIEW_ID, type Perspective } from './views.js';
+
+export function initialState(server: string, nick: string): AppState {
+  return {
+    me: nick, server, conn: { state: 'connecting' },
+    views: [newView(SERVER_VIEW_ID, 'server', 'server')], current: SERVER_VIEW_ID,
+    nextRef: 1, bell: 0, joining: [], whoWanted: [], roomsWanted: false, knownRooms: [],
+  };
+}
+
+export function findView(state: AppState, id: string): View | undefined {
+  return state.views.find((v) => v.id === id);
+}
+
+export function currentView(state: AppState): View {
+  return findView(state, state.current) ?? state.views[0]!;
+}
+
+export function withView(state: AppState, id: string, update: (view: View) => View): AppState {
+  const views = state.views.map((v) => (v.id === id ? update(v) : v));
+  return { ...state, views };
+}
+
+/** The view with `id`, created (after the others) when missing. */
+export function ensureView(state: AppState, id: string, kind: ViewKind, title: string): AppState {
+  if (findView(state, id)) return state;
+  return { ...state, views: [...state.views, newView(id, kind, title)] };
+}
+
+export function removeView(state: AppState, id: string): AppState {
+  const index = state.views.findIndex((v) => v.id === id);
+  if (index < 0 || id === state.views[0]?.id) return state;
+  const views = state.views.filter((v) => v.id !== id);
+  const current = state.current === id ? (views[Math.min(index, views.length - 1)] ?? views[0]!).id : state.current;
+  return { ...state, views, current };
+}
+
+/** Makes `id` current and clears its unread count and mention mark. */
+export function selectView(state: AppState, id: string): AppState {
+  if (!findView(state, id)) return state;
+  return withView({ ...state, current: id }, id, (v) => ({ ...v, unread: 0, mentioned: false }));
+}
+
+export function noteIn(state: AppState, id: string, kind: 'event' | 'info' | 'error', text: string, ts: number): AppState {
+  return withView(state, id, (v) => addNote(v, kind, text, ts));
+}
+
+/** Several lines of info (help, /rooms output) in the current view. */
+export function infoLines(state: AppState, text: string, ts: number, kind: 'info' | 'error' = 'info'): AppState {
+  return text.split('\n').reduce((s, line) => noteIn(s, s.current, kind, line, ts), state);
+}
+
+export function perspective(state: AppState): Perspective {
+  return { me: state.me, mentions: (text) => mentionsNick(text, state.me) };
+}
+
+export function isMe(state: AppState, nick: string): boolean {
+  return caseFold(nick) === caseFold(state.me);
+}

@@ -1,0 +1,93 @@
+/** What the user's input line, keys and wheel do to the state, and what must be sent. */
+import { isValidNick, parseInput, type ClientMessage } from '../../shared/index.js';
+import { currentView, ensureView, findView, infoLines, removeView, selectView, withView } from './app-state.js';
+import type { AppState, Effect, Step } from './types.js';
+import { dmViewId, roomViewId } from './views.js';
+
+/** How many older messages one scroll past the top asks for. */
+export const OLDER_PAGE = 100;
+
+const OPEN_DM = /^\/(?:msg|query|m)\s+(\S+)\s*$/i;
+
+function sendTracked(state: AppState, viewId: string, message: ClientMessage, now: number): Step {
+  if (message.type !== 'say' && message.type !== 'dm') return { state, effects: [{ kind: 'send', message }] };
+  const ref = `r${state.nextRef}`;
+  const pending = { ref, text: message.text, ts: now, status: 'sending' as const, ...(message.action ? { action: true } : {}) };
+  const s = withView({ ...state, nextRef: state.nextRef + 1 }, viewId, (v) => ({ ...v, scroll: 0, pending: [...v.pending, pending] }));
+  return { state: s, effects: [{ kind: 'send', message: { ...message, ref } }] };
+}
+
+function chooseNick(state: AppState, text: string, now: number): Step {
+  const nick = text.trim();
+  if (!isValidNick(nick)) {
+    return { state: infoLines(state, `"${nick}" is not a valid nick: a letter, then up to 23 letters, digits or _-[]\\^{}|`, now, 'error'), effects: [] };
+  }
+  return { state: { ...state, me: nick }, effects: [{ kind: 'register', nick }] };
+}
+
+function inDirectView(state: AppState, text: string, now: number): Step | undefined {
+  const view = currentView(state);
+  if (view.kind !== 'dm') return undefined;
+  if (/^\/(?:part|leave|close)\b/i.test(text)) return { state: removeView(state, view.id), effects: [] };
+  const me = /^\/me\s+(.+)$/is.exec(text);
+  if (me) return sendTracked(state, view.id, { type: 'dm', to: view.title, text: me[1]!, action: true }, now);
+  if (text.startsWith('/') && !text.startsWith('//')) return undefined;
+  const body = text.startsWith('//') ? text.slice(1) : text;
+  if (body.trim() === '') return { state, effects: [] };
+  return sendTracked(state, view.id, { type: 'dm', to: view.title, text: body }, now);
+}
+
+function openDirect(state: AppState, nick: string): AppState {
+  return selectView(ensureView(state, dmViewId(nick), 'dm', nick), dmViewId(nick));
+}
+
+export function applyInput(state: AppState, text: string, now: number): Step {
+  if (state.nickPrompt !== undefined) return chooseNick(state, text, now);
+  const direct = inDirectView(state, text, now);
+  if (direct) return direct;
+  const open = OPEN_DM.exec(text);
+  if (open && isValidNick(open[1]!)) return { state: openDirect(state, open[1]!), effects: [] };
+  const view = currentView(state);
+  const outcome = parseInput(text, view.kind === 'room' ? { room: view.title } : {});
+  if (outcome.kind === 'help') return { state: infoLines(state, outcome.text, now), effects: [] };
+  if (outcome.kind === 'error') return { state: infoLines(state, outcome.message, now, 'error'), effects: [] };
+  const message = outcome.message;
+  switch (message.type) {
+    case 'quit': return { state, effects: [{ kind: 'quit', reason: message.reason }] };
+    case 'dm': return sendTracked(openDirect(state, message.to), dmViewId(message.to), message, now);
+    case 'say': return sendTracked(state, roomViewId(message.room), message, now);
+    case 'join': {
+      const id = roomViewId(message.room);
+      if (findView(state, id)) return { state: selectView(state, id), effects: [] };
+      return { state: { ...state, joining: [...state.joining, id] }, effects: [{ kind: 'send', message }] };
+    }
+    case 'who': return { state: { ...state, whoWanted: [...state.whoWanted, roomViewId(message.room)] }, effects: [{ kind: 'send', message }] };
+    case 'rooms': return { state: { ...state, roomsWanted: true }, effects: [{ kind: 'send', message }] };
+    default: return { state, effects: [{ kind: 'send', message }] };
+  }
+}
+
+/**
+ * Scrolls the current view by `delta` rows (positive = up). Trying to scroll past the oldest loaded
+ * line asks the server for an older page.
+ */
+export function applyScroll(state: AppState, delta: number, maxScroll: number): Step {
+  const view = currentView(state);
+  const wanted = view.scroll + delta;
+  const scroll = Math.max(0, Math.min(wanted, maxScroll));
+  let s = scroll === view.scroll ? state : withView(state, view.id, (v) => ({ ...v, scroll }));
+  const effects: Effect[] = [];
+  if (delta > 0 && wanted > maxScroll && view.kind === 'room' && view.hasOlder && !view.loadingOlder) {
+    const before = Number.isFinite(view.minSeq) ? { before: view.minSeq } : {};
+    effects.push({ kind: 'send', message: { type: 'history', room: view.title, limit: OLDER_PAGE, ...before } });
+    s = withView(s, view.id, (v) => ({ ...v, loadingOlder: true }));
+  }
+  return { state: s, effects };
+}
+
+export function cycleView(state: AppState, delta: number): AppState {
+  const n = state.views.length;
+  const at = state.views.findIndex((v) => v.id === state.current);
+  const next = state.views[(((at + delta) % n) + n) % n]!;
+  return selectView(state, next.id);
+}

@@ -1,0 +1,183 @@
+/** How each server message changes the state. Pure: (state, message) -> state. */
+import { caseFold, type ServerMessage } from '../../shared/index.js';
+import {
+  currentView, ensureView, findView, infoLines, isMe, noteIn, perspective, removeView, selectView, withView,
+} from './app-state.js';
+import type { AppState, ChatLine, View } from './types.js';
+import { addDirectMessage, dmViewId, mergeRoomMessages, roomViewId, SERVER_VIEW_ID } from './views.js';
+
+type Msg<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
+
+/** Live lines from others in a view the user is not looking at: unread, mention mark, bell. */
+function noticeArrivals(state: AppState, viewId: string, added: ChatLine[], ringForAny: boolean): AppState {
+  const fromOthers = added.filter((l) => !l.self);
+  if (fromOthers.length === 0 || viewId === state.current) return state;
+  const mentioned = fromOthers.some((l) => l.mention);
+  const next = withView(state, viewId, (v) => ({
+    ...v, unread: v.unread + fromOthers.length, mentioned: v.mentioned || mentioned,
+  }));
+  return mentioned || ringForAny ? { ...next, bell: next.bell + 1 } : next;
+}
+
+/** A failed or unconfirmed send that shows up as a real message was delivered after all. */
+function settleEchoes(view: View, added: ChatLine[]): View {
+  const mine = added.filter((l) => l.self);
+  if (mine.length === 0 || view.pending.length === 0) return view;
+  const pending = view.pending.filter((p) => p.status !== 'failed' || !mine.some((l) => l.text === p.text));
+  return pending.length === view.pending.length ? view : { ...view, pending };
+}
+
+function onMessage(state: AppState, m: Msg<'message'>): AppState {
+  const id = roomViewId(m.room);
+  let s = ensureView(state, id, 'room', m.room);
+  let added: ChatLine[] = [];
+  s = withView(s, id, (v) => {
+    const r = mergeRoomMessages(v, [m], perspective(s));
+    added = r.added;
+    return settleEchoes(r.view, added);
+  });
+  return noticeArrivals(s, id, added, false);
+}
+
+function onAck(state: AppState, a: Msg<'ack'>): AppState {
+  const view = state.views.find((v) => v.pending.some((p) => p.ref === a.ref));
+  if (!view) return state;
+  const p = view.pending.find((x) => x.ref === a.ref)!;
+  return withView(state, view.id, (v) => {
+    const rest = { ...v, pending: v.pending.filter((x) => x.ref !== a.ref) };
+    const message = { room: v.title, id: a.id, seq: a.seq, from: state.me, text: p.text, ts: a.ts, action: p.action };
+    return mergeRoomMessages(rest, [message], perspective(state)).view;
+  });
+}
+
+function onDirect(state: AppState, d: Msg<'dm'>): AppState {
+  const fromMe = isMe(state, d.from);
+  const other = fromMe ? d.to : d.from;
+  const id = dmViewId(other);
+  let s = ensureView(state, id, 'dm', other);
+  let added: ChatLine[] = [];
+  s = withView(s, id, (v) => {
+    const r = addDirectMessage(v, d, perspective(s));
+    added = r.added;
+    const pending = d.ref && fromMe ? r.view.pending.filter((p) => p.ref !== d.ref) : r.view.pending;
+    return { ...r.view, pending };
+  });
+  return noticeArrivals(s, id, added, true);
+}
+
+function onJoined(state: AppState, j: Msg<'joined'>): AppState {
+  const id = roomViewId(j.room);
+  let s = ensureView(state, id, 'room', j.room);
+  s = withView(s, id, (v) => ({
+    ...v,
+    title: isMe(s, j.nick) ? j.room : v.title,
+    members: v.members.some((n) => caseFold(n) === caseFold(j.nick)) ? v.members : [...v.members, j.nick].sort(byName),
+  }));
+  if (!isMe(s, j.nick)) return noteIn(s, id, 'event', `→ ${j.nick} joined ${j.room}`, j.ts);
+  const wanted = s.joining.includes(id) || s.current === SERVER_VIEW_ID;
+  s = { ...s, joining: s.joining.filter((r) => r !== id) };
+  return wanted ? selectView(s, id) : s;
+}
+
+function onLeft(state: AppState, l: Msg<'left'>, now: number): AppState {
+  const id = roomViewId(l.room);
+  if (!findView(state, id)) return state;
+  if (isMe(state, l.nick)) {
+    const s = removeView(state, id);
+    return noteIn(s, s.current, 'info', `you left ${l.room}`, now);
+  }
+  const s = withView(state, id, (v) => ({ ...v, members: v.members.filter((n) => caseFold(n) !== caseFold(l.nick)) }));
+  return noteIn(s, id, 'event', `← ${l.nick} left ${l.room}${l.reason ? ` (${l.reason})` : ''}`, now);
+}
+
+function onNick(state: AppState, n: Msg<'nick'>, now: number): AppState {
+  const old = caseFold(n.old);
+  const wasMe = isMe(state, n.old);
+  let s: AppState = wasMe ? { ...state, me: n.new } : state;
+  for (const v of s.views) {
+    if (!v.members.some((m) => caseFold(m) === old)) continue;
+    s = withView(s, v.id, (x) => ({ ...x, members: x.members.map((m) => (caseFold(m) === old ? n.new : m)).sort(byName) }));
+    s = noteIn(s, v.id, 'event', `${n.old} is now known as ${n.new}`, now);
+  }
+  const dm = findView(s, dmViewId(n.old));
+  if (dm && !findView(s, dmViewId(n.new))) {
+    const renamed = dmViewId(n.new);
+    s = { ...s, views: s.views.map((v) => (v === dm ? { ...v, id: renamed, title: n.new } : v)) };
+    if (s.current === dm.id) s = { ...s, current: renamed };
+  }
+  return wasMe ? noteIn(s, s.current, 'info', `you are now known as ${n.new}`, now) : s;
+}
+
+function onHistory(state: AppState, h: Msg<'history'>): AppState {
+  const id = roomViewId(h.room);
+  const s = ensureView(state, id, 'room', h.room);
+  return withView(s, id, (v) => {
+    const oldestBefore = v.minSeq;
+    const merged = mergeRoomMessages(v, h.messages, perspective(s)).view;
+    const oldestHere = h.messages[0]?.seq ?? 0;
+    // Only a page that reaches our oldest line says whether anything older exists.
+    const reachesBottom = h.messages.length === 0 || oldestHere <= oldestBefore;
+    return { ...merged, loadingOlder: false, hasOlder: reachesBottom ? h.more : merged.hasOlder };
+  });
+}
+
+function onWho(state: AppState, w: Msg<'who'>, now: number): AppState {
+  const id = roomViewId(w.room);
+  let s = findView(state, id) ? withView(state, id, (v) => ({ ...v, members: [...w.users].sort(byName) })) : state;
+  if (s.whoWanted.includes(id)) {
+    s = { ...s, whoWanted: s.whoWanted.filter((r) => r !== id) };
+    s = infoLines(s, `${w.room}: ${w.users.join(' ')} (${w.users.length})`, now);
+  }
+  return s;
+}
+
+function onRooms(state: AppState, r: Msg<'rooms'>, now: number): AppState {
+  const s = { ...state, knownRooms: r.rooms.map((x) => x.name) };
+  if (!s.roomsWanted) return s;
+  const rows = r.rooms.map((x) => `${x.name.padEnd(20)} ${String(x.users).padStart(4)}  ${x.topic}`);
+  return infoLines({ ...s, roomsWanted: false }, ['Rooms:', ...rows].join('\n'), now);
+}
+
+function onError(state: AppState, e: Msg<'error'>, now: number): AppState {
+  const owner = e.ref ? state.views.find((v) => v.pending.some((p) => p.ref === e.ref)) : undefined;
+  if (owner) {
+    return withView(state, owner.id, (v) => ({
+      ...v,
+      pending: v.pending.map((p) => (p.ref === e.ref ? { ...p, status: 'failed' as const, reason: e.message } : p)),
+    }));
+  }
+  const s = { ...state, views: state.views.map((v) => (v.loadingOlder ? { ...v, loadingOlder: false } : v)) };
+  return noteIn(s, s.current, 'error', `${e.code}: ${e.message}`, now);
+}
+
+export function applyServer(state: AppState, msg: ServerMessage, now: number): AppState {
+  switch (msg.type) {
+    case 'welcome': {
+      const s: AppState = { ...state, me: msg.nick, nickPrompt: undefined };
+      const text = `connected to ${msg.server} as ${msg.nick}${msg.motd ? `\n${msg.motd}` : ''}`;
+      return text.split('\n').reduce((acc, line) => noteIn(acc, SERVER_VIEW_ID, 'info', line, now), s);
+    }
+    case 'joined': return onJoined(state, msg);
+    case 'left': return onLeft(state, msg, now);
+    case 'message': return onMessage(state, msg);
+    case 'ack': return onAck(state, msg);
+    case 'dm': return onDirect(state, msg);
+    case 'nick': return onNick(state, msg, now);
+    case 'topic': {
+      const id = roomViewId(msg.room);
+      if (!findView(state, id)) return state;
+      const s = withView(state, id, (v) => ({ ...v, topic: msg.topic }));
+      return noteIn(s, id, 'event', `${msg.by} set the topic: ${msg.topic}`, msg.ts);
+    }
+    case 'history': return onHistory(state, msg);
+    case 'who': return onWho(state, msg, now);
+    case 'rooms': return onRooms(state, msg, now);
+    case 'pong': return state;
+    case 'error': return onError(state, msg, now);
+    case 'bye': return noteIn(state, currentView(state).id, 'info', `server says goodbye: ${msg.reason}`, now);
+  }
+}
+
+function byName(a: string, b: string): number {
+  return caseFold(a) < caseFold(b) ? -1 : caseFold(a) > caseFold(b) ? 1 : 0;
+}

@@ -1,0 +1,123 @@
+/**
+ * The client's state: everything the UI draws, and nothing about sockets or terminals.
+ * Line variants are declared separately, then unioned, so narrowing on `kind` stays exact.
+ */
+import type { ClientMessage, ServerMessage } from '../../shared/index.js';
+
+export type ConnectionState = 'connecting' | 'registering' | 'online' | 'reconnecting' | 'closed';
+
+export interface ConnectionInfo {
+  state: ConnectionState;
+  /** Why the last connection ended, when it did. */
+  reason?: string;
+  /** When reconnecting: how long until the next attempt. */
+  retryInMs?: number;
+}
+
+/** Position of a line in its view: room messages sort by seq, other lines sit after the seq they followed. */
+interface Ordered {
+  order: number;
+  sub: number;
+}
+
+export interface ChatLine extends Ordered {
+  kind: 'chat';
+  id: string;
+  seq?: number;
+  from: string;
+  text: string;
+  ts: number;
+  action?: boolean;
+  self: boolean;
+  mention: boolean;
+}
+
+/** join/part/nick/topic: shown dimmed. */
+export interface EventLine extends Ordered { kind: 'event'; ts: number; text: string }
+/** Help, command results, connection notices. */
+export interface InfoLine extends Ordered { kind: 'info'; ts: number; text: string }
+/** Errors from the server or from a mistyped command. */
+export interface ErrorLine extends Ordered { kind: 'error'; ts: number; text: string }
+
+export type Line = ChatLine | EventLine | InfoLine | ErrorLine;
+
+export type PendingStatus = 'sending' | 'queued' | 'failed';
+
+/** A message the user sent that the server has not confirmed yet (or refused). */
+export interface PendingLine {
+  ref: string;
+  text: string;
+  action?: boolean;
+  ts: number;
+  status: PendingStatus;
+  reason?: string;
+}
+
+export type ViewKind = 'server' | 'room' | 'dm';
+
+export interface View {
+  /** caseFold(room) for rooms, '@' + caseFold(nick) for DMs, '*' for the server view. */
+  id: string;
+  kind: ViewKind;
+  /** As the server spells it: '#Lobby', 'alice'. */
+  title: string;
+  topic: string;
+  members: string[];
+  lines: Line[];
+  pending: PendingLine[];
+  unread: number;
+  mentioned: boolean;
+  /** Rows scrolled up from the bottom; 0 follows new lines. */
+  scroll: number;
+  /** The server has messages older than the oldest loaded one. */
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  minSeq: number;
+  maxSeq: number;
+  /** Counter for `sub` of non-message lines and `order` in DM views. */
+  tick: number;
+}
+
+export interface AppState {
+  me: string;
+  server: string;
+  conn: ConnectionInfo;
+  rttMs?: number;
+  views: View[];
+  current: string;
+  /** Set while the server refuses our nick: the input line asks for another. */
+  nickPrompt?: string;
+  nextRef: number;
+  /** Incremented when the terminal bell should ring (a mention or a DM in another view). */
+  bell: number;
+  /** Rooms the user asked to join: switch to them when the server confirms. */
+  joining: string[];
+  /** Rooms whose `who` the user asked for, so the answer is printed. */
+  whoWanted: string[];
+  roomsWanted: boolean;
+  /** Room names seen in `rooms`, for tab completion. */
+  knownRooms: string[];
+}
+
+/** Something that happened: a server message, a network report, or a user intent. */
+export type Action =
+  | { type: 'server'; msg: ServerMessage; now: number }
+  | { type: 'connection'; conn: ConnectionInfo; now: number }
+  | { type: 'rtt'; ms: number }
+  | { type: 'sendState'; ref: string; status: PendingStatus; reason?: string }
+  | { type: 'nickRejected'; nick: string; reason: string; now: number }
+  | { type: 'input'; text: string; now: number }
+  | { type: 'selectView'; index: number }
+  | { type: 'cycleView'; delta: number }
+  | { type: 'scroll'; delta: number; maxScroll: number };
+
+/** What the reducer asks the outside world to do. */
+export type Effect =
+  | { kind: 'send'; message: ClientMessage }
+  | { kind: 'register'; nick: string }
+  | { kind: 'quit'; reason?: string };
+
+export interface Step {
+  state: AppState;
+  effects: Effect[];
+}

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatMessage, ServerMessage } from '../../shared/index.js';
+import { initialState } from '../../client/state/app-state.js';
+import { reduce } from '../../client/state/reducer.js';
+import type { Action, AppState, ChatLine, Effect } from '../../client/state/types.js';
+
+const NOW = Date.UTC(2024, 0, 2, 3, 4, 5);
+
+function run(state: AppState, ...actions: Action[]): { state: AppState; effects: Effect[] } {
+  let effects: Effect[] = [];
+  for (const action of actions) {
+    const step = reduce(state, action);
+    state = step.state;
+    effects = [...effects, ...step.effects];
+  }
+  return { state, effects };
+}
+
+const server = (msg: ServerMessage): Action => ({ type: 'server', msg, now: NOW });
+const input = (text: string): Action => ({ type: 'input', text, now: NOW });
+
+function msg(room: string, seq: number, from: string, text: string): ChatMessage {
+  return { room, id: `id${room}${seq}`, seq, from, text, ts: NOW + seq };
+}
+
+function seqs(state: AppState, viewId: string): number[] {
+  const view = state.views.find((v) => v.id === viewId)!;
+  return view.lines.filter((l): l is ChatLine => l.kind === 'chat').map((l) => l.seq!);
+}
+
+function joinedAs(me: string, ...rooms: string[]): AppState {
+  const welcome: ServerMessage = { type: 'welcome', sid: 's', nick: me, server: 'test', version: 1 };
+  return run(initialState('ws://x', me), server(welcome),
+    ...rooms.map((room) => server({ type: 'joined', room, nick: me, ts: NOW }))).state;
+}
+
+describe('state reducer', () => {
+  it('switches to the first joined room and to rooms the user asked for, not to rejoins', () => {
+    let s = joinedAs('alice', '#lobby');
+    expect(s.current).toBe('#lobby');
+    s = run(s, input('/join #Dev')).state;
+    expect(s.joining).toEqual(['#dev']);
+    s = run(s, server({ type: 'joined', room: '#Dev', nick: 'alice', ts: NOW })).state;
+    expect(s.current).toBe('#dev');
+    s = run(s, server({ type: 'joined', room: '#other', nick: 'alice', ts: NOW })).state;
+    expect(s.current).toBe('#dev');
+    expect(s.views.map((v) => v.title)).toEqual(['server', '#lobby', '#Dev', '#other']);
+  });
+
+  it('counts unread lines from others only in views the user is not looking at', () => {
+    let s = joinedAs('alice', '#lobby', '#dev');
+    expect(s.current).toBe('#lobby');
+    s = run(s,
+      server({ type: 'message', ...msg('#dev', 1, 'bob', 'hi') }),
+      server({ type: 'message', ...msg('#dev', 2, 'alice', 'mine') }),
+      server({ type: 'message', ...msg('#lobby', 1, 'bob', 'here') }),
+    ).state;
+    expect(s.views.find((v) => v.id === '#dev')!.unread).toBe(1);
+    expect(s.views.find((v) => v.id === '#lobby')!.unread).toBe(0);
+    expect(s.bell).toBe(0);
+    s = run(s, { type: 'cycleView', delta: 1 }).state;
+    expect(s.current).toBe('#dev');
+    expect(s.views.find((v) => v.id === '#dev')!.unread).toBe(0);
+  });
+
+  it('marks mentions as whole words, rings the bell, and rings for any DM elsewhere', () => {
+    let s = joinedAs('alice', '#lobby', '#dev');
+    s = run(s, server({ type: 'message', ...msg('#dev', 1, 'bob', 'malice aforethought') })).state;
+    expect(s.views.find((v) => v.id === '#dev')!.mentioned).toBe(false);
+    s = run(s, server({ type: 'message', ...msg('#dev', 2, 'bob', 'ping ALICE: look') })).state;
+    const dev = s.views.find((v) => v.id === '#dev')!;
+    expect(dev.mentioned).toBe(true);
+    expect((dev.lines.at(-1) as ChatLine).mention).toBe(true);
+    expect(s.bell).toBe(1);
+    s = run(s, server({ type: 'dm', id: 'd1', from: 'bob', to: 'alice', text: 'psst', ts: NOW })).state;
+    expect(s.bell).toBe(2);
+    expect(s.views.find((v) => v.id === '@bob')!.unread).toBe(1);
+  });
+
+  it('merges history and live messages by seq without duplicates, in order, after a reconnect', () => {
+    let s = joinedAs('alice', '#lobby');
+    const live = [1, 2, 3, 4, 5].map((n) => msg('#lobby', n, 'bob', `m${n}`));
+    s = run(s, ...live.map((m) => server({ type: 'message', ...m }))).state;
+    s = run(s, { type: 'connection', conn: { state: 'reconnecting', reason: 'closed' }, now: NOW }).state;
+    // After the reconnect: the join replay holds the newest page, then the gap fill arrives, then live.
+    const replay = [8, 9, 10].map((n) => msg('#lobby', n, 'bob', `m${n}`));
+    const gap = [3, 4, 5, 6, 7].map((n) => msg('#lobby', n, 'bob', `m${n}`));
+    s = run(s,
+      server({ type: 'history', room: '#lobby', messages: replay, more: true }),
+      server({ type: 'message', ...msg('#lobby', 11, 'bob', 'm11') }),
+      server({ type: 'history', room: '#lobby', messages: gap, more: true }),
+      server({ type: 'message', ...msg('#lobby', 10, 'bob', 'm10') }),
+    ).state;
+    expect(seqs(s, '#lobby')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const lobby = s.views.find((v) => v.id === '#lobby')!;
+    expect(lobby.unread).toBe(0);
+    // The "connection lost" notice stays between what was seen before and what came after.
+    const texts = lobby.lines.map((l) => (l.kind === 'chat' ? l.text : l.kind));
+    expect(texts.indexOf('info')).toBe(texts.indexOf('m5') + 1);
+  });
+
+  it('turns a say into a pending line that the ack replaces, exactly once with the broadcast', () => {
+    let s = joinedAs('alice', '#lobby');
+    const step = run(s, input('hello there'));
+    expect(step.effects).toEqual([{ kind: 'send', message: { type: 'say', room: '#lobby', text: 'hello there', ref: 'r1' } }]);
+    s = step.state;
+    expect(s.views.find((v) => v.id === '#lobby')!.pending.map((p) => p.status)).toEqual(['sending']);
+    s = run(s,
+      server({ type: 'ack', ref: 'r1', id: 'x', seq: 7, ts: NOW }),
+      server({ type: 'message', room: '#lobby', id: 'x', seq: 7, from: 'alice', text: 'hello there', ts: NOW }),
+    ).state;
+    const lobby = s.views.find((v) => v.id === '#lobby')!;
+    expect(lobby.pending).toEqual([]);
+    expect(seqs(s, '#lobby')).toEqual([7]);
+  });
+
+  it('marks queued and failed sends, and a refused send shows the server reason', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s, input('one'), input('two'), { type: 'sendState', ref: 'r1', status: 'queued' }).state;
+    s = run(s, server({ type: 'error', code: 'RATE_LIMITED', message: 'slow down', ref: 'r2' })).state;
+    const pending = s.views.find((v) => v.id === '#lobby')!.pending;
+    expect(pending.map((p) => [p.text, p.status, p.reason])).toEqual([['one', 'queued', undefined], ['two', 'failed', 'slow down']]);
+  });
+
+  it('opens DM views with /msg, sends plain text there as dm, and closes them with /part', () => {
+    let s = joinedAs('alice', '#lobby');
+    let step = run(s, input('/msg bob'));
+    expect(step.effects).toEqual([]);
+    s = step.state;
+    expect(s.current).toBe('@bob');
+    step = run(s, input('hey you'));
+    expect(step.effects).toEqual([{ kind: 'send', message: { type: 'dm', to: 'bob', text: 'hey you', ref: 'r1' } }]);
+    s = run(step.state, server({ type: 'dm', id: 'd', from: 'alice', to: 'bob', text: 'hey you', ts: NOW, ref: 'r1' })).state;
+    const dm = s.views.find((v) => v.id === '@bob')!;
+    expect(dm.pending).toEqual([]);
+    expect(dm.lines.map((l) => l.kind === 'chat' && l.text)).toEqual(['hey you']);
+    s = run(s, input('/part')).state;
+    expect(s.views.some((v) => v.id === '@bob')).toBe(false);
+  });
+
+  it('prints usage errors locally and asks for older history when scrolled past the top', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s, input('/topic')).state;
+    expect(s.views.find((v) => v.id === '#lobby')!.lines.at(-1)).toMatchObject({ kind: 'error', text: 'usage: /topic [#room] text' });
+    s = run(s, server({ type: 'history', room: '#lobby', messages: [msg('#lobby', 40, 'bob', 'x')], more: true })).state;
+    const step = run(s, { type: 'scroll', delta: 5, maxScroll: 2 });
+    expect(step.effects).toEqual([{ kind: 'send', message: { type: 'history', room: '#lobby', limit: 100, before: 40 } }]);
+    expect(step.state.views.find((v) => v.id === '#lobby')!.scroll).toBe(2);
+    // While that page is loading, scrolling again does not ask twice.
+    expect(run(step.state, { type: 'scroll', delta: 5, maxScroll: 2 }).effects).toEqual([]);
+    const done = run(step.state, server({ type: 'history', room: '#lobby', messages: [msg('#lobby', 39, 'bob', 'y')], more: false })).state;
+    expect(seqs(done, '#lobby')).toEqual([39, 40]);
+    expect(done.views.find((v) => v.id === '#lobby')!.hasOlder).toBe(false);
+  });
+
+  it('follows nick changes in members, DM views and its own nick', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s,
+      server({ type: 'who', room: '#lobby', users: ['alice', 'bob'] }),
+      server({ type: 'dm', id: 'd', from: 'bob', to: 'alice', text: 'x', ts: NOW }),
+      server({ type: 'nick', old: 'bob', new: 'robert' }),
+      server({ type: 'nick', old: 'alice', new: 'al' }),
+    ).state;
+    expect(s.me).toBe('al');
+    expect(s.views.find((v) => v.id === '#lobby')!.members).toEqual(['al', 'robert']);
+    expect(s.views.find((v) => v.id === '@robert')!.title).toBe('robert');
+  });
+
+  it('asks for a new nick when the server refuses one, and registers the typed one', () => {
+    let s = run(initialState('ws://x', 'alice'), { type: 'nickRejected', nick: 'alice', reason: 'alice is taken.', now: NOW }).state;
+    expect(s.nickPrompt).toBe('alice');
+    expect(run(s, input('9bad')).effects).toEqual([]);
+    const step = run(s, input('alice2'));
+    expect(step.effects).toEqual([{ kind: 'register', nick: 'alice2' }]);
+    s = run(step.state, server({ type: 'welcome', sid: 's', nick: 'alice2', server: 't', version: 1 })).state;
+    expect(s.nickPrompt).toBeUndefined();
+  });
+});
