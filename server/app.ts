@@ -1,0 +1,97 @@
+/** Wires the store, hub, dispatcher and transports into one running server. */
+import type { AddressInfo } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
+import { LocalBus } from './bus.js';
+import type { Config } from './config.js';
+import { Dispatcher } from './dispatch.js';
+import { Hub } from './hub.js';
+import type { Logger } from './log.js';
+import { createMetrics } from './metrics.js';
+import { HistoryStore } from './store/history-store.js';
+import { createHttpServer } from './transports/http.js';
+import { CLOSE_GRACE_MS } from './transports/socket-peer.js';
+import { createTcpServer } from './transports/tcp.js';
+import { attachWebSocket } from './transports/ws.js';
+
+export interface ChatServer {
+  wsPort: number;
+  tcpPort: number;
+  /** Stops accepting, sends `bye` to everyone, commits history and closes the store. */
+  stop(reason?: string): Promise<void>;
+}
+
+export class StartupError extends Error {}
+
+export async function startChatServer(config: Config, log: Logger): Promise<ChatServer> {
+  let store: HistoryStore;
+  try {
+    store = new HistoryStore(config.data);
+  } catch (err) {
+    throw new StartupError(`cannot use data folder '${config.data}': ${(err as Error).message}`);
+  }
+  let hub: Hub | null = null;
+  const metrics = createMetrics({ connections: () => hub?.sessions.size ?? 0, rooms: () => hub?.roomCount ?? 0 });
+  hub = new Hub(config, store, new LocalBus(), metrics, log);
+  const dispatcher = new Dispatcher(hub, metrics, log);
+  const host = { hub, metrics, maxBufferedBytes: config.maxBufferedBytes };
+
+  const httpServer = createHttpServer({
+    registry: metrics.registry,
+    health: () => ({ connections: hub.sessions.size, rooms: hub.roomCount }),
+  });
+  const ws = attachWebSocket(httpServer, { host, dispatcher, log, pingIntervalMs: config.pingIntervalMs });
+  const tcpServer = createTcpServer({
+    host, dispatcher, log, serverName: config.serverName, registrationTimeoutMs: config.registrationTimeoutMs,
+  });
+  // Every client socket, upgraded or not, so shutdown can wait for the byes to be flushed.
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  httpServer.on('connection', track);
+  tcpServer.on('connection', track);
+  try {
+    await listen(httpServer, config.port, config.host);
+    await listen(tcpServer, config.tcpPort, config.host);
+  } catch (err) {
+    httpServer.close();
+    tcpServer.close();
+    store.close();
+    throw new StartupError(`cannot listen on ${config.host}: ${(err as Error).message}`);
+  }
+
+  let stopping: Promise<void> | null = null;
+  return {
+    wsPort: (httpServer.address() as AddressInfo).port,
+    tcpPort: (tcpServer.address() as AddressInfo).port,
+    stop(reason = 'shutdown') {
+      stopping ??= (async () => {
+        ws.close();
+        httpServer.close();
+        tcpServer.close();
+        hub.shutdown(reason);
+        store.close();
+        httpServer.closeAllConnections();
+        // Give the byes a moment to leave; sockets that will not take them are cut.
+        await waitUntil(() => sockets.size === 0, CLOSE_GRACE_MS);
+      })();
+      return stopping;
+    },
+  };
+}
+
+function listen(server: NetServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function waitUntil(done: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}

@@ -1,0 +1,11 @@
+/** The command table: one entry per client message type; a missing one fails to compile. */
+import { history, join, part, rooms, topic, who } from './room-commands.js';
+import { dm, say } from './message-commands.js';
+import { hello, nick, ping, quit } from './session-commands.js';
+import type { CommandTable } from './types.js';
+
+export const COMMANDS = {
+  hello, nick, ping, quit, join, part, topic, history, rooms, who, say, dm,
+} satisfies CommandTable;
+
+export type { CommandSpec } from './types.js';

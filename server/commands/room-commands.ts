@@ -1,0 +1,36 @@
+import { HISTORY_ON_JOIN } from '../../shared/limits.js';
+import type { HistoryMsg, JoinMsg, PartMsg, RoomsMsg, TopicMsg, WhoMsg } from '../../shared/protocol.js';
+import type { CommandSpec } from './types.js';
+
+// join { room } -> joined (all members), then history + who (joiner)
+export const join: CommandSpec<JoinMsg> = {
+  handle: (hub, session, m) => hub.join(session, m.room),
+};
+
+// part { room, reason? } -> left (all members, the leaver included)
+export const part: CommandSpec<PartMsg> = {
+  handle: (hub, session, m) => hub.part(session, m.room, m.reason),
+};
+
+// topic { room, topic } -> topic (all members)
+export const topic: CommandSpec<TopicMsg> = {
+  handle: (hub, session, m) => hub.setTopic(session, m.room, m.topic),
+};
+
+// history { room, before?, limit? } -> history{room, messages (oldest first), more}
+export const history: CommandSpec<HistoryMsg> = {
+  handle: (hub, session, m) => {
+    const page = hub.history(m.room, m.before ?? Number.MAX_SAFE_INTEGER, m.limit ?? HISTORY_ON_JOIN);
+    hub.send(session, { type: 'history', room: m.room, ...page });
+  },
+};
+
+// rooms -> rooms{rooms: [{name, users, topic}]}
+export const rooms: CommandSpec<RoomsMsg> = {
+  handle: (hub, session) => hub.send(session, { type: 'rooms', rooms: hub.roomList() }),
+};
+
+// who { room } -> who{room, users}
+export const who: CommandSpec<WhoMsg> = {
+  handle: (hub, session, m) => hub.send(session, { type: 'who', room: m.room, users: hub.who(m.room) }),
+};

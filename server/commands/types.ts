@@ -1,0 +1,12 @@
+import type { ClientMessage, ClientMessageType } from '../../shared/protocol.js';
+import type { Hub } from '../hub.js';
+import type { Session } from '../session.js';
+
+export interface CommandSpec<T extends ClientMessage = ClientMessage> {
+  /** Allowed before `hello` has succeeded. */
+  preRegistration?: boolean;
+  /** Carries out one request; throws ProtocolFault for an error answer. */
+  handle(hub: Hub, session: Session, message: T): void;
+}
+
+export type CommandTable = { [K in ClientMessageType]: CommandSpec<Extract<ClientMessage, { type: K }>> };

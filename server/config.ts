@@ -1,0 +1,103 @@
+/**
+ * Server settings: one table of options (flag, environment variable, default, bounds, help), read once
+ * at start-up. Flags win over the environment; anything out of bounds fails with a clear message.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_HOST, DEFAULT_TCP_PORT, DEFAULT_WS_PORT } from '../shared/limits.js';
+
+export interface Config {
+  host: string;
+  port: number;
+  tcpPort: number;
+  data: string;
+  logLevel: string;
+  serverName: string;
+  motd: string;
+  maxConnections: number;
+  /** Messages per second per connection; 0 turns flood control off. */
+  rateLimit: number;
+  rateBurst: number;
+  /** How many RATE_LIMITED / TOO_LARGE strikes a connection may collect before it is closed. */
+  abuseStrikes: number;
+  /** A connection whose unsent output grows past this is a slow consumer and is dropped. */
+  maxBufferedBytes: number;
+  pingIntervalMs: number;
+  registrationTimeoutMs: number;
+  /** In rooms above this size single joins and parts are not announced (who stays exact). */
+  announceLimit: number;
+}
+
+type Kind = 'string' | 'int' | 'level';
+
+interface OptionSpec {
+  key: keyof Config;
+  flag: string;
+  env: string;
+  kind: Kind;
+  def: string | number;
+  min?: number;
+  max?: number;
+  /** Multiplies the number the user gives (seconds to milliseconds). */
+  scale?: number;
+  help: string;
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+const OPTIONS: OptionSpec[] = [
+  { key: 'host', flag: 'host', env: 'CHAT_HOST', kind: 'string', def: DEFAULT_HOST, help: 'address to listen on' },
+  { key: 'port', flag: 'port', env: 'CHAT_PORT', kind: 'int', def: DEFAULT_WS_PORT, min: 0, max: 65535, help: 'WebSocket + HTTP (/healthz, /metrics) port; 0 picks a free one' },
+  { key: 'tcpPort', flag: 'tcp-port', env: 'CHAT_TCP_PORT', kind: 'int', def: DEFAULT_TCP_PORT, min: 0, max: 65535, help: 'plain TCP port (JSON lines, or text for nc/telnet); 0 picks a free one' },
+  { key: 'data', flag: 'data', env: 'CHAT_DATA', kind: 'string', def: './data', help: 'folder for the SQLite history database' },
+  { key: 'logLevel', flag: 'log-level', env: 'CHAT_LOG_LEVEL', kind: 'level', def: 'info', help: LEVELS.join('|') },
+  { key: 'serverName', flag: 'server-name', env: 'CHAT_SERVER_NAME', kind: 'string', def: 'chat', help: 'name sent in welcome' },
+  { key: 'motd', flag: 'motd', env: 'CHAT_MOTD', kind: 'string', def: '', help: 'message of the day sent in welcome' },
+  { key: 'maxConnections', flag: 'max-connections', env: 'CHAT_MAX_CONNECTIONS', kind: 'int', def: 100_000, min: 1, max: 10_000_000, help: 'connections held at once; more get SERVER_FULL' },
+  { key: 'rateLimit', flag: 'rate-limit', env: 'CHAT_RATE_LIMIT', kind: 'int', def: 20, min: 0, max: 1_000_000, help: 'messages per second per connection (0 = unlimited)' },
+  { key: 'rateBurst', flag: 'rate-burst', env: 'CHAT_RATE_BURST', kind: 'int', def: 40, min: 1, max: 1_000_000, help: 'messages a connection may send at once before the rate applies' },
+  { key: 'abuseStrikes', flag: 'abuse-strikes', env: 'CHAT_ABUSE_STRIKES', kind: 'int', def: 20, min: 1, max: 1_000_000, help: 'rate-limit or oversize strikes (recovering 1 per 5 s) before bye + close' },
+  { key: 'maxBufferedBytes', flag: 'max-buffered-bytes', env: 'CHAT_MAX_BUFFERED_BYTES', kind: 'int', def: 1024 * 1024, min: 1024, max: 1 << 30, help: 'unsent output per connection before it is dropped as a slow consumer' },
+  { key: 'pingIntervalMs', flag: 'ping-interval', env: 'CHAT_PING_INTERVAL', kind: 'int', def: 30, min: 1, max: 3600, scale: 1000, help: 'seconds between WebSocket pings; a peer silent for two is dropped' },
+  { key: 'registrationTimeoutMs', flag: 'registration-timeout', env: 'CHAT_REGISTRATION_TIMEOUT', kind: 'int', def: 60, min: 1, max: 3600, scale: 1000, help: 'seconds a connection may stay without hello' },
+  { key: 'announceLimit', flag: 'announce-limit', env: 'CHAT_ANNOUNCE_LIMIT', kind: 'int', def: 1000, min: 0, max: 10_000_000, help: 'rooms above this many members do not announce single joins/parts' },
+];
+
+export type LoadResult = { ok: true; config: Config } | { ok: false; help: string } | { ok: false; error: string };
+
+export function usage(): string {
+  const rows = OPTIONS.map((o) => `  --${o.flag.padEnd(22)} ${o.help} (env ${o.env}, default ${JSON.stringify(o.def)})`);
+  return ['Usage: chat-server [options]', '', ...rows, `  --${'help'.padEnd(22)} show this help`].join('\n');
+}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadResult {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const options = Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }]));
+    values = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+  } catch (err) {
+    return { ok: false, error: `${(err as Error).message}\nRun with --help for the options.` };
+  }
+  if (values.help) return { ok: false, help: usage() };
+  const config: Record<string, string | number> = {};
+  for (const o of OPTIONS) {
+    const given = values[o.flag] as string | undefined;
+    const raw = given ?? env[o.env];
+    const source = given !== undefined ? `--${o.flag}` : o.env;
+    if (raw === undefined || raw === '') {
+      config[o.key] = typeof o.def === 'number' ? o.def * (o.scale ?? 1) : o.def;
+      continue;
+    }
+    if (o.kind === 'int') {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw.trim()) || n < (o.min ?? 0) || n > (o.max ?? Number.MAX_SAFE_INTEGER)) {
+        return { ok: false, error: `${source} must be a whole number from ${o.min} to ${o.max}, got '${raw}'` };
+      }
+      config[o.key] = n * (o.scale ?? 1);
+    } else if (o.kind === 'level' && !LEVELS.includes(raw)) {
+      return { ok: false, error: `${source} must be one of ${LEVELS.join(', ')}, got '${raw}'` };
+    } else {
+      config[o.key] = raw;
+    }
+  }
+  return { ok: true, config: config as unknown as Config };
+}

@@ -1,0 +1,72 @@
+/**
+ * The input path: flood control, parsing, the registration check and the command table, in that order.
+ * Every failure becomes `error{code, message, ref}` on the same connection, which stays open.
+ */
+import { ErrorCode, ProtocolFault } from '../shared/errors.js';
+import { parseClientMessage } from '../shared/parse.js';
+import type { ClientMessage } from '../shared/protocol.js';
+import { COMMANDS, type CommandSpec } from './commands/index.js';
+import type { Hub } from './hub.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { Session } from './session.js';
+
+export class Dispatcher {
+  constructor(
+    private readonly hub: Hub,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {}
+
+  /** One JSON frame or line, already checked for size and UTF-8 by the transport. */
+  receiveRaw(session: Session, raw: string): void {
+    if (!this.admit(session)) return;
+    const parsed = parseClientMessage(raw);
+    if (!parsed.ok) {
+      const { code, message, ref } = parsed.error;
+      this.hub.fail(session, code, message, ref);
+      return;
+    }
+    this.run(session, parsed.value);
+  }
+
+  /** One message built by a transport itself (the TCP text mode's commands). */
+  receive(session: Session, message: ClientMessage): void {
+    if (this.admit(session)) this.run(session, message);
+  }
+
+  /** A transport-level fault (oversize, bad UTF-8, binary frame); oversize counts as a strike. */
+  refuse(session: Session, code: ErrorCode, message: string): void {
+    if (session.closed) return;
+    this.hub.fail(session, code, message);
+    if (code === ErrorCode.TOO_LARGE) this.hub.strike(session);
+  }
+
+  private admit(session: Session): boolean {
+    if (session.closed) return false;
+    this.metrics.messagesIn.inc();
+    if (session.flood.take()) return true;
+    this.metrics.rateLimited.inc();
+    this.hub.fail(session, ErrorCode.RATE_LIMITED, 'too many messages; slow down');
+    this.hub.strike(session);
+    return false;
+  }
+
+  private run(session: Session, message: ClientMessage): void {
+    const spec = COMMANDS[message.type] as CommandSpec;
+    if (!session.registered && !spec.preRegistration) {
+      this.hub.fail(session, ErrorCode.NOT_REGISTERED, 'send hello first', message.ref);
+      return;
+    }
+    try {
+      spec.handle(this.hub, session, message);
+    } catch (err) {
+      if (err instanceof ProtocolFault) {
+        this.hub.fail(session, err.code, err.message, message.ref);
+      } else {
+        this.log.error({ err, sid: session.id, type: message.type }, 'handler failed');
+        this.hub.fail(session, ErrorCode.INTERNAL, 'the server failed to handle that message', message.ref);
+      }
+    }
+  }
+}

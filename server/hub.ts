@@ -1,0 +1,345 @@
+/**
+ * The hub: sessions, nicks, rooms and fan-out. Knows nothing of sockets (it talks to `Peer`) and
+ * nothing of SQLite (it talks to `HistoryStore`).
+ *
+ * Everything the hub sends goes through one queue that is flushed once per event-loop turn: first the
+ * turn's messages are committed to history in one transaction (group commit), then the queued sends run
+ * in order. So a message is delivered and acked only once it is durable, a burst costs one transaction,
+ * and every recipient sees events in the order they happened.
+ */
+import { nanoid } from 'nanoid';
+import { ErrorCode, ProtocolFault } from '../shared/errors.js';
+import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, LOBBY, PROTOCOL_VERSION } from '../shared/limits.js';
+import type { ChatMessage, RoomInfo, ServerMessage } from '../shared/protocol.js';
+import { caseFold } from '../shared/validate.js';
+import type { Bus } from './bus.js';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import { Outgoing } from './outgoing.js';
+import { TokenBucket } from './rate-limit.js';
+import { Room } from './room.js';
+import { Session, type Peer } from './session.js';
+import type { HistoryStore, StoredMessage } from './store/history-store.js';
+
+type HubConfig = Pick<Config, 'serverName' | 'motd' | 'maxConnections' | 'rateLimit' | 'rateBurst'
+  | 'abuseStrikes' | 'registrationTimeoutMs' | 'announceLimit'>;
+
+interface PendingMessage {
+  message: StoredMessage;
+  room: Room;
+  sender: Session;
+  ref?: string;
+  stored: boolean;
+}
+
+const STRIKE_RECOVERY_PER_SECOND = 0.2;
+
+export class Hub {
+  readonly sessions = new Map<string, Session>();
+  private readonly nicks = new Map<string, Session>();
+  private readonly rooms = new Map<string, Room>();
+  private queue: Array<() => void> = [];
+  private pending: PendingMessage[] = [];
+  private flushScheduled = false;
+  private flushing = false;
+
+  constructor(
+    private readonly config: HubConfig,
+    private readonly store: HistoryStore,
+    private readonly bus: Bus,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    bus.subscribe((roomKey, out) => {
+      const room = this.rooms.get(roomKey);
+      if (room) this.metrics.deliveries.inc(room.broadcast(out));
+    });
+  }
+
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  // ---- connections --------------------------------------------------------------------------
+
+  /** Admits a new connection, or answers SERVER_FULL and closes it (returning null). */
+  connect(peer: Peer): Session | null {
+    if (this.sessions.size >= this.config.maxConnections) {
+      peer.deliver(new Outgoing({ type: 'error', code: ErrorCode.SERVER_FULL, message: 'the server is full; try again later' }));
+      peer.close('server full');
+      return null;
+    }
+    const session = new Session(
+      nanoid(),
+      peer,
+      new TokenBucket(this.config.rateLimit, this.config.rateBurst),
+      new TokenBucket(STRIKE_RECOVERY_PER_SECOND, this.config.abuseStrikes),
+    );
+    session.registrationTimer = setTimeout(() => {
+      if (!session.registered) session.peer.close('registration timeout');
+    }, this.config.registrationTimeoutMs);
+    session.registrationTimer.unref();
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  /** Forgets a connection: it leaves its rooms (members see `left`) and frees its nick. Idempotent. */
+  disconnect(session: Session, reason: string): void {
+    if (session.closed) return;
+    this.barrier();
+    session.closed = true;
+    if (session.registrationTimer) clearTimeout(session.registrationTimer);
+    for (const room of [...session.rooms]) this.leave(session, room, reason);
+    if (session.nickKey && this.nicks.get(session.nickKey) === session) this.nicks.delete(session.nickKey);
+    this.sessions.delete(session.id);
+  }
+
+  /** Counts a strike (flood, oversize); too many and the connection gets `bye` and is closed. */
+  strike(session: Session): void {
+    if (!session.strikes.take()) {
+      this.log.warn({ sid: session.id, remote: session.peer.remote }, 'closing abusive connection');
+      session.peer.close('flood');
+    }
+  }
+
+  // ---- sending ------------------------------------------------------------------------------
+
+  send(session: Session, message: ServerMessage): void {
+    this.metrics.messagesOut.inc();
+    this.sendOut(session, new Outgoing(message));
+  }
+
+  private sendOut(session: Session, out: Outgoing): void {
+    this.enqueue(() => {
+      if (session.closed) return;
+      session.peer.deliver(out);
+      this.metrics.deliveries.inc();
+    });
+  }
+
+  fail(session: Session, code: ErrorCode, message: string, ref?: string): void {
+    this.metrics.errors.inc({ code });
+    this.send(session, ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
+  }
+
+  private broadcast(room: Room, message: ServerMessage): void {
+    const out = new Outgoing(message);
+    this.metrics.messagesOut.inc();
+    this.enqueue(() => this.bus.publish(room.key, out));
+  }
+
+  private enqueue(action: () => void): void {
+    this.queue.push(action);
+    if (!this.flushScheduled && !this.flushing) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** Commits this turn's messages, then runs the queued sends in order. */
+  readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      this.commitPending();
+      // Sends may queue more sends (a slow consumer's `left`): the loop picks them up in order.
+      for (let i = 0; i < this.queue.length; i++) {
+        try {
+          this.queue[i]!();
+        } catch (err) {
+          this.log.error({ err }, 'send failed');
+        }
+      }
+      this.queue = [];
+    } finally {
+      this.flushing = false;
+    }
+  };
+
+  /** Membership changes wait for queued sends, so no one sees a message from before they joined twice. */
+  private barrier(): void {
+    if (!this.flushing && (this.queue.length > 0 || this.pending.length > 0)) this.flush();
+  }
+
+  private commitPending(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const started = process.hrtime.bigint();
+    try {
+      this.store.append(batch.map((p) => p.message));
+      for (const p of batch) p.stored = true;
+    } catch (err) {
+      this.log.error({ err, messages: batch.length }, 'history commit failed');
+    }
+    this.metrics.historyCommitSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    this.metrics.historyBatchSize.observe(batch.length);
+  }
+
+  // ---- registration and nicks ---------------------------------------------------------------
+
+  register(session: Session, nick: string): void {
+    if (session.registered) throw new ProtocolFault(ErrorCode.ALREADY_REGISTERED, 'already registered');
+    this.claimNick(session, nick);
+    if (session.registrationTimer) clearTimeout(session.registrationTimer);
+    session.registrationTimer = null;
+    const welcome: ServerMessage = {
+      type: 'welcome', sid: session.id, nick, server: this.config.serverName, version: PROTOCOL_VERSION,
+    };
+    if (this.config.motd) welcome.motd = this.config.motd;
+    this.send(session, welcome);
+    this.join(session, LOBBY);
+  }
+
+  changeNick(session: Session, nick: string): void {
+    const old = session.nick!;
+    const oldKey = session.nickKey!;
+    if (nick === old) return this.send(session, { type: 'nick', old, new: nick });
+    this.claimNick(session, nick);
+    if (oldKey !== session.nickKey) this.nicks.delete(oldKey);
+    const out = new Outgoing({ type: 'nick', old, new: nick });
+    this.metrics.messagesOut.inc();
+    this.enqueue(() => {
+      const seen = new Set<Session>([session]);
+      for (const room of session.rooms) for (const member of room.members) seen.add(member);
+      for (const member of seen) member.peer.deliver(out);
+      this.metrics.deliveries.inc(seen.size);
+    });
+  }
+
+  private claimNick(session: Session, nick: string): void {
+    const key = caseFold(nick);
+    const holder = this.nicks.get(key);
+    if (holder && holder !== session) throw new ProtocolFault(ErrorCode.NICK_TAKEN, `nick ${nick} is taken`);
+    this.nicks.set(key, session);
+    session.nick = nick;
+    session.nickKey = key;
+  }
+
+  // ---- rooms --------------------------------------------------------------------------------
+
+  join(session: Session, name: string): void {
+    this.barrier();
+    const room = this.loadRoom(name);
+    const nick = session.nick!;
+    if (room.members.has(session)) {
+      this.send(session, { type: 'joined', room: room.name, nick, ts: Date.now() });
+    } else {
+      room.members.add(session);
+      session.rooms.add(room);
+      const joined: ServerMessage = { type: 'joined', room: room.name, nick, ts: Date.now() };
+      if (room.members.size > this.config.announceLimit) this.send(session, joined);
+      else this.broadcast(room, joined);
+    }
+    const page = this.history(room.name, Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN);
+    this.send(session, { type: 'history', room: room.name, ...page });
+    this.send(session, { type: 'who', room: room.name, users: room.nicks() });
+  }
+
+  part(session: Session, name: string, reason?: string): void {
+    this.leave(session, this.memberRoom(session, name), reason);
+  }
+
+  private leave(session: Session, room: Room, reason?: string): void {
+    this.barrier();
+    room.members.delete(session);
+    session.rooms.delete(room);
+    const out = new Outgoing(reason === undefined
+      ? { type: 'left', room: room.name, nick: session.nick! }
+      : { type: 'left', room: room.name, nick: session.nick!, reason });
+    this.metrics.messagesOut.inc();
+    // In a room too large to announce single parts, only the leaver is told.
+    if (room.members.size < this.config.announceLimit) this.enqueue(() => this.bus.publish(room.key, out));
+    if (!session.closed) this.sendOut(session, out);
+    if (room.members.size === 0 && room.key !== LOBBY) this.rooms.delete(room.key);
+  }
+
+  say(session: Session, name: string, text: string, action: boolean, ref?: string): void {
+    const room = this.memberRoom(session, name);
+    const message: StoredMessage = {
+      roomKey: room.key, room: room.name, id: nanoid(), seq: room.nextSeq(), from: session.nick!, text, ts: Date.now(),
+    };
+    if (action) message.action = true;
+    const pending: PendingMessage = { message, room, sender: session, ref, stored: false };
+    this.pending.push(pending);
+    this.enqueue(() => this.deliverMessage(pending));
+  }
+
+  private deliverMessage(p: PendingMessage): void {
+    if (!p.stored) {
+      this.fail(p.sender, ErrorCode.INTERNAL, 'the message could not be stored, so it was not sent', p.ref);
+      return;
+    }
+    const { roomKey: _key, ...chat } = p.message;
+    p.room.remember(chat);
+    this.metrics.messagesOut.inc();
+    this.bus.publish(p.room.key, new Outgoing({ type: 'message', ...chat }));
+    if (p.ref !== undefined && !p.sender.closed) {
+      this.send(p.sender, { type: 'ack', ref: p.ref, id: chat.id, seq: chat.seq, ts: chat.ts });
+    }
+  }
+
+  dm(session: Session, to: string, text: string, action: boolean, ref?: string): void {
+    const target = this.nicks.get(caseFold(to));
+    if (!target) throw new ProtocolFault(ErrorCode.NO_SUCH_USER, `no user is called ${to}`);
+    const base = { type: 'dm' as const, id: nanoid(), from: session.nick!, to: target.nick!, text, ts: Date.now() };
+    const dm = action ? { ...base, action: true } : base;
+    if (target !== session) this.send(target, dm);
+    this.send(session, ref === undefined ? dm : { ...dm, ref });
+  }
+
+  setTopic(session: Session, name: string, topic: string): void {
+    const room = this.memberRoom(session, name);
+    const ts = Date.now();
+    this.store.setTopic(room.key, topic, session.nick!, ts);
+    room.topic = topic;
+    this.broadcast(room, { type: 'topic', room: room.name, topic, by: session.nick!, ts });
+  }
+
+  history(name: string, before: number, limit: number): { messages: ChatMessage[]; more: boolean } {
+    const room = this.rooms.get(caseFold(name));
+    const fromMemory = room?.recentPage(before, limit);
+    if (fromMemory) return { messages: fromMemory, more: true };
+    return this.store.page(caseFold(name), room?.name ?? name, before, limit);
+  }
+
+  roomList(): RoomInfo[] {
+    const list: RoomInfo[] = [];
+    for (const room of this.rooms.values()) list.push({ name: room.name, users: room.members.size, topic: room.topic });
+    return list.sort((a, b) => b.users - a.users || a.name.localeCompare(b.name));
+  }
+
+  who(name: string): string[] {
+    return this.rooms.get(caseFold(name))?.nicks() ?? [];
+  }
+
+  /** The room, if `session` is in it; otherwise NOT_IN_ROOM. */
+  private memberRoom(session: Session, name: string): Room {
+    const room = this.rooms.get(caseFold(name));
+    if (!room || !room.members.has(session)) throw new ProtocolFault(ErrorCode.NOT_IN_ROOM, `you are not in ${name}`);
+    return room;
+  }
+
+  private loadRoom(name: string): Room {
+    const key = caseFold(name);
+    let room = this.rooms.get(key);
+    if (!room) {
+      const record = this.store.loadRoom(key);
+      const recent = this.store.page(key, name, Number.MAX_SAFE_INTEGER, HISTORY_PAGE_MAX).messages;
+      room = new Room(key, name, record.lastSeq, recent);
+      room.topic = record.topic;
+      this.rooms.set(key, room);
+    }
+    return room;
+  }
+
+  /** Sends `bye` to everyone, commits what is pending and stops. */
+  shutdown(reason: string): void {
+    this.flush();
+    for (const session of [...this.sessions.values()]) session.peer.close(reason);
+    this.flush();
+  }
+}
+

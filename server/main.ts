@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/** chat-server: reads the config, starts the server, and stops it cleanly on SIGTERM/SIGINT. */
+import { startChatServer, StartupError } from './app.js';
+import { loadConfig } from './config.js';
+import { createLogger } from './log.js';
+
+const SHUTDOWN_DEADLINE_MS = 4500;
+
+const loaded = loadConfig(process.argv.slice(2), process.env);
+if (!loaded.ok) {
+  if ('help' in loaded) {
+    console.log(loaded.help);
+    process.exit(0);
+  }
+  console.error(`chat-server: ${loaded.error}`);
+  process.exit(2);
+}
+const config = loaded.config;
+const log = createLogger(config.logLevel);
+
+try {
+  const server = await startChatServer(config, log);
+  console.log(`chat-server listening ws://${config.host}:${server.wsPort}/ tcp://${config.host}:${server.tcpPort} data=${config.data}`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
+    server.stop('shutdown').then(
+      () => { log.flush(); process.exit(0); },
+      (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1); },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} catch (err) {
+  console.error(`chat-server: ${err instanceof StartupError ? err.message : String(err)}`);
+  process.exit(1);
+}

@@ -1,0 +1,45 @@
+/** Prometheus metrics, served at GET /metrics. Hot paths add counts in bulk (per broadcast, per batch). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  messagesIn: Counter;
+  messagesOut: Counter;
+  deliveries: Counter;
+  slowConsumersDropped: Counter;
+  rateLimited: Counter;
+  errors: Counter<'code'>;
+  historyBatchSize: Histogram;
+  historyCommitSeconds: Histogram;
+}
+
+export interface Gauges {
+  connections(): number;
+  rooms(): number;
+}
+
+export function createMetrics(gauges: Gauges): Metrics {
+  const registry = new Registry();
+  // Includes nodejs_eventloop_lag_* (mean, p50, p90, p99) from monitorEventLoopDelay.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  new Gauge({ name: 'chat_connections', help: 'Open client connections', registers: [registry], collect() { this.set(gauges.connections()); } });
+  new Gauge({ name: 'chat_rooms', help: 'Rooms with members', registers: [registry], collect() { this.set(gauges.rooms()); } });
+  const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
+  return {
+    registry,
+    messagesIn: counter('chat_messages_in_total', 'Client messages received'),
+    messagesOut: counter('chat_messages_out_total', 'Server messages serialized (once per broadcast)'),
+    deliveries: counter('chat_deliveries_total', 'Server messages handed to a connection'),
+    slowConsumersDropped: counter('chat_slow_consumers_dropped_total', 'Connections dropped for not reading'),
+    rateLimited: counter('chat_rate_limited_total', 'Client messages refused by flood control'),
+    errors: new Counter({ name: 'chat_errors_total', help: 'Errors answered, by code', labelNames: ['code'], registers: [registry] }),
+    historyBatchSize: new Histogram({
+      name: 'chat_history_batch_size', help: 'Messages per history commit', registers: [registry],
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
+    }),
+    historyCommitSeconds: new Histogram({
+      name: 'chat_history_commit_seconds', help: 'Time to commit one history batch', registers: [registry],
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    }),
+  };
+}

@@ -1,0 +1,37 @@
+import type { Outgoing } from './outgoing.js';
+import { TokenBucket } from './rate-limit.js';
+import type { Room } from './room.js';
+
+export type TransportKind = 'ws' | 'tcp-json' | 'tcp-text';
+
+/**
+ * What the hub sees of a connection. Transports implement it; the hub never touches a socket.
+ */
+export interface Peer {
+  readonly kind: TransportKind;
+  readonly remote: string;
+  /** Queues one message; a transport drops a peer whose unsent output passes its bound. */
+  deliver(out: Outgoing): void;
+  /** Sends `bye{reason}` and closes the connection, even if the peer never reads it. */
+  close(reason: string): void;
+}
+
+/** One connection's server-side state: identity, memberships, flood counters. */
+export class Session {
+  nick: string | null = null;
+  nickKey: string | null = null;
+  readonly rooms = new Set<Room>();
+  closed = false;
+  registrationTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly peer: Peer,
+    readonly flood: TokenBucket,
+    readonly strikes: TokenBucket,
+  ) {}
+
+  get registered(): boolean {
+    return this.nick !== null;
+  }
+}

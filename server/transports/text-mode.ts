@@ -1,0 +1,94 @@
+/**
+ * The TCP text mode for nc/telnet users: a nick prompt, then lines that are either slash commands or
+ * text for the current room, with every event rendered as a readable line.
+ */
+import type { Socket } from 'node:net';
+import { isUtf8 } from 'node:buffer';
+import { parseInput } from '../../shared/commands.js';
+import { ErrorCode } from '../../shared/errors.js';
+import { MAX_FRAME_BYTES } from '../../shared/limits.js';
+import { validateClientMessage } from '../../shared/parse.js';
+import type { ServerMessage } from '../../shared/protocol.js';
+import type { Dispatcher } from '../dispatch.js';
+import type { Outgoing } from '../outgoing.js';
+import { CLOSE_GRACE_MS, SocketPeer, type PeerHost } from './socket-peer.js';
+import { TelnetLineDecoder } from './telnet.js';
+import { renderText } from './text-render.js';
+
+export const NICK_PROMPT = '*** Choose a nick: ';
+
+// Arrow keys and other terminal escapes a human may type; they are editing noise, not text.
+const TERMINAL_NOISE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f]/g;
+
+export function banner(serverName: string): string {
+  return `*** Welcome to ${serverName}. Lines starting with / are commands (/help lists them).\r\n${NICK_PROMPT}`;
+}
+
+export class TextPeer extends SocketPeer {
+  private nick: string | null = null;
+  private room: string | undefined;
+  private readonly decoder: TelnetLineDecoder;
+
+  constructor(
+    private readonly socket: Socket,
+    remote: string,
+    host: PeerHost,
+    private readonly dispatcher: Dispatcher,
+  ) {
+    super('tcp-text', remote, host);
+    this.decoder = new TelnetLineDecoder(
+      MAX_FRAME_BYTES,
+      (line) => this.onLine(line),
+      () => this.session && this.dispatcher.refuse(this.session, ErrorCode.TOO_LARGE, `line is over ${MAX_FRAME_BYTES} bytes`),
+      (bytes) => this.socket.write(bytes),
+    );
+  }
+
+  push(chunk: Buffer): void {
+    this.decoder.push(chunk);
+  }
+
+  protected write(out: Outgoing): void {
+    this.track(out.message);
+    let text = out.text(renderText);
+    if (!this.nick && out.message.type === 'error') text += NICK_PROMPT;
+    if (text) this.socket.write(text);
+  }
+
+  protected buffered(): number {
+    return this.socket.writableLength;
+  }
+
+  protected finish(): void {
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Follows our own nick and current room from the events we are sent. */
+  private track(m: ServerMessage): void {
+    if (m.type === 'welcome') this.nick = m.nick;
+    else if (m.type === 'nick' && m.old === this.nick) this.nick = m.new;
+    else if (m.type === 'joined' && m.nick === this.nick) this.room = m.room;
+    else if (m.type === 'left' && m.nick === this.nick && m.room === this.room) {
+      const rooms = this.session ? [...this.session.rooms] : [];
+      this.room = rooms.length > 0 ? rooms[rooms.length - 1]!.name : undefined;
+    }
+  }
+
+  private onLine(bytes: Buffer): void {
+    const session = this.session;
+    if (!session || this.closing) return;
+    if (!isUtf8(bytes)) return this.dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'line is not valid UTF-8');
+    const line = bytes.toString('utf8').replace(TERMINAL_NOISE, '').trim();
+    if (line === '') return;
+    if (!this.nick && !line.startsWith('/')) {
+      const hello = validateClientMessage({ type: 'hello', nick: line, client: 'text' });
+      if (!hello.ok) return this.dispatcher.refuse(session, hello.error.code, hello.error.message);
+      return this.dispatcher.receive(session, hello.value);
+    }
+    const outcome = parseInput(line, { room: this.room });
+    if (outcome.kind === 'help') this.socket.write(`${outcome.text.replace(/\n/g, '\r\n')}\r\n`);
+    else if (outcome.kind === 'error') this.dispatcher.refuse(session, ErrorCode.BAD_MESSAGE, outcome.message);
+    else this.dispatcher.receive(session, outcome.message);
+  }
+}

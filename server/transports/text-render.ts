@@ -1,0 +1,46 @@
+/** Server messages as readable lines for nc/telnet users. Plain text: no colour, CRLF line ends. */
+import type { ChatMessage, ServerMessage } from '../../shared/protocol.js';
+
+const EOL = '\r\n';
+
+function clock(ts: number): string {
+  const d = new Date(ts);
+  return `[${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}]`;
+}
+
+/** A multi-line text keeps its later lines indented under the first. */
+function indentLines(text: string): string {
+  return text.replace(/\t/g, '    ').replace(/\n/g, `${EOL}    `);
+}
+
+function chatLine(m: ChatMessage): string {
+  const body = indentLines(m.text);
+  return m.action ? `${clock(m.ts)} ${m.room} * ${m.from} ${body}` : `${clock(m.ts)} ${m.room} <${m.from}> ${body}`;
+}
+
+export function renderText(m: ServerMessage): string {
+  switch (m.type) {
+    case 'welcome':
+      return `*** Welcome, ${m.nick}! You are on ${m.server} (protocol v${m.version}). Type /help for commands.${EOL}`
+        + (m.motd ? `*** ${indentLines(m.motd)}${EOL}` : '');
+    case 'joined': return `${clock(m.ts)} ${m.room} -> ${m.nick} joined${EOL}`;
+    case 'left': return `${clock(Date.now())} ${m.room} <- ${m.nick} left${m.reason ? ` (${m.reason})` : ''}${EOL}`;
+    case 'message': return chatLine(m) + EOL;
+    case 'ack': return '';
+    case 'dm': return `${clock(m.ts)} [${m.from} -> ${m.to}] ${m.action ? `* ${m.from} ` : ''}${indentLines(m.text)}${EOL}`;
+    case 'nick': return `*** ${m.old} is now known as ${m.new}${EOL}`;
+    case 'topic': return `${clock(m.ts)} ${m.room} topic set by ${m.by}: ${m.topic}${EOL}`;
+    case 'history': {
+      if (m.messages.length === 0) return `*** ${m.room}: no earlier messages${EOL}`;
+      const head = `--- ${m.room}: ${m.messages.length} earlier message(s)${m.more ? ', more with /history' : ''} ---`;
+      return [head, ...m.messages.map(chatLine), `--- end of history ---`].join(EOL) + EOL;
+    }
+    case 'rooms':
+      return [`*** ${m.rooms.length} room(s):`, ...m.rooms.map((r) => `  ${r.name} (${r.users})${r.topic ? ` ${r.topic}` : ''}`)]
+        .join(EOL) + EOL;
+    case 'who': return `*** ${m.room} (${m.users.length}): ${m.users.join(' ')}${EOL}`;
+    case 'pong': return `*** pong${EOL}`;
+    case 'error': return `!!! ${m.code}: ${m.message}${EOL}`;
+    case 'bye': return `*** bye: ${m.reason}${EOL}`;
+  }
+}
