@@ -1,0 +1,301 @@
+/**
+ * The client's connection to the server: connects, registers, reconnects with backoff, rejoins rooms,
+ * fills history gaps, tracks ref -> ack, queues what the user sends while offline, and measures RTT.
+ * Emits typed events; knows nothing of terminals or of how the state is kept.
+ */
+import { caseFold, encode, ErrorCode, LOBBY, parseServerMessage, type ClientMessage, type ServerMessage } from '../../shared/index.js';
+import { describeAddress, type ServerAddress } from './address.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { GapFiller } from './gap-fill.js';
+import { openTransport, type Transport } from './transport.js';
+
+export type ConnectionState = 'connecting' | 'registering' | 'online' | 'reconnecting' | 'closed';
+
+export interface ConnectionStatus {
+  state: ConnectionState;
+  reason?: string;
+  retryInMs?: number;
+}
+
+export type SendStatus = 'queued' | 'failed';
+
+export type NetEvent =
+  | { type: 'status'; status: ConnectionStatus }
+  | { type: 'message'; msg: ServerMessage }
+  | { type: 'rtt'; ms: number }
+  | { type: 'sendState'; ref: string; status: SendStatus; reason?: string }
+  | { type: 'nickRejected'; nick: string; reason: string };
+
+export interface ChatClientOptions {
+  address: ServerAddress;
+  nick: string;
+  clientName?: string;
+  backoff?: BackoffOptions;
+  pingIntervalMs?: number;
+  /** A ping unanswered this long means the connection is dead (weechat #2189). */
+  pongTimeoutMs?: number;
+  /** Most messages held while offline; more are refused as failed rather than grown without bound. */
+  maxQueued?: number;
+}
+
+interface RoomMark {
+  name: string;
+  lastSeq: number;
+}
+
+/** After a reconnect the old session may still hold our nick until the server notices it is gone. */
+const GHOST_NICK_RETRIES = 5;
+const QUIT_GRACE_MS = 1000;
+
+export class ChatClient {
+  readonly server: string;
+  private nickname: string;
+  private state: ConnectionState = 'closed';
+  private transport: Transport | undefined;
+  private readonly listeners = new Set<(event: NetEvent) => void>();
+  private readonly rooms = new Map<string, RoomMark>();
+  private readonly queue: ClientMessage[] = [];
+  private readonly inflight = new Map<string, ClientMessage>();
+  private readonly gaps = new GapFiller();
+  private attempt = 0;
+  private ghostRetries = 0;
+  private registeredOnce = false;
+  private awaitingNick = false;
+  private stopping = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private pingSeq = 0;
+  private outstandingPing: { ref: string; sentAt: number } | undefined;
+  private lastCloseReason: string | undefined;
+  private readonly opts: Required<Omit<ChatClientOptions, 'address' | 'nick'>> & { address: ServerAddress };
+
+  constructor(options: ChatClientOptions) {
+    this.opts = {
+      clientName: 'chat-tui', backoff: DEFAULT_BACKOFF, pingIntervalMs: 5000, pongTimeoutMs: 15_000, maxQueued: 500,
+      ...options,
+    };
+    this.nickname = options.nick;
+    this.server = describeAddress(options.address);
+  }
+
+  get nick(): string {
+    return this.nickname;
+  }
+
+  get connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  onEvent(listener: (event: NetEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.connect();
+  }
+
+  /** Registers with a new nick after the server refused the last one. */
+  register(nick: string): void {
+    this.nickname = nick;
+    this.awaitingNick = false;
+    this.ghostRetries = 0;
+    if (this.state === 'registering') this.transmit({ type: 'hello', nick, client: this.opts.clientName });
+  }
+
+  /** Sends now when online; otherwise queues, so nothing the user typed is silently lost. */
+  send(message: ClientMessage): void {
+    if (this.state === 'online') {
+      this.transmitTracked(message);
+      return;
+    }
+    if (this.queue.length >= this.opts.maxQueued) {
+      if (message.ref) this.emit({ type: 'sendState', ref: message.ref, status: 'failed', reason: 'too many messages waiting for the connection' });
+      return;
+    }
+    this.queue.push(message);
+    if (message.ref) this.emit({ type: 'sendState', ref: message.ref, status: 'queued' });
+  }
+
+  /** Says goodbye and closes; resolves once the connection is gone. */
+  async stop(reason?: string): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.retryTimer);
+    this.stopPing();
+    const transport = this.transport;
+    if (!transport) {
+      this.setState({ state: 'closed' });
+      return;
+    }
+    if (this.state === 'online') this.transmit(reason ? { type: 'quit', reason } : { type: 'quit' });
+    await new Promise<void>((resolve) => {
+      const done = this.onEvent((e) => {
+        if (e.type === 'status' && e.status.state === 'closed') {
+          clearTimeout(timer);
+          done();
+          resolve();
+        }
+      });
+      const timer = setTimeout(() => transport.kill(), QUIT_GRACE_MS);
+      transport.close();
+    });
+  }
+
+  private emit(event: NetEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private setState(status: ConnectionStatus): void {
+    this.state = status.state;
+    this.emit({ type: 'status', status });
+  }
+
+  private connect(): void {
+    this.setState({ state: 'connecting' });
+    this.transport = openTransport(this.opts.address, {
+      onOpen: () => {
+        this.setState({ state: 'registering' });
+        if (!this.awaitingNick) this.transmit({ type: 'hello', nick: this.nickname, client: this.opts.clientName });
+      },
+      onText: (text) => this.receive(text),
+      onClose: (reason) => this.closed(reason),
+    });
+  }
+
+  private closed(reason: string): void {
+    this.transport = undefined;
+    this.stopPing();
+    this.gaps.clear();
+    for (const ref of this.inflight.keys()) {
+      this.emit({ type: 'sendState', ref, status: 'failed', reason: 'connection lost before the server confirmed it' });
+    }
+    this.inflight.clear();
+    const why = this.lastCloseReason ?? reason;
+    this.lastCloseReason = undefined;
+    if (this.stopping) {
+      this.setState({ state: 'closed', reason: why });
+      return;
+    }
+    const delay = backoffDelay(this.attempt++, this.opts.backoff);
+    this.setState({ state: 'reconnecting', reason: why, retryInMs: delay });
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private transmit(message: ClientMessage): void {
+    this.transport?.send(encode(message));
+  }
+
+  private transmitTracked(message: ClientMessage): void {
+    if ((message.type === 'say' || message.type === 'dm') && message.ref) this.inflight.set(message.ref, message);
+    this.transmit(message);
+  }
+
+  private receive(text: string): void {
+    const parsed = parseServerMessage(text);
+    if (!parsed.ok) return; // a newer server's extra message types are not ours to draw
+    const msg = parsed.value;
+    switch (msg.type) {
+      case 'welcome': return this.welcomed(msg);
+      case 'error':
+        if (this.refusedNick(msg)) return;
+        if (msg.ref) this.inflight.delete(msg.ref);
+        break;
+      case 'ack': {
+        const sent = this.inflight.get(msg.ref);
+        this.inflight.delete(msg.ref);
+        if (sent?.type === 'say') this.markSeq(sent.room, msg.seq);
+        break;
+      }
+      case 'dm': if (msg.ref) this.inflight.delete(msg.ref); break;
+      case 'message': this.markSeq(msg.room, msg.seq); break;
+      case 'history': this.historyPage(msg); break;
+      case 'joined':
+        if (caseFold(msg.nick) === caseFold(this.nickname) && !this.rooms.has(caseFold(msg.room))) {
+          this.rooms.set(caseFold(msg.room), { name: msg.room, lastSeq: 0 });
+        }
+        break;
+      case 'left': if (caseFold(msg.nick) === caseFold(this.nickname)) this.rooms.delete(caseFold(msg.room)); break;
+      case 'nick': if (caseFold(msg.old) === caseFold(this.nickname)) this.nickname = msg.new; break;
+      case 'pong': this.ponged(msg.ref); return;
+      case 'bye': this.lastCloseReason = `server: ${msg.reason}`; break;
+      default: break;
+    }
+    this.emit({ type: 'message', msg });
+  }
+
+  private welcomed(msg: Extract<ServerMessage, { type: 'welcome' }>): void {
+    this.nickname = msg.nick;
+    this.attempt = 0;
+    this.ghostRetries = 0;
+    this.setState({ state: 'online' });
+    this.emit({ type: 'message', msg });
+    if (this.registeredOnce) {
+      for (const [key, mark] of this.rooms) {
+        this.gaps.expect(key, mark.lastSeq);
+        if (key !== caseFold(LOBBY)) this.transmit({ type: 'join', room: mark.name });
+      }
+    }
+    this.registeredOnce = true;
+    for (const message of this.queue.splice(0)) this.transmitTracked(message);
+    this.startPing();
+  }
+
+  private refusedNick(msg: Extract<ServerMessage, { type: 'error' }>): boolean {
+    if (this.state !== 'registering') return false;
+    if (msg.code !== ErrorCode.NICK_TAKEN && msg.code !== ErrorCode.NICK_INVALID) return false;
+    if (msg.code === ErrorCode.NICK_TAKEN && this.registeredOnce && this.ghostRetries < GHOST_NICK_RETRIES) {
+      this.ghostRetries++;
+      this.lastCloseReason = `${this.nickname} is still held by the old connection`;
+      this.transport?.close();
+      return true;
+    }
+    this.awaitingNick = true;
+    const reason = msg.code === ErrorCode.NICK_TAKEN ? `The nick ${this.nickname} is taken.` : `The nick ${this.nickname} is not valid: ${msg.message}.`;
+    this.emit({ type: 'nickRejected', nick: this.nickname, reason });
+    return true;
+  }
+
+  private markSeq(room: string, seq: number): void {
+    const mark = this.rooms.get(caseFold(room));
+    if (mark && seq > mark.lastSeq) mark.lastSeq = seq;
+  }
+
+  private historyPage(page: Extract<ServerMessage, { type: 'history' }>): void {
+    for (const m of page.messages) this.markSeq(page.room, m.seq);
+    const next = this.gaps.onHistory(caseFold(page.room), page);
+    if (next) this.transmit({ type: 'history', ...next });
+  }
+
+  private startPing(): void {
+    this.stopPing();
+    this.ping();
+    this.pingTimer = setInterval(() => this.ping(), this.opts.pingIntervalMs);
+  }
+
+  private stopPing(): void {
+    clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+    this.outstandingPing = undefined;
+  }
+
+  private ping(): void {
+    const now = performance.now();
+    if (this.outstandingPing) {
+      if (now - this.outstandingPing.sentAt > this.opts.pongTimeoutMs) {
+        this.lastCloseReason = 'server stopped answering';
+        this.transport?.kill();
+      }
+      return;
+    }
+    const ref = `p${++this.pingSeq}`;
+    this.outstandingPing = { ref, sentAt: now };
+    this.transmit({ type: 'ping', ref });
+  }
+
+  private ponged(ref: string | undefined): void {
+    if (!this.outstandingPing || ref !== this.outstandingPing.ref) return;
+    this.emit({ type: 'rtt', ms: Math.round(performance.now() - this.outstandingPing.sentAt) });
+    this.outstandingPing = undefined;
+  }
+}

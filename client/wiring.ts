@@ -1,0 +1,28 @@
+/** Connects the network layer's events to the store, and the store's effects back to the network. */
+import type { ChatClient, NetEvent } from './net/chat-client.js';
+import type { Store } from './state/store.js';
+import type { Action, Effect } from './state/types.js';
+
+export function actionFor(event: NetEvent, now: number): Action {
+  switch (event.type) {
+    case 'status': return { type: 'connection', conn: event.status, now };
+    case 'message': return { type: 'server', msg: event.msg, now };
+    case 'rtt': return { type: 'rtt', ms: event.ms };
+    case 'sendState': return { type: 'sendState', ref: event.ref, status: event.status, reason: event.reason };
+    case 'nickRejected': return { type: 'nickRejected', nick: event.nick, reason: event.reason, now };
+  }
+}
+
+/** Feeds every network event into the store; returns the unsubscribe function. */
+export function feedStore(client: ChatClient, store: Store): () => void {
+  return client.onEvent((event) => store.dispatch(actionFor(event, Date.now())));
+}
+
+/** Carries out the store's effects; `quit` is the app's own shutdown. */
+export function runEffects(effects: Effect[], client: ChatClient, quit: (reason?: string) => void): void {
+  for (const effect of effects) {
+    if (effect.kind === 'send') client.send(effect.message);
+    else if (effect.kind === 'register') client.register(effect.nick);
+    else quit(effect.reason);
+  }
+}

@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChatClient, type NetEvent } from '../../client/net/chat-client.js';
+import { parseServerAddress, type ServerAddress } from '../../client/net/address.js';
+import { Store } from '../../client/state/store.js';
+import type { ChatLine } from '../../client/state/types.js';
+import { feedStore } from '../../client/wiring.js';
+import { removeDir, startServer, type RunningServer } from '../helpers/server.js';
+import { connectPeer, waitFor, type Peer } from './helpers.js';
+
+const FAST = ['--rate-limit', '0'];
+const cleanups: (() => Promise<unknown> | void)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<RunningServer> {
+  const s = await startServer({ args: FAST, ...opts });
+  cleanups.push(() => s.stop('SIGKILL'));
+  return s;
+}
+
+function address(text: string): ServerAddress {
+  const a = parseServerAddress(text);
+  if (typeof a === 'string') throw new Error(a);
+  return a;
+}
+
+function client(url: string, nick: string, backoffMs = 100): { chat: ChatClient; store: Store; events: NetEvent[] } {
+  const chat = new ChatClient({ address: address(url), nick, backoff: { baseMs: backoffMs, maxMs: backoffMs * 4 }, pingIntervalMs: 500 });
+  const store = new Store(chat.server, nick);
+  const events: NetEvent[] = [];
+  chat.onEvent((e) => events.push(e));
+  feedStore(chat, store);
+  cleanups.push(() => chat.stop());
+  chat.start();
+  return { chat, store, events };
+}
+
+function peer(url: string, nick: string): Promise<Peer> {
+  return connectPeer(url, nick).then((p) => {
+    cleanups.push(() => p.close());
+    return p;
+  });
+}
+
+function lobbySeqs(store: Store): number[] {
+  const lobby = store.state.views.find((v) => v.id === '#lobby');
+  return (lobby?.lines ?? []).filter((l): l is ChatLine => l.kind === 'chat').map((l) => l.seq!);
+}
+
+describe('ChatClient against the real server', () => {
+  it('talks over ws:// and tcp:// and with a plain WebSocket client, and measures RTT', async () => {
+    const s = await server();
+    const viaWs = client(s.wsUrl, 'wsuser');
+    const viaTcp = client(`tcp://127.0.0.1:${s.tcpPort}`, 'tcpuser');
+    const plain = await peer(s.wsUrl, 'plain');
+    await waitFor('both online', () => viaWs.chat.connectionState === 'online' && viaTcp.chat.connectionState === 'online');
+    await waitFor('joined lobby', () => viaTcp.store.state.current === '#lobby' && viaWs.store.state.current === '#lobby');
+
+    viaWs.chat.send({ type: 'say', room: '#lobby', text: 'from ws', ref: 'a1' });
+    await waitFor('ack', () => viaWs.events.some((e) => e.type === 'message' && e.msg.type === 'ack' && e.msg.ref === 'a1'));
+    plain.send({ type: 'say', room: '#lobby', text: 'from plain' });
+    const texts = (store: Store) => store.state.views.find((v) => v.id === '#lobby')!.lines
+      .flatMap((l) => (l.kind === 'chat' ? [l.text] : []));
+    await waitFor('tcp user sees both', () => texts(viaTcp.store).join('|') === 'from ws|from plain');
+    await waitFor('plain sees ws', () => plain.received.some((m) => m.type === 'message' && m.text === 'from ws'));
+    await waitFor('rtt', () => viaTcp.store.state.rttMs !== undefined && viaWs.store.state.rttMs !== undefined);
+  });
+
+  it('asks for another nick when the nick is taken, then registers with the new one', async () => {
+    const s = await server();
+    await peer(s.wsUrl, 'taken');
+    const c = client(s.wsUrl, 'taken');
+    await waitFor('nick rejected', () => c.store.state.nickPrompt === 'taken');
+    expect(c.chat.connectionState).toBe('registering');
+    c.chat.register('other');
+    await waitFor('online as other', () => c.chat.connectionState === 'online' && c.store.state.me === 'other');
+  });
+
+  it('survives SIGKILL and a restart on the same port: rejoins, sends what was queued, fills the gap by seq', async () => {
+    const first = await server();
+    const c = client(first.wsUrl, 'alice', 200);
+    const writer = await peer(first.wsUrl, 'writer');
+    writer.send({ type: 'join', room: '#side' });
+    await waitFor('alice online', () => c.chat.connectionState === 'online');
+    c.chat.send({ type: 'join', room: '#side' });
+    for (let i = 1; i <= 5; i++) writer.send({ type: 'say', room: '#lobby', text: `before ${i}`, ref: `b${i}` });
+    await waitFor('acks before', () => writer.received.filter((m) => m.type === 'ack').length === 5);
+    await waitFor('alice sees 5', () => lobbySeqs(c.store).length === 5);
+    await waitFor('alice in #side', () => c.store.state.views.some((v) => v.id === '#side'));
+
+    await first.stop('SIGKILL');
+    await waitFor('alice notices', () => c.chat.connectionState === 'reconnecting' || c.chat.connectionState === 'connecting');
+    c.chat.send({ type: 'say', room: '#lobby', text: 'typed while offline', ref: 'q1' });
+    expect(c.events.some((e) => e.type === 'sendState' && e.ref === 'q1' && e.status === 'queued')).toBe(true);
+
+    // The gap: 260 messages alice never saw live (more than the join replay and one history page).
+    const elsewhere = await startServer({ dataDir: first.dataDir, args: FAST });
+    const w2 = await connectPeer(elsewhere.wsUrl, 'writer2');
+    for (let i = 1; i <= 260; i++) w2.send({ type: 'say', room: '#lobby', text: `gap ${i}`, ref: `g${i}` });
+    await waitFor('gap acked', () => w2.received.filter((m) => m.type === 'ack').length === 260, 15_000);
+    await w2.close();
+    expect(await elsewhere.stop('SIGTERM')).toBe(0);
+
+    const again = await server({ dataDir: first.dataDir, wsPort: first.wsPort });
+    cleanups.push(() => removeDir(first.dataDir));
+    await waitFor('alice back online', () => c.chat.connectionState === 'online', 15_000);
+    const ack = await waitFor('queued message acked', () => c.events.find((e) => e.type === 'message' && e.msg.type === 'ack' && e.msg.ref === 'q1'));
+    const queuedSeq = ack.type === 'message' && ack.msg.type === 'ack' ? ack.msg.seq : -1;
+    expect(queuedSeq).toBe(5 + 260 + 1);
+    await waitFor(() => `no gap: ${JSON.stringify(lobbySeqs(c.store).slice(0, 10))}… (${lobbySeqs(c.store).length})`,
+      () => lobbySeqs(c.store).length === queuedSeq);
+    expect(lobbySeqs(c.store)).toEqual(Array.from({ length: queuedSeq }, (_, i) => i + 1));
+    expect(c.store.state.views.find((v) => v.id === '#lobby')!.pending).toEqual([]);
+
+    // Rejoined #side too: a message there reaches alice.
+    const w3 = await peer(again.wsUrl, 'writer3');
+    w3.send({ type: 'join', room: '#side' });
+    w3.send({ type: 'say', room: '#side', text: 'side after restart' });
+    await waitFor('side message', () => c.store.state.views.find((v) => v.id === '#side')!.lines
+      .some((l) => l.kind === 'chat' && l.text === 'side after restart'));
+  });
+});
