@@ -111,7 +111,10 @@ export const COMMAND_NAMES: readonly string[] = [...byName.keys(), HELP_COMMAND.
 
 export function helpText(command?: string): string {
   if (command) {
-    const spec = byName.get(command.replace(/^\//, '').toLowerCase());
+    const name = command.replace(/^\//, '').toLowerCase();
+    // help is not in the table (it builds no message) but is listed and completed like the others.
+    if (name === HELP_COMMAND.name) return `${HELP_COMMAND.usage}: ${HELP_COMMAND.help}`;
+    const spec = byName.get(name);
     if (!spec) return `no such command: ${command}`;
     const aka = spec.aliases?.length ? ` (also ${spec.aliases.map((a) => `/${a}`).join(' ')})` : '';
     return `${spec.usage}: ${spec.help}${aka}`;

@@ -7,7 +7,7 @@ import {
   CLIENT_NAME_MAX, HISTORY_PAGE_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, TOPIC_MAX,
 } from './limits.js';
 import type { ClientMessage, ClientMessageType, ServerMessage, ServerMessageType } from './protocol.js';
-import { isValidNick, lineProblem, normalizeRoom, textProblem } from './validate.js';
+import { codePointLength, isValidNick, lineProblem, normalizeRoom, textProblem } from './validate.js';
 
 export interface ParseError extends ProtocolError {
   /** The request's `ref`, when one could be read, so the error can be matched to it. */
@@ -199,7 +199,8 @@ function checkWith<T>(input: unknown, schemas: Record<string, Schema>): Parsed<T
     return { ok: false, error: { code: ErrorCode.BAD_MESSAGE, message: 'message must be a JSON object' } };
   }
   const obj = input as Record<string, unknown>;
-  const refValue = typeof obj.ref === 'string' && obj.ref.length <= REF_MAX ? obj.ref : undefined;
+  // Same length rule as the `ref` field (code points), so every ref that would be accepted is echoed.
+  const refValue = typeof obj.ref === 'string' && codePointLength(obj.ref, REF_MAX) <= REF_MAX ? obj.ref : undefined;
   const withRef = (code: ErrorCode, message: string): Parsed<T> => ({
     ok: false,
     error: refValue === undefined ? { code, message } : { code, message, ref: refValue },

@@ -27,7 +27,11 @@ export function codePointLength(s: string, stopAfter = Infinity): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) i++;
+    // Skip the second half only of a real pair: a lone high surrogate is one code point, as in [...s].
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
     if (++n > stopAfter) break;
   }
   return n;

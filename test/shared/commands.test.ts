@@ -1,0 +1,204 @@
+/**
+ * shared/commands.ts: one line of user input -> protocol message, help text or usage error. Used by
+ * the TCP text mode and the terminal client, so each row is exactly what a user types.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  COMMAND_NAMES,
+  COMMANDS,
+  helpText,
+  parseInput,
+  type ClientMessage,
+  type InputContext,
+} from '../../shared/index.js';
+
+const IN_LOBBY: InputContext = { room: '#lobby' };
+const NOWHERE: InputContext = {};
+const NEEDS_ROOM = 'you are not in a room: /join one first';
+const NICK_RULE = 'must be 1-24 characters: a letter, then letters, digits or _-[]\\^{}|';
+
+type Row = { input: string; ctx?: InputContext; message?: ClientMessage; error?: string };
+const msg = (input: string, message: ClientMessage, ctx: InputContext = IN_LOBBY): Row => ({ input, ctx, message });
+const err = (input: string, error: string, ctx: InputContext = IN_LOBBY): Row => ({ input, ctx, error });
+
+function expectRow({ input, ctx, message, error }: Row): void {
+  const expected = message ? { kind: 'message', message } : { kind: 'error', message: error };
+  expect(parseInput(input, ctx)).toStrictEqual(expected);
+}
+
+describe('parseInput: commands', () => {
+  const rows: Row[] = [
+    // join
+    msg('/join #dev', { type: 'join', room: '#dev' }),
+    msg('/join dev', { type: 'join', room: '#dev' }),
+    msg('/join Dev', { type: 'join', room: '#Dev' }),
+    msg('/JOIN #dev', { type: 'join', room: '#dev' }),
+    msg('/join   #dev   ', { type: 'join', room: '#dev' }),
+    msg('/join #dev ignored words', { type: 'join', room: '#dev' }),
+    msg('/join #dev', { type: 'join', room: '#dev' }, NOWHERE),
+    err('/join', 'which room?'),
+    err('/join #no!', 'room must be # and 1-32 of A-Z a-z 0-9 _ -'),
+    // part
+    msg('/part', { type: 'part', room: '#lobby' }),
+    msg('/part #dev', { type: 'part', room: '#dev' }),
+    msg('/part #dev see you later', { type: 'part', room: '#dev', reason: 'see you later' }),
+    msg('/part see you', { type: 'part', room: '#lobby', reason: 'see you' }),
+    msg('/part #dev', { type: 'part', room: '#dev' }, NOWHERE),
+    err('/part', NEEDS_ROOM, NOWHERE),
+    err('/part bye', NEEDS_ROOM, NOWHERE),
+    // msg
+    msg('/msg bob hi there', { type: 'dm', to: 'bob', text: 'hi there' }),
+    msg('/msg bob   two  spaces', { type: 'dm', to: 'bob', text: 'two  spaces' }),
+    msg('/msg bob hi', { type: 'dm', to: 'bob', text: 'hi' }, NOWHERE),
+    msg('/msg bob bob', { type: 'dm', to: 'bob', text: 'bob' }),
+    err('/msg bob', 'usage: /msg nick text'),
+    err('/msg', 'usage: /msg nick text'),
+    err('/msg 9bob hi', `to ${NICK_RULE}`),
+    // me
+    msg('/me waves', { type: 'say', room: '#lobby', text: 'waves', action: true }),
+    msg('/me waves at  everyone', { type: 'say', room: '#lobby', text: 'waves at  everyone', action: true }),
+    err('/me', 'usage: /me action'),
+    err('/me waves', NEEDS_ROOM, NOWHERE),
+    // nick
+    msg('/nick bob2', { type: 'nick', nick: 'bob2' }),
+    msg('/nick bob2', { type: 'nick', nick: 'bob2' }, NOWHERE),
+    err('/nick', 'usage: /nick newname'),
+    err('/nick 2bob', `nick ${NICK_RULE}`),
+    // topic
+    msg('/topic be nice', { type: 'topic', room: '#lobby', topic: 'be nice' }),
+    msg('/topic #dev ship it', { type: 'topic', room: '#dev', topic: 'ship it' }),
+    msg('/topic #dev ship it', { type: 'topic', room: '#dev', topic: 'ship it' }, NOWHERE),
+    err('/topic', 'usage: /topic [#room] text'),
+    err('/topic #dev', 'usage: /topic [#room] text'),
+    err('/topic hello', NEEDS_ROOM, NOWHERE),
+    err(`/topic ${'t'.repeat(501)}`, 'topic is longer than 500 characters'),
+    // who
+    msg('/who', { type: 'who', room: '#lobby' }),
+    msg('/who #dev', { type: 'who', room: '#dev' }),
+    msg('/who dev', { type: 'who', room: '#dev' }, NOWHERE),
+    err('/who', NEEDS_ROOM, NOWHERE),
+    err('/who bad!room', 'room must be # and 1-32 of A-Z a-z 0-9 _ -'),
+    // rooms
+    msg('/rooms', { type: 'rooms' }),
+    msg('/rooms', { type: 'rooms' }, NOWHERE),
+    // history
+    msg('/history', { type: 'history', room: '#lobby' }),
+    msg('/history 20', { type: 'history', room: '#lobby', limit: 20 }),
+    msg('/history #dev', { type: 'history', room: '#dev' }),
+    msg('/history #dev 5', { type: 'history', room: '#dev', limit: 5 }, NOWHERE),
+    msg('/history 200', { type: 'history', room: '#lobby', limit: 200 }),
+    err('/history 201', 'limit must be an integer from 1 to 200'),
+    err('/history 0', 'limit must be an integer from 1 to 200'),
+    err('/history many', 'usage: /history [#room] [count]'),
+    err('/history 2.5', 'usage: /history [#room] [count]'),
+    err('/history', NEEDS_ROOM, NOWHERE),
+    // quit
+    msg('/quit', { type: 'quit' }),
+    msg('/quit', { type: 'quit' }, NOWHERE),
+    msg('/quit gone fishing', { type: 'quit', reason: 'gone fishing' }),
+    // unknown
+    err('/fly', 'unknown command /fly: try /help'),
+    err('/FLY high', 'unknown command /fly: try /help'),
+    err('/', 'unknown command /: try /help'),
+  ];
+
+  it.each(rows)('$input', expectRow);
+});
+
+describe('parseInput: aliases', () => {
+  const aliases: [string, string, ClientMessage][] = [
+    ['/j #dev', '/join #dev', { type: 'join', room: '#dev' }],
+    ['/leave #dev', '/part #dev', { type: 'part', room: '#dev' }],
+    ['/query bob hi', '/msg bob hi', { type: 'dm', to: 'bob', text: 'hi' }],
+    ['/m bob hi', '/msg bob hi', { type: 'dm', to: 'bob', text: 'hi' }],
+    ['/names', '/who', { type: 'who', room: '#lobby' }],
+    ['/list', '/rooms', { type: 'rooms' }],
+    ['/exit bye', '/quit bye', { type: 'quit', reason: 'bye' }],
+  ];
+  it.each(aliases)('%s is %s', (alias, full, message) => {
+    expect(parseInput(alias, IN_LOBBY)).toStrictEqual({ kind: 'message', message });
+    expect(parseInput(full, IN_LOBBY)).toStrictEqual({ kind: 'message', message });
+  });
+
+  it('covers every alias in the table', () => {
+    const tableAliases = COMMANDS.flatMap((c) => c.aliases ?? []).map((a) => `/${a}`).sort();
+    expect(aliases.map(([alias]) => alias.split(' ')[0]).sort()).toStrictEqual(tableAliases);
+  });
+});
+
+describe('parseInput: plain text', () => {
+  const rows: Row[] = [
+    msg('hello', { type: 'say', room: '#lobby', text: 'hello' }),
+    msg('hello', { type: 'say', room: '#lobby', text: 'hello' }, { room: 'lobby' }),
+    msg('  indented', { type: 'say', room: '#lobby', text: '  indented' }),
+    msg('trailing   \r\n', { type: 'say', room: '#lobby', text: 'trailing' }),
+    msg('a /slash inside', { type: 'say', room: '#lobby', text: 'a /slash inside' }),
+    msg(' /not a command', { type: 'say', room: '#lobby', text: ' /not a command' }),
+    msg('//join is how you type /join', { type: 'say', room: '#lobby', text: '/join is how you type /join' }),
+    msg('//', { type: 'say', room: '#lobby', text: '/' }),
+    msg('///', { type: 'say', room: '#lobby', text: '//' }),
+    msg('😀', { type: 'say', room: '#lobby', text: '😀' }),
+    err('hello', NEEDS_ROOM, NOWHERE),
+    err('//join', NEEDS_ROOM, NOWHERE),
+    err('', 'nothing to send'),
+    err('   \t ', 'nothing to send'),
+    err('//   ', NEEDS_ROOM, NOWHERE),
+    err('ding\u0007', 'text contains control characters (only \\n and \\t are allowed)'),
+    err('x'.repeat(4001), 'text is longer than 4000 characters'),
+  ];
+  it.each(rows)('$input', expectRow);
+});
+
+describe('/help', () => {
+  it('lists every command from the table, then /help, in table order', () => {
+    const text = helpText();
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Commands:');
+    expect(lines.slice(1, -1)).toStrictEqual([
+      ...COMMANDS.map((c) => `${c.usage.padEnd(26)} ${c.help}`),
+      `${'/help [command]'.padEnd(26)} show this help`,
+    ]);
+    expect(lines.at(-1)).toBe('Anything else is sent to the current room; start with // to send a leading /.');
+  });
+
+  it('starts with exactly these rows', () => {
+    expect(helpText().split('\n').slice(1, -1).map((l) => l.split(' ')[0])).toStrictEqual(
+      ['/join', '/part', '/msg', '/me', '/nick', '/topic', '/who', '/rooms', '/history', '/quit', '/help'],
+    );
+  });
+
+  it('is what /help returns', () => {
+    expect(parseInput('/help', NOWHERE)).toStrictEqual({ kind: 'help', text: helpText() });
+    expect(parseInput('/HELP   ', IN_LOBBY)).toStrictEqual({ kind: 'help', text: helpText() });
+  });
+
+  const one: [string, string][] = [
+    ['/help join', '/join #room: join a room (created if new) and make it current (also /j)'],
+    ['/help /msg', '/msg nick text: send a private message (also /query /m)'],
+    ['/help J', '/join #room: join a room (created if new) and make it current (also /j)'],
+    ['/help nick', '/nick newname: change your nick'],
+    ['/help history', '/history [#room] [count]: show earlier messages (up to 200)'],
+    ['/help help', '/help [command]: show this help'],
+    ['/help bogus', 'no such command: bogus'],
+  ];
+  it.each(one)('%s', (input, text) => {
+    expect(parseInput(input)).toStrictEqual({ kind: 'help', text });
+  });
+
+  it('describes every command and alias it can complete', () => {
+    for (const name of COMMAND_NAMES) expect(helpText(name), name).not.toMatch(/^no such command/);
+  });
+
+  it('completes exactly these names', () => {
+    expect(COMMAND_NAMES).toStrictEqual([
+      'exit', 'help', 'history', 'j', 'join', 'leave', 'list', 'm', 'me', 'msg', 'names', 'nick', 'part',
+      'query', 'quit', 'rooms', 'topic', 'who',
+    ]);
+  });
+
+  it('has every text-mode command issue 2 names', () => {
+    for (const name of ['nick', 'join', 'part', 'msg', 'me', 'topic', 'who', 'rooms', 'history', 'quit', 'help']) {
+      expect(COMMAND_NAMES).toContain(name);
+    }
+  });
+});

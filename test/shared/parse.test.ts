@@ -1,0 +1,404 @@
+/**
+ * shared/parse.ts: every client message type accepted with its exact normalized output, every malformed
+ * variant rejected with its exact code and message, and the server direction's shapes. Table-driven:
+ * each row is one raw frame and the one result it must produce.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  CLIENT_MESSAGE_TYPES,
+  ErrorCode,
+  parseClientMessage,
+  parseServerMessage,
+  validateClientMessage,
+} from '../../shared/index.js';
+
+const NICK_RULE = 'must be 1-24 characters: a letter, then letters, digits or _-[]\\^{}|';
+const ROOM_RULE = 'room must be # and 1-32 of A-Z a-z 0-9 _ -';
+const TEXT_CONTROL = 'text contains control characters (only \\n and \\t are allowed)';
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+const raw = (value: unknown): string => JSON.stringify(value);
+
+describe('parseClientMessage: accepted', () => {
+  const cases: { name: string; input: Record<string, unknown>; output: Record<string, unknown> }[] = [
+    { name: 'hello with a nick', input: { type: 'hello', nick: 'alice' }, output: { type: 'hello', nick: 'alice' } },
+    {
+      name: 'hello with every optional field',
+      input: { type: 'hello', nick: 'Alice_[1]', password: 's3cret pass', client: 'chat-tui/0.1', ref: 'h1' },
+      output: { type: 'hello', nick: 'Alice_[1]', password: 's3cret pass', client: 'chat-tui/0.1', ref: 'h1' },
+    },
+    { name: 'hello with an empty password', input: { type: 'hello', nick: 'a', password: '' }, output: { type: 'hello', nick: 'a', password: '' } },
+    { name: 'join adds the missing #', input: { type: 'join', room: 'lobby' }, output: { type: 'join', room: '#lobby' } },
+    { name: 'join keeps the case it was given', input: { type: 'join', room: '#Dev-Ops_2' }, output: { type: 'join', room: '#Dev-Ops_2' } },
+    { name: 'join with ref', input: { type: 'join', room: 'x', ref: 'j1' }, output: { type: 'join', room: '#x', ref: 'j1' } },
+    { name: 'part', input: { type: 'part', room: 'lobby' }, output: { type: 'part', room: '#lobby' } },
+    {
+      name: 'part with reason and ref',
+      input: { type: 'part', room: '#dev', reason: 'lunch', ref: 'p1' },
+      output: { type: 'part', room: '#dev', reason: 'lunch', ref: 'p1' },
+    },
+    { name: 'part with an empty reason', input: { type: 'part', room: 'dev', reason: '' }, output: { type: 'part', room: '#dev', reason: '' } },
+    { name: 'say', input: { type: 'say', room: 'lobby', text: 'hello' }, output: { type: 'say', room: '#lobby', text: 'hello' } },
+    {
+      name: 'say as an action with ref',
+      input: { type: 'say', room: '#lobby', text: 'waves', action: true, ref: 'r-1' },
+      output: { type: 'say', room: '#lobby', text: 'waves', action: true, ref: 'r-1' },
+    },
+    { name: 'say with action false', input: { type: 'say', room: '#a', text: 'x', action: false }, output: { type: 'say', room: '#a', text: 'x', action: false } },
+    {
+      name: 'say keeps \\n and \\t in text',
+      input: { type: 'say', room: '#a', text: 'line one\n\tline two' },
+      output: { type: 'say', room: '#a', text: 'line one\n\tline two' },
+    },
+    { name: 'say with one space of text', input: { type: 'say', room: '#a', text: ' ' }, output: { type: 'say', room: '#a', text: ' ' } },
+    { name: 'dm', input: { type: 'dm', to: 'bob', text: 'psst' }, output: { type: 'dm', to: 'bob', text: 'psst' } },
+    {
+      name: 'dm as an action with ref',
+      input: { type: 'dm', to: 'Bob', text: 'nods', action: true, ref: 'd1' },
+      output: { type: 'dm', to: 'Bob', text: 'nods', action: true, ref: 'd1' },
+    },
+    { name: 'nick', input: { type: 'nick', nick: 'carol|away' }, output: { type: 'nick', nick: 'carol|away' } },
+    { name: 'topic', input: { type: 'topic', room: 'lobby', topic: 'be nice' }, output: { type: 'topic', room: '#lobby', topic: 'be nice' } },
+    { name: 'topic cleared with an empty string', input: { type: 'topic', room: '#a', topic: '' }, output: { type: 'topic', room: '#a', topic: '' } },
+    { name: 'history with defaults', input: { type: 'history', room: 'lobby' }, output: { type: 'history', room: '#lobby' } },
+    {
+      name: 'history with before and the largest limit',
+      input: { type: 'history', room: '#lobby', before: 120, limit: 200, ref: 'h' },
+      output: { type: 'history', room: '#lobby', before: 120, limit: 200, ref: 'h' },
+    },
+    {
+      name: 'history with the smallest limit and the largest before',
+      input: { type: 'history', room: '#a', before: MAX_SAFE, limit: 1 },
+      output: { type: 'history', room: '#a', before: MAX_SAFE, limit: 1 },
+    },
+    { name: 'history with limit written as 5.0', input: { type: 'history', room: '#a', limit: 5.0 }, output: { type: 'history', room: '#a', limit: 5 } },
+    { name: 'rooms', input: { type: 'rooms' }, output: { type: 'rooms' } },
+    { name: 'rooms with ref', input: { type: 'rooms', ref: 'r' }, output: { type: 'rooms', ref: 'r' } },
+    { name: 'who', input: { type: 'who', room: 'Lobby' }, output: { type: 'who', room: '#Lobby' } },
+    { name: 'ping', input: { type: 'ping' }, output: { type: 'ping' } },
+    { name: 'ping with ref', input: { type: 'ping', ref: 'p' }, output: { type: 'ping', ref: 'p' } },
+    { name: 'ping with a 64-character ref', input: { type: 'ping', ref: 'r'.repeat(64) }, output: { type: 'ping', ref: 'r'.repeat(64) } },
+    { name: 'quit', input: { type: 'quit' }, output: { type: 'quit' } },
+    { name: 'quit with reason', input: { type: 'quit', reason: 'bedtime' }, output: { type: 'quit', reason: 'bedtime' } },
+    {
+      name: 'extra fields are dropped, including ones the server sets itself',
+      input: { type: 'say', room: '#a', text: 'hi', from: 'mallory', id: 'x', seq: 9, ts: 1, extra: { deep: true } },
+      output: { type: 'say', room: '#a', text: 'hi' },
+    },
+    { name: 'extra fields are dropped from field-less types', input: { type: 'ping', x: 1, y: null }, output: { type: 'ping' } },
+  ];
+
+  it.each(cases)('$name', ({ input, output }) => {
+    expect(parseClientMessage(raw(input))).toStrictEqual({ ok: true, value: output });
+  });
+
+  it('accepts the fields in any order and with surrounding whitespace', () => {
+    expect(parseClientMessage(' \n{"text":"hi","room":"a","type":"say"}\t ')).toStrictEqual({
+      ok: true,
+      value: { type: 'say', room: '#a', text: 'hi' },
+    });
+  });
+
+  it('covers every client message type in the table above', () => {
+    const covered = new Set(cases.map((c) => c.input.type));
+    expect([...covered].sort()).toStrictEqual([...CLIENT_MESSAGE_TYPES].sort());
+  });
+
+  it('knows exactly the twelve protocol v1 request types', () => {
+    expect([...CLIENT_MESSAGE_TYPES].sort()).toStrictEqual(
+      ['dm', 'hello', 'history', 'join', 'nick', 'part', 'ping', 'quit', 'rooms', 'say', 'topic', 'who'],
+    );
+  });
+});
+
+describe('parseClientMessage: rejected', () => {
+  type Case = { name: string; input: string; code: ErrorCode; message: string; ref?: string };
+  const bad = (name: string, input: unknown, code: ErrorCode, message: string, ref?: string): Case => ({
+    name,
+    input: typeof input === 'string' ? input : raw(input),
+    code,
+    message,
+    ...(ref === undefined ? {} : { ref }),
+  });
+  const { BAD_JSON, BAD_MESSAGE, NICK_INVALID, ROOM_INVALID, TEXT_INVALID } = ErrorCode;
+  const NOT_JSON = 'message is not valid JSON';
+  const NOT_OBJECT = 'message must be a JSON object';
+
+  const cases: Case[] = [
+    // Not JSON at all.
+    bad('an empty frame', '', BAD_JSON, NOT_JSON),
+    bad('whitespace only', '  \n', BAD_JSON, NOT_JSON),
+    bad('a truncated object', '{"type":"ping"', BAD_JSON, NOT_JSON),
+    bad('single quotes', "{'type':'ping'}", BAD_JSON, NOT_JSON),
+    bad('a trailing comma', '{"type":"ping",}', BAD_JSON, NOT_JSON),
+    bad('two objects in one frame', '{"type":"ping"}{"type":"ping"}', BAD_JSON, NOT_JSON),
+    bad('garbage after the object', '{"type":"ping"} x', BAD_JSON, NOT_JSON),
+    bad('a bare word', 'ping', BAD_JSON, NOT_JSON),
+    bad('a text-mode command', '/join #lobby', BAD_JSON, NOT_JSON),
+    // JSON, but not an object.
+    bad('null', 'null', BAD_MESSAGE, NOT_OBJECT),
+    bad('a number', '42', BAD_MESSAGE, NOT_OBJECT),
+    bad('a string', '"ping"', BAD_MESSAGE, NOT_OBJECT),
+    bad('a boolean', 'true', BAD_MESSAGE, NOT_OBJECT),
+    bad('an empty array', '[]', BAD_MESSAGE, NOT_OBJECT),
+    bad('an array holding a message', '[{"type":"ping"}]', BAD_MESSAGE, NOT_OBJECT),
+    // The type.
+    bad('an empty object', '{}', BAD_MESSAGE, "missing field 'type'"),
+    bad('a numeric type', { type: 5 }, BAD_MESSAGE, "missing field 'type'"),
+    bad('a null type', { type: null }, BAD_MESSAGE, "missing field 'type'"),
+    bad('an unknown type', { type: 'fly' }, BAD_MESSAGE, "unknown message type 'fly'"),
+    bad('a type in the wrong case', { type: 'PING' }, BAD_MESSAGE, "unknown message type 'PING'"),
+    bad('an empty type', { type: '' }, BAD_MESSAGE, "unknown message type ''"),
+    bad('a server-to-client type', { type: 'welcome' }, BAD_MESSAGE, "unknown message type 'welcome'"),
+    bad('an Object.prototype name as type', { type: 'toString' }, BAD_MESSAGE, "unknown message type 'toString'"),
+    bad('constructor as type', { type: 'constructor' }, BAD_MESSAGE, "unknown message type 'constructor'"),
+    bad('__proto__ as type', { type: '__proto__' }, BAD_MESSAGE, "unknown message type '__proto__'"),
+    bad('a long unknown type is cut to 32 characters', { type: 'x'.repeat(100) }, BAD_MESSAGE, `unknown message type '${'x'.repeat(32)}'`),
+    // hello
+    bad('hello without nick', { type: 'hello' }, BAD_MESSAGE, "missing field 'nick'"),
+    bad('hello with a numeric nick', { type: 'hello', nick: 7 }, BAD_MESSAGE, "field 'nick' must be a string"),
+    bad('hello with a null nick', { type: 'hello', nick: null }, BAD_MESSAGE, "field 'nick' must be a string"),
+    bad('hello with an empty nick', { type: 'hello', nick: '' }, NICK_INVALID, `nick ${NICK_RULE}`),
+    bad('hello with a nick starting with a digit', { type: 'hello', nick: '1alice' }, NICK_INVALID, `nick ${NICK_RULE}`),
+    bad('hello with a 25-character nick', { type: 'hello', nick: 'a'.repeat(25) }, NICK_INVALID, `nick ${NICK_RULE}`),
+    bad('hello with a space in the nick', { type: 'hello', nick: 'al ice' }, NICK_INVALID, `nick ${NICK_RULE}`),
+    bad('hello with a non-ASCII nick', { type: 'hello', nick: 'zoë' }, NICK_INVALID, `nick ${NICK_RULE}`),
+    bad('hello with a numeric password', { type: 'hello', nick: 'a', password: 1234 }, BAD_MESSAGE, "field 'password' must be a string"),
+    bad('hello with a 257-character password', { type: 'hello', nick: 'a', password: 'p'.repeat(257) }, BAD_MESSAGE, 'password is longer than 256 characters'),
+    bad('hello with a control character in client', { type: 'hello', nick: 'a', client: 'x\u001b[31m' }, BAD_MESSAGE, 'client contains control characters'),
+    bad('hello with a 65-character client', { type: 'hello', nick: 'a', client: 'c'.repeat(65) }, BAD_MESSAGE, 'client is longer than 64 characters'),
+    // join / who (room only)
+    bad('join without room', { type: 'join' }, BAD_MESSAGE, "missing field 'room'"),
+    bad('join with a numeric room', { type: 'join', room: 1 }, BAD_MESSAGE, "field 'room' must be a string"),
+    bad('join with an array room', { type: 'join', room: ['#a'] }, BAD_MESSAGE, "field 'room' must be a string"),
+    bad('join with an empty room', { type: 'join', room: '' }, ROOM_INVALID, ROOM_RULE),
+    bad('join with only #', { type: 'join', room: '#' }, ROOM_INVALID, ROOM_RULE),
+    bad('join with ##', { type: 'join', room: '##lobby' }, ROOM_INVALID, ROOM_RULE),
+    bad('join with a space in the room', { type: 'join', room: 'the lobby' }, ROOM_INVALID, ROOM_RULE),
+    bad('join with punctuation in the room', { type: 'join', room: 'lobby!' }, ROOM_INVALID, ROOM_RULE),
+    bad('join with a 33-character room', { type: 'join', room: `#${'r'.repeat(33)}` }, ROOM_INVALID, ROOM_RULE),
+    bad('who without room', { type: 'who' }, BAD_MESSAGE, "missing field 'room'"),
+    bad('who with a bad room', { type: 'who', room: '#a.b' }, ROOM_INVALID, ROOM_RULE),
+    // part
+    bad('part without room', { type: 'part', reason: 'x' }, BAD_MESSAGE, "missing field 'room'"),
+    bad('part with a numeric reason', { type: 'part', room: '#a', reason: 3 }, BAD_MESSAGE, "field 'reason' must be a string"),
+    bad('part with a 301-character reason', { type: 'part', room: '#a', reason: 'r'.repeat(301) }, BAD_MESSAGE, 'reason is longer than 300 characters'),
+    bad('part with a newline in the reason', { type: 'part', room: '#a', reason: 'a\nb' }, BAD_MESSAGE, 'reason contains control characters'),
+    // say
+    bad('say without text', { type: 'say', room: '#a' }, BAD_MESSAGE, "missing field 'text'"),
+    bad('say without room', { type: 'say', text: 'hi' }, BAD_MESSAGE, "missing field 'room'"),
+    bad('say with a null room', { type: 'say', room: null, text: 'hi' }, BAD_MESSAGE, "field 'room' must be a string"),
+    bad('say with numeric text', { type: 'say', room: '#a', text: 42 }, BAD_MESSAGE, "field 'text' must be a string"),
+    bad('say with object text', { type: 'say', room: '#a', text: { t: 'hi' } }, BAD_MESSAGE, "field 'text' must be a string"),
+    bad('say with a string action', { type: 'say', room: '#a', text: 'hi', action: 'yes' }, BAD_MESSAGE, "field 'action' must be a boolean"),
+    bad('say with a numeric action', { type: 'say', room: '#a', text: 'hi', action: 1 }, BAD_MESSAGE, "field 'action' must be a boolean"),
+    bad('say with empty text', { type: 'say', room: '#a', text: '' }, TEXT_INVALID, 'text is empty'),
+    bad('say with 4001 characters', { type: 'say', room: '#a', text: 'x'.repeat(4001) }, TEXT_INVALID, 'text is longer than 4000 characters'),
+    bad('say with 4001 emoji', { type: 'say', room: '#a', text: '😀'.repeat(4001) }, TEXT_INVALID, 'text is longer than 4000 characters'),
+    bad('say with NUL', { type: 'say', room: '#a', text: 'a\u0000b' }, TEXT_INVALID, TEXT_CONTROL),
+    bad('say with BEL', { type: 'say', room: '#a', text: 'ding\u0007' }, TEXT_INVALID, TEXT_CONTROL),
+    bad('say with CR', { type: 'say', room: '#a', text: 'over\rwrite' }, TEXT_INVALID, TEXT_CONTROL),
+    bad('say with ESC', { type: 'say', room: '#a', text: '\u001b[2J' }, TEXT_INVALID, TEXT_CONTROL),
+    bad('say with DEL', { type: 'say', room: '#a', text: 'a\u007f' }, TEXT_INVALID, TEXT_CONTROL),
+    bad('say with C1 CSI', { type: 'say', room: '#a', text: '\u009b2J' }, TEXT_INVALID, TEXT_CONTROL),
+    bad('say to a bad room', { type: 'say', room: 'no room', text: 'hi' }, ROOM_INVALID, ROOM_RULE),
+    // dm
+    bad('dm without to', { type: 'dm', text: 'hi' }, BAD_MESSAGE, "missing field 'to'"),
+    bad('dm with a numeric to', { type: 'dm', to: 1, text: 'hi' }, BAD_MESSAGE, "field 'to' must be a string"),
+    bad('dm to an invalid nick', { type: 'dm', to: 'no one', text: 'hi' }, NICK_INVALID, `to ${NICK_RULE}`),
+    bad('dm with empty text', { type: 'dm', to: 'bob', text: '' }, TEXT_INVALID, 'text is empty'),
+    bad('dm with a control character', { type: 'dm', to: 'bob', text: '\u0008' }, TEXT_INVALID, TEXT_CONTROL),
+    // nick
+    bad('nick without nick', { type: 'nick' }, BAD_MESSAGE, "missing field 'nick'"),
+    bad('nick with a bad nick', { type: 'nick', nick: '-dash' }, NICK_INVALID, `nick ${NICK_RULE}`),
+    // topic
+    bad('topic without topic', { type: 'topic', room: '#a' }, BAD_MESSAGE, "missing field 'topic'"),
+    bad('topic with a null topic', { type: 'topic', room: '#a', topic: null }, BAD_MESSAGE, "field 'topic' must be a string"),
+    bad('topic with 501 characters', { type: 'topic', room: '#a', topic: 't'.repeat(501) }, TEXT_INVALID, 'topic is longer than 500 characters'),
+    bad('topic with a newline', { type: 'topic', room: '#a', topic: 'a\nb' }, TEXT_INVALID, 'topic contains control characters'),
+    bad('topic with a bad room', { type: 'topic', room: '', topic: 'x' }, ROOM_INVALID, ROOM_RULE),
+    // history
+    bad('history without room', { type: 'history', limit: 5 }, BAD_MESSAGE, "missing field 'room'"),
+    bad('history with limit 0', { type: 'history', room: '#a', limit: 0 }, BAD_MESSAGE, 'limit must be an integer from 1 to 200'),
+    bad('history with limit 201', { type: 'history', room: '#a', limit: 201 }, BAD_MESSAGE, 'limit must be an integer from 1 to 200'),
+    bad('history with a negative limit', { type: 'history', room: '#a', limit: -5 }, BAD_MESSAGE, 'limit must be an integer from 1 to 200'),
+    bad('history with a fractional limit', { type: 'history', room: '#a', limit: 1.5 }, BAD_MESSAGE, "field 'limit' must be an integer"),
+    bad('history with a string limit', { type: 'history', room: '#a', limit: '10' }, BAD_MESSAGE, "field 'limit' must be an integer"),
+    bad('history with before 0', { type: 'history', room: '#a', before: 0 }, BAD_MESSAGE, `before must be an integer from 1 to ${MAX_SAFE}`),
+    bad('history with a negative before', { type: 'history', room: '#a', before: -1 }, BAD_MESSAGE, `before must be an integer from 1 to ${MAX_SAFE}`),
+    bad('history with a fractional before', { type: 'history', room: '#a', before: 10.25 }, BAD_MESSAGE, "field 'before' must be an integer"),
+    bad('history with before past 2^53', { type: 'history', room: '#a', before: 2 ** 53 }, BAD_MESSAGE, "field 'before' must be an integer"),
+    bad('history with before 1e300', '{"type":"history","room":"#a","before":1e300}', BAD_MESSAGE, "field 'before' must be an integer"),
+    bad('history with a boolean before', { type: 'history', room: '#a', before: true }, BAD_MESSAGE, "field 'before' must be an integer"),
+    // ref
+    bad('a numeric ref', { type: 'ping', ref: 5 }, BAD_MESSAGE, "field 'ref' must be a string"),
+    bad('a 65-character ref (too long to echo)', { type: 'ping', ref: 'r'.repeat(65) }, BAD_MESSAGE, 'ref is longer than 64 characters'),
+    // Errors echo a readable ref so the client can match them to the request.
+    bad('ref echoed on an unknown type', { type: 'fly', ref: 'q1' }, BAD_MESSAGE, "unknown message type 'fly'", 'q1'),
+    bad('ref echoed on a missing type', { ref: 'q2' }, BAD_MESSAGE, "missing field 'type'", 'q2'),
+    bad('ref echoed on a missing field', { type: 'say', room: '#a', ref: 'q3' }, BAD_MESSAGE, "missing field 'text'", 'q3'),
+    bad('ref echoed on bad text', { type: 'say', room: '#a', text: '', ref: 'q4' }, TEXT_INVALID, 'text is empty', 'q4'),
+    bad('ref echoed on a bad nick', { type: 'hello', nick: '9', ref: 'q5' }, NICK_INVALID, `nick ${NICK_RULE}`, 'q5'),
+    bad('ref echoed on a bad room', { type: 'join', room: '!', ref: 'q6' }, ROOM_INVALID, ROOM_RULE, 'q6'),
+    bad('ref of 64 emoji echoed (64 code points, 128 UTF-16 units)', { type: 'say', room: '#a', text: '', ref: '😀'.repeat(64) }, TEXT_INVALID, 'text is empty', '😀'.repeat(64)),
+    bad('a 65-emoji ref (too long to echo)', { type: 'say', room: '#a', text: 'hi', ref: '😀'.repeat(65) }, BAD_MESSAGE, 'ref is longer than 64 characters'),
+    bad('ref echoed on a bad limit', { type: 'history', room: '#a', limit: 999, ref: 'q7' }, BAD_MESSAGE, 'limit must be an integer from 1 to 200', 'q7'),
+    // __proto__ in the input is an ordinary own key: it neither supplies fields nor pollutes anything.
+    bad('fields hidden under __proto__ do not count', '{"type":"say","__proto__":{"room":"#a","text":"hi"}}', BAD_MESSAGE, "missing field 'room'"),
+    bad('a type hidden under __proto__ does not count', '{"__proto__":{"type":"ping"}}', BAD_MESSAGE, "missing field 'type'"),
+  ];
+
+  it.each(cases)('$name -> $code', ({ input, code, message, ref }) => {
+    const error = ref === undefined ? { code, message } : { code, message, ref };
+    expect(parseClientMessage(input)).toStrictEqual({ ok: false, error });
+  });
+
+  it('never echoes a ref on BAD_JSON, since none can be read', () => {
+    expect(parseClientMessage('{"type":"ping","ref":"r1"')).toStrictEqual({
+      ok: false,
+      error: { code: BAD_JSON, message: NOT_JSON },
+    });
+  });
+
+  it('reports the first failing field in schema order', () => {
+    const result = parseClientMessage(raw({ type: 'say', text: '', room: '!' }));
+    expect(result).toStrictEqual({ ok: false, error: { code: ROOM_INVALID, message: ROOM_RULE } });
+  });
+});
+
+describe('parseClientMessage: hostile input', () => {
+  it('treats a __proto__ key as data and pollutes nothing', () => {
+    const result = parseClientMessage('{"type":"ping","__proto__":{"ref":"x","polluted":true}}');
+    expect(result).toStrictEqual({ ok: true, value: { type: 'ping' } });
+    if (!result.ok) throw new Error('unreachable');
+    expect(Object.getPrototypeOf(result.value)).toBe(Object.prototype);
+    expect(Object.keys(result.value)).toStrictEqual(['type']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('accepts a message that also carries constructor and __proto__ keys', () => {
+    const result = parseClientMessage('{"type":"join","room":"a","constructor":{"prototype":{"x":1}},"__proto__":null}');
+    expect(result).toStrictEqual({ ok: true, value: { type: 'join', room: '#a' } });
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('never throws, whatever it is given', () => {
+    const inputs = [
+      '\u0000', '\uffff', '\ud800', '{"type":{"toString":1}}', '{"type":"say","room":{"length":1},"text":"x"}',
+      `${'['.repeat(100_000)}${']'.repeat(100_000)}`, `{"type":"ping","ref":"${'x'.repeat(70_000)}"}`,
+      '{"type":"history","room":"#a","limit":-0}', '{"type":"say","room":"#a","text":"hi","action":null}',
+    ];
+    for (const input of inputs) {
+      const result = parseClientMessage(input);
+      expect(result.ok, input.slice(0, 40)).toBe(false);
+    }
+  });
+});
+
+describe('validateClientMessage', () => {
+  it('checks and normalizes an already-decoded message', () => {
+    expect(validateClientMessage({ type: 'join', room: 'dev', extra: 1 })).toStrictEqual({
+      ok: true,
+      value: { type: 'join', room: '#dev' },
+    });
+  });
+
+  it('treats an undefined optional field as absent', () => {
+    expect(validateClientMessage({ type: 'part', room: '#a', reason: undefined })).toStrictEqual({
+      ok: true,
+      value: { type: 'part', room: '#a' },
+    });
+  });
+
+  it('reads only own properties, never inherited ones', () => {
+    const input = Object.assign(Object.create({ room: '#a', text: 'inherited' }) as object, { type: 'say' });
+    expect(validateClientMessage(input)).toStrictEqual({
+      ok: false,
+      error: { code: ErrorCode.BAD_MESSAGE, message: "missing field 'room'" },
+    });
+  });
+
+  it('rejects values JSON cannot carry', () => {
+    expect(validateClientMessage({ type: 'history', room: '#a', limit: Number.NaN })).toStrictEqual({
+      ok: false,
+      error: { code: ErrorCode.BAD_MESSAGE, message: "field 'limit' must be an integer" },
+    });
+    expect(validateClientMessage('ping')).toStrictEqual({
+      ok: false,
+      error: { code: ErrorCode.BAD_MESSAGE, message: 'message must be a JSON object' },
+    });
+  });
+});
+
+describe('parseServerMessage: accepted', () => {
+  const chat = { room: '#lobby', id: 'V1StGXR8_Z5jdHi6B-myT', seq: 7, from: 'alice', text: 'hi', ts: 1_700_000_000_000 };
+  const cases: { name: string; input: Record<string, unknown>; output?: Record<string, unknown> }[] = [
+    { name: 'welcome', input: { type: 'welcome', sid: 's1', nick: 'alice', server: 'chat', version: 1 } },
+    { name: 'welcome with motd', input: { type: 'welcome', sid: 's1', nick: 'alice', server: 'chat', version: 1, motd: 'hi all' } },
+    { name: 'joined', input: { type: 'joined', room: '#lobby', nick: 'alice', ts: 1 } },
+    { name: 'left', input: { type: 'left', room: '#lobby', nick: 'alice' } },
+    { name: 'left with reason', input: { type: 'left', room: '#lobby', nick: 'alice', reason: 'quit' } },
+    { name: 'message', input: { type: 'message', ...chat } },
+    { name: 'message as an action', input: { type: 'message', ...chat, action: true } },
+    { name: 'ack', input: { type: 'ack', ref: 'r1', id: 'abc', seq: 7, ts: 2 } },
+    { name: 'dm', input: { type: 'dm', id: 'd', from: 'alice', to: 'bob', text: 'psst', ts: 3 } },
+    { name: 'dm echo with ref and action', input: { type: 'dm', id: 'd', from: 'alice', to: 'bob', text: 'nods', ts: 3, action: true, ref: 'r2' } },
+    { name: 'nick', input: { type: 'nick', old: 'alice', new: 'alicia' } },
+    { name: 'topic', input: { type: 'topic', room: '#lobby', topic: 'be nice', by: 'alice', ts: 4 } },
+    { name: 'history', input: { type: 'history', room: '#lobby', messages: [chat, { ...chat, seq: 8, action: true }], more: true } },
+    { name: 'empty history', input: { type: 'history', room: '#lobby', messages: [], more: false } },
+    {
+      name: 'history drops unknown fields in its messages',
+      input: { type: 'history', room: '#a', messages: [{ ...chat, extra: 1 }], more: false },
+      output: { type: 'history', room: '#a', messages: [chat], more: false },
+    },
+    { name: 'rooms', input: { type: 'rooms', rooms: [{ name: '#lobby', users: 3, topic: '' }, { name: '#dev', users: 1, topic: 'ts' }] } },
+    { name: 'who', input: { type: 'who', room: '#lobby', users: ['alice', 'bob'] } },
+    { name: 'pong', input: { type: 'pong' } },
+    { name: 'pong with ref', input: { type: 'pong', ref: 'p' } },
+    { name: 'error', input: { type: 'error', code: 'NOT_IN_ROOM', message: 'join #dev first' } },
+    { name: 'error with ref', input: { type: 'error', code: 'RATE_LIMITED', message: 'slow down', ref: 'r3' } },
+    { name: 'bye', input: { type: 'bye', reason: 'server shutting down' } },
+    {
+      name: 'extra fields are dropped',
+      input: { type: 'bye', reason: 'idle', typing: true },
+      output: { type: 'bye', reason: 'idle' },
+    },
+  ];
+
+  it.each(cases)('$name', ({ input, output }) => {
+    expect(parseServerMessage(raw(input))).toStrictEqual({ ok: true, value: output ?? input });
+  });
+
+  it('covers every server message type', () => {
+    const covered = new Set(cases.map((c) => c.input.type));
+    expect([...covered].sort()).toStrictEqual(
+      ['ack', 'bye', 'dm', 'error', 'history', 'joined', 'left', 'message', 'nick', 'pong', 'rooms', 'topic', 'welcome', 'who'],
+    );
+  });
+});
+
+describe('parseServerMessage: rejected', () => {
+  const chat = { room: '#lobby', id: 'i', seq: 7, from: 'alice', text: 'hi', ts: 1 };
+  const cases: { name: string; input: string; message: string; code?: ErrorCode }[] = [
+    { name: 'not JSON', input: 'welcome', code: ErrorCode.BAD_JSON, message: 'message is not valid JSON' },
+    { name: 'an array', input: '[]', message: 'message must be a JSON object' },
+    { name: 'a client-only type', input: raw({ type: 'say', room: '#a', text: 'x' }), message: "unknown message type 'say'" },
+    { name: 'welcome without sid', input: raw({ type: 'welcome', nick: 'a', server: 's', version: 1 }), message: "missing field 'sid'" },
+    { name: 'welcome with a string version', input: raw({ type: 'welcome', sid: 's', nick: 'a', server: 's', version: '1' }), message: "field 'version' must be an integer" },
+    { name: 'message with a fractional seq', input: raw({ type: 'message', ...chat, seq: 1.5 }), message: "field 'seq' must be an integer" },
+    { name: 'ack without ref', input: raw({ type: 'ack', id: 'i', seq: 1, ts: 1 }), message: "missing field 'ref'" },
+    { name: 'history with a non-boolean more', input: raw({ type: 'history', room: '#a', messages: [], more: 0 }), message: "field 'more' must be a boolean" },
+    { name: 'history with messages not an array', input: raw({ type: 'history', room: '#a', messages: {}, more: false }), message: "field 'messages' must be an array" },
+    { name: 'history with a non-object message', input: raw({ type: 'history', room: '#a', messages: ['hi'], more: false }), message: 'messages[]: expected a JSON object' },
+    { name: 'history with a message missing seq', input: raw({ type: 'history', room: '#a', messages: [{ ...chat, seq: undefined }], more: false }), message: "messages[]: missing field 'seq'" },
+    { name: 'rooms with a string user count', input: raw({ type: 'rooms', rooms: [{ name: '#a', users: '3', topic: '' }] }), message: "rooms[]: field 'users' must be an integer" },
+    { name: 'who with a numeric user', input: raw({ type: 'who', room: '#a', users: ['a', 1] }), message: 'users must be strings' },
+    { name: 'error with a numeric code', input: raw({ type: 'error', code: 1, message: 'x' }), message: "field 'code' must be a string" },
+    { name: 'bye without reason', input: raw({ type: 'bye' }), message: "missing field 'reason'" },
+  ];
+
+  it.each(cases)('$name', ({ input, code, message }) => {
+    expect(parseServerMessage(input)).toStrictEqual({ ok: false, error: { code: code ?? ErrorCode.BAD_MESSAGE, message } });
+  });
+});
