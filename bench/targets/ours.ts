@@ -1,0 +1,34 @@
+/** The production build of our server, with a fresh data folder and flood control off. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../paths.js';
+import { stopProcess, waitForLine, type Target } from './target.js';
+
+export const SERVER_MAIN = path.join(ROOT, 'dist/server/main.js');
+
+export async function startOurs(maxConnections: number, extraArgs: string[] = []): Promise<Target> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-bench-'));
+  const args = [
+    SERVER_MAIN, '--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--data', dataDir,
+    '--log-level', 'warn', '--rate-limit', '0', '--max-connections', String(maxConnections), ...extraArgs,
+  ];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const m = await waitForLine(proc, /listening ws:\/\/127\.0\.0\.1:(\d+)\/? tcp:\/\/127\.0\.0\.1:(\d+)/, 15_000);
+    const ws = Number(m[1]);
+    return {
+      name: 'ours', pid: proc.pid!, ports: { ws, tcp: Number(m[2]) },
+      metricsUrl: `http://127.0.0.1:${ws}/metrics`,
+      async stop() {
+        await stopProcess(proc);
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    proc.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}

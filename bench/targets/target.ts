@@ -1,0 +1,52 @@
+/** A server under test, running as a child process. */
+import type { ChildProcess } from 'node:child_process';
+import type { Transport } from '../gen/conn.js';
+
+export type TargetName = 'ours' | 'ws-tutorial' | 'ngircd';
+
+export interface Target {
+  name: TargetName;
+  pid: number;
+  /** The port for each transport this target speaks. */
+  ports: Partial<Record<Transport, number>>;
+  /** The Prometheus endpoint, when the target has one. */
+  metricsUrl: string | null;
+  stop(): Promise<void>;
+}
+
+/** Resolves once `re` matches the child's stdout; rejects when it exits or `ms` pass first. */
+export function waitForLine(proc: ChildProcess, re: RegExp, ms: number): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no start-up line within ${ms} ms:\n${out}`)), ms);
+    const onData = (d: Buffer) => {
+      out = (out + d.toString()).slice(-8192);
+      const m = re.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout?.off('data', onData);
+        proc.stdout?.resume();
+        resolve(m);
+      }
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-8192); });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before listening:\n${out}`));
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL if the process is still there after `graceMs`. */
+export function stopProcess(proc: ChildProcess, graceMs = 5000): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,21 @@
+/** The tutorial `ws` broadcast server from bench/baselines/. */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ROOT } from '../paths.js';
+import { stopProcess, waitForLine, type Target } from './target.js';
+
+const MAIN = path.join(ROOT, 'dist/bench/baselines/ws-broadcast.js');
+
+export async function startWsTutorial(): Promise<Target> {
+  const proc = spawn(process.execPath, [MAIN], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const m = await waitForLine(proc, /listening ws:\/\/127\.0\.0\.1:(\d+)/, 10_000);
+    return {
+      name: 'ws-tutorial', pid: proc.pid!, ports: { ws: Number(m[1]) }, metricsUrl: null,
+      stop: () => stopProcess(proc),
+    };
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw err;
+  }
+}
