@@ -27,7 +27,7 @@ export class JsonClient {
   static ws(url: string, options?: WebSocket.ClientOptions): Promise<JsonClient & { socket: WebSocket }> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, options);
-      const client = new JsonClient((t) => ws.send(t), () => ws.close(), '') as JsonClient & { socket: WebSocket };
+      const client = new JsonClient((t) => ws.send(t, { binary: false }), () => ws.close(), '') as JsonClient & { socket: WebSocket };
       client.socket = ws;
       ws.on('message', (data, isBinary) => { if (!isBinary) client.push(String(data)); });
       ws.on('close', () => client.onClose());
