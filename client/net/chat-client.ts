@@ -211,8 +211,10 @@ export class ChatClient {
       case 'message': this.markSeq(msg.room, msg.seq); break;
       case 'history': this.historyPage(msg); break;
       case 'joined':
-        if (caseFold(msg.nick) === caseFold(this.nickname) && !this.rooms.has(caseFold(msg.room))) {
-          this.rooms.set(caseFold(msg.room), { name: msg.room, lastSeq: 0 });
+        if (caseFold(msg.nick) === caseFold(this.nickname)) {
+          if (!this.rooms.has(caseFold(msg.room))) this.rooms.set(caseFold(msg.room), { name: msg.room, lastSeq: 0 });
+          // `joined` carries no topic; the room list does.
+          this.transmit({ type: 'rooms' });
         }
         break;
       case 'left': if (caseFold(msg.nick) === caseFold(this.nickname)) this.rooms.delete(caseFold(msg.room)); break;

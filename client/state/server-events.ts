@@ -132,7 +132,9 @@ function onWho(state: AppState, w: Msg<'who'>, now: number): AppState {
 }
 
 function onRooms(state: AppState, r: Msg<'rooms'>, now: number): AppState {
-  const s = { ...state, knownRooms: r.rooms.map((x) => x.name) };
+  const topics = new Map(r.rooms.map((x) => [roomViewId(x.name), x.topic]));
+  const views = state.views.map((v) => (topics.has(v.id) && topics.get(v.id) !== v.topic ? { ...v, topic: topics.get(v.id)! } : v));
+  const s = { ...state, views, knownRooms: r.rooms.map((x) => x.name) };
   if (!s.roomsWanted) return s;
   const rows = r.rooms.map((x) => `${x.name.padEnd(20)} ${String(x.users).padStart(4)}  ${x.topic}`);
   return infoLines({ ...s, roomsWanted: false }, ['Rooms:', ...rows].join('\n'), now);

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/** The terminal chat client: wires the network layer, the state store and the UI. No logic of its own. */
+import os from 'node:os';
+import { parseCli } from './cli.js';
+import { ChatClient } from './net/chat-client.js';
+import { Store } from './state/store.js';
+import { ChatScreen } from './ui/chat-screen.js';
+import { openTerminal } from './ui/terminal-session.js';
+import { TerminalWriter } from './ui/terminal.js';
+import { themeFor } from './ui/theme.js';
+import { feedStore, runEffects } from './wiring.js';
+
+function loginName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? 'guest';
+  }
+}
+
+const cli = parseCli(process.argv.slice(2), loginName());
+if (cli.kind === 'help') {
+  process.stdout.write(`${cli.text}\n`);
+  process.exit(0);
+}
+if (cli.kind === 'error') {
+  process.stderr.write(`chat: ${cli.message}\n`);
+  process.exit(2);
+}
+if (!process.stdin.isTTY || !process.stdout.isTTY) {
+  process.stderr.write('chat: needs a terminal (stdin and stdout must be a TTY)\n');
+  process.exit(2);
+}
+
+const client = new ChatClient({ address: cli.address, nick: cli.nick });
+const store = new Store(client.server, cli.nick);
+feedStore(client, store);
+
+let quitting = false;
+async function quit(reason?: string): Promise<void> {
+  if (quitting) return;
+  quitting = true;
+  await client.stop(reason);
+  terminal.restore();
+  process.exit(0);
+}
+
+const terminal = openTerminal({
+  onKey: (ch, key) => screen.key(ch, key),
+  onWheel: (direction) => screen.wheel(direction),
+  onResize: () => screen.resized(),
+});
+const writer = new TerminalWriter(terminal.write);
+const screen = new ChatScreen(store, writer, terminal.size, themeFor(process.env), (effects) => {
+  runEffects(effects, client, (reason) => void quit(reason));
+});
+
+for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(signal, () => void quit());
+process.on('uncaughtException', (err) => {
+  terminal.restore();
+  process.stderr.write(`chat: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
+
+writer.invalidate();
+screen.draw();
+client.start();

@@ -1,0 +1,124 @@
+/**
+ * The UI: draws the state on the terminal and turns keys and the mouse wheel into store actions.
+ * It never touches a socket: anything that must reach the server comes back from the store as an effect.
+ */
+import type { Store } from '../state/store.js';
+import type { Action, Effect } from '../state/types.js';
+import { completionCandidates } from './completion.js';
+import { InputLine } from './input-line.js';
+import { KEY_BINDINGS, printable, viewIndexFor, type KeyCommand, type KeyPress } from './keys.js';
+import { RowCache } from './message-rows.js';
+import { renderFrame } from './render.js';
+import type { TerminalWriter } from './terminal.js';
+import type { Theme } from './theme.js';
+
+const WHEEL_ROWS = 3;
+
+export interface ScreenSize {
+  width: number;
+  height: number;
+}
+
+export class ChatScreen {
+  readonly input = new InputLine();
+  private readonly cache = new RowCache();
+  private scheduled = false;
+  private lastBell: number;
+  private pageRows = 1;
+  private maxScroll = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly writer: TerminalWriter,
+    private readonly size: () => ScreenSize,
+    private readonly theme: Theme,
+    private readonly onEffects: (effects: Effect[]) => void,
+  ) {
+    this.lastBell = store.state.bell;
+    store.subscribe(() => this.schedule());
+  }
+
+  /** Coalesces bursts of updates (a history page, a reconnect) into one frame per tick. */
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.draw();
+    });
+  }
+
+  draw(): void {
+    const { width, height } = this.size();
+    const state = this.store.state;
+    const rendered = renderFrame(state, this.input, width, height, this.theme, this.cache);
+    this.pageRows = rendered.pageRows;
+    this.maxScroll = rendered.maxScroll;
+    this.writer.draw(rendered.frame);
+    if (state.bell !== this.lastBell) {
+      this.lastBell = state.bell;
+      this.writer.bell();
+    }
+  }
+
+  resized(): void {
+    this.writer.invalidate();
+    this.draw();
+  }
+
+  wheel(direction: 'up' | 'down'): void {
+    this.scroll(direction === 'up' ? WHEEL_ROWS : -WHEEL_ROWS);
+  }
+
+  key(ch: string | undefined, key: KeyPress): void {
+    const index = viewIndexFor(key);
+    if (index !== undefined) return this.dispatch({ type: 'selectView', index });
+    const command = KEY_BINDINGS[key.full ?? ''];
+    if (command) return this.run(command);
+    const text = printable(ch, key);
+    if (text !== undefined) {
+      this.input.insert(text);
+      this.schedule();
+    }
+  }
+
+  private run(command: KeyCommand): void {
+    const input = this.input;
+    switch (command) {
+      case 'submit': {
+        const line = input.submit();
+        if (line.trim() !== '') this.dispatch({ type: 'input', text: line, now: Date.now() });
+        break;
+      }
+      case 'quit': this.onEffects([{ kind: 'quit' }]); return;
+      case 'historyUp': input.historyUp(); break;
+      case 'historyDown': input.historyDown(); break;
+      case 'left': input.left(); break;
+      case 'right': input.right(); break;
+      case 'home': input.home(); break;
+      case 'end': input.end(); break;
+      case 'backspace': input.backspace(); break;
+      case 'delete': input.deleteForward(); break;
+      case 'killBefore': input.killBefore(); break;
+      case 'killAfter': input.killAfter(); break;
+      case 'killWord': input.killWord(); break;
+      case 'complete': input.complete((word, first) => completionCandidates(this.store.state, word, first)); break;
+      case 'pageUp': this.scroll(this.pageRows); return;
+      case 'pageDown': this.scroll(-this.pageRows); return;
+      case 'nextView': this.dispatch({ type: 'cycleView', delta: 1 }); return;
+      case 'prevView': this.dispatch({ type: 'cycleView', delta: -1 }); return;
+      case 'redraw': this.resized(); return;
+    }
+    this.schedule();
+  }
+
+  private scroll(delta: number): void {
+    this.dispatch({ type: 'scroll', delta, maxScroll: this.maxScroll });
+  }
+
+  private dispatch(action: Action): void {
+    const effects = this.store.dispatch(action);
+    if (effects.length > 0) this.onEffects(effects);
+    this.schedule();
+  }
+}

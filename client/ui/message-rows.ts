@@ -1,0 +1,72 @@
+/** Turns state lines into wrapped, styled screen rows for the message pane. */
+import type { Line, PendingLine } from '../state/types.js';
+import { sanitizeLines } from '../text/sanitize.js';
+import { stringWidth } from '../text/width.js';
+import { wrapLine } from '../text/wrap.js';
+import type { Segment } from './frame.js';
+import { nickStyle, type Style, type Theme } from './theme.js';
+
+export type Row = Segment[];
+
+export function clock(ts: number): string {
+  const d = new Date(ts);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** Wraps `text` after a `head` of segments; continuation rows are indented under the text when room allows. */
+function wrapped(head: Segment[], text: string, style: Style, width: number): Row[] {
+  const headWidth = head.reduce((n, s) => n + stringWidth(s.text), 0);
+  const indent = width - headWidth >= 12 ? headWidth : 0;
+  const rows: Row[] = [];
+  let first = true;
+  for (const paragraph of sanitizeLines(text)) {
+    const firstWidth = first ? width - headWidth : width - indent;
+    const pieces = wrapLine(paragraph, Math.max(1, firstWidth));
+    const head0 = pieces.shift() ?? '';
+    if (first) rows.push([...head, { text: head0, style }]);
+    else rows.push([{ text: ' '.repeat(indent), style: {} }, { text: head0, style }]);
+    first = false;
+    const rest = pieces.join(' ');
+    if (rest) for (const piece of wrapLine(rest, Math.max(1, width - indent))) rows.push([{ text: ' '.repeat(indent), style: {} }, { text: piece, style }]);
+  }
+  return rows;
+}
+
+export function lineRows(line: Line, width: number, theme: Theme): Row[] {
+  const time: Segment = { text: `${clock(line.ts)} `, style: theme.time };
+  switch (line.kind) {
+    case 'chat': {
+      const textStyle = line.mention ? theme.mention : theme.plain;
+      const nick = nickStyle(theme, line.from);
+      const head: Segment[] = line.action
+        ? [time, { text: '* ', style: textStyle }, { text: `${line.from} `, style: nick }]
+        : [time, { text: '<', style: theme.time }, { text: line.from, style: { ...nick, bold: line.self || nick.bold } }, { text: '> ', style: theme.time }];
+      return wrapped(head, line.text, textStyle, width);
+    }
+    case 'event': return wrapped([time, { text: '-- ', style: theme.event }], line.text, theme.event, width);
+    case 'info': return wrapped([time, { text: '-!- ', style: theme.info }], line.text, theme.plain, width);
+    case 'error': return wrapped([time, { text: '!! ', style: theme.error }], line.text, theme.error, width);
+  }
+}
+
+export function pendingRows(p: PendingLine, me: string, width: number, theme: Theme): Row[] {
+  const time: Segment = { text: `${clock(p.ts)} `, style: theme.time };
+  const head: Segment[] = p.action ? [time, { text: `* ${me} `, style: theme.pending }] : [time, { text: `<${me}> `, style: theme.pending }];
+  const note = p.status === 'failed' ? ` [not sent: ${p.reason ?? 'failed'}]` : p.status === 'queued' ? ' [queued: offline]' : ' [sending…]';
+  const rows = wrapped(head, p.text, theme.pending, width);
+  rows.push([{ text: ' '.repeat(Math.min(6, width)), style: {} }, { text: note.trim(), style: p.status === 'failed' ? theme.failed : theme.pending }]);
+  return rows;
+}
+
+/** Caches wrapped rows per line object and width: lines are immutable, so identity is a safe key. */
+export class RowCache {
+  private cache = new WeakMap<Line, { width: number; theme: Theme; rows: Row[] }>();
+
+  rows(line: Line, width: number, theme: Theme): Row[] {
+    const hit = this.cache.get(line);
+    if (hit && hit.width === width && hit.theme === theme) return hit.rows;
+    const rows = lineRows(line, width, theme);
+    this.cache.set(line, { width, theme, rows });
+    return rows;
+  }
+}

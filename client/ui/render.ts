@@ -1,0 +1,111 @@
+/** Builds a frame from the state and the input line. Pure: reads state, never changes it. */
+import { currentView } from '../state/app-state.js';
+import type { AppState, View } from '../state/types.js';
+import { emptyFrame, place, type Frame, type Segment } from './frame.js';
+import type { InputLine } from './input-line.js';
+import { computeLayout, type Rect } from './layout.js';
+import { pendingRows, RowCache, type Row } from './message-rows.js';
+import { nickStyle, type Theme } from './theme.js';
+
+export interface Rendered {
+  frame: Frame;
+  /** Rows the message pane shows at once (PgUp/PgDn step). */
+  pageRows: number;
+  /** How far the current view can scroll up before older history is needed. */
+  maxScroll: number;
+}
+
+function roomList(frame: Frame, rect: Rect, state: AppState, theme: Theme): void {
+  place(frame, rect.row, rect.col, rect.width, [{ text: 'Rooms', style: theme.heading }]);
+  state.views.forEach((view, i) => {
+    const row = rect.row + 1 + i;
+    if (row >= rect.row + rect.height) return;
+    const key = i < 9 ? `${i + 1} ` : '  ';
+    const mark = view.mentioned ? '@' : ' ';
+    const count = view.unread > 0 ? String(view.unread > 999 ? '999+' : view.unread) : '';
+    const tail = `${mark}${count}`.trimEnd();
+    const nameWidth = Math.max(1, rect.width - key.length - tail.length - 1);
+    const name = view.kind === 'dm' ? `@${view.title}` : view.title;
+    const shown = name.length > nameWidth ? `${name.slice(0, nameWidth - 1)}…` : name.padEnd(nameWidth);
+    const style = view.id === state.current ? theme.current : view.unread > 0 ? theme.unread : theme.plain;
+    const segments: Segment[] = [{ text: key, style: theme.time }, { text: `${shown} `, style }];
+    if (tail) segments.push({ text: mark.trim(), style: theme.mentionMark }, { text: count, style: theme.unread });
+    place(frame, row, rect.col, rect.width, segments);
+  });
+}
+
+function memberList(frame: Frame, rect: Rect, view: View, theme: Theme): void {
+  const title = view.kind === 'room' ? `Members (${view.members.length})` : view.kind === 'dm' ? 'Direct' : '';
+  place(frame, rect.row, rect.col, rect.width, [{ text: title, style: theme.heading }]);
+  const names = view.kind === 'dm' ? [view.title] : view.members;
+  names.slice(0, Math.max(0, rect.height - 1)).forEach((nick, i) => {
+    place(frame, rect.row + 1 + i, rect.col, rect.width, [{ text: nick, style: nickStyle(theme, nick) }]);
+  });
+}
+
+function separators(frame: Frame, col: number, rect: Rect, theme: Theme): void {
+  for (let r = rect.row; r < rect.row + rect.height; r++) place(frame, r, col, 1, [{ text: '│', style: theme.border }]);
+}
+
+function messageRows(state: AppState, view: View, width: number, theme: Theme, cache: RowCache): Row[] {
+  const rows: Row[] = [];
+  if (view.loadingOlder) rows.push([{ text: '… loading older messages', style: theme.info }]);
+  else if (view.kind === 'room' && !view.hasOlder && Number.isFinite(view.minSeq)) {
+    rows.push([{ text: `— start of ${view.title} —`, style: theme.event }]);
+  }
+  for (const line of view.lines) rows.push(...cache.rows(line, width, theme));
+  for (const p of view.pending) rows.push(...pendingRows(p, state.me, width, theme));
+  return rows;
+}
+
+function statusLine(state: AppState, view: View, theme: Theme): { segments: Segment[] } {
+  const conn = state.conn;
+  const label = conn.state === 'reconnecting'
+    ? `reconnecting${conn.retryInMs !== undefined ? ` in ${(conn.retryInMs / 1000).toFixed(1)}s` : ''}`
+    : conn.state;
+  const segments: Segment[] = [
+    { text: ` ${conn.state === 'online' ? '●' : '○'} ${label} `, style: conn.state === 'online' ? theme.barOnline : theme.barOffline },
+    { text: ` ${state.server} │ ${state.me}`, style: theme.bar },
+  ];
+  if (state.rttMs !== undefined && conn.state === 'online') segments.push({ text: ` │ rtt ${state.rttMs} ms`, style: theme.bar });
+  if (view.scroll > 0) segments.push({ text: ` │ scrolled ↑${view.scroll}`, style: theme.bar });
+  const where = view.kind === 'dm' ? `@${view.title}` : view.title;
+  segments.push({ text: ` │ ${where}${view.topic ? `: ${view.topic}` : ''}`, style: theme.bar });
+  return { segments };
+}
+
+export function renderFrame(state: AppState, input: InputLine, width: number, height: number, theme: Theme, cache = new RowCache()): Rendered {
+  const frame = emptyFrame(Math.max(1, width), Math.max(1, height));
+  const layout = computeLayout(width, height);
+  const view = currentView(state);
+  if (layout.rooms) {
+    roomList(frame, layout.rooms, state, theme);
+    separators(frame, layout.rooms.col + layout.rooms.width, layout.rooms, theme);
+  }
+  if (layout.members) {
+    memberList(frame, layout.members, view, theme);
+    separators(frame, layout.members.col - 1, layout.members, theme);
+  }
+  const pane = layout.messages;
+  let maxScroll = 0;
+  if (pane.width > 0 && pane.height > 0) {
+    const rows = messageRows(state, view, pane.width, theme, cache);
+    maxScroll = Math.max(0, rows.length - pane.height);
+    const scroll = Math.min(view.scroll, maxScroll);
+    const end = rows.length - scroll;
+    const visible = rows.slice(Math.max(0, end - pane.height), end);
+    // Like a chat log, the newest line sits at the bottom of the pane.
+    const top = pane.row + pane.height - visible.length;
+    visible.forEach((row, i) => place(frame, top + i, pane.col, pane.width, row));
+  }
+  if (layout.statusRow !== undefined) {
+    place(frame, layout.statusRow, 0, layout.width, statusLine(state, view, theme).segments, theme.bar);
+  }
+  const prompt = state.nickPrompt !== undefined ? 'nick: ' : `[${view.kind === 'dm' ? `@${view.title}` : view.title}] `;
+  const promptWidth = Math.min(prompt.length, Math.max(0, layout.width - 2));
+  const shown = input.view(layout.width - promptWidth);
+  place(frame, layout.inputRow, 0, promptWidth, [{ text: prompt, style: theme.prompt }]);
+  place(frame, layout.inputRow, promptWidth, layout.width - promptWidth, [{ text: shown.text, style: theme.plain }]);
+  frame.cursor = { row: layout.inputRow, col: Math.min(layout.width - 1, promptWidth + shown.cursorCol) };
+  return { frame, pageRows: Math.max(1, pane.height - 1), maxScroll };
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../shared/index.js';
+import { initialState } from '../../client/state/app-state.js';
+import { reduce } from '../../client/state/reducer.js';
+import type { Action, AppState } from '../../client/state/types.js';
+import { frameText, fitSegments } from '../../client/ui/frame.js';
+import { InputLine } from '../../client/ui/input-line.js';
+import { clock } from '../../client/ui/message-rows.js';
+import { renderFrame } from '../../client/ui/render.js';
+import { TerminalWriter } from '../../client/ui/terminal.js';
+import { themeFor } from '../../client/ui/theme.js';
+import { stringWidth } from '../../client/text/width.js';
+
+const NOW = Date.UTC(2024, 5, 1, 12, 30);
+const theme = themeFor({});
+
+function state(...msgs: ServerMessage[]): AppState {
+  let s = initialState('ws://127.0.0.1:7878', 'alice');
+  const actions: Action[] = [
+    { type: 'connection', conn: { state: 'online' }, now: NOW },
+    ...[{ type: 'welcome', sid: 's', nick: 'alice', server: 'test', version: 1 } as ServerMessage,
+      { type: 'joined', room: '#lobby', nick: 'alice', ts: NOW } as ServerMessage, ...msgs]
+      .map((msg): Action => ({ type: 'server', msg, now: NOW })),
+  ];
+  for (const a of actions) s = reduce(s, a).state;
+  return s;
+}
+
+const say = (seq: number, from: string, text: string): ServerMessage => ({ type: 'message', room: '#lobby', id: `i${seq}`, seq, from, text, ts: NOW });
+
+describe('rendering a frame from state', () => {
+  it('lays out rooms, messages, members, status and input at 100x30', () => {
+    const s = state({ type: 'who', room: '#lobby', users: ['alice', 'bob'] }, say(1, 'bob', 'hello alice'), { type: 'rooms', rooms: [{ name: '#lobby', users: 2, topic: 'the topic' }] });
+    const rows = frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame);
+    expect(rows).toHaveLength(30);
+    expect(rows[0]).toMatch(/^Rooms\s+│\s+│Members \(2\)/);
+    expect(rows[2]).toMatch(/^2 #lobby/);
+    expect(rows[27]).toContain(`${clock(NOW)} <bob> hello alice`);
+    expect(rows[28]).toMatch(/online.*ws:\/\/127\.0\.0\.1:7878 │ alice │ #lobby: the topic/);
+    expect(rows[29]).toMatch(/^\[#lobby\] /);
+  });
+
+  it('keeps every row exactly as wide as the window with CJK, ZWJ, flags and VS16', () => {
+    const tricky = '你好 👨‍👩‍👧‍👦 🇯🇵 ❤️ 1️⃣ é ｆｕｌｌ 👍🏽 '.repeat(6);
+    const s = state({ type: 'who', room: '#lobby', users: ['alice', '中文'] }, say(1, 'bob', tricky), say(2, 'bob', '\x1b[2J\x1b]0;title\x07evil'));
+    for (const width of [100, 73, 41]) {
+      const rows = frameText(renderFrame(s, new InputLine(), width, 20, theme).frame);
+      for (const row of rows) expect(stringWidth(row)).toBe(width);
+      // The separator columns stay put on every message row.
+      if (width >= 50) for (const row of rows.slice(0, 18)) expect([...row].filter((c) => c === '│').length).toBeGreaterThanOrEqual(1);
+      expect(rows.join('\n')).toContain('evil');
+      expect(rows.join('\n')).not.toContain('\x1b');
+    }
+  });
+
+  it('never crashes and fills exactly the window down to 1x1', () => {
+    const s = state(say(1, 'bob', 'a message long enough to wrap more than once in a narrow window 你好'));
+    const input = new InputLine();
+    input.insert('typing 🇫🇷 here');
+    for (let w = 1; w <= 30; w += 3) {
+      for (let h = 1; h <= 8; h++) {
+        const { frame } = renderFrame(s, input, w, h, theme);
+        const rows = frameText(frame);
+        expect(rows).toHaveLength(h);
+        for (const row of rows) expect(stringWidth(row)).toBe(w);
+        expect(frame.cursor!.col).toBeLessThan(w);
+      }
+    }
+  });
+
+  it('shows queued and failed sends, and the mention highlight under NO_COLOR without colour codes', () => {
+    let s = state(say(1, 'bob', 'hey alice, look'));
+    s = reduce(s, { type: 'input', text: 'offline words', now: NOW }).state;
+    s = reduce(s, { type: 'sendState', ref: 'r1', status: 'queued' }).state;
+    const text = frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame).join('\n');
+    expect(text).toContain('<alice> offline words');
+    expect(text).toContain('[queued: offline]');
+    let out = '';
+    new TerminalWriter((d) => { out += d; }).draw(renderFrame(s, new InputLine(), 100, 30, themeFor({ NO_COLOR: '1' })).frame);
+    const sgrParams = [...out.matchAll(/\x1b\[([0-9;]*)m/g)].flatMap((m) => m[1]!.split(';').map(Number));
+    expect(sgrParams.length).toBeGreaterThan(0);
+    expect(sgrParams.filter((p) => (p >= 30 && p <= 49) || p >= 90)).toEqual([]);
+    expect(out).toMatch(/\x1b\[0;1;4mhey alice, look/);
+  });
+
+  it('cuts styled segments at cluster boundaries and pads to the width', () => {
+    const parts = fitSegments([{ text: 'ab', style: {} }, { text: '你好', style: { bold: true } }], 5);
+    expect(parts.map((p) => p.text)).toEqual(['ab', '你', ' ']);
+  });
+});
+
+describe('the input line', () => {
+  it('edits by grapheme cluster, joins split surrogate pairs, and walks history', () => {
+    const input = new InputLine();
+    for (const ch of ['h', 'i', ' ', '\ud83d', '\udc4d', '🏽']) input.insert(ch);
+    expect(input.text).toBe('hi 👍🏽');
+    input.backspace();
+    expect(input.text).toBe('hi ');
+    input.insert('你');
+    input.left();
+    input.insert('x');
+    expect(input.text).toBe('hi x你');
+    expect(input.submit()).toBe('hi x你');
+    input.insert('second');
+    input.submit();
+    input.insert('draft');
+    input.historyUp();
+    expect(input.text).toBe('second');
+    input.historyUp();
+    expect(input.text).toBe('hi x你');
+    input.historyDown();
+    input.historyDown();
+    expect(input.text).toBe('draft');
+  });
+
+  it('completes and cycles with Tab', () => {
+    const input = new InputLine();
+    input.insert('/jo');
+    input.complete((word) => (word === '/jo' ? ['/join'] : []));
+    expect(input.text).toBe('/join ');
+    input.insert('#d');
+    input.complete((word) => (word === '#d' ? ['#dev', '#docs'] : []));
+    expect(input.text).toBe('/join #dev ');
+    input.complete(() => []);
+    expect(input.text).toBe('/join #docs ');
+    const nick = new InputLine();
+    nick.insert('bo');
+    nick.complete(() => ['bob']);
+    expect(nick.text).toBe('bob: ');
+  });
+
+  it('scrolls horizontally so the cursor stays visible', () => {
+    const input = new InputLine();
+    input.insert('0123456789abcdef');
+    const v = input.view(8);
+    expect(v.text).toBe('9abcdef');
+    expect(v.cursorCol).toBe(7);
+  });
+});
