@@ -15,7 +15,7 @@ import type { Outgoing } from '../outgoing.js';
 import { CLOSE_GRACE_MS, SocketPeer, type PeerHost } from './socket-peer.js';
 import { banner, TextPeer } from './text-mode.js';
 
-const BANNER_DELAY_MS = 250;
+const BANNER_DELAY_MS = 500;
 
 class JsonLinePeer extends SocketPeer {
   private readonly splitter: LineSplitter;
@@ -88,6 +88,8 @@ export function createTcpServer(opts: TcpTransportOptions): net.Server {
         clearTimeout(bannerTimer);
         clearTimeout(silenceTimer);
         if (chunk[0] === 0x7b) {
+          // A slow JSON client may have been greeted already: end the prompt's line so JSON starts a fresh one.
+          if (greeted) socket.write('\n');
           peer = new JsonLinePeer(socket, remote, host, dispatcher);
         } else {
           greet();

@@ -1,0 +1,94 @@
+/** Connection limit, registration timeout, flood control, and a slow-speaking JSON client. */
+import net from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { JsonClient } from '../helpers/clients.js';
+import { removeDir, startServer, type RunningServer } from '../helpers/server.js';
+
+const servers: RunningServer[] = [];
+async function serverWith(args: string[]): Promise<RunningServer> {
+  const s = await startServer({ args });
+  servers.push(s);
+  return s;
+}
+afterAll(async () => {
+  for (const s of servers) { await s.stop(); removeDir(s.dataDir); }
+});
+
+describe('limits', () => {
+  it('past --max-connections a new client gets SERVER_FULL and bye; existing ones are untouched', async () => {
+    const s = await serverWith(['--max-connections', '2']);
+    const a = await JsonClient.registered('ws', s.wsUrl, 'one');
+    const b = await JsonClient.registered('tcp', s.tcpPort, 'two');
+    const c = await JsonClient.ws(s.wsUrl);
+    await c.error('SERVER_FULL');
+    expect(await c.next('bye')).toEqual({ type: 'bye', reason: 'server full' });
+    await c.closedPromise;
+    const d = await JsonClient.tcp(s.tcpPort);
+    d.send({ type: 'hello', nick: 'three' });
+    await d.error('SERVER_FULL');
+    await d.closedPromise;
+    a.send({ type: 'say', room: '#lobby', text: 'still here' });
+    expect(await b.next('message')).toMatchObject({ text: 'still here' });
+    b.close();
+    await a.next('left');
+    const e = await JsonClient.registered('ws', s.wsUrl, 'four');
+    a.close(); e.close();
+  });
+
+  it('a connection that never says hello gets bye and is closed after --registration-timeout', async () => {
+    const s = await serverWith(['--registration-timeout', '1']);
+    const ws = await JsonClient.ws(s.wsUrl);
+    const tcp = await JsonClient.tcp(s.tcpPort);
+    tcp.send({ type: 'ping' });
+    await tcp.next('pong');
+    expect(await ws.next('bye', 3000)).toEqual({ type: 'bye', reason: 'registration timeout' });
+    expect(await tcp.next('bye', 3000)).toEqual({ type: 'bye', reason: 'registration timeout' });
+    await Promise.all([ws.closedPromise, tcp.closedPromise]);
+    const silent = net.connect(s.tcpPort, '127.0.0.1');
+    let text = '';
+    silent.on('data', (d) => { text += d.toString(); });
+    await new Promise((resolve) => silent.on('close', resolve));
+    expect(text).toContain('Choose a nick');
+    expect(text).toContain('*** bye: registration timeout');
+    const registered = await JsonClient.registered('ws', s.wsUrl, 'intime');
+    expect(await registered.none('bye', 1500)).toBe(true);
+    registered.close();
+  });
+
+  it('flood control answers RATE_LIMITED, recovers, and closes a flooder with bye', async () => {
+    const s = await serverWith(['--rate-limit', '5', '--rate-burst', '5', '--abuse-strikes', '10']);
+    const a = await JsonClient.registered('tcp', s.tcpPort, 'eager');
+    const watcher = await JsonClient.registered('ws', s.wsUrl, 'calm');
+    for (let i = 0; i < 8; i++) a.send({ type: 'ping', ref: `p${i}` });
+    const answers: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const m = await a.next((x) => x.type === 'pong' || x.type === 'error');
+      answers.push(m.type === 'pong' ? m.ref! : m.type === 'error' ? m.code : '?');
+    }
+    // The burst of 5 (less the hello, plus what refilled meanwhile) passes in order; the rest are refused.
+    const passed = answers.filter((x) => x.startsWith('p'));
+    expect(passed).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5'].slice(0, passed.length));
+    expect(passed.length).toBeGreaterThanOrEqual(4);
+    expect(answers.filter((x) => x === 'RATE_LIMITED').length).toBe(8 - passed.length);
+    expect(8 - passed.length).toBeGreaterThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, 1000));
+    a.send({ type: 'ping', ref: 'later' });
+    expect(await a.next('pong')).toEqual({ type: 'pong', ref: 'later' });
+    for (let i = 0; i < 40; i++) a.send({ type: 'say', room: '#lobby', text: `spam ${i}` });
+    expect(await a.next('bye')).toEqual({ type: 'bye', reason: 'flood' });
+    await a.closedPromise;
+    expect(await watcher.next((m) => m.type === 'left' && m.nick === 'eager')).toMatchObject({ reason: 'flood' });
+    watcher.send({ type: 'ping', ref: 'fine' });
+    await watcher.next('pong');
+    watcher.close();
+  });
+
+  it('a JSON client that speaks only after the text banner still gets JSON', async () => {
+    const s = await serverWith([]);
+    const c = await JsonClient.tcp(s.tcpPort);
+    await new Promise((r) => setTimeout(r, 800));
+    c.send({ type: 'hello', nick: 'latecomer' });
+    expect(await c.next('welcome')).toMatchObject({ nick: 'latecomer' });
+    c.close();
+  });
+});

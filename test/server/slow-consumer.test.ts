@@ -1,0 +1,75 @@
+/** A client that stops reading is dropped with bye; the others keep receiving everything. */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JsonClient } from '../helpers/clients.js';
+import { removeDir, startServer, type RunningServer } from '../helpers/server.js';
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer({ args: ['--rate-limit', '0', '--max-buffered-bytes', String(256 * 1024)] });
+});
+afterAll(async () => { await server.stop(); removeDir(server.dataDir); });
+
+function rawJsonClient(port: number, nick: string): Promise<{ socket: net.Socket; lines: string[] }> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const lines: string[] = [];
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      const parts = buffer.split('\n');
+      buffer = parts.pop()!;
+      lines.push(...parts);
+    });
+    socket.write(`{"type":"hello","nick":"${nick}"}\n{"type":"join","room":"#slow"}\n`);
+    const waitJoined = setInterval(() => {
+      if (lines.some((l) => l.includes('"who"') && l.includes('#slow'))) {
+        clearInterval(waitJoined);
+        resolve({ socket, lines });
+      }
+    }, 10);
+  });
+}
+
+describe('slow consumers', () => {
+  it('a stalled reader gets bye and is dropped while a fast reader gets every message', async () => {
+    const slow = await rawJsonClient(server.tcpPort, 'sloth');
+    const fast = await JsonClient.registered('ws', server.wsUrl, 'cheetah');
+    const sender = await JsonClient.registered('tcp', server.tcpPort, 'talker');
+    for (const c of [fast, sender]) {
+      c.send({ type: 'join', room: '#slow' });
+      await c.next((m) => m.type === 'who' && m.room === '#slow');
+    }
+    slow.socket.pause();
+
+    const text = 'x'.repeat(3900);
+    let sent = 0;
+    let dropped = false;
+    void fast.next((m) => m.type === 'left' && m.nick === 'sloth' && m.room === '#slow', 60_000).then((m) => {
+      expect(m).toMatchObject({ room: '#slow', reason: 'slow consumer' });
+      dropped = true;
+    });
+    // Bounded: at most 200 batches of 100 x 4 KB.
+    for (let batch = 0; batch < 200 && !dropped; batch++) {
+      for (let i = 0; i < 100; i++) sender.send({ type: 'say', room: '#slow', text: `${sent++} ${text}` });
+      let received = 0;
+      while (received < 100) {
+        const m = await fast.next((x) => x.type === 'message', 10_000);
+        if (m.type === 'message') expect(m.text.startsWith(`${sent - 100 + received} `)).toBe(true);
+        received++;
+      }
+    }
+    expect(dropped).toBe(true);
+
+    slow.socket.resume();
+    await new Promise((resolve) => slow.socket.once('close', resolve));
+    const last = JSON.parse(slow.lines.filter((l) => l.startsWith('{')).at(-1)!);
+    expect(last).toEqual({ type: 'bye', reason: 'slow consumer' });
+
+    // The room still works for everyone else.
+    sender.send({ type: 'say', room: '#slow', text: 'after the drop' });
+    expect(await fast.next((m) => m.type === 'message' && m.text === 'after the drop')).toBeTruthy();
+    fast.close(); sender.close();
+  }, 90_000);
+});
