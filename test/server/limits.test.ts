@@ -92,3 +92,25 @@ describe('limits', () => {
     c.close();
   });
 });
+
+describe('liveness', () => {
+  it('a WebSocket peer that stops answering pings is dropped and others see it leave', async () => {
+    const s = await serverWith(['--ping-interval', '1']);
+    const watcher = await JsonClient.registered('tcp', s.tcpPort, 'watcher');
+    // A hand-made WebSocket client that registers and then never reads again, so it answers no ping.
+    const socket = net.connect(s.wsPort, '127.0.0.1');
+    socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+      + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    await new Promise((resolve) => socket.once('data', resolve));
+    const payload = Buffer.from('{"type":"hello","nick":"ghost"}');
+    const mask = Buffer.from([1, 2, 3, 4]);
+    const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+    socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
+    expect(await watcher.next((m) => m.type === 'joined' && m.nick === 'ghost')).toBeTruthy();
+    socket.pause();
+    const left = await watcher.next((m) => m.type === 'left' && m.nick === 'ghost', 5000);
+    expect(left).toMatchObject({ room: '#lobby', reason: 'connection closed' });
+    socket.destroy();
+    watcher.close();
+  });
+});

@@ -19,6 +19,10 @@ describe('history store failure', () => {
     a.send({ type: 'say', room: '#lobby', text: 'lost?', ref: 'locked' });
     expect(await a.error('INTERNAL', 5000)).toMatchObject({ ref: 'locked' });
     expect(await b.none((m) => m.type === 'message', 300)).toBe(true);
+    // A handler that throws (here the topic write) is answered with INTERNAL and the server carries on.
+    a.send({ type: 'topic', room: '#lobby', topic: 'while locked', ref: 't1' });
+    expect(await a.error('INTERNAL', 5000)).toMatchObject({ ref: 't1', message: 'the server failed to handle that message' });
+    await expect.poll(() => server.output(), { timeout: 3000 }).toContain('"msg":"handler failed"');
     other.exec('COMMIT');
     other.close();
     a.send({ type: 'say', room: '#lobby', text: 'stored', ref: 'ok' });
