@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../paths.js';
-import { stopProcess, type Target } from './target.js';
+import { stopProcess, track, type Target } from './target.js';
 
 const CANDIDATES = ['/usr/sbin/ngircd', '/usr/bin/ngircd', '/usr/local/sbin/ngircd'];
 const CONF = path.join(ROOT, 'bench/baselines/ngircd.conf');
@@ -44,7 +44,7 @@ export async function startNgircd(maxConnections: number): Promise<Target> {
   const conf = path.join(dir, 'ngircd.conf');
   writeFileSync(conf, readFileSync(CONF, 'utf8').replaceAll('@PORT@', String(port)).replaceAll('@MAXCONN@', String(maxConnections)));
   // -n keeps it in the foreground, so it is our child and dies with the bench.
-  const proc = spawn(bin, ['-n', '-f', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = track(spawn(bin, ['-n', '-f', conf], { stdio: ['ignore', 'pipe', 'pipe'] }));
   let log = '';
   const keep = (d: Buffer) => { log = (log + d.toString()).slice(-4096); };
   proc.stdout.on('data', keep);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../paths.js';
-import { stopProcess, waitForLine, type Target } from './target.js';
+import { stopProcess, track, waitForLine, type Target } from './target.js';
 
 export const SERVER_MAIN = path.join(ROOT, 'dist/server/main.js');
 
@@ -14,7 +14,7 @@ export async function startOurs(maxConnections: number, extraArgs: string[] = []
     SERVER_MAIN, '--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--data', dataDir,
     '--log-level', 'warn', '--rate-limit', '0', '--max-connections', String(maxConnections), ...extraArgs,
   ];
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   try {
     const m = await waitForLine(proc, /listening ws:\/\/127\.0\.0\.1:(\d+)\/? tcp:\/\/127\.0\.0\.1:(\d+)/, 15_000);
     const ws = Number(m[1]);

@@ -14,6 +14,19 @@ export interface Target {
   stop(): Promise<void>;
 }
 
+const live = new Set<ChildProcess>();
+// However the bench ends, no server it started outlives it.
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+/** Tracks a server process until it exits. */
+export function track<T extends ChildProcess>(proc: T): T {
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
+  return proc;
+}
+
 /** Resolves once `re` matches the child's stdout; rejects when it exits or `ms` pass first. */
 export function waitForLine(proc: ChildProcess, re: RegExp, ms: number): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {

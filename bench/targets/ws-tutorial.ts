@@ -2,12 +2,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../paths.js';
-import { stopProcess, waitForLine, type Target } from './target.js';
+import { stopProcess, track, waitForLine, type Target } from './target.js';
 
 const MAIN = path.join(ROOT, 'dist/bench/baselines/ws-broadcast.js');
 
 export async function startWsTutorial(): Promise<Target> {
-  const proc = spawn(process.execPath, [MAIN], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = track(spawn(process.execPath, [MAIN], { stdio: ['ignore', 'pipe', 'pipe'] }));
   try {
     const m = await waitForLine(proc, /listening ws:\/\/127\.0\.0\.1:(\d+)/, 10_000);
     return {

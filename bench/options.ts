@@ -1,0 +1,108 @@
+/** Command-line options of `npm run bench`; every default is a quick run. */
+import { parseArgs } from 'node:util';
+import type { LaneId } from './lanes.js';
+
+export const SCENARIOS = ['fanout', 'saturate', 'idle', 'ingest'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export const HELP = `Usage: npm run bench -- [options]
+
+  --scenarios LIST       fanout,saturate,idle,ingest (default: all)
+  --lanes LIST           ours-ws,ours-tcp,ws-tutorial,ngircd (default: all; ngircd skipped if not installed)
+  --members N            fanout/saturate room size (1000)
+  --senders S            fanout/saturate senders (10)
+  --rate R               fanout offered deliveries/s (100000)
+  --large                also fanout with --large-members at --large-rate (10000 at 50000)
+  --warmup S             seconds before measuring (0.5)
+  --measure S            measured seconds per load (2)
+  --saturate-start R     first offered deliveries/s (50000)
+  --saturate-factor F    rate multiplier per step (2)
+  --saturate-max R       highest offered rate tried (4000000)
+  --idle-conns N         idle connections (2000; capped by the open-files limit)
+  --ingest-senders N     ingest connections, all sending (200)
+  --ingest-rooms N       ingest rooms (50)
+  --ingest-rate R        ingest offered messages/s (20000)
+  --procs N              generator processes (1; more when the open-files limit needs them)
+  --setup-timeout S      seconds allowed to connect and join (60)
+  --out FILE             results JSON (bench/results/<time>.json)
+  --skip-docs            do not rewrite docs/benchmarks.md and docs/bench-latency.svg
+  --help`;
+
+export interface Options {
+  scenarios: Scenario[];
+  lanes: LaneId[];
+  members: number;
+  senders: number;
+  rate: number;
+  large: boolean;
+  largeMembers: number;
+  largeRate: number;
+  warmupMs: number;
+  measureMs: number;
+  saturateStart: number;
+  saturateFactor: number;
+  saturateMax: number;
+  idleConns: number;
+  ingestSenders: number;
+  ingestRooms: number;
+  ingestRate: number;
+  procs: number;
+  setupTimeoutMs: number;
+  out: string | null;
+  skipDocs: boolean;
+  help: boolean;
+}
+
+const LANE_IDS: LaneId[] = ['ours-ws', 'ours-tcp', 'ws-tutorial', 'ngircd'];
+
+function num(v: string | undefined, def: number, name: string, min = 0): number {
+  if (v === undefined) return def;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < min) throw new Error(`--${name} must be a number ≥ ${min}, got "${v}"`);
+  return x;
+}
+
+function list<T extends string>(v: string | undefined, all: readonly T[], name: string): T[] {
+  if (v === undefined) return [...all];
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const i of items) if (!all.includes(i as T)) throw new Error(`--${name}: unknown "${i}" (one of ${all.join(', ')})`);
+  return items as T[];
+}
+
+export function parseOptions(argv: string[]): Options {
+  const s = { type: 'string' } as const;
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      scenarios: s, lanes: s, members: s, senders: s, rate: s, large: { type: 'boolean' }, 'large-members': s, 'large-rate': s,
+      warmup: s, measure: s, 'saturate-start': s, 'saturate-factor': s, 'saturate-max': s, 'idle-conns': s,
+      'ingest-senders': s, 'ingest-rooms': s, 'ingest-rate': s, procs: s, 'setup-timeout': s, out: s,
+      'skip-docs': { type: 'boolean' }, help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  return {
+    scenarios: list(v.scenarios, SCENARIOS, 'scenarios'),
+    lanes: list(v.lanes, LANE_IDS, 'lanes'),
+    members: num(v.members, 1000, 'members', 2),
+    senders: num(v.senders, 10, 'senders', 1),
+    rate: num(v.rate, 100_000, 'rate', 1),
+    large: v.large ?? false,
+    largeMembers: num(v['large-members'], 10_000, 'large-members', 2),
+    largeRate: num(v['large-rate'], 50_000, 'large-rate', 1),
+    warmupMs: num(v.warmup, 0.5, 'warmup') * 1000,
+    measureMs: num(v.measure, 2, 'measure', 0.1) * 1000,
+    saturateStart: num(v['saturate-start'], 50_000, 'saturate-start', 1),
+    saturateFactor: num(v['saturate-factor'], 2, 'saturate-factor', 1.05),
+    saturateMax: num(v['saturate-max'], 4_000_000, 'saturate-max', 1),
+    idleConns: num(v['idle-conns'], 2000, 'idle-conns', 1),
+    ingestSenders: num(v['ingest-senders'], 200, 'ingest-senders', 1),
+    ingestRooms: num(v['ingest-rooms'], 50, 'ingest-rooms', 1),
+    ingestRate: num(v['ingest-rate'], 20_000, 'ingest-rate', 1),
+    procs: num(v.procs, 1, 'procs', 1),
+    setupTimeoutMs: num(v['setup-timeout'], 60, 'setup-timeout', 1) * 1000,
+    out: v.out ?? null,
+    skipDocs: v['skip-docs'] ?? false,
+    help: v.help ?? false,
+  };
+}

@@ -1,0 +1,86 @@
+/** The issue-4 targets, checked against one run's results. */
+import type { BenchResults } from '../results.js';
+
+export interface TargetCheck {
+  metric: string;
+  target: string;
+  measured: string;
+  status: 'met' | 'missed' | 'not measured';
+}
+
+const ms = (v: number) => `${v} ms`;
+const rate = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M/s` : `${Math.round(v / 100) / 10}k/s`);
+
+function verdict(ok: boolean | null): TargetCheck['status'] {
+  return ok === null ? 'not measured' : ok ? 'met' : 'missed';
+}
+
+export function checkTargets(r: BenchResults): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const sat = (lane: string) => r.saturate.find((s) => s.lane === lane && s.members === 1000);
+  const ours = ['ours-ws', 'ours-tcp'].map(sat).filter((s) => s !== undefined);
+  if (ours.length) {
+    const best = Math.max(...ours.map((s) => s.held?.deliveriesPerSec ?? 0));
+    const irc = sat('ngircd')?.held?.deliveriesPerSec;
+    const tut = sat('ws-tutorial')?.held?.deliveriesPerSec;
+    const need = Math.max(irc ?? 0, tut !== undefined ? tut * 10 : 0);
+    out.push({
+      metric: 'highest rate held, 1,000-member room',
+      target: '≥ ngIRCd and ≥ 10× tutorial',
+      measured: `ours ${rate(best)}; ngIRCd ${irc !== undefined ? rate(irc) : 'n/a'}; tutorial ${tut !== undefined ? rate(tut) : 'n/a'}`,
+      status: verdict(irc === undefined && tut === undefined ? null : best >= need),
+    });
+  } else {
+    out.push({ metric: 'highest rate held, 1,000-member room', target: '≥ ngIRCd and ≥ 10× tutorial', measured: '—', status: 'not measured' });
+  }
+  const f1k = r.fanout.filter((f) => f.lane.startsWith('ours') && f.members === 1000 && f.offeredRate === 100_000 && f.load);
+  out.push({
+    metric: 'latency, 1,000-member room at 100k deliveries/s',
+    target: 'p50 ≤ 5 ms, p99 ≤ 25 ms',
+    measured: f1k.map((f) => `${f.lane} p50 ${ms(f.load!.latency.p50)}, p99 ${ms(f.load!.latency.p99)}`).join('; ') || '—',
+    status: verdict(f1k.length ? f1k.every((f) => f.load!.latency.p50 <= 5 && f.load!.latency.p99 <= 25 && f.load!.deliveredRatio >= 0.99) : null),
+  });
+  const f10k = r.fanoutLarge.filter((f) => f.lane.startsWith('ours') && f.load);
+  out.push({
+    metric: 'latency, 10,000-member room at 50k deliveries/s',
+    target: 'p99 ≤ 120 ms',
+    measured: f10k.map((f) => `${f.lane} (${f.fill.ready} members) p99 ${ms(f.load!.latency.p99)}`).join('; ') || '— (run with --large)',
+    status: verdict(f10k.length ? f10k.every((f) => f.fill.ready >= 10_000 && f.load!.latency.p99 <= 120 && f.load!.deliveredRatio >= 0.99) : null),
+  });
+  const idle = r.idle.filter((i) => i.lane.startsWith('ours'));
+  const ircIdle = r.idle.find((i) => i.lane === 'ngircd');
+  out.push({
+    metric: 'idle memory per registered connection',
+    target: `≤ 5 KB and below ngIRCd${ircIdle ? ` (${ircIdle.rssPerConnKb} KB)` : ''}`,
+    measured: idle.map((i) => `${i.lane} ${i.rssPerConnKb} KB × ${i.ready}`).join('; ') || '—',
+    status: verdict(idle.length ? idle.every((i) => i.rssPerConnKb <= 5 && (!ircIdle || i.rssPerConnKb < ircIdle.rssPerConnKb)) : null),
+  });
+  const fill = r.fanoutLarge.filter((f) => f.lane.startsWith('ours'));
+  out.push({
+    metric: 'filling a room of 10,000',
+    target: '≤ 10 s',
+    measured: fill.map((f) => `${f.lane} ${f.fill.ready} in ${(f.fill.elapsedMs / 1000).toFixed(1)} s`).join('; ')
+      || `— (run with --large); 1,000: ${r.fanout.filter((f) => f.lane.startsWith('ours')).map((f) => `${f.lane} ${(f.fill.elapsedMs / 1000).toFixed(1)} s`).join(', ')}`,
+    status: verdict(fill.length ? fill.every((f) => f.fill.ready >= 10_000 && f.fill.elapsedMs <= 10_000) : null),
+  });
+  out.push({
+    metric: 'handshakes (new registered connections)',
+    target: '≥ 5,000/s',
+    measured: idle.map((i) => `${i.lane} ${i.handshakesPerSec}/s`).join('; ') || '—',
+    status: verdict(idle.length ? idle.every((i) => i.handshakesPerSec >= 5000) : null),
+  });
+  const ing = r.ingest.filter((i) => i.lane.startsWith('ours') && i.load);
+  out.push({
+    metric: 'durable ingest',
+    target: '≥ 20,000 acked/s, lag p99 ≤ 20 ms',
+    measured: ing.map((i) => `${i.lane} ${i.storedPerSec}/s, lag p99 ${i.serverLagP99Ms ?? 'n/a'} ms`).join('; ') || '—',
+    status: verdict(ing.length
+      ? ing.every((i) => (i.storedPerSec ?? 0) >= 20_000 && i.load!.acks >= i.load!.acksExpected * 0.99 && (i.serverLagP99Ms ?? 0) <= 20)
+      : null),
+  });
+  out.push({
+    metric: 'slow readers', target: 'bounded memory, dropped within seconds',
+    measured: 'not covered by this benchmark (see the server tests)', status: 'not measured',
+  });
+  return out;
+}

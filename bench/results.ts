@@ -1,0 +1,27 @@
+/** The shape of one bench run, as written to bench/results/*.json. */
+import type { FanoutRow } from './scenarios/fanout.js';
+import type { IdleRow } from './scenarios/idle.js';
+import type { IngestRow } from './scenarios/ingest.js';
+import type { SaturateRow } from './scenarios/saturate.js';
+
+export interface Machine {
+  nproc: number;
+  memGiB: number;
+  cpu: string;
+  node: string;
+  kernel: string;
+  openFilesLimit: number;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  durationSec: number;
+  command: string;
+  machine: Machine;
+  notes: string[];
+  fanout: FanoutRow[];
+  fanoutLarge: FanoutRow[];
+  saturate: SaturateRow[];
+  idle: IdleRow[];
+  ingest: IngestRow[];
+}

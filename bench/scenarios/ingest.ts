@@ -1,0 +1,55 @@
+/** ingest: many senders in many rooms, every say with a ref: acked (stored) messages per second. */
+import type { LoadResult } from '../gen/pool.js';
+import { portOf, type Lane } from '../lanes.js';
+import { ServerMeter, withSession } from './session.js';
+
+export interface IngestOptions {
+  senders: number;
+  rooms: number;
+  /** Offered messages per second over all senders. */
+  rate: number;
+  warmupMs: number;
+  measureMs: number;
+  procs: number;
+  setupTimeoutMs: number;
+}
+
+export interface IngestRow {
+  lane: string;
+  senders: number;
+  rooms: number;
+  offeredRate: number;
+  ready: number;
+  /** Whether acks mean durably stored (ours), sent without storage (tutorial), or absent (IRC). */
+  ackKind: 'durable' | 'not stored' | 'none';
+  load: LoadResult | null;
+  storedPerSec: number | null;
+  serverLagP99Ms: number | null;
+  serverCpuUsPerMessage: number | null;
+}
+
+export async function runIngest(lane: Lane, o: IngestOptions): Promise<IngestRow> {
+  return withSession(lane, o.senders, o.procs, async (s) => {
+    const rooms = Array.from({ length: o.rooms }, (_, i) => `#ingest${i}`);
+    const fill = await s.pool.connect({
+      transport: lane.transport, port: portOf(lane, s.target), count: o.senders, rooms, nickPrefix: 's',
+      concurrency: lane.connectConcurrency, timeoutMs: o.setupTimeoutMs,
+    });
+    const ackKind = lane.target === 'ours' ? 'durable' : lane.target === 'ws-tutorial' ? 'not stored' : 'none';
+    const row: IngestRow = {
+      lane: lane.id, senders: o.senders, rooms: o.rooms, offeredRate: o.rate, ready: fill.ready, ackKind,
+      load: null, storedPerSec: null, serverLagP99Ms: null, serverCpuUsPerMessage: null,
+    };
+    if (fill.ready < 1) return row;
+    const meter = new ServerMeter(s.target);
+    const load = await s.pool.load({
+      msgRate: o.rate, senders: fill.ready, warmupMs: o.warmupMs, measureMs: o.measureMs, withRef: ackKind !== 'none',
+    }, meter.hooks);
+    const server = await meter.result();
+    row.load = load;
+    row.storedPerSec = ackKind === 'durable' ? Math.round(load.acksPerSec) : null;
+    row.serverLagP99Ms = server.lagP99Ms;
+    row.serverCpuUsPerMessage = load.sent > 0 ? Math.round((server.cpuUs / load.sent) * 10) / 10 : null;
+    return row;
+  });
+}

@@ -1,0 +1,58 @@
+/** CPU and memory of a server process, read from /proc (Linux), and its Prometheus lag figure. */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+
+const CLOCK_TICK_US = 10_000; // USER_HZ is 100 on Linux.
+
+export interface ProcSample {
+  cpuUs: number;
+  rssKb: number;
+  wallMs: number;
+}
+
+export function sampleProcess(pid: number): ProcSample {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the ")" of the command name: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = /VmRSS:\s+(\d+)/.exec(status);
+  return { cpuUs: ticks * CLOCK_TICK_US, rssKb: rss ? Number(rss[1]) : 0, wallMs: performance.now() };
+}
+
+/** The soft open-files limit of this process (children inherit it). */
+export function openFilesLimit(): number {
+  try {
+    const m = /Max open files\s+(\d+|unlimited)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m && m[1] !== 'unlimited' ? Number(m[1]) : 1_048_576;
+  } catch {
+    return 1024;
+  }
+}
+
+function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('metrics timeout')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Event-loop lag p99 in ms since the previous scrape (prom-client resets its delay histogram on each
+ * collection), or null when there is no endpoint or no such metric.
+ */
+export async function scrapeLagP99Ms(url: string | null): Promise<number | null> {
+  if (!url) return null;
+  try {
+    const m = /^nodejs_eventloop_lag_p99_seconds\s+(\S+)/m.exec(await get(url));
+    return m ? Math.round(Number(m[1]) * 1e5) / 100 : null;
+  } catch {
+    return null;
+  }
+}
