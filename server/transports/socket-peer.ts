@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
 import { Outgoing } from '../outgoing.js';
@@ -12,33 +13,40 @@ export interface PeerHost {
 /** How long a closing connection may take to flush its `bye` before it is cut. */
 export const CLOSE_GRACE_MS = 3000;
 
+let corked: SocketPeer[] = [];
+
+function uncorkAll(): void {
+  const peers = corked;
+  corked = [];
+  for (const peer of peers) peer.uncork();
+}
+
 /**
- * What every transport's peer shares: the bounded outbound buffer (a peer that stops reading is a
- * slow consumer: it gets `bye` and is dropped, never slowing anyone else), and `bye` before a close.
+ * What every transport's peer shares: one socket, writes coalesced per event-loop turn (a burst of
+ * messages to one member becomes one system call), a bounded outbound buffer checked at the end of
+ * each turn (a peer that stops reading is a slow consumer: it gets `bye` and is dropped, never slowing
+ * anyone else), and `bye` before every close.
  */
 export abstract class SocketPeer implements Peer {
   session: Session | null = null;
   protected closing = false;
+  private corkedThisTurn = false;
 
   constructor(
     readonly kind: TransportKind,
     readonly remote: string,
+    protected readonly socket: Socket,
     protected readonly host: PeerHost,
   ) {}
 
   deliver(out: Outgoing): void {
-    if (this.closing) return;
-    this.write(out);
-    if (this.buffered() > this.host.maxBufferedBytes) {
-      this.host.metrics.slowConsumersDropped.inc();
-      this.close('slow consumer');
-    }
+    if (!this.closing) this.send(out);
   }
 
   close(reason: string): void {
     if (this.closing) return;
     this.closing = true;
-    this.write(new Outgoing({ type: 'bye', reason }));
+    this.send(new Outgoing({ type: 'bye', reason }));
     this.finish(reason);
     if (this.session) this.host.hub.disconnect(this.session, reason);
   }
@@ -49,9 +57,37 @@ export abstract class SocketPeer implements Peer {
     if (this.session) this.host.hub.disconnect(this.session, 'connection closed');
   }
 
-  protected abstract write(out: Outgoing): void;
-  /** Bytes accepted but not yet handed to the kernel. */
-  protected abstract buffered(): number;
+  private send(out: Outgoing): void {
+    const bytes = this.encode(out);
+    if (bytes.length === 0 || this.socket.destroyed) return;
+    if (!this.corkedThisTurn) {
+      this.corkedThisTurn = true;
+      this.socket.cork();
+      if (corked.push(this) === 1) process.nextTick(uncorkAll);
+    }
+    this.socket.write(bytes);
+  }
+
+  /**
+   * Lets this turn's writes go; called once per turn for each peer written to. What the kernel would
+   * not take stays buffered here, and past the bound the peer is a slow consumer.
+   */
+  uncork(): void {
+    this.corkedThisTurn = false;
+    if (this.socket.destroyed) return;
+    this.socket.uncork();
+    if (!this.closing && this.socket.writableLength > this.host.maxBufferedBytes) {
+      this.host.metrics.slowConsumersDropped.inc();
+      this.close('slow consumer');
+    }
+  }
+
+  /** The message in this transport's wire form (empty for a message it does not show). */
+  protected abstract encode(out: Outgoing): Buffer | string;
+
   /** Ends the connection after what is written, and cuts it if that takes too long. */
-  protected abstract finish(reason: string): void;
+  protected finish(_reason: string): void {
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
 }

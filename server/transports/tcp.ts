@@ -20,8 +20,8 @@ const BANNER_DELAY_MS = 500;
 class JsonLinePeer extends SocketPeer {
   private readonly splitter: LineSplitter;
 
-  constructor(private readonly socket: Socket, remote: string, host: PeerHost, dispatcher: Dispatcher) {
-    super('tcp-json', remote, host);
+  constructor(socket: Socket, remote: string, host: PeerHost, dispatcher: Dispatcher) {
+    super('tcp-json', remote, socket, host);
     this.splitter = new LineSplitter(
       MAX_FRAME_BYTES,
       (line) => {
@@ -38,17 +38,8 @@ class JsonLinePeer extends SocketPeer {
     this.splitter.push(chunk);
   }
 
-  protected write(out: Outgoing): void {
-    this.socket.write(out.line);
-  }
-
-  protected buffered(): number {
-    return this.socket.writableLength;
-  }
-
-  protected finish(): void {
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  protected encode(out: Outgoing): Buffer {
+    return out.line;
   }
 }
 

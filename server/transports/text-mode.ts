@@ -11,7 +11,7 @@ import { validateClientMessage } from '../../shared/parse.js';
 import type { ServerMessage } from '../../shared/protocol.js';
 import type { Dispatcher } from '../dispatch.js';
 import type { Outgoing } from '../outgoing.js';
-import { CLOSE_GRACE_MS, SocketPeer, type PeerHost } from './socket-peer.js';
+import { SocketPeer, type PeerHost } from './socket-peer.js';
 import { TelnetLineDecoder } from './telnet.js';
 import { renderText } from './text-render.js';
 
@@ -30,12 +30,12 @@ export class TextPeer extends SocketPeer {
   private readonly decoder: TelnetLineDecoder;
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     remote: string,
     host: PeerHost,
     private readonly dispatcher: Dispatcher,
   ) {
-    super('tcp-text', remote, host);
+    super('tcp-text', remote, socket, host);
     this.decoder = new TelnetLineDecoder(
       MAX_FRAME_BYTES,
       (line) => this.onLine(line),
@@ -48,20 +48,10 @@ export class TextPeer extends SocketPeer {
     this.decoder.push(chunk);
   }
 
-  protected write(out: Outgoing): void {
+  protected encode(out: Outgoing): string {
     this.track(out.message);
-    let text = out.text(renderText);
-    if (!this.nick && out.message.type === 'error') text += NICK_PROMPT;
-    if (text) this.socket.write(text);
-  }
-
-  protected buffered(): number {
-    return this.socket.writableLength;
-  }
-
-  protected finish(): void {
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+    const text = out.text(renderText);
+    return !this.nick && out.message.type === 'error' ? text + NICK_PROMPT : text;
   }
 
   /** Follows our own nick and current room from the events we are sent. */

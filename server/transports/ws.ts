@@ -1,5 +1,6 @@
 /** WebSocket transport: one JSON message per text frame. Knows nothing of rooms. */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ErrorCode } from '../../shared/errors.js';
@@ -14,26 +15,23 @@ import { CLOSE_GRACE_MS, SocketPeer, type PeerHost } from './socket-peer.js';
  * cut by `ws` itself with close code 1009 before they are buffered.
  */
 const HARD_MAX_PAYLOAD = 1024 * 1024;
-const TEXT_FRAME = { binary: false };
 
 const CLOSE_CODES: Record<string, number> = { shutdown: 1001, quit: 1000, 'slow consumer': 1008, flood: 1008 };
 
 class WsPeer extends SocketPeer {
   alive = true;
 
-  constructor(readonly ws: WebSocket, remote: string, host: PeerHost) {
-    super('ws', remote, host);
+  constructor(readonly ws: WebSocket, remote: string, socket: Socket, host: PeerHost) {
+    super('ws', remote, socket, host);
   }
 
-  protected write(out: Outgoing): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(out.payload, TEXT_FRAME);
+  // Frames are built once per message and written straight to the socket. That is safe beside ws's own
+  // writes (pings, close) because with permessage-deflate off ws never holds frames back in a queue.
+  protected encode(out: Outgoing): Buffer {
+    return out.wsFrame;
   }
 
-  protected buffered(): number {
-    return this.ws.bufferedAmount;
-  }
-
-  protected finish(reason: string): void {
+  protected override finish(reason: string): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.close(CLOSE_CODES[reason] ?? 4000, reason.slice(0, 100));
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
   }
@@ -50,8 +48,7 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
   const { host, dispatcher, log } = opts;
   const peers = new Set<WsPeer>();
   const wss = new WebSocketServer({
-    server,
-    path: '/',
+    noServer: true,
     maxPayload: HARD_MAX_PAYLOAD,
     perMessageDeflate: false,
     clientTracking: false,
@@ -59,9 +56,17 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
     skipUTF8Validation: true,
   });
 
-  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
-    (req.socket as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
-    const peer = new WsPeer(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`, host);
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if ((req.url ?? '/').split('?')[0] !== '/') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket));
+  });
+
+  function onConnection(ws: WebSocket, socket: Socket): void {
+    socket.setNoDelay(true);
+    const peer = new WsPeer(ws, `${socket.remoteAddress}:${socket.remotePort}`, socket, host);
     peers.add(peer);
     ws.on('error', (err) => log.debug({ err, remote: peer.remote }, 'websocket error'));
     ws.on('close', () => {
@@ -80,7 +85,7 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
       if (!isUtf8(bytes)) return dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'frame is not valid UTF-8');
       dispatcher.receiveRaw(session, bytes.toString('utf8'));
     });
-  });
+  }
   wss.on('error', (err) => log.error({ err }, 'websocket server error'));
 
   // A peer that has not answered the previous ping is dead: cut it (no bye; it cannot hear one).

@@ -50,13 +50,14 @@ describe('slow consumers', () => {
       expect(m).toMatchObject({ room: '#slow', reason: 'slow consumer' });
       dropped = true;
     });
-    // Bounded: at most 200 batches of 100 x 4 KB.
-    for (let batch = 0; batch < 200 && !dropped; batch++) {
-      for (let i = 0; i < 100; i++) sender.send({ type: 'say', room: '#slow', text: `${sent++} ${text}` });
+    // Bounded: at most 1000 batches of 25 x 4 KB.
+    const BATCH = 25;
+    for (let batch = 0; batch < 1000 && !dropped; batch++) {
+      for (let i = 0; i < BATCH; i++) sender.send({ type: 'say', room: '#slow', text: `${sent++} ${text}` });
       let received = 0;
-      while (received < 100) {
+      while (received < BATCH) {
         const m = await fast.next((x) => x.type === 'message', 10_000);
-        if (m.type === 'message') expect(m.text.startsWith(`${sent - 100 + received} `)).toBe(true);
+        if (m.type === 'message') expect(m.text.startsWith(`${sent - BATCH + received} `)).toBe(true);
         received++;
       }
     }
