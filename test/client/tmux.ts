@@ -1,0 +1,59 @@
+/** Drives the real client in a detached tmux server with its own socket, so tests never touch the user's tmux. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { waitFor } from './helpers.js';
+
+const run = promisify(execFile);
+
+export class Tmux {
+  constructor(readonly socket: string) {}
+
+  async tmux(...args: string[]): Promise<string> {
+    const { stdout } = await run('tmux', ['-L', this.socket, ...args]);
+    return stdout;
+  }
+
+  /** Starts `command` in a new detached session of a fixed size; the pane stays after exit so its status can be read. */
+  async start(session: string, command: string, width = 100, height = 30): Promise<void> {
+    await this.tmux('-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', String(width), '-y', String(height), command);
+    await this.tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+  }
+
+  async type(session: string, text: string): Promise<void> {
+    await this.tmux('send-keys', '-t', session, '-l', text);
+  }
+
+  async keys(session: string, ...keys: string[]): Promise<void> {
+    await this.tmux('send-keys', '-t', session, ...keys);
+  }
+
+  async screen(session: string): Promise<string> {
+    return this.tmux('capture-pane', '-p', '-t', session);
+  }
+
+  async display(session: string, format: string): Promise<string> {
+    return (await this.tmux('display-message', '-p', '-t', session, format)).trim();
+  }
+
+  /** Polls the screen until `check` holds; on timeout the error shows the last screen. */
+  async waitForScreen(session: string, what: string, check: (screen: string) => boolean, timeoutMs = 10_000): Promise<string> {
+    let last = '';
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      last = await this.screen(session);
+      if (check(last)) return last;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} on ${session}'s screen:\n${last}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async resize(session: string, width: number, height: number): Promise<void> {
+    await this.tmux('resize-window', '-t', session, '-x', String(width), '-y', String(height));
+  }
+
+  async kill(): Promise<void> {
+    await this.tmux('kill-server').catch(() => undefined);
+  }
+}
+
+export { waitFor };

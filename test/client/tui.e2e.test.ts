@@ -1,0 +1,119 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startServer, type RunningServer } from '../helpers/server.js';
+import { connectPeer, type Peer } from './helpers.js';
+import { Tmux } from './tmux.js';
+
+const CLIENT = path.join(ROOT, 'dist/client/main.js');
+// A message of the day full of terminal attacks: title change, clear screen, cursor home, colour, OSC 52 clipboard.
+const HOSTILE_MOTD = 'motd-start \x1b]2;PWNED\x07\x1b[2J\x1b[H\x1b[31mred\x1b]52;c;ZXZpbA==\x07 motd-end';
+
+let server: RunningServer;
+let carol: Peer;
+const tmux = new Tmux(`chat-e2e-${process.pid}`);
+
+beforeAll(async () => {
+  server = await startServer({ env: { CHAT_MOTD: HOSTILE_MOTD } });
+  await tmux.start('alice', `node ${CLIENT} ${server.wsUrl} --nick alice`);
+  await tmux.start('bob', `node ${CLIENT} tcp://127.0.0.1:${server.tcpPort} --nick bob`);
+  carol = await connectPeer(server.wsUrl, 'carol');
+});
+
+afterAll(async () => {
+  await tmux.kill();
+  await carol?.close();
+  await server?.stop('SIGKILL');
+});
+
+const online = (screen: string) => /● online/.test(screen) && /^\[#lobby\]/m.test(screen);
+
+describe('the terminal client in tmux against the real server', () => {
+  it('chats between two terminals and a plain WebSocket client, across rooms', async () => {
+    await tmux.waitForScreen('alice', 'alice online in #lobby', online);
+    await tmux.waitForScreen('bob', 'bob online in #lobby', online);
+
+    await tmux.type('alice', 'hello from alice 你好 🇫🇷');
+    await tmux.keys('alice', 'Enter');
+    for (const who of ['alice', 'bob']) {
+      await tmux.waitForScreen(who, 'alice\'s message', (s) => s.includes('<alice> hello from alice 你好 🇫🇷'));
+    }
+
+    carol.send({ type: 'say', room: '#lobby', text: 'hi from a plain ws client, bob' });
+    const bobScreen = await tmux.waitForScreen('bob', 'carol\'s message', (s) => s.includes('<carol> hi from a plain ws client, bob'));
+    expect(bobScreen).toMatch(/Members \(3\)/);
+
+    await tmux.type('alice', '/join #second');
+    await tmux.keys('alice', 'Enter');
+    await tmux.waitForScreen('alice', 'the #second view', (s) => /^\[#second\]/m.test(s) && /^3 #second/m.test(s));
+    carol.send({ type: 'say', room: '#lobby', text: 'while alice looks elsewhere' });
+    // #lobby shows one unread line, which mentions alice, in her room list.
+    await tmux.waitForScreen('alice', 'unread count', (s) => /^2 #lobby\s+@1│/m.test(s));
+    carol.send({ type: 'join', room: '#second' });
+    carol.send({ type: 'say', room: '#second', text: 'carol in second' });
+    await tmux.waitForScreen('alice', 'carol in #second', (s) => s.includes('<carol> carol in second'));
+    await tmux.keys('alice', 'M-2');
+    await tmux.waitForScreen('alice', 'back in #lobby', (s) => /^\[#lobby\]/m.test(s) && s.includes('while alice looks elsewhere'));
+  });
+
+  it('keeps escape sequences and bidi overrides from other users off the screen', async () => {
+    carol.send({ type: 'say', room: '#lobby', text: 'bidi \u202eevil\u202c end' });
+    carol.send({ type: 'say', room: '#lobby', text: 'esc \x1b]2;PWNED\x07\x1b[2J\x1b[31m gone' });
+    const screen = await tmux.waitForScreen('bob', 'the bidi line', (s) => s.includes('<carol> bidi evil end'));
+    expect(screen).not.toMatch(/[\u202a-\u202e\u2066-\u2069\x1b]/);
+    // The server view holds the hostile message of the day, drawn as plain text.
+    await tmux.keys('bob', 'M-1');
+    const motd = await tmux.waitForScreen('bob', 'the motd', (s) => s.includes('motd-start') && s.includes('motd-end'));
+    expect(motd).toContain('motd-start red motd-end');
+    await tmux.keys('bob', 'C-n');
+    await tmux.waitForScreen('bob', 'back in #lobby', (s) => /^\[#lobby\]/m.test(s));
+    // Nothing cleared the screen, and the pane title was never changed.
+    expect(await tmux.screen('bob')).toContain('<alice> hello from alice');
+    expect(await tmux.display('bob', '#{pane_title}')).not.toContain('PWNED');
+    expect(await tmux.display('alice', '#{pane_title}')).not.toContain('PWNED');
+  });
+
+  it('redraws after resizes down to a tiny window and back, then still chats', async () => {
+    await tmux.resize('alice', 40, 10);
+    await tmux.waitForScreen('alice', '40x10 layout', (s) => {
+      const rows = s.split('\n');
+      return /^\[#lobby\]/m.test(s) && rows.some((r) => r.includes('online')) && !s.includes('Members');
+    });
+    // What each tiny size can still show: the start of the prompt, at least.
+    for (const [w, h, shows] of [[12, 3, '[#lobby]'], [5, 2, '[#l'], [1, 1, ''], [4, 1, '[#']] as const) {
+      await tmux.resize('alice', w, h);
+      await tmux.waitForScreen('alice', `${w}x${h} redraw`, (s) => s.trimEnd().split('\n').at(-1)!.startsWith(shows));
+      expect(await tmux.display('alice', '#{pane_dead}')).toBe('0');
+    }
+    await tmux.resize('alice', 100, 30);
+    await tmux.waitForScreen('alice', 'full layout again', (s) => /^Rooms/m.test(s) && /Members \(\d\)/.test(s) && online(s));
+    expect(await tmux.display('alice', '#{pane_dead}')).toBe('0');
+    await tmux.type('alice', 'still alive after resizing');
+    await tmux.keys('alice', 'Enter');
+    await tmux.waitForScreen('bob', 'the message after resize', (s) => s.includes('<alice> still alive after resizing'));
+  });
+
+  it('completes with Tab, shows usage errors, and quits cleanly with /quit and Ctrl+C', async () => {
+    await tmux.type('alice', 'ca');
+    await tmux.keys('alice', 'Tab');
+    await tmux.waitForScreen('alice', 'nick completion', (s) => /^\[#lobby\] carol:$/m.test(s)); // capture-pane trims the trailing space
+    await tmux.keys('alice', 'C-u');
+    await tmux.type('alice', '/topic');
+    await tmux.keys('alice', 'Enter');
+    await tmux.waitForScreen('alice', 'usage error', (s) => s.includes('!! usage: /topic [#room] text'));
+    await tmux.type('alice', '/quit');
+    await tmux.keys('alice', 'Enter');
+    await tmux.waitForScreen('bob', 'alice leaving', (s) => s.includes('alice left #lobby'));
+    expect(await waitDead('alice')).toBe('0');
+    await tmux.keys('bob', 'C-c');
+    expect(await waitDead('bob')).toBe('0');
+  });
+});
+
+async function waitDead(session: string): Promise<string> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    if ((await tmux.display(session, '#{pane_dead}')) === '1') return tmux.display(session, '#{pane_dead_status}');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${session}'s client did not exit:\n${await tmux.screen(session)}`);
+}
