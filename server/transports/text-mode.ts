@@ -8,9 +8,11 @@ import { parseInput } from '../../shared/commands.js';
 import { ErrorCode } from '../../shared/errors.js';
 import { MAX_FRAME_BYTES } from '../../shared/limits.js';
 import { validateClientMessage } from '../../shared/parse.js';
+import { caseFold } from '../../shared/validate.js';
 import type { ServerMessage } from '../../shared/protocol.js';
 import type { Dispatcher } from '../dispatch.js';
 import type { Outgoing } from '../outgoing.js';
+import type { Session } from '../session.js';
 import { SocketPeer, type PeerHost } from './socket-peer.js';
 import { TelnetLineDecoder } from './telnet.js';
 import { renderText } from './text-render.js';
@@ -26,6 +28,7 @@ export function banner(serverName: string): string {
 
 export class TextPeer extends SocketPeer {
   private nick: string | null = null;
+  /** The key of the room last joined with /join; see currentRoom(). */
   private room: string | undefined;
   private readonly decoder: TelnetLineDecoder;
 
@@ -54,15 +57,24 @@ export class TextPeer extends SocketPeer {
     return !this.nick && out.message.type === 'error' ? text + NICK_PROMPT : text;
   }
 
-  /** Follows our own nick and current room from the events we are sent. */
+  /** Follows our own nick from the events we are sent (it decides whether an error re-prompts). */
   private track(m: ServerMessage): void {
     if (m.type === 'welcome') this.nick = m.nick;
     else if (m.type === 'nick' && m.old === this.nick) this.nick = m.new;
-    else if (m.type === 'joined' && m.nick === this.nick) this.room = m.room;
-    else if (m.type === 'left' && m.nick === this.nick && m.room === this.room) {
-      const rooms = this.session ? [...this.session.rooms] : [];
-      this.room = rooms.length > 0 ? rooms[rooms.length - 1]!.name : undefined;
+  }
+
+  /**
+   * The room plain text goes to: the last one joined, while we are still in it, else the newest room
+   * we are in. Read from the session, not from delivered events, because deliveries lag behind the
+   * hub: lines that arrive together ("alice\nhello\n" from a script) must see the join just made.
+   */
+  private currentRoom(session: Session): string | undefined {
+    let last: string | undefined;
+    for (const room of session.rooms) {
+      if (room.key === this.room) return room.name;
+      last = room.name;
     }
+    return last;
   }
 
   private onLine(bytes: Buffer): void {
@@ -71,14 +83,21 @@ export class TextPeer extends SocketPeer {
     if (!isUtf8(bytes)) return this.dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'line is not valid UTF-8');
     const line = bytes.toString('utf8').replace(TERMINAL_NOISE, '').trim();
     if (line === '') return;
-    if (!this.nick && !line.startsWith('/')) {
+    if (!session.registered && !line.startsWith('/')) {
       const hello = validateClientMessage({ type: 'hello', nick: line, client: 'text' });
       if (!hello.ok) return this.dispatcher.refuse(session, hello.error.code, hello.error.message);
       return this.dispatcher.receive(session, hello.value);
     }
-    const outcome = parseInput(line, { room: this.room });
+    const outcome = parseInput(line, { room: this.currentRoom(session) });
     if (outcome.kind === 'help') this.socket.write(`${outcome.text.replace(/\n/g, '\r\n')}\r\n`);
     else if (outcome.kind === 'error') this.dispatcher.refuse(session, ErrorCode.BAD_MESSAGE, outcome.message);
-    else this.dispatcher.receive(session, outcome.message);
+    else {
+      this.dispatcher.receive(session, outcome.message);
+      // A join (new or repeated) makes that room current as soon as the hub has us in it.
+      if (outcome.message.type === 'join') {
+        const key = caseFold(outcome.message.room);
+        if ([...session.rooms].some((r) => r.key === key)) this.room = key;
+      }
+    }
   }
 }

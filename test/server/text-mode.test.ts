@@ -201,6 +201,20 @@ describe('chatting', () => {
     expect(await w.next('message')).toMatchObject({ from: 'ted', text: 'still here' });
   });
 
+  it('lines sent all at once (a script piping into nc) take effect in order: nick, say, join, say, part, say', async () => {
+    const w = await ws('pipeHolder');
+    w.send({ type: 'join', room: '#tm-pipe' });
+    await w.next((m) => m.type === 'who' && m.room === '#tm-pipe');
+    const t = await text();
+    t.write('PIPEHOLDER\r\npia\r\nhello all\r\n/join #tm-pipe\r\nin the pipe\r\n/part\r\nback home\r\n');
+    expect(await w.next('message')).toMatchObject({ room: '#lobby', from: 'pia', text: 'hello all' });
+    expect(await w.next('message')).toMatchObject({ room: '#tm-pipe', from: 'pia', text: 'in the pipe' });
+    expect(await w.next('message')).toMatchObject({ room: '#lobby', from: 'pia', text: 'back home' });
+    await t.waitFor(/<pia> back home\r\n/);
+    expect(t.text).toMatch(/!!! NICK_TAKEN: [^\r]+\r\n\*\*\* Choose a nick: \*\*\* Welcome, pia!/);
+    expect(t.text).not.toContain('BAD_MESSAGE');
+  });
+
   it('/quit answers a bye line, closes the socket, and others see left', async () => {
     const w = await ws('wilma');
     const t = await textUser('quinn');
