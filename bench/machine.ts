@@ -10,5 +10,6 @@ export function describeMachine(): Machine {
     node: process.version,
     kernel: os.release(),
     openFilesLimit: openFilesLimit(),
+    loadAvg1: os.loadavg()[0]!,
   };
 }

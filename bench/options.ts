@@ -15,7 +15,7 @@ export const HELP = `Usage: npm run bench -- [options]
   --large                also fanout with --large-members at --large-rate (10000 at 50000)
   --warmup S             seconds before measuring (0.5)
   --measure S            measured seconds per load (2)
-  --saturate-start R     first offered deliveries/s (50000)
+  --saturate-start R     first offered deliveries/s (12500)
   --saturate-factor F    rate multiplier per step (2)
   --saturate-max R       highest offered rate tried (4000000)
   --idle-conns N         idle connections (2000; capped by the open-files limit)
@@ -92,7 +92,7 @@ export function parseOptions(argv: string[]): Options {
     largeRate: num(v['large-rate'], 50_000, 'large-rate', 1),
     warmupMs: num(v.warmup, 0.5, 'warmup') * 1000,
     measureMs: num(v.measure, 2, 'measure', 0.1) * 1000,
-    saturateStart: num(v['saturate-start'], 50_000, 'saturate-start', 1),
+    saturateStart: num(v['saturate-start'], 12_500, 'saturate-start', 1),
     saturateFactor: num(v['saturate-factor'], 2, 'saturate-factor', 1.05),
     saturateMax: num(v['saturate-max'], 4_000_000, 'saturate-max', 1),
     idleConns: num(v['idle-conns'], 2000, 'idle-conns', 1),

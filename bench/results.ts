@@ -11,6 +11,8 @@ export interface Machine {
   node: string;
   kernel: string;
   openFilesLimit: number;
+  /** 1-minute load average when the run started: a hint of how shared the machine was. */
+  loadAvg1: number;
 }
 
 export interface BenchResults {

@@ -3,6 +3,7 @@
  * one run, then writes bench/results/*.json and regenerates docs/benchmarks.md and its chart.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describeMachine } from './machine.js';
 import { LANES, laneUnavailable, type Lane } from './lanes.js';
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
     || results.saturate.some((s) => s.steps.some((st) => st.generatorSaturated && st.held));
   if (saturated) notes.push('A generator process was saturated (> 90 % of a core) in some measurement: those figures bound the server from below.');
   results.durationSec = (Date.now() - started) / 1000;
+  const [load1] = os.loadavg();
+  notes.push(`Load average (1 min) ${results.machine.loadAvg1.toFixed(2)} at the start and ${load1!.toFixed(2)} at the end on ${results.machine.nproc} cores: above the core count, other work shared the machine and latencies are inflated.`);
 
   const out = o.out ?? path.join(ROOT, 'bench/results', `${results.startedAt.replace(/[:.]/g, '-')}.json`);
   mkdirSync(path.dirname(out), { recursive: true });

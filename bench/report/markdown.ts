@@ -1,5 +1,6 @@
 /** docs/benchmarks.md from one run's results. */
 import type { FanoutRow } from '../scenarios/fanout.js';
+import { HELP } from '../options.js';
 import type { BenchResults } from '../results.js';
 import { checkTargets } from './targets.js';
 
@@ -101,5 +102,12 @@ export function renderMarkdown(r: BenchResults): string {
     ), '');
   }
   if (r.notes.length) out.push('## Notes', '', ...r.notes.map((x) => `- ${x}`), '');
+  out.push('## Running it', '');
+  out.push('`npm run bench` builds and runs every scenario with its quick defaults (each under a minute per lane).');
+  out.push('ngIRCd is used when installed (`apt-get install ngircd`), otherwise its lane is skipped with a note.');
+  out.push('Each process may hold as many sockets as the open-files limit (`ulimit -n`) allows, less 200; Node cannot');
+  out.push('raise its own limit, so raise it in the shell before a large run. Larger runs, for example:', '');
+  out.push('```', 'npm run bench -- --large --idle-conns 100000', 'npm run bench -- --scenarios saturate --members 1000 --measure 3', '```', '');
+  out.push('```', HELP, '```', '');
   return out.join('\n');
 }
