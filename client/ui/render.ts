@@ -21,15 +21,16 @@ function roomList(frame: Frame, rect: Rect, state: AppState, theme: Theme): void
     const row = rect.row + 1 + i;
     if (row >= rect.row + rect.height) return;
     const key = i < 9 ? `${i + 1} ` : '  ';
-    const mark = view.mentioned ? '@' : ' ';
     const count = view.unread > 0 ? String(view.unread > 999 ? '999+' : view.unread) : '';
-    const tail = `${mark}${count}`.trimEnd();
-    const nameWidth = Math.max(1, rect.width - key.length - tail.length - 1);
+    // key, name, a space, the mention mark, the count flush right.
+    const nameWidth = Math.max(1, rect.width - key.length - 2 - count.length);
     const name = view.kind === 'dm' ? `@${view.title}` : view.title;
     const shown = name.length > nameWidth ? `${name.slice(0, nameWidth - 1)}…` : name.padEnd(nameWidth);
     const style = view.id === state.current ? theme.current : view.unread > 0 ? theme.unread : theme.plain;
-    const segments: Segment[] = [{ text: key, style: theme.time }, { text: `${shown} `, style }];
-    if (tail) segments.push({ text: mark.trim(), style: theme.mentionMark }, { text: count, style: theme.unread });
+    const segments: Segment[] = [
+      { text: key, style: theme.time }, { text: shown, style }, { text: ' ', style: theme.plain },
+      { text: view.mentioned ? '@' : ' ', style: theme.mentionMark }, { text: count, style: theme.unread },
+    ];
     place(frame, row, rect.col, rect.width, segments);
   });
 }

@@ -13,10 +13,21 @@ export class Tmux {
     return stdout;
   }
 
-  /** Starts `command` in a new detached session of a fixed size; the pane stays after exit so its status can be read. */
+  /**
+   * Starts `command` in a new detached session of a fixed size. After the command ends, the shell prints
+   * its exit code on the (restored) normal screen and the pane stays, so exitCode() can read it; tmux's own
+   * pane_dead_status is not always set in time.
+   */
   async start(session: string, command: string, width = 100, height = 30): Promise<void> {
-    await this.tmux('-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', String(width), '-y', String(height), command);
+    const wrapped = `${command}; echo "[exited with $?]"`;
+    await this.tmux('-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', String(width), '-y', String(height), wrapped);
     await this.tmux('set-option', '-t', session, 'remain-on-exit', 'on');
+  }
+
+  /** Waits for the command in `session` to end and returns its exit code. */
+  async exitCode(session: string, timeoutMs = 5000): Promise<number> {
+    const screen = await this.waitForScreen(session, 'the client to exit', (s) => /\[exited with \d+\]/.test(s), timeoutMs);
+    return Number(/\[exited with (\d+)\]/.exec(screen)![1]);
   }
 
   async type(session: string, text: string): Promise<void> {

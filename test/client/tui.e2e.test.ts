@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startServer, type RunningServer } from '../helpers/server.js';
-import { connectPeer, type Peer } from './helpers.js';
+import { connectPeer, waitFor, type Peer } from './helpers.js';
 import { Tmux } from './tmux.js';
 
 const CLIENT = path.join(ROOT, 'dist/client/main.js');
@@ -13,9 +13,10 @@ let carol: Peer;
 const tmux = new Tmux(`chat-e2e-${process.pid}`);
 
 beforeAll(async () => {
-  server = await startServer({ env: { CHAT_MOTD: HOSTILE_MOTD } });
+  server = await startServer({ env: { CHAT_MOTD: HOSTILE_MOTD }, args: ['--rate-limit', '0'] });
   await tmux.start('alice', `node ${CLIENT} ${server.wsUrl} --nick alice`);
-  await tmux.start('bob', `node ${CLIENT} tcp://127.0.0.1:${server.tcpPort} --nick bob`);
+  // bob also runs under a TERM no terminfo knows (gomuks #86).
+  await tmux.start('bob', `env TERM=weird-term-9000 node ${CLIENT} tcp://127.0.0.1:${server.tcpPort} --nick bob`);
   carol = await connectPeer(server.wsUrl, 'carol');
 });
 
@@ -92,6 +93,46 @@ describe('the terminal client in tmux against the real server', () => {
     await tmux.waitForScreen('bob', 'the message after resize', (s) => s.includes('<alice> still alive after resizing'));
   });
 
+  it('asks for another nick when it is taken, then DMs and rings the other user', async () => {
+    await tmux.start('dup', `node ${CLIENT} ${server.wsUrl} --nick carol`);
+    await tmux.waitForScreen('dup', 'the nick prompt', (s) => s.includes('The nick carol is taken') && /^nick:$/m.test(s));
+    await tmux.type('dup', 'carol2');
+    await tmux.keys('dup', 'Enter');
+    await tmux.waitForScreen('dup', 'dup online', online);
+    await tmux.type('dup', '/msg bob psst, a secret');
+    await tmux.keys('dup', 'Enter');
+    await tmux.waitForScreen('dup', 'the DM view', (s) => /^\[@bob\]/m.test(s) && s.includes('<carol2> psst, a secret'));
+    await tmux.waitForScreen('bob', 'the DM in the room list', (s) => /^\d @carol2\s+1│/m.test(s));
+    await tmux.keys('dup', 'C-c');
+    expect(await tmux.exitCode('dup')).toBe(0);
+  });
+
+  it('loads older history while scrolling up past the top', async () => {
+    carol.send({ type: 'join', room: '#busy' });
+    for (let i = 1; i <= 130; i++) carol.send({ type: 'say', room: '#busy', text: `bulk ${i} ${'x'.repeat(i % 7)}`, ref: `k${i}` });
+    await waitFor('bulk acked', () => carol.received.filter((m) => m.type === 'ack' && m.ref.startsWith('k')).length === 130);
+    await tmux.type('bob', '/join #busy');
+    await tmux.keys('bob', 'Enter');
+    await tmux.waitForScreen('bob', 'the newest bulk line', (s) => /^\[#busy\]/m.test(s) && s.includes('<carol> bulk 130'));
+    const deadline = Date.now() + 15_000;
+    let screen = '';
+    while (!screen.includes('— start of #busy —')) {
+      if (Date.now() > deadline) throw new Error(`never reached the start of #busy:\n${screen}`);
+      await tmux.keys('bob', 'PageUp');
+      await new Promise((r) => setTimeout(r, 100));
+      screen = await tmux.screen('bob');
+    }
+    expect(screen).toMatch(/<carol> bulk 1 x\s/);
+    expect(screen).toMatch(/scrolled ↑\d+/);
+    await tmux.keys('bob', 'End');
+    for (let i = 0; i < 12; i++) await tmux.keys('bob', 'PageDown');
+    await tmux.waitForScreen('bob', 'the bottom again', (s) => s.includes('<carol> bulk 130') && !s.includes('scrolled'));
+    await tmux.keys('bob', 'C-p');
+    await tmux.waitForScreen('bob', 'the previous view', (s) => /^\[@carol2\]/m.test(s));
+    await tmux.keys('bob', 'M-2');
+    await tmux.waitForScreen('bob', 'back to #lobby', (s) => /^\[#lobby\]/m.test(s));
+  });
+
   it('completes with Tab, shows usage errors, and quits cleanly with /quit and Ctrl+C', async () => {
     await tmux.type('alice', 'ca');
     await tmux.keys('alice', 'Tab');
@@ -103,17 +144,8 @@ describe('the terminal client in tmux against the real server', () => {
     await tmux.type('alice', '/quit');
     await tmux.keys('alice', 'Enter');
     await tmux.waitForScreen('bob', 'alice leaving', (s) => s.includes('alice left #lobby'));
-    expect(await waitDead('alice')).toBe('0');
+    expect(await tmux.exitCode('alice')).toBe(0);
     await tmux.keys('bob', 'C-c');
-    expect(await waitDead('bob')).toBe('0');
+    expect(await tmux.exitCode('bob')).toBe(0);
   });
 });
-
-async function waitDead(session: string): Promise<string> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    if ((await tmux.display(session, '#{pane_dead}')) === '1') return tmux.display(session, '#{pane_dead_status}');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${session}'s client did not exit:\n${await tmux.screen(session)}`);
-}
