@@ -113,7 +113,8 @@ function onHistory(state: AppState, h: Msg<'history'>): AppState {
   const s = ensureView(state, id, 'room', h.room);
   return withView(s, id, (v) => {
     const oldestBefore = v.minSeq;
-    const merged = mergeRoomMessages(v, h.messages, perspective(s)).view;
+    const result = mergeRoomMessages(v, h.messages, perspective(s));
+    const merged = settleEchoes(result.view, result.added);
     const oldestHere = h.messages[0]?.seq ?? 0;
     // Only a page that reaches our oldest line says whether anything older exists.
     const reachesBottom = h.messages.length === 0 || oldestHere <= oldestBefore;

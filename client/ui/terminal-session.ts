@@ -26,7 +26,9 @@ export function openTerminal(handlers: TerminalHandlers): TerminalSession {
   const output = process.stdout;
   let restored = false;
   program.alternateBuffer();
-  program.enableMouse();
+  // Button presses only (the wheel), SGR-encoded: blessed's own choice depends on TERM and enables nothing
+  // for TERM=tmux-*, and its all-motion mode would report every mouse move.
+  program.setMouse({ vt200Mouse: true, sgrMouse: true }, true);
   program.on('keypress', (ch: string | undefined, key: KeyPress) => handlers.onKey(ch, key));
   program.on('mouse', (data: { action?: string }) => {
     if (data.action === 'wheelup') handlers.onWheel('up');

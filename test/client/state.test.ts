@@ -122,6 +122,17 @@ describe('state reducer', () => {
     expect(pending.map((p) => [p.text, p.status, p.reason])).toEqual([['one', 'queued', undefined], ['two', 'failed', 'slow down']]);
   });
 
+  it('clears a send that failed when the connection dropped once the gap fill shows it arrived', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s, input('did this arrive'), input('this one did not'),
+      { type: 'sendState', ref: 'r1', status: 'failed', reason: 'connection lost' },
+      { type: 'sendState', ref: 'r2', status: 'failed', reason: 'connection lost' }).state;
+    s = run(s, server({ type: 'history', room: '#lobby', messages: [msg('#lobby', 3, 'alice', 'did this arrive')], more: false })).state;
+    const lobby = s.views.find((v) => v.id === '#lobby')!;
+    expect(lobby.pending.map((p) => p.text)).toEqual(['this one did not']);
+    expect(seqs(s, '#lobby')).toEqual([3]);
+  });
+
   it('opens DM views with /msg, sends plain text there as dm, and closes them with /part', () => {
     let s = joinedAs('alice', '#lobby');
     let step = run(s, input('/msg bob'));

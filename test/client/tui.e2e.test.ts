@@ -114,6 +114,11 @@ describe('the terminal client in tmux against the real server', () => {
     await tmux.type('bob', '/join #busy');
     await tmux.keys('bob', 'Enter');
     await tmux.waitForScreen('bob', 'the newest bulk line', (s) => /^\[#busy\]/m.test(s) && s.includes('<carol> bulk 130'));
+    // The mouse wheel, as an SGR mouse report (button 64 = wheel up, 65 = wheel down).
+    await tmux.type('bob', '\x1b[<64;40;10M');
+    await tmux.waitForScreen('bob', 'wheel scroll', (s) => s.includes('scrolled ↑3'));
+    await tmux.type('bob', '\x1b[<65;40;10M');
+    await tmux.waitForScreen('bob', 'wheel back down', (s) => !s.includes('scrolled ↑') && s.includes('<carol> bulk 130'));
     const deadline = Date.now() + 15_000;
     let screen = '';
     while (!screen.includes('— start of #busy —')) {
