@@ -13,6 +13,8 @@ import { CLOSE_GRACE_MS } from './transports/socket-peer.js';
 import { createTcpServer } from './transports/tcp.js';
 import { attachWebSocket } from './transports/ws.js';
 
+const LISTEN_BACKLOG = 4096;
+
 export interface ChatServer {
   wsPort: number;
   tcpPort: number;
@@ -84,7 +86,8 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
 function listen(server: NetServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A deep accept queue: thousands of clients reconnecting at once must queue, not be reset.
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -2,10 +2,11 @@
  * The hub: sessions, nicks, rooms and fan-out. Knows nothing of sockets (it talks to `Peer`) and
  * nothing of SQLite (it talks to `HistoryStore`).
  *
- * Everything the hub sends goes through one queue that is flushed once per event-loop turn: first the
- * turn's messages are committed to history in one transaction (group commit), then the queued sends run
- * in order. So a message is delivered and acked only once it is durable, a burst costs one transaction,
- * and every recipient sees events in the order they happened.
+ * Room messages wait in a queue that is flushed once per event-loop turn: the turn's messages are
+ * committed to history in one transaction (group commit), then delivered and acked in order. So a
+ * message goes out only once it is durable, and a burst costs one transaction. Other events go out at
+ * once, but every membership, nick or topic change first flushes the messages still pending, so no
+ * event overtakes a message said before it.
  */
 import { nanoid } from 'nanoid';
 import { ErrorCode, ProtocolFault } from '../shared/errors.js';
@@ -111,11 +112,9 @@ export class Hub {
   }
 
   private sendOut(session: Session, out: Outgoing): void {
-    this.enqueue(() => {
-      if (session.closed) return;
-      session.peer.deliver(out);
-      this.metrics.deliveries.inc();
-    });
+    if (session.closed) return;
+    session.peer.deliver(out);
+    this.metrics.deliveries.inc();
   }
 
   fail(session: Session, code: ErrorCode, message: string, ref?: string): void {
@@ -124,9 +123,8 @@ export class Hub {
   }
 
   private broadcast(room: Room, message: ServerMessage): void {
-    const out = new Outgoing(message);
     this.metrics.messagesOut.inc();
-    this.enqueue(() => this.bus.publish(room.key, out));
+    this.bus.publish(room.key, new Outgoing(message));
   }
 
   private enqueue(action: () => void): void {
@@ -137,14 +135,14 @@ export class Hub {
     }
   }
 
-  /** Commits this turn's messages, then runs the queued sends in order. */
+  /** Commits this turn's messages, then runs the queued deliveries in order. */
   readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.flushing) return;
     this.flushing = true;
     try {
       this.commitPending();
-      // Sends may queue more sends (a slow consumer's `left`): the loop picks them up in order.
+      // A delivery may queue more (a flood close's `left`): the loop picks them up in order.
       for (let i = 0; i < this.queue.length; i++) {
         try {
           this.queue[i]!();
@@ -158,9 +156,12 @@ export class Hub {
     }
   };
 
-  /** Membership changes wait for queued sends, so no one sees a message from before they joined twice. */
+  /**
+   * Membership, nick and topic changes first commit and send the messages still pending: a joiner never
+   * gets a message both in its history page and live, a leaver still gets what was said before it left.
+   */
   private barrier(): void {
-    if (!this.flushing && (this.queue.length > 0 || this.pending.length > 0)) this.flush();
+    if (!this.flushing && this.pending.length > 0) this.flush();
   }
 
   private commitPending(): void {
@@ -198,15 +199,15 @@ export class Hub {
     const oldKey = session.nickKey!;
     if (nick === old) return this.send(session, { type: 'nick', old, new: nick });
     this.claimNick(session, nick);
+    this.barrier();
     if (oldKey !== session.nickKey) this.nicks.delete(oldKey);
+    for (const room of session.rooms) room.renamed();
     const out = new Outgoing({ type: 'nick', old, new: nick });
     this.metrics.messagesOut.inc();
-    this.enqueue(() => {
-      const seen = new Set<Session>([session]);
-      for (const room of session.rooms) for (const member of room.members) seen.add(member);
-      for (const member of seen) member.peer.deliver(out);
-      this.metrics.deliveries.inc(seen.size);
-    });
+    const seen = new Set<Session>([session]);
+    for (const room of session.rooms) for (const member of room.members) seen.add(member);
+    for (const member of seen) member.peer.deliver(out);
+    this.metrics.deliveries.inc(seen.size);
   }
 
   private claimNick(session: Session, nick: string): void {
@@ -224,18 +225,18 @@ export class Hub {
     this.barrier();
     const room = this.loadRoom(name);
     const nick = session.nick!;
-    if (room.members.has(session)) {
-      this.send(session, { type: 'joined', room: room.name, nick, ts: Date.now() });
-    } else {
-      room.members.add(session);
-      session.rooms.add(room);
-      const joined: ServerMessage = { type: 'joined', room: room.name, nick, ts: Date.now() };
-      if (room.members.size > this.config.announceLimit) this.send(session, joined);
-      else this.broadcast(room, joined);
-    }
-    const page = this.history(room.name, Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN);
-    this.send(session, { type: 'history', room: room.name, ...page });
-    this.send(session, { type: 'who', room: room.name, users: room.nicks() });
+    const joined: ServerMessage = { type: 'joined', room: room.name, nick, ts: Date.now() };
+    const rejoin = room.members.has(session);
+    room.add(session);
+    session.rooms.add(room);
+    // In a room too large to announce single joins, only the joiner is told.
+    if (rejoin || room.members.size > this.config.announceLimit) this.send(session, joined);
+    else this.broadcast(room, joined);
+    const history = room.joinHistory();
+    if (history) this.sendOut(session, history);
+    else this.send(session, { type: 'history', room: room.name, ...this.history(room.name, Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN) });
+    // Built when the queue is flushed, so everyone who joined in this turn shares one member list.
+    this.enqueue(() => this.sendOut(session, room.who()));
   }
 
   part(session: Session, name: string, reason?: string): void {
@@ -244,14 +245,14 @@ export class Hub {
 
   private leave(session: Session, room: Room, reason?: string): void {
     this.barrier();
-    room.members.delete(session);
+    room.remove(session);
     session.rooms.delete(room);
     const out = new Outgoing(reason === undefined
       ? { type: 'left', room: room.name, nick: session.nick! }
       : { type: 'left', room: room.name, nick: session.nick!, reason });
     this.metrics.messagesOut.inc();
     // In a room too large to announce single parts, only the leaver is told.
-    if (room.members.size < this.config.announceLimit) this.enqueue(() => this.bus.publish(room.key, out));
+    if (room.members.size < this.config.announceLimit) this.bus.publish(room.key, out);
     if (!session.closed) this.sendOut(session, out);
     if (room.members.size === 0 && room.key !== LOBBY) this.rooms.delete(room.key);
   }
@@ -292,6 +293,7 @@ export class Hub {
 
   setTopic(session: Session, name: string, topic: string): void {
     const room = this.memberRoom(session, name);
+    this.barrier();
     const ts = Date.now();
     this.store.setTopic(room.key, topic, session.nick!, ts);
     room.topic = topic;
@@ -301,7 +303,7 @@ export class Hub {
   history(name: string, before: number, limit: number): { messages: ChatMessage[]; more: boolean } {
     const room = this.rooms.get(caseFold(name));
     const fromMemory = room?.recentPage(before, limit);
-    if (fromMemory) return { messages: fromMemory, more: true };
+    if (fromMemory) return fromMemory;
     return this.store.page(caseFold(name), room?.name ?? name, before, limit);
   }
 

@@ -5,26 +5,25 @@ import type { ServerMessage } from '../shared/protocol.js';
  * however many recipients share it: a broadcast is serialized once, not once per member.
  */
 export class Outgoing {
-  private payloadCache?: Buffer;
+  private jsonCache?: string;
   private lineCache?: Buffer;
-  private textCache?: string;
   private wsFrameCache?: Buffer;
+  private textCache?: string;
 
   constructor(readonly message: ServerMessage) {}
 
-  /** The JSON text as UTF-8: a WebSocket frame's payload. */
-  get payload(): Buffer {
-    return (this.payloadCache ??= Buffer.from(JSON.stringify(this.message)));
+  get json(): string {
+    return (this.jsonCache ??= JSON.stringify(this.message));
   }
 
   /** The JSON text plus '\n': one NDJSON line. */
   get line(): Buffer {
-    return (this.lineCache ??= Buffer.from(`${JSON.stringify(this.message)}\n`));
+    return (this.lineCache ??= Buffer.from(`${this.json}\n`));
   }
 
   /** A complete unmasked WebSocket text frame, header and payload, written as is to every member's socket. */
   get wsFrame(): Buffer {
-    return (this.wsFrameCache ??= textFrame(this.payload));
+    return (this.wsFrameCache ??= textFrame(this.json));
   }
 
   /** A human rendering; the renderer is the transport's, the caching is shared. */
@@ -33,8 +32,8 @@ export class Outgoing {
   }
 }
 
-function textFrame(payload: Buffer): Buffer {
-  const n = payload.length;
+function textFrame(json: string): Buffer {
+  const n = Buffer.byteLength(json);
   const headerLength = n < 126 ? 2 : n < 65536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + n);
   frame[0] = 0x81; // FIN + text opcode
@@ -47,6 +46,6 @@ function textFrame(payload: Buffer): Buffer {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(n), 2);
   }
-  payload.copy(frame, headerLength);
+  frame.write(json, headerLength);
   return frame;
 }

@@ -1,6 +1,6 @@
-import { HISTORY_PAGE_MAX } from '../shared/limits.js';
+import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX } from '../shared/limits.js';
 import type { ChatMessage } from '../shared/protocol.js';
-import type { Outgoing } from './outgoing.js';
+import { Outgoing } from './outgoing.js';
 import type { Session } from './session.js';
 
 /** A room owns its members, its topic, its sequence counter and a window of recent history. */
@@ -11,6 +11,12 @@ export class Room {
   lastSeq: number;
   /** The newest committed messages, oldest first, so joins and short history reads skip the disk. */
   private readonly recent: ChatMessage[];
+  /** True while `recent` holds every message the room has ever had. */
+  private recentIsComplete: boolean;
+  // Serialized once and shared by every joiner until the room changes: filling a large room must not
+  // rebuild the member list and the history page for each new member.
+  private whoCache: Outgoing | null = null;
+  private joinHistoryCache: Outgoing | null = null;
 
   constructor(
     readonly key: string,
@@ -20,26 +26,59 @@ export class Room {
   ) {
     this.lastSeq = lastSeq;
     this.recent = recent;
+    this.recentIsComplete = recent.length < HISTORY_PAGE_MAX;
   }
 
   nextSeq(): number {
     return ++this.lastSeq;
   }
 
+  add(session: Session): void {
+    this.members.add(session);
+    this.whoCache = null;
+  }
+
+  remove(session: Session): void {
+    this.members.delete(session);
+    this.whoCache = null;
+  }
+
+  /** A member changed nick. */
+  renamed(): void {
+    this.whoCache = null;
+  }
+
   remember(message: ChatMessage): void {
     this.recent.push(message);
-    if (this.recent.length > HISTORY_PAGE_MAX * 2) this.recent.splice(0, this.recent.length - HISTORY_PAGE_MAX);
+    this.joinHistoryCache = null;
+    if (this.recent.length > HISTORY_PAGE_MAX * 2) {
+      this.recent.splice(0, this.recent.length - HISTORY_PAGE_MAX);
+      this.recentIsComplete = false;
+    }
   }
 
   /**
-   * The `limit` newest messages older than `before`, when the in-memory window certainly holds them
-   * all and at least one older (so `more` is true); otherwise null and the caller asks the store.
+   * The `limit` newest messages older than `before` and whether older ones exist, when the in-memory
+   * window can tell; otherwise null and the caller asks the store.
    */
-  recentPage(before: number, limit: number): ChatMessage[] | null {
+  recentPage(before: number, limit: number): { messages: ChatMessage[]; more: boolean } | null {
     let end = this.recent.length;
     while (end > 0 && this.recent[end - 1]!.seq >= before) end--;
-    if (end <= limit) return null;
-    return this.recent.slice(end - limit, end);
+    if (end > limit) return { messages: this.recent.slice(end - limit, end), more: true };
+    if (this.recentIsComplete) return { messages: this.recent.slice(0, end), more: false };
+    return null;
+  }
+
+  /** The `history` a joiner gets, or null when the in-memory window cannot answer it. */
+  joinHistory(): Outgoing | null {
+    if (this.joinHistoryCache) return this.joinHistoryCache;
+    const page = this.recentPage(Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN);
+    if (!page) return null;
+    return (this.joinHistoryCache = new Outgoing({ type: 'history', room: this.name, ...page }));
+  }
+
+  who(): Outgoing {
+    return (this.whoCache ??= new Outgoing({ type: 'who', room: this.name, users: this.nicks() }));
   }
 
   broadcast(out: Outgoing): number {
