@@ -154,3 +154,36 @@ describe('the terminal client in tmux against the real server', () => {
     expect(await tmux.exitCode('bob')).toBe(0);
   });
 });
+
+describe('the terminal client when the server dies', () => {
+  it('shows the drop, queues what is typed, and delivers it after the server restarts on the same port', async () => {
+    const first = await startServer();
+    let second: RunningServer | undefined;
+    const solo = new Tmux(`chat-e2e-solo-${process.pid}`);
+    try {
+      await solo.start('solo', `node ${CLIENT} ${first.wsUrl} --nick solo`);
+      await solo.waitForScreen('solo', 'online', online);
+      await solo.type('solo', 'before the crash');
+      await solo.keys('solo', 'Enter');
+      await solo.waitForScreen('solo', 'first message', (s) => s.includes('<solo> before the crash') && !s.includes('[sending'));
+      await first.stop('SIGKILL');
+      await solo.waitForScreen('solo', 'the drop in the status line', (s) => /○ (reconnecting|connecting)/.test(s) && s.includes('connection lost'));
+      await solo.type('solo', 'typed while the server was down');
+      await solo.keys('solo', 'Enter');
+      await solo.waitForScreen('solo', 'the queued mark', (s) => s.includes('[queued: offline]'));
+      second = await startServer({ dataDir: first.dataDir, wsPort: first.wsPort });
+      const after = await solo.waitForScreen('solo', 'reconnected and delivered', (s) => online(s) && s.includes('reconnected')
+        && s.includes('<solo> typed while the server was down') && !s.includes('[queued'), 15_000);
+      expect(after.indexOf('before the crash')).toBeLessThan(after.indexOf('typed while the server was down'));
+      const peer = await connectPeer(second.wsUrl, 'witness');
+      peer.send({ type: 'history', room: '#lobby' });
+      await waitFor('the queued line in history', () => peer.received.some((m) => m.type === 'history'
+        && m.messages.some((x) => x.text === 'typed while the server was down')));
+      await peer.close();
+    } finally {
+      await solo.kill();
+      await second?.stop('SIGKILL');
+      await first.stop('SIGKILL');
+    }
+  });
+});
