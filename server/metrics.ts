@@ -23,7 +23,7 @@ export function createMetrics(gauges: Gauges): Metrics {
   // Includes nodejs_eventloop_lag_* (mean, p50, p90, p99) from monitorEventLoopDelay.
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   new Gauge({ name: 'chat_connections', help: 'Open client connections', registers: [registry], collect() { this.set(gauges.connections()); } });
-  new Gauge({ name: 'chat_rooms', help: 'Rooms with members', registers: [registry], collect() { this.set(gauges.rooms()); } });
+  new Gauge({ name: 'chat_rooms', help: 'Rooms held in memory: those with members, and #lobby', registers: [registry], collect() { this.set(gauges.rooms()); } });
   const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
   return {
     registry,

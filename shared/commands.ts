@@ -2,6 +2,7 @@
  * The slash-command parser used by the TCP text mode and the terminal client: a table of commands
  * (name, usage, help, build), so help text comes from the same place as the behaviour.
  */
+import type { ErrorCode } from './errors.js';
 import { validateClientMessage } from './parse.js';
 import type { ClientMessage } from './protocol.js';
 
@@ -13,7 +14,8 @@ export interface InputContext {
 export type InputOutcome =
   | { kind: 'message'; message: ClientMessage }
   | { kind: 'help'; text: string }
-  | { kind: 'error'; message: string };
+  /** `code` is set when the command was well formed but a value broke a protocol rule. */
+  | { kind: 'error'; message: string; code?: ErrorCode };
 
 interface CommandSpec {
   name: string;
@@ -149,5 +151,7 @@ export function parseInput(input: string, ctx: InputContext = {}): InputOutcome 
 
 function checked(candidate: ClientMessage): InputOutcome {
   const result = validateClientMessage(candidate);
-  return result.ok ? { kind: 'message', message: result.value } : { kind: 'error', message: result.error.message };
+  return result.ok
+    ? { kind: 'message', message: result.value }
+    : { kind: 'error', message: result.error.message, code: result.error.code };
 }

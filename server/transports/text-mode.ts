@@ -83,14 +83,15 @@ export class TextPeer extends SocketPeer {
     if (!isUtf8(bytes)) return this.dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'line is not valid UTF-8');
     const line = bytes.toString('utf8').replace(TERMINAL_NOISE, '').trim();
     if (line === '') return;
-    if (!session.registered && !line.startsWith('/')) {
-      const hello = validateClientMessage({ type: 'hello', nick: line, client: 'text' });
+    const nickCommand = /^\/nick\s+(\S+)$/i.exec(line);
+    if (!session.registered && (!line.startsWith('/') || nickCommand)) {
+      const hello = validateClientMessage({ type: 'hello', nick: nickCommand?.[1] ?? line, client: 'text' });
       if (!hello.ok) return this.dispatcher.refuse(session, hello.error.code, hello.error.message);
       return this.dispatcher.receive(session, hello.value);
     }
     const outcome = parseInput(line, { room: this.currentRoom(session) });
     if (outcome.kind === 'help') this.socket.write(`${outcome.text.replace(/\n/g, '\r\n')}\r\n`);
-    else if (outcome.kind === 'error') this.dispatcher.refuse(session, ErrorCode.BAD_MESSAGE, outcome.message);
+    else if (outcome.kind === 'error') this.dispatcher.refuse(session, outcome.code ?? ErrorCode.BAD_MESSAGE, outcome.message);
     else {
       this.dispatcher.receive(session, outcome.message);
       // A join (new or repeated) makes that room current as soon as the hub has us in it.

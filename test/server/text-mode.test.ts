@@ -103,6 +103,12 @@ describe('registration', () => {
     await line(c, '/help', /^Commands:\r\n/);
     await line(c, 'Pre', /\*\*\* Welcome, Pre!/);
   });
+
+  it('/nick at the prompt registers too', async () => {
+    const c = await text();
+    await line(c, '/nick 9lives', /!!! NICK_INVALID: [^\r\n]+\r\n\*\*\* Choose a nick: $/);
+    await line(c, '/nick Slash', /\*\*\* Welcome, Slash!/);
+  });
 });
 
 describe('chatting', () => {
@@ -163,6 +169,7 @@ describe('chatting', () => {
     await line(t, '/nick tara2', /^\*\*\* tara is now known as tara2\r\n$/);
     expect(await w.next('nick')).toMatchObject({ old: 'tara', new: 'tara2' });
     await line(t, '/nick wes', /^!!! NICK_TAKEN: [^\r]+\r\n$/); // no prompt once registered
+    await line(t, '/nick 9lives', /^!!! NICK_INVALID: [^\r]+\r\n$/);
     t.write('renamed\r\n');
     expect(await w.next('message')).toMatchObject({ room: '#lobby', from: 'tara2', text: 'renamed' });
     from = utf8(t).length;
@@ -196,7 +203,7 @@ describe('chatting', () => {
     await line(t, '/frobnicate now', /^!!! BAD_MESSAGE: unknown command \/frobnicate: try \/help\r\n$/);
     await line(t, '/join', /^!!! BAD_MESSAGE: which room\?\r\n$/);
     // A rule broken inside a command is a usage line (the command parser reports no protocol code).
-    await line(t, '/join #bad!room', /^!!! BAD_MESSAGE: room must be # and 1-32 of A-Z a-z 0-9 _ -\r\n$/);
+    await line(t, '/join #bad!room', /^!!! ROOM_INVALID: room must be # and 1-32 of A-Z a-z 0-9 _ -\r\n$/);
     t.write('still here\r\n');
     expect(await w.next('message')).toMatchObject({ from: 'ted', text: 'still here' });
   });

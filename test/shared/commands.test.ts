@@ -17,12 +17,14 @@ const NOWHERE: InputContext = {};
 const NEEDS_ROOM = 'you are not in a room: /join one first';
 const NICK_RULE = 'must be 1-24 characters: a letter, then letters, digits or _-[]\\^{}|';
 
-type Row = { input: string; ctx?: InputContext; message?: ClientMessage; error?: string };
+type Row = { input: string; ctx?: InputContext; message?: ClientMessage; error?: string; code?: string };
 const msg = (input: string, message: ClientMessage, ctx: InputContext = IN_LOBBY): Row => ({ input, ctx, message });
 const err = (input: string, error: string, ctx: InputContext = IN_LOBBY): Row => ({ input, ctx, error });
+/** A well-formed command whose value breaks a protocol rule carries that rule's error code. */
+const bad = (input: string, code: string, error: string): Row => ({ input, ctx: IN_LOBBY, error, code });
 
-function expectRow({ input, ctx, message, error }: Row): void {
-  const expected = message ? { kind: 'message', message } : { kind: 'error', message: error };
+function expectRow({ input, ctx, message, error, code }: Row): void {
+  const expected = message ? { kind: 'message', message } : code ? { kind: 'error', message: error, code } : { kind: 'error', message: error };
   expect(parseInput(input, ctx)).toStrictEqual(expected);
 }
 
@@ -37,7 +39,7 @@ describe('parseInput: commands', () => {
     msg('/join #dev ignored words', { type: 'join', room: '#dev' }),
     msg('/join #dev', { type: 'join', room: '#dev' }, NOWHERE),
     err('/join', 'which room?'),
-    err('/join #no!', 'room must be # and 1-32 of A-Z a-z 0-9 _ -'),
+    bad('/join #no!', 'ROOM_INVALID', 'room must be # and 1-32 of A-Z a-z 0-9 _ -'),
     // part
     msg('/part', { type: 'part', room: '#lobby' }),
     msg('/part #dev', { type: 'part', room: '#dev' }),
@@ -53,7 +55,7 @@ describe('parseInput: commands', () => {
     msg('/msg bob bob', { type: 'dm', to: 'bob', text: 'bob' }),
     err('/msg bob', 'usage: /msg nick text'),
     err('/msg', 'usage: /msg nick text'),
-    err('/msg 9bob hi', `to ${NICK_RULE}`),
+    bad('/msg 9bob hi', 'NICK_INVALID', `to ${NICK_RULE}`),
     // me
     msg('/me waves', { type: 'say', room: '#lobby', text: 'waves', action: true }),
     msg('/me waves at  everyone', { type: 'say', room: '#lobby', text: 'waves at  everyone', action: true }),
@@ -63,7 +65,7 @@ describe('parseInput: commands', () => {
     msg('/nick bob2', { type: 'nick', nick: 'bob2' }),
     msg('/nick bob2', { type: 'nick', nick: 'bob2' }, NOWHERE),
     err('/nick', 'usage: /nick newname'),
-    err('/nick 2bob', `nick ${NICK_RULE}`),
+    bad('/nick 2bob', 'NICK_INVALID', `nick ${NICK_RULE}`),
     // topic
     msg('/topic be nice', { type: 'topic', room: '#lobby', topic: 'be nice' }),
     msg('/topic #dev ship it', { type: 'topic', room: '#dev', topic: 'ship it' }),
@@ -71,13 +73,13 @@ describe('parseInput: commands', () => {
     err('/topic', 'usage: /topic [#room] text'),
     err('/topic #dev', 'usage: /topic [#room] text'),
     err('/topic hello', NEEDS_ROOM, NOWHERE),
-    err(`/topic ${'t'.repeat(501)}`, 'topic is longer than 500 characters'),
+    bad(`/topic ${'t'.repeat(501)}`, 'TEXT_INVALID', 'topic is longer than 500 characters'),
     // who
     msg('/who', { type: 'who', room: '#lobby' }),
     msg('/who #dev', { type: 'who', room: '#dev' }),
     msg('/who dev', { type: 'who', room: '#dev' }, NOWHERE),
     err('/who', NEEDS_ROOM, NOWHERE),
-    err('/who bad!room', 'room must be # and 1-32 of A-Z a-z 0-9 _ -'),
+    bad('/who bad!room', 'ROOM_INVALID', 'room must be # and 1-32 of A-Z a-z 0-9 _ -'),
     // rooms
     msg('/rooms', { type: 'rooms' }),
     msg('/rooms', { type: 'rooms' }, NOWHERE),
@@ -87,8 +89,8 @@ describe('parseInput: commands', () => {
     msg('/history #dev', { type: 'history', room: '#dev' }),
     msg('/history #dev 5', { type: 'history', room: '#dev', limit: 5 }, NOWHERE),
     msg('/history 200', { type: 'history', room: '#lobby', limit: 200 }),
-    err('/history 201', 'limit must be an integer from 1 to 200'),
-    err('/history 0', 'limit must be an integer from 1 to 200'),
+    bad('/history 201', 'BAD_MESSAGE', 'limit must be an integer from 1 to 200'),
+    bad('/history 0', 'BAD_MESSAGE', 'limit must be an integer from 1 to 200'),
     err('/history many', 'usage: /history [#room] [count]'),
     err('/history 2.5', 'usage: /history [#room] [count]'),
     err('/history', NEEDS_ROOM, NOWHERE),
@@ -143,8 +145,8 @@ describe('parseInput: plain text', () => {
     err('', 'nothing to send'),
     err('   \t ', 'nothing to send'),
     err('//   ', NEEDS_ROOM, NOWHERE),
-    err('ding\u0007', 'text contains control characters (only \\n and \\t are allowed)'),
-    err('x'.repeat(4001), 'text is longer than 4000 characters'),
+    bad('ding\u0007', 'TEXT_INVALID', 'text contains control characters (only \\n and \\t are allowed)'),
+    bad('x'.repeat(4001), 'TEXT_INVALID', 'text is longer than 4000 characters'),
   ];
   it.each(rows)('$input', expectRow);
 });
