@@ -63,6 +63,15 @@ export function applyInput(state: AppState, text: string, now: number): Step {
     }
     case 'who': return { state: { ...state, whoWanted: [...state.whoWanted, roomViewId(message.room)] }, effects: [{ kind: 'send', message }] };
     case 'rooms': return { state: { ...state, roomsWanted: true }, effects: [{ kind: 'send', message }] };
+    case 'history': {
+      // "Earlier messages": older than what the view already holds, not the newest page again.
+      const target = findView(state, roomViewId(message.room));
+      if (!target || !Number.isFinite(target.minSeq) || message.before !== undefined) return { state, effects: [{ kind: 'send', message }] };
+      return {
+        state: withView(state, target.id, (v) => ({ ...v, loadingOlder: true })),
+        effects: [{ kind: 'send', message: { ...message, before: target.minSeq } }],
+      };
+    }
     default: return { state, effects: [{ kind: 'send', message }] };
   }
 }

@@ -159,6 +159,7 @@ describe('state reducer', () => {
     expect(step.state.views.find((v) => v.id === '#lobby')!.scroll).toBe(2);
     // While that page is loading, scrolling again does not ask twice.
     expect(run(step.state, { type: 'scroll', delta: 5, maxScroll: 2 }).effects).toEqual([]);
+    expect(run(s, input('/history 20')).effects).toEqual([{ kind: 'send', message: { type: 'history', room: '#lobby', limit: 20, before: 40 } }]);
     const done = run(step.state, server({ type: 'history', room: '#lobby', messages: [msg('#lobby', 39, 'bob', 'y')], more: false })).state;
     expect(seqs(done, '#lobby')).toEqual([39, 40]);
     expect(done.views.find((v) => v.id === '#lobby')!.hasOlder).toBe(false);
