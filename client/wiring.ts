@@ -10,6 +10,7 @@ export function actionFor(event: NetEvent, now: number): Action {
     case 'rtt': return { type: 'rtt', ms: event.ms };
     case 'sendState': return { type: 'sendState', ref: event.ref, status: event.status, reason: event.reason };
     case 'nickRejected': return { type: 'nickRejected', nick: event.nick, reason: event.reason, now };
+    case 'historyCut': return { type: 'historyCut', room: event.room, below: event.below };
   }
 }
 

@@ -24,7 +24,9 @@ export type NetEvent =
   | { type: 'message'; msg: ServerMessage }
   | { type: 'rtt'; ms: number }
   | { type: 'sendState'; ref: string; status: SendStatus; reason?: string }
-  | { type: 'nickRejected'; nick: string; reason: string };
+  | { type: 'nickRejected'; nick: string; reason: string }
+  /** The gap after a reconnect was too long to fill: lines of `room` below seq `below` no longer join up. */
+  | { type: 'historyCut'; room: string; below: number };
 
 export interface ChatClientOptions {
   address: ServerAddress;
@@ -41,6 +43,8 @@ export interface ChatClientOptions {
 interface RoomMark {
   name: string;
   lastSeq: number;
+  /** A history page arrived for this room, so lastSeq is where our copy really ends. */
+  synced: boolean;
 }
 
 /** After a reconnect the old session may still hold our nick until the server notices it is gone. */
@@ -212,7 +216,7 @@ export class ChatClient {
       case 'history': this.historyPage(msg); break;
       case 'joined':
         if (caseFold(msg.nick) === caseFold(this.nickname)) {
-          if (!this.rooms.has(caseFold(msg.room))) this.rooms.set(caseFold(msg.room), { name: msg.room, lastSeq: 0 });
+          if (!this.rooms.has(caseFold(msg.room))) this.rooms.set(caseFold(msg.room), { name: msg.room, lastSeq: 0, synced: false });
           // `joined` carries no topic; the room list does.
           this.transmit({ type: 'rooms' });
         }
@@ -234,7 +238,7 @@ export class ChatClient {
     this.emit({ type: 'message', msg });
     if (this.registeredOnce) {
       for (const [key, mark] of this.rooms) {
-        this.gaps.expect(key, mark.lastSeq);
+        if (mark.synced) this.gaps.expect(key, mark.lastSeq);
         if (key !== caseFold(LOBBY)) this.transmit({ type: 'join', room: mark.name });
       }
     }
@@ -264,9 +268,12 @@ export class ChatClient {
   }
 
   private historyPage(page: Extract<ServerMessage, { type: 'history' }>): void {
+    const mark = this.rooms.get(caseFold(page.room));
+    if (mark) mark.synced = true;
     for (const m of page.messages) this.markSeq(page.room, m.seq);
-    const next = this.gaps.onHistory(caseFold(page.room), page);
-    if (next) this.transmit({ type: 'history', ...next });
+    const step = this.gaps.onHistory(caseFold(page.room), page);
+    if (step && 'next' in step) this.transmit({ type: 'history', ...step.next });
+    else if (step) this.emit({ type: 'historyCut', room: page.room, below: step.abandonBelow });
   }
 
   private startPing(): void {

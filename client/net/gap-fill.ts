@@ -10,7 +10,15 @@ interface Gap {
   from: number;
   /** The lowest seq of the contiguous run loaded since the reconnect (Infinity before the first page). */
   low: number;
+  pages: number;
 }
+
+/**
+ * A gap longer than this many pages is left for scrolling to load on demand: a client that was away for a
+ * day should not pull a busy room's whole day at once. The lines from before the drop are then discarded,
+ * so what is shown stays contiguous and scrolling up loads the rest.
+ */
+export const MAX_GAP_PAGES = 10;
 
 export interface OlderPage {
   room: string;
@@ -18,12 +26,15 @@ export interface OlderPage {
   limit: number;
 }
 
+/** What to do after a history page: ask for the next one, or give up on what lies below `below`. */
+export type GapStep = { next: OlderPage } | { abandonBelow: number } | undefined;
+
 export class GapFiller {
   private readonly gaps = new Map<string, Gap>();
 
-  /** Called on reconnect for each room, with the highest seq seen before the drop. */
+  /** Called on reconnect for each room, with the highest seq seen before the drop (0: the room was empty). */
   expect(roomKey: string, lastSeq: number): void {
-    if (lastSeq > 0) this.gaps.set(roomKey, { from: lastSeq + 1, low: Infinity });
+    this.gaps.set(roomKey, { from: lastSeq + 1, low: Infinity, pages: 0 });
   }
 
   clear(): void {
@@ -34,8 +45,11 @@ export class GapFiller {
     return this.gaps.has(roomKey);
   }
 
-  /** Feeds one history page; returns the next page to ask for, if the gap is not closed yet. */
-  onHistory(roomKey: string, page: HistoryEvt): OlderPage | undefined {
+  /**
+   * Feeds one history page; returns the next page to ask for while the gap is open, or, past the page
+   * limit, the seq below which the old lines no longer join up with the new ones.
+   */
+  onHistory(roomKey: string, page: HistoryEvt): GapStep {
     const gap = this.gaps.get(roomKey);
     if (!gap) return undefined;
     const seqs = page.messages.map((m) => m.seq);
@@ -52,6 +66,10 @@ export class GapFiller {
       this.gaps.delete(roomKey);
       return undefined;
     }
-    return { room: page.room, before: gap.low, limit: Math.min(HISTORY_PAGE_MAX, gap.low - gap.from) };
+    if (++gap.pages > MAX_GAP_PAGES) {
+      this.gaps.delete(roomKey);
+      return { abandonBelow: gap.low };
+    }
+    return { next: { room: page.room, before: gap.low, limit: Math.min(HISTORY_PAGE_MAX, gap.low - gap.from) } };
   }
 }

@@ -3,6 +3,7 @@ import { infoLines, noteIn, selectView, withView } from './app-state.js';
 import { applyInput, applyScroll, cycleView } from './intents.js';
 import { applyServer } from './server-events.js';
 import type { Action, AppState, ConnectionInfo, Step } from './types.js';
+import { cutBelow, roomViewId } from './views.js';
 
 function describeConnection(prev: ConnectionInfo, next: ConnectionInfo): string | undefined {
   if (next.state === 'reconnecting' && prev.state !== 'reconnecting') {
@@ -39,6 +40,7 @@ export function reduce(state: AppState, action: Action): Step {
       const s = infoLines({ ...state, nickPrompt: action.nick }, `${action.reason} Type another nick and press Enter.`, action.now, 'error');
       return { state: s, effects: [] };
     }
+    case 'historyCut': return { state: withView(state, roomViewId(action.room), (v) => cutBelow(v, action.below)), effects: [] };
     case 'input': return applyInput(state, action.text, action.now);
     case 'selectView': {
       const view = state.views[action.index];

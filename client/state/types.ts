@@ -106,6 +106,7 @@ export type Action =
   | { type: 'rtt'; ms: number }
   | { type: 'sendState'; ref: string; status: PendingStatus; reason?: string }
   | { type: 'nickRejected'; nick: string; reason: string; now: number }
+  | { type: 'historyCut'; room: string; below: number }
   | { type: 'input'; text: string; now: number }
   | { type: 'selectView'; index: number }
   | { type: 'cycleView'; delta: number }

@@ -123,3 +123,10 @@ export function mentionsNick(text: string, nick: string): boolean {
   const escaped = nick.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
   return new RegExp(`(?<![${NICK_CHAR}])${escaped}(?![${NICK_CHAR}])`, 'i').test(text);
 }
+
+/** Drops every line before seq `below`, so the view is contiguous again; scrolling up reloads them. */
+export function cutBelow(view: View, below: number): View {
+  const lines = view.lines.slice(lowerBound(view.lines, below, 0));
+  const firstSeq = lines.find((l): l is ChatLine => l.kind === 'chat' && l.seq !== undefined)?.seq;
+  return { ...view, lines, hasOlder: true, minSeq: firstSeq ?? Infinity };
+}

@@ -99,6 +99,19 @@ describe('state reducer', () => {
     expect(texts.indexOf('info')).toBe(texts.indexOf('m5') + 1);
   });
 
+  it('drops the lines that no longer join up when a long gap was cut short, so scrolling reloads them', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s, server({ type: 'history', room: '#lobby', messages: [1, 2, 3].map((n) => msg('#lobby', n, 'bob', `m${n}`)), more: false })).state;
+    s = run(s, server({ type: 'history', room: '#lobby', messages: [5000, 5001].map((n) => msg('#lobby', n, 'bob', `m${n}`)), more: true })).state;
+    s = run(s, { type: 'historyCut', room: '#lobby', below: 5000 }).state;
+    expect(seqs(s, '#lobby')).toEqual([5000, 5001]);
+    const lobby = s.views.find((v) => v.id === '#lobby')!;
+    expect([lobby.hasOlder, lobby.minSeq]).toEqual([true, 5000]);
+    expect(run(s, { type: 'scroll', delta: 1, maxScroll: 0 }).effects).toEqual([
+      { kind: 'send', message: { type: 'history', room: '#lobby', limit: 100, before: 5000 } },
+    ]);
+  });
+
   it('turns a say into a pending line that the ack replaces, exactly once with the broadcast', () => {
     let s = joinedAs('alice', '#lobby');
     const step = run(s, input('hello there'));
