@@ -45,10 +45,3 @@ export function fitWidth(text: string, width: number): string {
   }
   return out + ' '.repeat(width - used);
 }
-
-/** Like fitWidth, but marks a cut with '…' so the reader knows there is more. */
-export function ellipsize(text: string, width: number): string {
-  if (width <= 0) return '';
-  if (stringWidth(text) <= width) return fitWidth(text, width);
-  return `${fitWidth(text, width - 1)}…`;
-}

@@ -26,6 +26,7 @@ export class ChatScreen {
   private lastBell: number;
   private pageRows = 1;
   private maxScroll = 0;
+  private lastDrawn: { view: string; totalRows: number; newest: unknown } | undefined;
 
   constructor(
     private readonly store: Store,
@@ -51,9 +52,17 @@ export class ChatScreen {
   draw(): void {
     const { width, height } = this.size();
     const state = this.store.state;
-    const rendered = renderFrame(state, this.input, width, height, this.theme, this.cache);
+    let rendered = renderFrame(state, this.input, width, height, this.theme, this.cache);
     this.pageRows = rendered.pageRows;
     this.maxScroll = rendered.maxScroll;
+    // A reader scrolled up stays on the same lines when new ones arrive below.
+    const last = this.lastDrawn;
+    const view = state.views.find((v) => v.id === state.current);
+    if (view && view.scroll > 0 && last?.view === view.id && last.newest !== rendered.newest && rendered.totalRows > last.totalRows) {
+      this.dispatch({ type: 'scroll', delta: rendered.totalRows - last.totalRows, maxScroll: rendered.maxScroll });
+      rendered = renderFrame(this.store.state, this.input, width, height, this.theme, this.cache);
+    }
+    this.lastDrawn = { view: state.current, totalRows: rendered.totalRows, newest: rendered.newest };
     this.writer.draw(rendered.frame);
     if (state.bell !== this.lastBell) {
       this.lastBell = state.bell;

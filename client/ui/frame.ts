@@ -38,14 +38,9 @@ export function place(frame: Frame, row: number, col: number, width: number, seg
   frame.rows[row]!.push(fill ? { col, width: clipped, segments, fill } : { col, width: clipped, segments });
 }
 
-export interface FittedSegment {
-  text: string;
-  style: Style;
-}
-
 /** Cuts segments to exactly `width` columns (padding with the fill style), never splitting a cluster. */
-export function fitSegments(segments: Segment[], width: number, fill: Style = {}): FittedSegment[] {
-  const out: FittedSegment[] = [];
+export function fitSegments(segments: Segment[], width: number, fill: Style = {}): Segment[] {
+  const out: Segment[] = [];
   let used = 0;
   for (const seg of segments) {
     let text = '';

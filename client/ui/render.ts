@@ -13,6 +13,9 @@ export interface Rendered {
   pageRows: number;
   /** How far the current view can scroll up before older history is needed. */
   maxScroll: number;
+  /** Rows the current view's lines take at this width, and its newest line: to keep a scrolled-up reader in place. */
+  totalRows: number;
+  newest: unknown;
 }
 
 function roomList(frame: Frame, rect: Rect, state: AppState, theme: Theme): void {
@@ -89,8 +92,10 @@ export function renderFrame(state: AppState, input: InputLine, width: number, he
   }
   const pane = layout.messages;
   let maxScroll = 0;
+  let totalRows = 0;
   if (pane.width > 0 && pane.height > 0) {
     const rows = messageRows(state, view, pane.width, theme, cache);
+    totalRows = rows.length;
     maxScroll = Math.max(0, rows.length - pane.height);
     const scroll = Math.min(view.scroll, maxScroll);
     const end = rows.length - scroll;
@@ -108,5 +113,5 @@ export function renderFrame(state: AppState, input: InputLine, width: number, he
   place(frame, layout.inputRow, 0, promptWidth, [{ text: prompt, style: theme.prompt }]);
   place(frame, layout.inputRow, promptWidth, layout.width - promptWidth, [{ text: shown.text, style: theme.plain }]);
   frame.cursor = { row: layout.inputRow, col: Math.min(layout.width - 1, promptWidth + shown.cursorCol) };
-  return { frame, pageRows: Math.max(1, pane.height - 1), maxScroll };
+  return { frame, pageRows: Math.max(1, pane.height - 1), maxScroll, totalRows, newest: view.lines.at(-1) };
 }

@@ -128,10 +128,15 @@ describe('the terminal client in tmux against the real server', () => {
       screen = await tmux.screen('bob');
     }
     expect(screen).toMatch(/<carol> bulk 1 x\s/);
-    expect(screen).toMatch(/scrolled ↑\d+/);
+    const offset = Number(/scrolled ↑(\d+)/.exec(screen)![1]);
+    // A new line below does not move what bob is reading: the offset grows by its one row instead.
+    carol.send({ type: 'say', room: '#busy', text: 'new while bob reads' });
+    const still = await tmux.waitForScreen('bob', 'the offset to follow', (s) => s.includes(`scrolled ↑${offset + 1}`));
+    expect(still).toContain('— start of #busy —');
+    expect(still).toMatch(/<carol> bulk 1 x\s/);
     await tmux.keys('bob', 'End');
     for (let i = 0; i < 12; i++) await tmux.keys('bob', 'PageDown');
-    await tmux.waitForScreen('bob', 'the bottom again', (s) => s.includes('<carol> bulk 130') && !s.includes('scrolled'));
+    await tmux.waitForScreen('bob', 'the bottom again', (s) => s.includes('<carol> new while bob reads') && !s.includes('scrolled'));
     await tmux.keys('bob', 'C-p');
     await tmux.waitForScreen('bob', 'the previous view', (s) => /^\[@carol2\]/m.test(s));
     await tmux.keys('bob', 'M-2');
