@@ -19,7 +19,8 @@ export function reduce(state: AppState, action: Action): Step {
     case 'connection': {
       // Keep the last drop reason through the retry, so "reconnected" can be told apart from a first connect.
       const reason = action.conn.reason ?? (action.conn.state === 'online' ? undefined : state.conn.reason);
-      const conn = reason === undefined ? { ...action.conn } : { ...action.conn, reason };
+      const conn: ConnectionInfo = reason === undefined ? { ...action.conn } : { ...action.conn, reason };
+      if (conn.retryInMs !== undefined) conn.retryAt = action.now + conn.retryInMs;
       const text = describeConnection(state.conn, conn);
       const s = { ...state, conn };
       return { state: text ? noteIn(s, s.current, 'info', text, action.now) : s, effects: [] };

@@ -12,6 +12,8 @@ export interface ConnectionInfo {
   reason?: string;
   /** When reconnecting: how long until the next attempt. */
   retryInMs?: number;
+  /** When reconnecting: the time (ms) of the next attempt, for a countdown. */
+  retryAt?: number;
 }
 
 /** Position of a line in its view: room messages sort by seq, other lines sit after the seq they followed. */

@@ -13,6 +13,7 @@ import type { TerminalWriter } from './terminal.js';
 import type { Theme } from './theme.js';
 
 const WHEEL_ROWS = 3;
+const COUNTDOWN_MS = 200;
 
 export interface ScreenSize {
   width: number;
@@ -26,6 +27,7 @@ export class ChatScreen {
   private lastBell: number;
   private pageRows = 1;
   private maxScroll = 0;
+  private countdown: NodeJS.Timeout | undefined;
   private lastDrawn: { view: string; totalRows: number; newest: unknown } | undefined;
 
   constructor(
@@ -63,6 +65,13 @@ export class ChatScreen {
       rendered = renderFrame(this.store.state, this.input, width, height, this.theme, this.cache);
     }
     this.lastDrawn = { view: state.current, totalRows: rendered.totalRows, newest: rendered.newest };
+    if (state.conn.state === 'reconnecting' && !this.countdown) {
+      // The status line counts down to the next attempt.
+      this.countdown = setTimeout(() => {
+        this.countdown = undefined;
+        this.schedule();
+      }, COUNTDOWN_MS).unref();
+    }
     this.writer.draw(rendered.frame);
     if (state.bell !== this.lastBell) {
       this.lastBell = state.bell;

@@ -62,10 +62,10 @@ function messageRows(state: AppState, view: View, width: number, theme: Theme, c
   return rows;
 }
 
-function statusLine(state: AppState, view: View, theme: Theme): { segments: Segment[] } {
+function statusLine(state: AppState, view: View, theme: Theme, now: number): { segments: Segment[] } {
   const conn = state.conn;
   const label = conn.state === 'reconnecting'
-    ? `reconnecting${conn.retryInMs !== undefined ? ` in ${(conn.retryInMs / 1000).toFixed(1)}s` : ''}`
+    ? `reconnecting${conn.retryAt !== undefined ? ` in ${Math.max(0, (conn.retryAt - now) / 1000).toFixed(1)}s` : ''}`
     : conn.state;
   const segments: Segment[] = [
     { text: ` ${conn.state === 'online' ? '●' : '○'} ${label} `, style: conn.state === 'online' ? theme.barOnline : theme.barOffline },
@@ -78,7 +78,9 @@ function statusLine(state: AppState, view: View, theme: Theme): { segments: Segm
   return { segments };
 }
 
-export function renderFrame(state: AppState, input: InputLine, width: number, height: number, theme: Theme, cache = new RowCache()): Rendered {
+export function renderFrame(
+  state: AppState, input: InputLine, width: number, height: number, theme: Theme, cache = new RowCache(), now = Date.now(),
+): Rendered {
   const frame = emptyFrame(Math.max(1, width), Math.max(1, height));
   const layout = computeLayout(width, height);
   const view = currentView(state);
@@ -105,7 +107,7 @@ export function renderFrame(state: AppState, input: InputLine, width: number, he
     visible.forEach((row, i) => place(frame, top + i, pane.col, pane.width, row));
   }
   if (layout.statusRow !== undefined) {
-    place(frame, layout.statusRow, 0, layout.width, statusLine(state, view, theme).segments, theme.bar);
+    place(frame, layout.statusRow, 0, layout.width, statusLine(state, view, theme, now).segments, theme.bar);
   }
   const prompt = state.nickPrompt !== undefined ? 'nick: ' : `[${view.kind === 'dm' ? `@${view.title}` : view.title}] `;
   const promptWidth = Math.min(prompt.length, Math.max(0, layout.width - 2));

@@ -83,6 +83,14 @@ describe('rendering a frame from state', () => {
     expect(out).toMatch(/\x1b\[0;1;4mhey alice, look/);
   });
 
+  it('counts down to the next reconnect attempt in the status line', () => {
+    const s = reduce(state(), { type: 'connection', conn: { state: 'reconnecting', reason: 'closed', retryInMs: 3000 }, now: NOW }).state;
+    const status = (now: number) => frameText(renderFrame(s, new InputLine(), 100, 30, theme, undefined, now).frame)[28];
+    expect(status(NOW + 1000)).toContain('○ reconnecting in 2.0s');
+    expect(status(NOW + 2950)).toContain('○ reconnecting in 0.1s');
+    expect(status(NOW + 9000)).toContain('○ reconnecting in 0.0s');
+  });
+
   it('cuts styled segments at cluster boundaries and pads to the width', () => {
     const parts = fitSegments([{ text: 'ab', style: {} }, { text: '你好', style: { bold: true } }], 5);
     expect(parts.map((p) => p.text)).toEqual(['ab', '你', ' ']);
@@ -135,5 +143,27 @@ describe('the input line', () => {
     const v = input.view(8);
     expect(v.text).toBe('9abcdef');
     expect(v.cursorCol).toBe(7);
+  });
+});
+
+describe('the chat screen', () => {
+  it('draws on every change and rings the bell once for a DM or mention in another view, not in the current one', async () => {
+    const { Store } = await import('../../client/state/store.js');
+    const { ChatScreen } = await import('../../client/ui/chat-screen.js');
+    const store = new Store('ws://x', 'alice');
+    let out = '';
+    const screen = new ChatScreen(store, new TerminalWriter((d) => { out += d; }), () => ({ width: 80, height: 20 }), theme, () => undefined);
+    const feed = (msg: ServerMessage) => store.dispatch({ type: 'server', msg, now: NOW });
+    feed({ type: 'welcome', sid: 's', nick: 'alice', server: 't', version: 1 });
+    feed({ type: 'joined', room: '#lobby', nick: 'alice', ts: NOW });
+    screen.draw();
+    feed(say(1, 'bob', 'hello alice'));
+    screen.draw();
+    expect(out).not.toContain('\x07');
+    feed({ type: 'dm', id: 'd1', from: 'bob', to: 'alice', text: 'psst', ts: NOW });
+    screen.draw();
+    screen.draw();
+    expect(out.split('\x07')).toHaveLength(2);
+    expect(out).toContain('@bob');
   });
 });
