@@ -41,7 +41,14 @@ export function removeView(state: AppState, id: string): AppState {
 /** Makes `id` current and clears its unread count and mention mark. */
 export function selectView(state: AppState, id: string): AppState {
   if (!findView(state, id)) return state;
-  return withView({ ...state, current: id }, id, (v) => ({ ...v, unread: 0, mentioned: false }));
+  let s = state;
+  if (state.current !== id) {
+    s = withView(s, state.current, (v) => {
+      const newest = v.lines.at(-1);
+      return newest ? { ...v, readUpTo: { order: newest.order, sub: newest.sub } } : v;
+    });
+  }
+  return withView({ ...s, current: id }, id, (v) => ({ ...v, unread: 0, mentioned: false }));
 }
 
 export function noteIn(state: AppState, id: string, kind: 'event' | 'info' | 'error', text: string, ts: number): AppState {

@@ -78,6 +78,8 @@ export interface View {
   maxSeq: number;
   /** Counter for `sub` of non-message lines and `order` in DM views. */
   tick: number;
+  /** The newest line when the user last left this view: lines after it are new to them. */
+  readUpTo?: { order: number; sub: number };
 }
 
 export interface AppState {

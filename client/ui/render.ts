@@ -57,7 +57,17 @@ function messageRows(state: AppState, view: View, width: number, theme: Theme, c
   else if (view.kind === 'room' && !view.hasOlder && Number.isFinite(view.minSeq)) {
     rows.push([{ text: `— start of ${view.title} —`, style: theme.event }]);
   }
-  for (const line of view.lines) rows.push(...cache.rows(line, width, theme));
+  const mark = view.readUpTo;
+  let marked = mark === undefined;
+  for (const line of view.lines) {
+    if (!marked && (line.order > mark!.order || (line.order === mark!.order && line.sub > mark!.sub))) {
+      marked = true;
+      const label = ' new ';
+      const side = Math.max(0, Math.floor((width - label.length) / 2));
+      rows.push([{ text: `${'─'.repeat(side)}${label}${'─'.repeat(Math.max(0, width - side - label.length))}`, style: theme.info }]);
+    }
+    rows.push(...cache.rows(line, width, theme));
+  }
   for (const p of view.pending) rows.push(...pendingRows(p, state.me, width, theme));
   return rows;
 }

@@ -83,6 +83,21 @@ describe('rendering a frame from state', () => {
     expect(out).toMatch(/\x1b\[0;1;4mhey alice, look/);
   });
 
+  it('marks where new lines begin in a view the user comes back to', () => {
+    let s = state(say(1, 'bob', 'seen before'), { type: 'joined', room: '#dev', nick: 'alice', ts: NOW });
+    s = reduce(s, { type: 'selectView', index: 2 }).state;
+    expect(s.current).toBe('#dev');
+    s = reduce(s, { type: 'server', msg: say(2, 'bob', 'missed this'), now: NOW }).state;
+    s = reduce(s, { type: 'selectView', index: 1 }).state;
+    const rows = frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame);
+    const at = (text: string) => rows.findIndex((r) => r.includes(text));
+    expect(at('seen before')).toBeLessThan(at('─ new ─'));
+    expect(at('─ new ─')).toBeLessThan(at('missed this'));
+    // No mark when nothing is new.
+    s = reduce(reduce(s, { type: 'selectView', index: 2 }).state, { type: 'selectView', index: 1 }).state;
+    expect(frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame).join('\n')).not.toContain('─ new ─');
+  });
+
   it('counts down to the next reconnect attempt in the status line', () => {
     const s = reduce(state(), { type: 'connection', conn: { state: 'reconnecting', reason: 'closed', retryInMs: 3000 }, now: NOW }).state;
     const status = (now: number) => frameText(renderFrame(s, new InputLine(), 100, 30, theme, undefined, now).frame)[28];
