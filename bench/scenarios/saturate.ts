@@ -52,6 +52,11 @@ export async function runSaturate(lane: Lane, o: SaturateOptions): Promise<Satur
         break;
       }
       const { load, cpuUsPerDelivery } = await measureFanout(s, { ...o, rate }, fill.ready, rate);
+      const died = s.target.failure();
+      if (died) {
+        row.stopReason = `server ${died}`;
+        break;
+      }
       const held = load.latency.p99 <= HELD_P99_MS && load.deliveredRatio >= HELD_DELIVERED && load.dropped === 0;
       row.steps.push({
         offeredRate: rate, deliveriesPerSec: Math.round(load.deliveriesPerSec), deliveredRatio: load.deliveredRatio,
@@ -68,5 +73,5 @@ export async function runSaturate(lane: Lane, o: SaturateOptions): Promise<Satur
       row.held = { deliveriesPerSec: Math.round(load.deliveriesPerSec), offeredRate: rate, p99: load.latency.p99 };
     }
     return row;
-  });
+  }, true);
 }

@@ -23,11 +23,17 @@ export function maxServerConnections(): number {
   return openFilesLimit() - FD_RESERVE;
 }
 
-export async function withSession<T>(lane: Lane, connections: number, procs: number, fn: (s: Session) => Promise<T>): Promise<T> {
+/** A server that dies during `fn` fails the lane, unless `keepResult` (saturate reports it as its stop reason). */
+export async function withSession<T>(
+  lane: Lane, connections: number, procs: number, fn: (s: Session) => Promise<T>, keepResult = false,
+): Promise<T> {
   const target = await startLane(lane, connections + 100);
   const pool = new GeneratorPool(processesFor(connections, procs));
   try {
-    return await fn({ lane, target, pool });
+    const result = await fn({ lane, target, pool });
+    const died = target.failure();
+    if (died && !keepResult) throw new Error(`server ${died}`);
+    return result;
   } finally {
     await pool.close();
     await target.stop();

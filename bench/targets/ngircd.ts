@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../paths.js';
-import { stopProcess, track, type Target } from './target.js';
+import { stopProcess, track, watchExit, type Target } from './target.js';
 
 const CANDIDATES = ['/usr/sbin/ngircd', '/usr/bin/ngircd', '/usr/local/sbin/ngircd'];
 const CONF = path.join(ROOT, 'bench/baselines/ngircd.conf');
@@ -54,7 +54,7 @@ export async function startNgircd(maxConnections: number): Promise<Target> {
     if (proc.exitCode !== null) break;
     if (await canConnect(port)) {
       return {
-        name: 'ngircd', pid: proc.pid!, ports: { irc: port }, metricsUrl: null,
+        name: 'ngircd', pid: proc.pid!, ports: { irc: port }, metricsUrl: null, failure: watchExit(proc),
         async stop() {
           await stopProcess(proc);
           cleanup();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../paths.js';
-import { stopProcess, track, waitForLine, type Target } from './target.js';
+import { stopProcess, track, watchExit, waitForLine, type Target } from './target.js';
 
 export const SERVER_MAIN = path.join(ROOT, 'dist/server/main.js');
 
@@ -20,7 +20,7 @@ export async function startOurs(maxConnections: number, extraArgs: string[] = []
     const ws = Number(m[1]);
     return {
       name: 'ours', pid: proc.pid!, ports: { ws, tcp: Number(m[2]) },
-      metricsUrl: `http://127.0.0.1:${ws}/metrics`,
+      metricsUrl: `http://127.0.0.1:${ws}/metrics`, failure: watchExit(proc),
       async stop() {
         await stopProcess(proc);
         rmSync(dataDir, { recursive: true, force: true });

@@ -10,7 +10,16 @@ export interface ProcSample {
   wallMs: number;
 }
 
+/** A zero sample when the process is gone, so a dead server ends a scenario instead of the bench. */
 export function sampleProcess(pid: number): ProcSample {
+  try {
+    return readSample(pid);
+  } catch {
+    return { cpuUs: 0, rssKb: 0, wallMs: performance.now() };
+  }
+}
+
+function readSample(pid: number): ProcSample {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the ")" of the command name: utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

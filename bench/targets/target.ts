@@ -11,7 +11,22 @@ export interface Target {
   ports: Partial<Record<Transport, number>>;
   /** The Prometheus endpoint, when the target has one. */
   metricsUrl: string | null;
+  /** Why the process is gone before stop() (exit code and the end of its output), or null. */
+  failure(): string | null;
   stop(): Promise<void>;
+}
+
+/** Keeps the end of a child's output and tells whether it died on its own. */
+export function watchExit(proc: ChildProcess): () => string | null {
+  let tail = '';
+  const keep = (d: Buffer) => { tail = (tail + d.toString()).slice(-2000); };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  let died: string | null = null;
+  proc.once('exit', (code, signal) => {
+    if (!proc.killed) died = `exited (${signal ?? code}) during the run: ${tail.trim().split('\n').slice(-5).join(' / ')}`;
+  });
+  return () => died;
 }
 
 const live = new Set<ChildProcess>();

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../paths.js';
-import { stopProcess, track, waitForLine, type Target } from './target.js';
+import { stopProcess, track, watchExit, waitForLine, type Target } from './target.js';
 
 const MAIN = path.join(ROOT, 'dist/bench/baselines/ws-broadcast.js');
 
@@ -11,7 +11,7 @@ export async function startWsTutorial(): Promise<Target> {
   try {
     const m = await waitForLine(proc, /listening ws:\/\/127\.0\.0\.1:(\d+)/, 10_000);
     return {
-      name: 'ws-tutorial', pid: proc.pid!, ports: { ws: Number(m[1]) }, metricsUrl: null,
+      name: 'ws-tutorial', pid: proc.pid!, ports: { ws: Number(m[1]) }, metricsUrl: null, failure: watchExit(proc),
       stop: () => stopProcess(proc),
     };
   } catch (err) {
