@@ -1,0 +1,38 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { nickFromLogin, parseCli } from '../../client/cli.js';
+import { ROOT } from '../helpers/server.js';
+
+describe('the client command line', () => {
+  it('defaults to ws://127.0.0.1:7878 and the login name made into a valid nick', () => {
+    expect(parseCli([], 'alice')).toEqual({ kind: 'run', address: { kind: 'ws', url: 'ws://127.0.0.1:7878/' }, nick: 'alice' });
+    expect(nickFromLogin('john.doe')).toBe('johndoe');
+    expect(nickFromLogin('1st-user')).toBe('st-user');
+    expect(nickFromLogin('ユーザー')).toBe('guest');
+    expect(nickFromLogin('a'.repeat(40))).toHaveLength(24);
+  });
+
+  it('takes a ws:// or tcp:// address and --nick', () => {
+    expect(parseCli(['tcp://127.0.0.1:7879', '--nick', 'bob'], 'x')).toEqual({
+      kind: 'run', address: { kind: 'tcp', host: '127.0.0.1', port: 7879 }, nick: 'bob',
+    });
+    expect(parseCli(['localhost:9000', '-n', 'bob'], 'x')).toMatchObject({ address: { kind: 'ws', url: 'ws://localhost:9000/' } });
+  });
+
+  it('explains bad arguments', () => {
+    expect(parseCli(['--bogus'], 'x')).toMatchObject({ kind: 'error' });
+    expect(parseCli(['http://x:1'], 'x')).toEqual({ kind: 'error', message: 'unsupported scheme http: (use ws:// or tcp://)' });
+    expect(parseCli(['tcp://host'], 'x')).toMatchObject({ kind: 'error', message: 'tcp:// needs a host and a port: tcp://host' });
+    expect(parseCli(['a:1', 'b:2'], 'x')).toMatchObject({ kind: 'error' });
+  });
+
+  it('prints --help with every key and command, and refuses to run without a terminal', async () => {
+    const main = path.join(ROOT, 'dist/client/main.js');
+    const { stdout } = await promisify(execFile)(process.execPath, [main, '--help']);
+    for (const text of ['--nick', 'Alt+1..9', 'Ctrl+N', 'PgUp', 'Tab', '/join', '/msg', '/quit', 'NO_COLOR']) expect(stdout).toContain(text);
+    const failed = await promisify(execFile)(process.execPath, [main]).catch((err: { code: number; stderr: string }) => err);
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('needs a terminal') });
+  });
+});
