@@ -7,6 +7,7 @@ import { caseFold, encode, ErrorCode, LOBBY, parseServerMessage, type ClientMess
 import { describeAddress, type ServerAddress } from './address.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { GapFiller } from './gap-fill.js';
+import { Liveness } from './liveness.js';
 import { openTransport, type Transport } from './transport.js';
 
 export type ConnectionState = 'connecting' | 'registering' | 'online' | 'reconnecting' | 'closed';
@@ -67,9 +68,7 @@ export class ChatClient {
   private awaitingNick = false;
   private stopping = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
-  private pingSeq = 0;
-  private outstandingPing: { ref: string; sentAt: number } | undefined;
+  private readonly liveness: Liveness;
   private lastCloseReason: string | undefined;
   private readonly opts: Required<Omit<ChatClientOptions, 'address' | 'nick'>> & { address: ServerAddress };
 
@@ -80,6 +79,15 @@ export class ChatClient {
     };
     this.nickname = options.nick;
     this.server = describeAddress(options.address);
+    this.liveness = new Liveness(
+      { intervalMs: this.opts.pingIntervalMs, timeoutMs: this.opts.pongTimeoutMs },
+      (ref) => this.transmit({ type: 'ping', ref }),
+      (ms) => this.emit({ type: 'rtt', ms }),
+      () => {
+        this.lastCloseReason = 'server stopped answering';
+        this.transport?.kill();
+      },
+    );
   }
 
   get nick(): string {
@@ -126,7 +134,7 @@ export class ChatClient {
   async stop(reason?: string): Promise<void> {
     this.stopping = true;
     clearTimeout(this.retryTimer);
-    this.stopPing();
+    this.liveness.stop();
     const transport = this.transport;
     if (!transport) {
       this.setState({ state: 'closed' });
@@ -169,7 +177,7 @@ export class ChatClient {
 
   private closed(reason: string): void {
     this.transport = undefined;
-    this.stopPing();
+    this.liveness.stop();
     this.gaps.clear();
     for (const ref of this.inflight.keys()) {
       this.emit({ type: 'sendState', ref, status: 'failed', reason: 'connection lost before the server confirmed it' });
@@ -223,7 +231,7 @@ export class ChatClient {
         break;
       case 'left': if (caseFold(msg.nick) === caseFold(this.nickname)) this.rooms.delete(caseFold(msg.room)); break;
       case 'nick': if (caseFold(msg.old) === caseFold(this.nickname)) this.nickname = msg.new; break;
-      case 'pong': this.ponged(msg.ref); return;
+      case 'pong': this.liveness.pong(msg.ref); return;
       case 'bye': this.lastCloseReason = `server: ${msg.reason}`; break;
       default: break;
     }
@@ -244,7 +252,7 @@ export class ChatClient {
     }
     this.registeredOnce = true;
     for (const message of this.queue.splice(0)) this.transmitTracked(message);
-    this.startPing();
+    this.liveness.start();
   }
 
   private refusedNick(msg: Extract<ServerMessage, { type: 'error' }>): boolean {
@@ -274,37 +282,5 @@ export class ChatClient {
     const step = this.gaps.onHistory(caseFold(page.room), page);
     if (step && 'next' in step) this.transmit({ type: 'history', ...step.next });
     else if (step) this.emit({ type: 'historyCut', room: page.room, below: step.abandonBelow });
-  }
-
-  private startPing(): void {
-    this.stopPing();
-    this.ping();
-    this.pingTimer = setInterval(() => this.ping(), this.opts.pingIntervalMs);
-  }
-
-  private stopPing(): void {
-    clearInterval(this.pingTimer);
-    this.pingTimer = undefined;
-    this.outstandingPing = undefined;
-  }
-
-  private ping(): void {
-    const now = performance.now();
-    if (this.outstandingPing) {
-      if (now - this.outstandingPing.sentAt > this.opts.pongTimeoutMs) {
-        this.lastCloseReason = 'server stopped answering';
-        this.transport?.kill();
-      }
-      return;
-    }
-    const ref = `p${++this.pingSeq}`;
-    this.outstandingPing = { ref, sentAt: now };
-    this.transmit({ type: 'ping', ref });
-  }
-
-  private ponged(ref: string | undefined): void {
-    if (!this.outstandingPing || ref !== this.outstandingPing.ref) return;
-    this.emit({ type: 'rtt', ms: Math.round(performance.now() - this.outstandingPing.sentAt) });
-    this.outstandingPing = undefined;
   }
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChatClient, type NetEvent } from '../../client/net/chat-client.js';
 import { parseServerAddress, type ServerAddress } from '../../client/net/address.js';
@@ -120,5 +121,25 @@ describe('ChatClient against the real server', () => {
     w3.send({ type: 'say', room: '#side', text: 'side after restart' });
     await waitFor('side message', () => c.store.state.views.find((v) => v.id === '#side')!.lines
       .some((l) => l.kind === 'chat' && l.text === 'side after restart'));
+  });
+
+  it('treats a server that stops answering pings as dead, and reconnects', async () => {
+    // A real TCP peer that registers the client and then never answers anything again.
+    let connections = 0;
+    const silent = net.createServer((socket) => {
+      connections++;
+      socket.once('data', () => socket.write(`${JSON.stringify({ type: 'welcome', sid: 's', nick: 'x', server: 'silent', version: 1 })}\n`));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { silent.close(() => resolve()); }));
+    const port = (silent.address() as net.AddressInfo).port;
+    const chat = new ChatClient({ address: address(`tcp://127.0.0.1:${port}`), nick: 'x', pingIntervalMs: 100, pongTimeoutMs: 300, backoff: { baseMs: 50, maxMs: 100 } });
+    const states: string[] = [];
+    chat.onEvent((e) => { if (e.type === 'status') states.push(`${e.status.state}${e.status.reason ? `: ${e.status.reason}` : ''}`); });
+    cleanups.push(() => chat.stop());
+    chat.start();
+    await waitFor('a second connection', () => connections >= 2, 5000);
+    expect(states).toContain('reconnecting: server stopped answering');
+    expect(states.indexOf('online')).toBeLessThan(states.indexOf('reconnecting: server stopped answering'));
   });
 });
