@@ -51,6 +51,8 @@ interface RoomMark {
 /** After a reconnect the old session may still hold our nick until the server notices it is gone. */
 const GHOST_NICK_RETRIES = 5;
 const QUIT_GRACE_MS = 1000;
+/** A peer that accepts the connection but never answers hello is not a chat server we can use. */
+const HELLO_TIMEOUT_MS = 10_000;
 
 export class ChatClient {
   readonly server: string;
@@ -68,6 +70,7 @@ export class ChatClient {
   private awaitingNick = false;
   private stopping = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private helloTimer: NodeJS.Timeout | undefined;
   private readonly liveness: Liveness;
   private lastCloseReason: string | undefined;
   private readonly opts: Required<Omit<ChatClientOptions, 'address' | 'nick'>> & { address: ServerAddress };
@@ -113,7 +116,7 @@ export class ChatClient {
     this.nickname = nick;
     this.awaitingNick = false;
     this.ghostRetries = 0;
-    if (this.state === 'registering') this.transmit({ type: 'hello', nick, client: this.opts.clientName });
+    if (this.state === 'registering') this.sendHello();
   }
 
   /** Sends now when online; otherwise queues, so nothing the user typed is silently lost. */
@@ -134,6 +137,7 @@ export class ChatClient {
   async stop(reason?: string): Promise<void> {
     this.stopping = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.helloTimer);
     this.liveness.stop();
     const transport = this.transport;
     if (!transport) {
@@ -168,14 +172,24 @@ export class ChatClient {
     this.transport = openTransport(this.opts.address, {
       onOpen: () => {
         this.setState({ state: 'registering' });
-        if (!this.awaitingNick) this.transmit({ type: 'hello', nick: this.nickname, client: this.opts.clientName });
+        if (!this.awaitingNick) this.sendHello();
       },
       onText: (text) => this.receive(text),
       onClose: (reason) => this.closed(reason),
     });
   }
 
+  private sendHello(): void {
+    this.transmit({ type: 'hello', nick: this.nickname, client: this.opts.clientName });
+    clearTimeout(this.helloTimer);
+    this.helloTimer = setTimeout(() => {
+      this.lastCloseReason = 'no answer to hello';
+      this.transport?.kill();
+    }, HELLO_TIMEOUT_MS);
+  }
+
   private closed(reason: string): void {
+    clearTimeout(this.helloTimer);
     this.transport = undefined;
     this.liveness.stop();
     this.gaps.clear();
@@ -239,6 +253,7 @@ export class ChatClient {
   }
 
   private welcomed(msg: Extract<ServerMessage, { type: 'welcome' }>): void {
+    clearTimeout(this.helloTimer);
     this.nickname = msg.nick;
     this.attempt = 0;
     this.ghostRetries = 0;
@@ -264,6 +279,7 @@ export class ChatClient {
       this.transport?.close();
       return true;
     }
+    clearTimeout(this.helloTimer);
     this.awaitingNick = true;
     const reason = msg.code === ErrorCode.NICK_TAKEN ? `The nick ${this.nickname} is taken.` : `The nick ${this.nickname} is not valid: ${msg.message}.`;
     this.emit({ type: 'nickRejected', nick: this.nickname, reason });
