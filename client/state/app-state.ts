@@ -48,7 +48,8 @@ export function selectView(state: AppState, id: string): AppState {
       return newest ? { ...v, readUpTo: { order: newest.order, sub: newest.sub } } : v;
     });
   }
-  return withView({ ...s, current: id }, id, (v) => ({ ...v, unread: 0, mentioned: false }));
+  // The "new" rule marks unread messages only: coming back to a view with none clears it.
+  return withView({ ...s, current: id }, id, (v) => ({ ...v, unread: 0, mentioned: false, readUpTo: v.unread > 0 ? v.readUpTo : undefined }));
 }
 
 export function noteIn(state: AppState, id: string, kind: 'event' | 'info' | 'error', text: string, ts: number): AppState {

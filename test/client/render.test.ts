@@ -93,8 +93,9 @@ describe('rendering a frame from state', () => {
     const at = (text: string) => rows.findIndex((r) => r.includes(text));
     expect(at('seen before')).toBeLessThan(at('─ new ─'));
     expect(at('─ new ─')).toBeLessThan(at('missed this'));
-    // No mark when nothing is new.
+    // No mark when nothing was unread on coming back, even if lines arrive afterwards.
     s = reduce(reduce(s, { type: 'selectView', index: 2 }).state, { type: 'selectView', index: 1 }).state;
+    s = reduce(s, { type: 'server', msg: say(3, 'bob', 'seen live'), now: NOW }).state;
     expect(frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame).join('\n')).not.toContain('─ new ─');
   });
 
