@@ -56,6 +56,8 @@ const screen = new ChatScreen(store, writer, terminal.size, themeFor(process.env
 });
 
 for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(signal, () => void quit());
+// The terminal went away (a closed ssh session): nothing left to draw on or restore.
+process.stdout.on('error', () => void client.stop().finally(() => process.exit(0)));
 process.on('uncaughtException', (err) => {
   terminal.restore();
   process.stderr.write(`chat: ${err.stack ?? err.message}\n`);
