@@ -1,5 +1,7 @@
 /** Drives the real client in a detached tmux server with its own socket, so tests never touch the user's tmux. */
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from './helpers.js';
 
@@ -62,8 +64,11 @@ export class Tmux {
     await this.tmux('resize-window', '-t', session, '-x', String(width), '-y', String(height));
   }
 
+  /** Ends this tmux server and removes its socket file, which kill-server leaves behind. */
   async kill(): Promise<void> {
     await this.tmux('kill-server').catch(() => undefined);
+    const dir = path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`);
+    rmSync(path.join(dir, this.socket), { force: true });
   }
 }
 
