@@ -17,7 +17,10 @@ afterEach(async () => {
 
 async function server(opts: Parameters<typeof startServer>[0] = {}): Promise<RunningServer> {
   const s = await startServer({ args: FAST, ...opts });
-  cleanups.push(() => s.stop('SIGKILL'));
+  cleanups.push(async () => {
+    await s.stop('SIGKILL');
+    removeDir(s.dataDir);
+  });
   return s;
 }
 
@@ -105,7 +108,6 @@ describe('ChatClient against the real server', () => {
     expect(await elsewhere.stop('SIGTERM')).toBe(0);
 
     const again = await server({ dataDir: first.dataDir, wsPort: first.wsPort });
-    cleanups.push(() => removeDir(first.dataDir));
     await waitFor('alice back online', () => c.chat.connectionState === 'online', 15_000);
     const ack = await waitFor('queued message acked', () => c.events.find((e) => e.type === 'message' && e.msg.type === 'ack' && e.msg.ref === 'q1'));
     const queuedSeq = ack.type === 'message' && ack.msg.type === 'ack' ? ack.msg.seq : -1;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startServer, type RunningServer } from '../helpers/server.js';
+import { removeDir, ROOT, startServer, type RunningServer } from '../helpers/server.js';
 import { connectPeer, waitFor, type Peer } from './helpers.js';
 import { Tmux } from './tmux.js';
 
@@ -24,6 +24,7 @@ afterAll(async () => {
   await tmux.kill();
   await carol?.close();
   await server?.stop('SIGKILL');
+  if (server) removeDir(server.dataDir);
 });
 
 const online = (screen: string) => /● online/.test(screen) && /^\[#lobby\]/m.test(screen);
@@ -189,6 +190,7 @@ describe('the terminal client when the server dies', () => {
       await solo.kill();
       await second?.stop('SIGKILL');
       await first.stop('SIGKILL');
+      removeDir(first.dataDir);
     }
   });
 });
