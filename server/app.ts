@@ -9,7 +9,7 @@ import type { Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { HistoryStore } from './store/history-store.js';
 import { createHttpServer } from './transports/http.js';
-import { CLOSE_GRACE_MS } from './transports/socket-peer.js';
+import { CLOSE_GRACE_MS, releaseWrites } from './transports/socket-peer.js';
 import { createTcpServer } from './transports/tcp.js';
 import { attachWebSocket } from './transports/ws.js';
 
@@ -34,6 +34,7 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
   let hub: Hub | null = null;
   const metrics = createMetrics({ connections: () => hub?.sessions.size ?? 0, rooms: () => hub?.roomCount ?? 0 });
   hub = new Hub(config, store, new LocalBus(), metrics, log);
+  hub.afterFlush = releaseWrites;
   const dispatcher = new Dispatcher(hub, metrics, log);
   const host = { hub, metrics, maxBufferedBytes: config.maxBufferedBytes };
 

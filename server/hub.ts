@@ -44,6 +44,8 @@ export class Hub {
   private pending: PendingMessage[] = [];
   private flushScheduled = false;
   private flushing = false;
+  /** Called after each flush; the transports use it to send the flush's writes at once. */
+  afterFlush: () => void = () => {};
 
   constructor(
     private readonly config: HubConfig,
@@ -154,6 +156,7 @@ export class Hub {
     } finally {
       this.flushing = false;
     }
+    this.afterFlush();
   };
 
   /**

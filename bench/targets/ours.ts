@@ -14,7 +14,9 @@ export async function startOurs(maxConnections: number, extraArgs: string[] = []
     SERVER_MAIN, '--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--data', dataDir,
     '--log-level', 'warn', '--rate-limit', '0', '--max-connections', String(maxConnections), ...extraArgs,
   ];
-  const proc = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = track(spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   try {
     const m = await waitForLine(proc, /listening ws:\/\/127\.0\.0\.1:(\d+)\/? tcp:\/\/127\.0\.0\.1:(\d+)/, 15_000);
     const ws = Number(m[1]);
