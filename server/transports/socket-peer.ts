@@ -24,6 +24,20 @@ export function releaseWrites(): void {
   const peers = corked;
   corked = [];
   for (const peer of peers) peer.uncork();
+  if (peers.length >= STORM_WIDTH) lastWideRelease = performance.now();
+}
+
+// Wide releases back to back are a broadcast storm (a large room filling up): each costs one system
+// call per member, so the next release waits a moment and the following turns' writes to the same
+// sockets share a call. A lone broadcast, however wide, still leaves at once.
+const STORM_WIDTH = 256;
+const STORM_GAP_MS = 5;
+const STORM_WINDOW_MS = 2;
+let lastWideRelease = -Infinity;
+
+function scheduleRelease(): void {
+  if (performance.now() - lastWideRelease < STORM_GAP_MS) setTimeout(releaseWrites, STORM_WINDOW_MS);
+  else setImmediate(releaseWrites);
 }
 
 /**
@@ -68,7 +82,7 @@ export abstract class SocketPeer implements Peer {
     if (!this.corkedThisTurn) {
       this.corkedThisTurn = true;
       this.socket.cork();
-      if (corked.push(this) === 1) setImmediate(releaseWrites);
+      if (corked.push(this) === 1) scheduleRelease();
     }
     this.socket.write(bytes);
   }
