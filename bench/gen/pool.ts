@@ -120,13 +120,17 @@ export class GeneratorPool {
     };
   }
 
-  async load(plan: LoadPlan): Promise<LoadResult> {
+  /** Runs one open-loop load; `window` hooks fire when the measured window starts and ends. */
+  async load(plan: LoadPlan, window?: { start(): void; end(): void }): Promise<LoadResult> {
     const epochMs = Math.floor(performance.timeOrigin + performance.now());
     // Start a little later so every process has the command before the first message is due.
     const startUs = 100_000;
     const measureFromUs = startUs + plan.warmupMs * 1000;
     const endUs = measureFromUs + plan.measureMs * 1000;
     const senders = split(plan.senders, this.workers.length);
+    const timers = window
+      ? [setTimeout(window.start, measureFromUs / 1000), setTimeout(window.end, endUs / 1000)]
+      : [];
     const sentReplies = await Promise.all(this.workers.map((w, i) => w.request<SentReply>({
       cmd: 'load', epochMs, startUs, measureFromUs, endUs,
       msgRate: (plan.msgRate * senders[i]!) / Math.max(1, plan.senders), senders: senders[i]!,
@@ -139,6 +143,7 @@ export class GeneratorPool {
     const results = await Promise.all(this.workers.map((w) => w.request<ResultReply>({
       cmd: 'drain', totalSentByRoom, timeoutMs: plan.drainTimeoutMs ?? 3000,
     })));
+    timers.forEach(clearTimeout);
     return merge(plan, totalSentByRoom, sentReplies, results);
   }
 
