@@ -34,7 +34,7 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
   let hub: Hub | null = null;
   const metrics = createMetrics({ connections: () => hub?.sessions.size ?? 0, rooms: () => hub?.roomCount ?? 0 });
   hub = new Hub(config, store, new LocalBus(), metrics, log);
-  hub.afterFlush = releaseWrites;
+  hub.commits.afterFlush = releaseWrites;
   const dispatcher = new Dispatcher(hub, metrics, log);
   const host = { hub, metrics, maxBufferedBytes: config.maxBufferedBytes };
 

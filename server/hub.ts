@@ -2,11 +2,9 @@
  * The hub: sessions, nicks, rooms and fan-out. Knows nothing of sockets (it talks to `Peer`) and
  * nothing of SQLite (it talks to `HistoryStore`).
  *
- * Room messages wait in a queue that is flushed once per event-loop turn: the turn's messages are
- * committed to history in one transaction (group commit), then delivered and acked in order. So a
- * message goes out only once it is durable, and a burst costs one transaction. Other events go out at
- * once, but every membership, nick or topic change first flushes the messages still pending, so no
- * event overtakes a message said before it.
+ * Room messages go through the commit queue (group commit: delivered and acked only once durable).
+ * Other events go out at once, but every membership, nick or topic change first settles the messages
+ * still pending, so no event overtakes a message said before it.
  */
 import { nanoid } from 'nanoid';
 import { ErrorCode, ProtocolFault } from '../shared/errors.js';
@@ -21,18 +19,11 @@ import { Outgoing } from './outgoing.js';
 import { TokenBucket } from './rate-limit.js';
 import { Room } from './room.js';
 import { Session, type Peer } from './session.js';
+import { CommitQueue } from './commit-queue.js';
 import type { HistoryStore, StoredMessage } from './store/history-store.js';
 
 type HubConfig = Pick<Config, 'serverName' | 'motd' | 'maxConnections' | 'rateLimit' | 'rateBurst'
   | 'abuseStrikes' | 'registrationTimeoutMs' | 'announceLimit'>;
-
-interface PendingMessage {
-  message: StoredMessage;
-  room: Room;
-  sender: Session;
-  ref?: string;
-  stored: boolean;
-}
 
 const STRIKE_RECOVERY_PER_SECOND = 0.2;
 
@@ -40,12 +31,7 @@ export class Hub {
   readonly sessions = new Map<string, Session>();
   private readonly nicks = new Map<string, Session>();
   private readonly rooms = new Map<string, Room>();
-  private queue: Array<() => void> = [];
-  private pending: PendingMessage[] = [];
-  private flushScheduled = false;
-  private flushing = false;
-  /** Called after each flush; the transports use it to send the flush's writes at once. */
-  afterFlush: () => void = () => {};
+  readonly commits: CommitQueue;
 
   constructor(
     private readonly config: HubConfig,
@@ -54,6 +40,7 @@ export class Hub {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
+    this.commits = new CommitQueue(store, metrics, log);
     bus.subscribe((roomKey, out) => {
       const room = this.rooms.get(roomKey);
       if (room) this.metrics.deliveries.inc(room.broadcast(out));
@@ -129,57 +116,12 @@ export class Hub {
     this.bus.publish(room.key, new Outgoing(message));
   }
 
-  private enqueue(action: () => void): void {
-    this.queue.push(action);
-    if (!this.flushScheduled && !this.flushing) {
-      this.flushScheduled = true;
-      setImmediate(this.flush);
-    }
-  }
-
-  /** Commits this turn's messages, then runs the queued deliveries in order. */
-  readonly flush = (): void => {
-    this.flushScheduled = false;
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      this.commitPending();
-      // A delivery may queue more (a flood close's `left`): the loop picks them up in order.
-      for (let i = 0; i < this.queue.length; i++) {
-        try {
-          this.queue[i]!();
-        } catch (err) {
-          this.log.error({ err }, 'send failed');
-        }
-      }
-      this.queue = [];
-    } finally {
-      this.flushing = false;
-    }
-    this.afterFlush();
-  };
-
   /**
    * Membership, nick and topic changes first commit and send the messages still pending: a joiner never
    * gets a message both in its history page and live, a leaver still gets what was said before it left.
    */
   private barrier(): void {
-    if (!this.flushing && this.pending.length > 0) this.flush();
-  }
-
-  private commitPending(): void {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    const started = process.hrtime.bigint();
-    try {
-      this.store.append(batch.map((p) => p.message));
-      for (const p of batch) p.stored = true;
-    } catch (err) {
-      this.log.error({ err, messages: batch.length }, 'history commit failed');
-    }
-    this.metrics.historyCommitSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    this.metrics.historyBatchSize.observe(batch.length);
+    this.commits.settle();
   }
 
   // ---- registration and nicks ---------------------------------------------------------------
@@ -239,7 +181,7 @@ export class Hub {
     if (history) this.sendOut(session, history);
     else this.send(session, { type: 'history', room: room.name, ...this.history(room.name, Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN) });
     // Built when the queue is flushed, so everyone who joined in this turn shares one member list.
-    this.enqueue(() => this.sendOut(session, room.who()));
+    this.commits.later(() => this.sendOut(session, room.who()));
   }
 
   part(session: Session, name: string, reason?: string): void {
@@ -266,22 +208,20 @@ export class Hub {
       roomKey: room.key, room: room.name, id: nanoid(), seq: room.nextSeq(), from: session.nick!, text, ts: Date.now(),
     };
     if (action) message.action = true;
-    const pending: PendingMessage = { message, room, sender: session, ref, stored: false };
-    this.pending.push(pending);
-    this.enqueue(() => this.deliverMessage(pending));
+    this.commits.add(message, (stored) => this.deliverMessage(message, room, session, stored, ref));
   }
 
-  private deliverMessage(p: PendingMessage): void {
-    if (!p.stored) {
-      this.fail(p.sender, ErrorCode.INTERNAL, 'the message could not be stored, so it was not sent', p.ref);
+  private deliverMessage(message: StoredMessage, room: Room, sender: Session, stored: boolean, ref?: string): void {
+    if (!stored) {
+      this.fail(sender, ErrorCode.INTERNAL, 'the message could not be stored, so it was not sent', ref);
       return;
     }
-    const { roomKey: _key, ...chat } = p.message;
-    p.room.remember(chat);
+    const { roomKey: _key, ...chat } = message;
+    room.remember(chat);
     this.metrics.messagesOut.inc();
-    this.bus.publish(p.room.key, new Outgoing({ type: 'message', ...chat }));
-    if (p.ref !== undefined && !p.sender.closed) {
-      this.send(p.sender, { type: 'ack', ref: p.ref, id: chat.id, seq: chat.seq, ts: chat.ts });
+    this.bus.publish(room.key, new Outgoing({ type: 'message', ...chat }));
+    if (ref !== undefined && !sender.closed) {
+      this.send(sender, { type: 'ack', ref, id: chat.id, seq: chat.seq, ts: chat.ts });
     }
   }
 
@@ -342,9 +282,9 @@ export class Hub {
 
   /** Sends `bye` to everyone, commits what is pending and stops. */
   shutdown(reason: string): void {
-    this.flush();
+    this.commits.flush();
     for (const session of [...this.sessions.values()]) session.peer.close(reason);
-    this.flush();
+    this.commits.flush();
   }
 }
 
