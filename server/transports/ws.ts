@@ -57,6 +57,9 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // The HTTP server stops listening for errors on an upgraded socket: without this, a peer that
+    // resets while we answer (a 404 here) raises an unhandled 'error' and kills the process.
+    socket.on('error', (err) => log.debug({ err }, 'upgrade socket error'));
     if ((req.url ?? '/').split('?')[0] !== '/') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
