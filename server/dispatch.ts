@@ -42,7 +42,8 @@ export class Dispatcher {
     if (code === ErrorCode.TOO_LARGE) this.hub.strike(session);
   }
 
-  private admit(session: Session): boolean {
+  /** Flood control for one incoming message: false (after RATE_LIMITED and a strike) when over the rate. */
+  admit(session: Session): boolean {
     if (session.closed) return false;
     this.metrics.messagesIn.inc();
     if (session.flood.take()) return true;

@@ -77,7 +77,11 @@ export abstract class SocketPeer implements Peer {
   }
 
   private send(out: Outgoing): void {
-    const bytes = this.encode(out);
+    this.write(this.encode(out));
+  }
+
+  /** Writes bytes through the same per-turn batching and slow-consumer bound as messages. */
+  protected write(bytes: Buffer | string): void {
     if (bytes.length === 0 || this.socket.destroyed) return;
     if (!this.corkedThisTurn) {
       this.corkedThisTurn = true;

@@ -90,7 +90,10 @@ export class TextPeer extends SocketPeer {
       return this.dispatcher.receive(session, hello.value);
     }
     const outcome = parseInput(line, { room: this.currentRoom(session) });
-    if (outcome.kind === 'help') this.socket.write(`${outcome.text.replace(/\n/g, '\r\n')}\r\n`);
+    // Help is answered here, but it is still a message: rate-limited, and bounded like any other output.
+    if (outcome.kind === 'help') {
+      if (this.dispatcher.admit(session)) this.write(`${outcome.text.replace(/\n/g, '\r\n')}\r\n`);
+    }
     else if (outcome.kind === 'error') this.dispatcher.refuse(session, outcome.code ?? ErrorCode.BAD_MESSAGE, outcome.message);
     else {
       this.dispatcher.receive(session, outcome.message);
