@@ -43,9 +43,10 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
     health: () => ({ connections: hub.sessions.size, rooms: hub.roomCount }),
   });
   const ws = attachWebSocket(httpServer, { host, dispatcher, log, pingIntervalMs: config.pingIntervalMs });
-  const tcpServer = createTcpServer({
+  const tcp = createTcpServer({
     host, dispatcher, log, serverName: config.serverName, registrationTimeoutMs: config.registrationTimeoutMs,
   });
+  const tcpServer = tcp.server;
   // Every client socket, upgraded or not, so shutdown can wait for the byes to be flushed.
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
@@ -73,6 +74,7 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
         ws.close();
         httpServer.close();
         tcpServer.close();
+        tcp.dismissUndecided(reason);
         hub.shutdown(reason);
         store.close();
         httpServer.closeAllConnections();

@@ -51,8 +51,16 @@ export interface TcpTransportOptions {
   registrationTimeoutMs: number;
 }
 
-export function createTcpServer(opts: TcpTransportOptions): net.Server {
+export interface TcpTransport {
+  server: net.Server;
+  /** Sends `bye{reason}` to, and closes, every connection that has not sent its first byte yet. */
+  dismissUndecided(reason: string): void;
+}
+
+export function createTcpServer(opts: TcpTransportOptions): TcpTransport {
   const { host, dispatcher, log } = opts;
+  // Connections whose first byte has not come yet: they have no session, so the hub cannot bye them.
+  const undecided = new Map<Socket, (reason: string) => void>();
   const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     let peer: JsonLinePeer | TextPeer | null = null;
@@ -63,19 +71,29 @@ export function createTcpServer(opts: TcpTransportOptions): net.Server {
     };
     const bannerTimer = setTimeout(greet, BANNER_DELAY_MS);
     // Until the first byte there is no session; a socket that never speaks is closed here.
-    const silenceTimer = setTimeout(() => {
-      socket.end(greeted ? '*** bye: registration timeout\r\n' : '{"type":"bye","reason":"registration timeout"}\n');
+    let dismissed = false;
+    const dismiss = (reason: string) => {
+      undecided.delete(socket);
+      clearTimeout(bannerTimer);
+      clearTimeout(silenceTimer);
+      dismissed = true;
+      socket.end(greeted ? `*** bye: ${reason}\r\n` : `${JSON.stringify({ type: 'bye', reason })}\n`);
       setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
-    }, opts.registrationTimeoutMs);
+    };
+    const silenceTimer = setTimeout(() => dismiss('registration timeout'), opts.registrationTimeoutMs);
+    undecided.set(socket, dismiss);
 
     socket.on('error', (err) => log.debug({ err, remote }, 'tcp socket error'));
     socket.on('close', () => {
+      undecided.delete(socket);
       clearTimeout(bannerTimer);
       clearTimeout(silenceTimer);
       peer?.gone();
     });
     socket.on('data', (chunk: Buffer) => {
+      if (dismissed) return;
       if (!peer) {
+        undecided.delete(socket);
         clearTimeout(bannerTimer);
         clearTimeout(silenceTimer);
         if (chunk[0] === 0x7b) {
@@ -92,5 +110,10 @@ export function createTcpServer(opts: TcpTransportOptions): net.Server {
     });
   });
   server.on('error', (err) => log.error({ err }, 'tcp server error'));
-  return server;
+  return {
+    server,
+    dismissUndecided(reason) {
+      for (const dismiss of [...undecided.values()]) dismiss(reason);
+    },
+  };
 }
