@@ -35,9 +35,12 @@ export class Dispatcher {
     if (this.admit(session)) this.run(session, message);
   }
 
-  /** A transport-level fault (oversize, bad UTF-8, binary frame); oversize counts as a strike. */
+  /**
+   * Input a transport refused (oversize, bad UTF-8, binary frame, a text-mode usage error). It is still a
+   * message, so it spends a token like any other; oversize also counts as a strike.
+   */
   refuse(session: Session, code: ErrorCode, message: string): void {
-    if (session.closed) return;
+    if (!this.admit(session)) return;
     this.hub.fail(session, code, message);
     if (code === ErrorCode.TOO_LARGE) this.hub.strike(session);
   }
