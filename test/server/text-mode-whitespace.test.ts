@@ -1,0 +1,24 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JsonClient, TextClient } from '../helpers/clients.js';
+import { removeDir, startServer, type RunningServer } from '../helpers/server.js';
+
+let server: RunningServer;
+beforeAll(async () => { server = await startServer(); });
+afterAll(async () => { await server.stop(); removeDir(server.dataDir); });
+
+describe('text mode lines full of spaces', () => {
+  it('a long run of inner whitespace does not stall the event loop', async () => {
+    const watcher = await JsonClient.registered('ws', server.wsUrl, 'watcher');
+    const t = await TextClient.connect(server.tcpPort);
+    t.write('spacey\r\n');
+    await t.waitFor(/#lobby \(2\)/);
+    t.write(`a${' '.repeat(60_000)}b\r\n`);
+    await new Promise((r) => setTimeout(r, 50));
+    const sent = Date.now();
+    watcher.send({ type: 'ping', ref: 'lag' });
+    await watcher.next((m) => m.type === 'pong', 10_000);
+    expect(Date.now() - sent).toBeLessThan(500);
+    watcher.close();
+    t.close();
+  }, 20_000);
+});
