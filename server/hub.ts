@@ -41,6 +41,7 @@ export class Hub {
     private readonly log: Logger,
   ) {
     this.commits = new CommitQueue(store, metrics, log);
+    this.loadRoom(LOBBY);
     bus.subscribe((roomKey, out) => {
       const room = this.rooms.get(roomKey);
       if (room) this.metrics.deliveries.inc(room.broadcast(out));

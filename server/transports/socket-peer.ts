@@ -12,6 +12,10 @@ export interface PeerHost {
 
 /** How long a closing connection may take to flush its `bye` before it is cut. */
 export const CLOSE_GRACE_MS = 3000;
+/** How long unsent output may stay over --max-buffered-bytes before the reader counts as stalled. */
+const SLOW_GRACE_MS = 1000;
+/** Unsent output this many times the bound drops the reader at once. */
+const HARD_BOUND_FACTOR = 4;
 
 let corked: SocketPeer[] = [];
 
@@ -50,6 +54,8 @@ export abstract class SocketPeer implements Peer {
   session: Session | null = null;
   protected closing = false;
   private corkedThisTurn = false;
+  /** When the unsent output last went over the bound (0: it is under). */
+  private overBoundSince = 0;
 
   constructor(
     readonly kind: TransportKind,
@@ -93,13 +99,24 @@ export abstract class SocketPeer implements Peer {
 
   /**
    * Lets this turn's writes go; called once per turn for each peer written to. What the kernel would
-   * not take stays buffered here, and past the bound the peer is a slow consumer.
+   * not take stays buffered here. A reader is a slow consumer when that stays over the bound for longer
+   * than a grace period (a big history page or a burst to a reader that keeps up passes through), or
+   * when it reaches several times the bound, which caps the memory one peer can hold.
    */
   uncork(): void {
     this.corkedThisTurn = false;
     if (this.socket.destroyed) return;
     this.socket.uncork();
-    if (!this.closing && this.socket.writableLength > this.host.maxBufferedBytes) {
+    if (this.closing) return;
+    const buffered = this.socket.writableLength;
+    const bound = this.host.maxBufferedBytes;
+    if (buffered <= bound) {
+      this.overBoundSince = 0;
+      return;
+    }
+    const now = performance.now();
+    if (this.overBoundSince === 0) this.overBoundSince = now;
+    if (buffered > bound * HARD_BOUND_FACTOR || now - this.overBoundSince > SLOW_GRACE_MS) {
       this.host.metrics.slowConsumersDropped.inc();
       this.close('slow consumer');
     }

@@ -48,7 +48,7 @@ async function until(check: () => Promise<boolean>, ms = 3000): Promise<void> {
 
 describe('GET /healthz', () => {
   it('answers 200 JSON with status ok and exact connection and room counts as clients come and go', async () => {
-    expect(await health()).toEqual({ status: 'ok', connections: 0, rooms: 0 });
+    expect(await health()).toEqual({ status: 'ok', connections: 0, rooms: 1 }); // #lobby always exists
     const a = await JsonClient.registered('ws', server.wsUrl, 'hA');
     const b = await JsonClient.registered('tcp', server.tcpPort, 'hB');
     expect(await health()).toEqual({ status: 'ok', connections: 2, rooms: 1 });

@@ -74,3 +74,34 @@ describe('slow consumers', () => {
     fast.close(); sender.close();
   }, 90_000);
 });
+
+describe('readers that keep up', () => {
+  it('a reader that pauses briefly through a burst over the bound is not dropped', async () => {
+    const s = await startServer({ args: ['--rate-limit', '0', '--max-buffered-bytes', String(4 * 1024 * 1024)] });
+    try {
+      const reader = await rawJsonClient(s.tcpPort, 'napper');
+      const sender = await JsonClient.registered('ws', s.wsUrl, 'burster');
+      sender.send({ type: 'join', room: '#slow' });
+      await sender.next((m) => m.type === 'who' && m.room === '#slow');
+      reader.socket.pause();
+      // About 8 MB: more than loopback's socket buffers take, so the server holds megabytes for a moment.
+      const text = 'y'.repeat(3990);
+      for (let i = 0; i < 2000; i++) sender.send({ type: 'say', room: '#slow', text: `${i} ${text}`, ref: i === 1999 ? 'last' : undefined });
+      await sender.next((m) => m.type === 'ack' && m.ref === 'last', 20_000);
+      await new Promise((r) => setTimeout(r, 300));
+      reader.socket.resume();
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && !reader.lines.some((l) => l.includes('"1999 '))) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const messages = reader.lines.filter((l) => l.includes('"type":"message"'));
+      expect(messages).toHaveLength(2000);
+      expect(reader.lines.some((l) => l.includes('"bye"'))).toBe(false);
+      reader.socket.destroy();
+      sender.close();
+    } finally {
+      await s.stop();
+      removeDir(s.dataDir);
+    }
+  }, 60_000);
+});
