@@ -8,6 +8,7 @@ import { Hub } from './hub.js';
 import type { Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { HistoryStore } from './store/history-store.js';
+import { HistoryWriter } from './store/history-writer.js';
 import { createHttpServer } from './transports/http.js';
 import { CLOSE_GRACE_MS, releaseWrites } from './transports/socket-peer.js';
 import { createTcpServer } from './transports/tcp.js';
@@ -26,14 +27,16 @@ export class StartupError extends Error {}
 
 export async function startChatServer(config: Config, log: Logger): Promise<ChatServer> {
   let store: HistoryStore;
+  let writer: HistoryWriter;
   try {
     store = new HistoryStore(config.data);
+    writer = new HistoryWriter(config.data);
   } catch (err) {
     throw new StartupError(`cannot use data folder '${config.data}': ${(err as Error).message}`);
   }
   let hub: Hub | null = null;
   const metrics = createMetrics({ connections: () => hub?.sessions.size ?? 0, rooms: () => hub?.roomCount ?? 0 });
-  hub = new Hub(config, store, new LocalBus(), metrics, log);
+  hub = new Hub(config, store, writer, new LocalBus(), metrics, log);
   hub.commits.afterFlush = releaseWrites;
   const dispatcher = new Dispatcher(hub, metrics, log);
   const host = { hub, metrics, maxBufferedBytes: config.maxBufferedBytes };
@@ -61,6 +64,7 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
   } catch (err) {
     httpServer.close();
     tcpServer.close();
+    await writer.close();
     store.close();
     throw new StartupError(`cannot listen on ${config.host}: ${(err as Error).message}`);
   }
@@ -75,7 +79,9 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
         httpServer.close();
         tcpServer.close();
         tcp.dismissUndecided(reason);
-        hub.shutdown(reason);
+        // Messages already said are committed and delivered before everyone gets bye.
+        await hub.shutdown(reason);
+        await writer.close();
         store.close();
         httpServer.closeAllConnections();
         // Give the byes a moment to leave; sockets that will not take them are cut.

@@ -2,9 +2,9 @@
  * The hub: sessions, nicks, rooms and fan-out. Knows nothing of sockets (it talks to `Peer`) and
  * nothing of SQLite (it talks to `HistoryStore`).
  *
- * Room messages go through the commit queue (group commit: delivered and acked only once durable).
- * Other events go out at once, but every membership, nick or topic change first settles the messages
- * still pending, so no event overtakes a message said before it.
+ * Room messages go through the commit queue (group commit: delivered and acked only once durable);
+ * other events go out at once. A message is delivered to whoever is a member when its commit lands,
+ * and history pages show only delivered messages, so nobody gets a message twice or misses one.
  */
 import { nanoid } from 'nanoid';
 import { ErrorCode, ProtocolFault } from '../shared/errors.js';
@@ -21,6 +21,7 @@ import { Room } from './room.js';
 import { Session, type Peer } from './session.js';
 import { CommitQueue } from './commit-queue.js';
 import type { HistoryStore, StoredMessage } from './store/history-store.js';
+import type { HistoryWriter } from './store/history-writer.js';
 
 type HubConfig = Pick<Config, 'serverName' | 'motd' | 'maxConnections' | 'rateLimit' | 'rateBurst'
   | 'abuseStrikes' | 'registrationTimeoutMs' | 'announceLimit'>;
@@ -36,11 +37,12 @@ export class Hub {
   constructor(
     private readonly config: HubConfig,
     private readonly store: HistoryStore,
+    writer: HistoryWriter,
     private readonly bus: Bus,
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    this.commits = new CommitQueue(store, metrics, log);
+    this.commits = new CommitQueue(writer, metrics, log);
     this.loadRoom(LOBBY);
     bus.subscribe((roomKey, out) => {
       const room = this.rooms.get(roomKey);
@@ -78,7 +80,6 @@ export class Hub {
   /** Forgets a connection: it leaves its rooms (members see `left`) and frees its nick. Idempotent. */
   disconnect(session: Session, reason: string): void {
     if (session.closed) return;
-    this.barrier();
     session.closed = true;
     if (session.registrationTimer) clearTimeout(session.registrationTimer);
     for (const room of [...session.rooms]) this.leave(session, room, reason);
@@ -117,14 +118,6 @@ export class Hub {
     this.bus.publish(room.key, new Outgoing(message));
   }
 
-  /**
-   * Membership, nick and topic changes first commit and send the messages still pending: a joiner never
-   * gets a message both in its history page and live, a leaver still gets what was said before it left.
-   */
-  private barrier(): void {
-    this.commits.settle();
-  }
-
   // ---- registration and nicks ---------------------------------------------------------------
 
   register(session: Session, nick: string): void {
@@ -145,7 +138,6 @@ export class Hub {
     const oldKey = session.nickKey!;
     if (nick === old) return this.send(session, { type: 'nick', old, new: nick });
     this.claimNick(session, nick);
-    this.barrier();
     if (oldKey !== session.nickKey) this.nicks.delete(oldKey);
     for (const room of session.rooms) room.renamed();
     const out = new Outgoing({ type: 'nick', old, new: nick });
@@ -168,7 +160,6 @@ export class Hub {
   // ---- rooms --------------------------------------------------------------------------------
 
   join(session: Session, name: string): void {
-    this.barrier();
     const room = this.loadRoom(name);
     const nick = session.nick!;
     const joined: ServerMessage = { type: 'joined', room: room.name, nick, ts: Date.now() };
@@ -190,7 +181,6 @@ export class Hub {
   }
 
   private leave(session: Session, room: Room, reason?: string): void {
-    this.barrier();
     room.remove(session);
     session.rooms.delete(room);
     const out = new Outgoing(reason === undefined
@@ -200,7 +190,17 @@ export class Hub {
     // In a room too large to announce single parts, only the leaver is told.
     if (room.members.size < this.config.announceLimit) this.bus.publish(room.key, out);
     if (!session.closed) this.sendOut(session, out);
-    if (room.members.size === 0 && room.key !== LOBBY) this.rooms.delete(room.key);
+    this.forgetIfIdle(room);
+  }
+
+  /**
+   * An empty room is dropped from memory, but not while its messages are still being committed: a room
+   * loaded again from the store then would hand out their seqs a second time.
+   */
+  private forgetIfIdle(room: Room): void {
+    if (room.members.size === 0 && room.unsettled === 0 && room.key !== LOBBY && this.rooms.get(room.key) === room) {
+      this.rooms.delete(room.key);
+    }
   }
 
   say(session: Session, name: string, text: string, action: boolean, ref?: string): void {
@@ -209,10 +209,13 @@ export class Hub {
       roomKey: room.key, room: room.name, id: nanoid(), seq: room.nextSeq(), from: session.nick!, text, ts: Date.now(),
     };
     if (action) message.action = true;
+    room.unsettled++;
     this.commits.add(message, (stored) => this.deliverMessage(message, room, session, stored, ref));
   }
 
   private deliverMessage(message: StoredMessage, room: Room, sender: Session, stored: boolean, ref?: string): void {
+    room.unsettled--;
+    this.forgetIfIdle(room);
     if (!stored) {
       this.fail(sender, ErrorCode.INTERNAL, 'the message could not be stored, so it was not sent', ref);
       return;
@@ -237,18 +240,21 @@ export class Hub {
 
   setTopic(session: Session, name: string, topic: string): void {
     const room = this.memberRoom(session, name);
-    this.barrier();
     const ts = Date.now();
     this.store.setTopic(room.key, topic, session.nick!, ts);
     room.topic = topic;
     this.broadcast(room, { type: 'topic', room: room.name, topic, by: session.nick!, ts });
   }
 
+  /**
+   * A page of history as members have seen it: messages committed but not yet delivered are left out,
+   * since they are about to arrive live (a joiner must not get them twice).
+   */
   history(name: string, before: number, limit: number): { messages: ChatMessage[]; more: boolean } {
     const room = this.rooms.get(caseFold(name));
-    const fromMemory = room?.recentPage(before, limit);
-    if (fromMemory) return fromMemory;
-    return this.store.page(caseFold(name), room?.name ?? name, before, limit);
+    if (!room) return this.store.page(caseFold(name), name, before, limit);
+    const upTo = Math.min(before, room.deliveredSeq + 1);
+    return room.recentPage(upTo, limit) ?? this.store.page(room.key, room.name, upTo, limit);
   }
 
   roomList(): RoomInfo[] {
@@ -282,10 +288,9 @@ export class Hub {
   }
 
   /** Sends `bye` to everyone, commits what is pending and stops. */
-  shutdown(reason: string): void {
-    this.commits.flush();
+  async shutdown(reason: string): Promise<void> {
+    await this.commits.drain();
     for (const session of [...this.sessions.values()]) session.peer.close(reason);
-    this.commits.flush();
   }
 }
 

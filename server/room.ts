@@ -9,6 +9,10 @@ export class Room {
   topic = '';
   /** The last seq handed out; durable through the store, so it carries on after a restart. */
   lastSeq: number;
+  /** The newest seq delivered to members; later ones are still being committed. */
+  deliveredSeq: number;
+  /** Messages handed out a seq but not yet committed and delivered. */
+  unsettled = 0;
   /** The newest committed messages, oldest first, so joins and short history reads skip the disk. */
   private readonly recent: ChatMessage[];
   /** True while `recent` holds every message the room has ever had. */
@@ -25,6 +29,7 @@ export class Room {
     recent: ChatMessage[],
   ) {
     this.lastSeq = lastSeq;
+    this.deliveredSeq = lastSeq;
     this.recent = recent;
     this.recentIsComplete = recent.length < HISTORY_PAGE_MAX;
   }
@@ -49,6 +54,7 @@ export class Room {
   }
 
   remember(message: ChatMessage): void {
+    this.deliveredSeq = message.seq;
     this.recent.push(message);
     this.joinHistoryCache = null;
     if (this.recent.length > HISTORY_PAGE_MAX * 2) {

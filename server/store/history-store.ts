@@ -1,6 +1,7 @@
 /**
- * Durable room history in SQLite (WAL). Knows SQLite and nothing of the hub: it stores and pages
- * messages and topics by room key. Writes come in batches, one transaction each.
+ * Durable room history in SQLite (WAL). Knows SQLite and nothing of the hub: it creates the schema,
+ * pages messages and keeps topics by room key. Messages are appended by HistoryWriter, on its own
+ * thread and connection.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -40,8 +41,6 @@ CREATE TABLE IF NOT EXISTS rooms (
 
 export class HistoryStore {
   private readonly db: Database.Database;
-  private readonly insert: Database.Statement;
-  private readonly insertBatch: (messages: StoredMessage[]) => void;
   private readonly selectPage: Database.Statement<[string, number, number], MessageRow>;
   private readonly selectLastSeq: Database.Statement<[string], { seq: number | null }>;
   private readonly selectTopic: Database.Statement<[string], { topic: string }>;
@@ -55,12 +54,6 @@ export class HistoryStore {
     // NORMAL in WAL mode survives a process crash (SIGKILL); only an OS crash can lose the last commits.
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
-    this.insert = this.db.prepare(
-      'INSERT INTO messages (room_key, seq, id, sender, text, ts, action) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.insertBatch = this.db.transaction((messages: StoredMessage[]) => {
-      for (const m of messages) this.insert.run(m.roomKey, m.seq, m.id, m.from, m.text, m.ts, m.action ? 1 : 0);
-    });
     this.selectPage = this.db.prepare(
       'SELECT seq, id, sender, text, ts, action FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
     );
@@ -70,11 +63,6 @@ export class HistoryStore {
       `INSERT INTO rooms (room_key, topic, topic_by, topic_ts) VALUES (?, ?, ?, ?)
        ON CONFLICT (room_key) DO UPDATE SET topic = excluded.topic, topic_by = excluded.topic_by, topic_ts = excluded.topic_ts`,
     );
-  }
-
-  /** Commits all of `messages` in one transaction, or none of them (and throws). */
-  append(messages: StoredMessage[]): void {
-    this.insertBatch(messages);
   }
 
   loadRoom(roomKey: string): RoomRecord {
