@@ -28,8 +28,9 @@ export function laneUnavailable(lane: Lane): string | null {
   return null;
 }
 
-export function startLane(lane: Lane, maxConnections: number): Promise<Target> {
-  if (lane.target === 'ours') return startOurs(maxConnections);
+/** `oursArgs` are extra command-line flags for our server; the baselines have no such settings. */
+export function startLane(lane: Lane, maxConnections: number, oursArgs: string[] = []): Promise<Target> {
+  if (lane.target === 'ours') return startOurs(maxConnections, oursArgs);
   if (lane.target === 'ws-tutorial') return startWsTutorial();
   return startNgircd(maxConnections);
 }

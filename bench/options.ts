@@ -2,12 +2,12 @@
 import { parseArgs } from 'node:util';
 import type { LaneId } from './lanes.js';
 
-export const SCENARIOS = ['fanout', 'saturate', 'idle', 'ingest'] as const;
+export const SCENARIOS = ['fanout', 'saturate', 'idle', 'ingest', 'slow'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const HELP = `Usage: npm run bench -- [options]
 
-  --scenarios LIST       fanout,saturate,idle,ingest (default: all)
+  --scenarios LIST       fanout,saturate,idle,ingest,slow (default: all; slow runs on our lanes only)
   --lanes LIST           ours-ws,ours-tcp,ws-tutorial,ngircd (default: all; ngircd skipped if not installed)
   --members N            fanout/saturate room size (1000)
   --senders S            fanout/saturate senders (10)
@@ -22,6 +22,14 @@ export const HELP = `Usage: npm run bench -- [options]
   --ingest-senders N     ingest connections, all sending (200)
   --ingest-rooms N       ingest rooms (50)
   --ingest-rate R        ingest offered messages/s (20000)
+  --slow-fast N          slow: readers that keep up (200)
+  --slow-stalled N       slow: readers that stop reading after joining (1000)
+  --slow-rate R          slow: offered messages/s, each to every member (600)
+  --slow-text N          slow: message text length in characters (1000)
+  --slow-load S          slow: seconds of load while the stalled readers are dropped (5.5)
+  --slow-alone S         slow: seconds of load on the fast readers alone, before the stalled join (1; 0 skips)
+  --slow-after S         slow: seconds of load right after, at least; longer until the dropped are torn down (1; 0 skips)
+  --slow-buffer BYTES    slow: the server's --max-buffered-bytes (1048576, its default)
   --procs N              generator processes (1; more when the open-files limit needs them)
   --setup-timeout S      seconds allowed to connect and join (60)
   --out FILE             results JSON (bench/results/<time>.json)
@@ -46,6 +54,14 @@ export interface Options {
   ingestSenders: number;
   ingestRooms: number;
   ingestRate: number;
+  slowFast: number;
+  slowStalled: number;
+  slowRate: number;
+  slowText: number;
+  slowLoadMs: number;
+  slowAloneMs: number;
+  slowAfterMs: number;
+  slowBuffer: number;
   procs: number;
   setupTimeoutMs: number;
   out: string | null;
@@ -76,7 +92,8 @@ export function parseOptions(argv: string[]): Options {
     options: {
       scenarios: s, lanes: s, members: s, senders: s, rate: s, large: { type: 'boolean' }, 'large-members': s, 'large-rate': s,
       warmup: s, measure: s, 'saturate-start': s, 'saturate-factor': s, 'saturate-max': s, 'idle-conns': s,
-      'ingest-senders': s, 'ingest-rooms': s, 'ingest-rate': s, procs: s, 'setup-timeout': s, out: s,
+      'ingest-senders': s, 'ingest-rooms': s, 'ingest-rate': s,
+      'slow-fast': s, 'slow-stalled': s, 'slow-rate': s, 'slow-text': s, 'slow-load': s, 'slow-alone': s, 'slow-after': s, 'slow-buffer': s, procs: s, 'setup-timeout': s, out: s,
       'skip-docs': { type: 'boolean' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -99,6 +116,14 @@ export function parseOptions(argv: string[]): Options {
     ingestSenders: num(v['ingest-senders'], 200, 'ingest-senders', 1),
     ingestRooms: num(v['ingest-rooms'], 50, 'ingest-rooms', 1),
     ingestRate: num(v['ingest-rate'], 20_000, 'ingest-rate', 1),
+    slowFast: num(v['slow-fast'], 200, 'slow-fast', 1),
+    slowStalled: num(v['slow-stalled'], 1000, 'slow-stalled', 1),
+    slowRate: num(v['slow-rate'], 600, 'slow-rate', 1),
+    slowText: num(v['slow-text'], 1000, 'slow-text', 16),
+    slowLoadMs: num(v['slow-load'], 5.5, 'slow-load', 0.5) * 1000,
+    slowAloneMs: num(v['slow-alone'], 1, 'slow-alone') * 1000,
+    slowAfterMs: num(v['slow-after'], 1, 'slow-after') * 1000,
+    slowBuffer: num(v['slow-buffer'], 1024 * 1024, 'slow-buffer', 1024),
     procs: num(v.procs, 1, 'procs', 1),
     setupTimeoutMs: num(v['setup-timeout'], 60, 'setup-timeout', 1) * 1000,
     out: v.out ?? null,

@@ -3,6 +3,7 @@ import type { FanoutRow } from './scenarios/fanout.js';
 import type { IdleRow } from './scenarios/idle.js';
 import type { IngestRow } from './scenarios/ingest.js';
 import type { SaturateRow } from './scenarios/saturate.js';
+import type { SlowRow } from './scenarios/slow.js';
 
 export interface Machine {
   nproc: number;
@@ -26,4 +27,5 @@ export interface BenchResults {
   saturate: SaturateRow[];
   idle: IdleRow[];
   ingest: IngestRow[];
+  slow: SlowRow[];
 }

@@ -16,6 +16,7 @@ import { runFanout } from './scenarios/fanout.js';
 import { runIdle } from './scenarios/idle.js';
 import { runIngest } from './scenarios/ingest.js';
 import { runSaturate } from './scenarios/saturate.js';
+import { runSlow } from './scenarios/slow.js';
 import { maxServerConnections } from './scenarios/session.js';
 
 const COLORS: Record<string, string> = { 'ours-ws': '#1f77b4', 'ours-tcp': '#2ca02c', 'ws-tutorial': '#d62728', ngircd: '#9467bd' };
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     machine: describeMachine(),
     notes,
-    fanout: [], fanoutLarge: [], saturate: [], idle: [], ingest: [],
+    fanout: [], fanoutLarge: [], saturate: [], idle: [], ingest: [], slow: [],
   };
   const base = { senders: o.senders, warmupMs: o.warmupMs, measureMs: o.measureMs, procs: o.procs, setupTimeoutMs: o.setupTimeoutMs };
 
@@ -105,7 +106,16 @@ async function main(): Promise<void> {
       procs: o.procs, setupTimeoutMs: o.setupTimeoutMs,
     }));
   }
-  const saturated = [...results.fanout, ...results.fanoutLarge, ...results.ingest].some((r) => r.load?.generatorSaturated)
+  if (o.scenarios.includes('slow')) {
+    const ours = o.lanes.filter((l) => l.startsWith('ours'));
+    const stalled = capped(o.slowStalled, 'slow stalled readers');
+    const fast = Math.max(1, Math.min(o.slowFast, cap - stalled));
+    results.slow = await eachLane({ ...o, lanes: ours }, notes, `slow ${fast}+${stalled}`, (l) => runSlow(l, {
+      fast, stalled, senders: Math.min(o.senders, fast), msgRate: o.slowRate, textLen: o.slowText, loadMs: o.slowLoadMs,
+      controlMs: o.slowAloneMs, afterMs: o.slowAfterMs, maxBufferedBytes: o.slowBuffer, procs: o.procs, setupTimeoutMs: o.setupTimeoutMs,
+    }));
+  }
+  const saturated = [...results.fanout, ...results.fanoutLarge, ...results.ingest, ...results.slow].some((r) => r.load?.generatorSaturated)
     || results.saturate.some((s) => s.steps.some((st) => st.generatorSaturated && st.held));
   if (saturated) notes.push('A generator process was saturated (> 90 % of a core) in some measurement: those figures bound the server from below.');
   results.durationSec = (Date.now() - started) / 1000;

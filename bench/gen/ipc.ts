@@ -48,7 +48,12 @@ export interface CloseCmd {
   cmd: 'close';
 }
 
-export type ParentCmd = ConnectCmd | LoadCmd | DrainCmd | CloseCmd;
+/** Stop reading on every connection, so the server's writes pile up in the kernel and then in its buffers. */
+export interface StallCmd {
+  cmd: 'stall';
+}
+
+export type ParentCmd = ConnectCmd | LoadCmd | DrainCmd | CloseCmd | StallCmd;
 
 export interface ConnectedReply {
   type: 'connected';
@@ -82,4 +87,9 @@ export interface ResultReply {
   lastAckUs: number;
 }
 
-export type WorkerReply = ConnectedReply | SentReply | ResultReply | { type: 'error'; message: string };
+export interface StalledReply {
+  type: 'stalled';
+  paused: number;
+}
+
+export type WorkerReply = ConnectedReply | SentReply | ResultReply | StalledReply | { type: 'error'; message: string };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Histogram, type Percentiles } from './histogram.js';
 import type {
-  ConnectedReply, ParentCmd, ResultReply, SentReply, WorkerReply,
+  ConnectedReply, ParentCmd, ResultReply, SentReply, StalledReply, WorkerReply,
 } from './ipc.js';
 import type { Transport } from './conn.js';
 
@@ -145,6 +145,12 @@ export class GeneratorPool {
     })));
     timers.forEach(clearTimeout);
     return merge(plan, totalSentByRoom, sentReplies, results);
+  }
+
+  /** Stops reading on every ready connection; returns how many. */
+  async stall(): Promise<number> {
+    const replies = await Promise.all(this.workers.map((w) => w.request<StalledReply>({ cmd: 'stall' })));
+    return replies.reduce((a, r) => a + r.paused, 0);
   }
 
   async close(): Promise<void> {

@@ -192,6 +192,10 @@ process.on('message', (raw) => {
     if (cmd.cmd === 'connect') connectAll(cmd);
     else if (cmd.cmd === 'load') load(cmd);
     else if (cmd.cmd === 'drain') drain(cmd);
+    else if (cmd.cmd === 'stall') {
+      for (const c of conns) c.socket.pause();
+      reply({ type: 'stalled', paused: conns.length });
+    }
     else if (cmd.cmd === 'close') {
       for (const c of conns) c.close();
       process.exit(0);

@@ -1,5 +1,6 @@
 /** docs/benchmarks.md from one run's results. */
 import type { FanoutRow } from '../scenarios/fanout.js';
+import type { SlowRow } from '../scenarios/slow.js';
 import { HELP } from '../options.js';
 import type { BenchResults } from '../results.js';
 import { checkTargets } from './targets.js';
@@ -36,6 +37,42 @@ function ratiosLine(rows: FanoutRow[]): string {
   return `Ratios (baseline ÷ ours, above 1 means ours is better): p99 latency ws-tutorial ÷ ours-ws ${ratio(p99('ws-tutorial'), p99('ours-ws'))}, ` +
     `ngIRCd ÷ ours-tcp ${ratio(p99('ngircd'), p99('ours-tcp'))}; server CPU per delivery ws-tutorial ÷ ours-ws ${ratio(cpu('ws-tutorial'), cpu('ours-ws'))}, ` +
     `ngIRCd ÷ ours-tcp ${ratio(cpu('ngircd'), cpu('ours-tcp'))}.`;
+}
+
+function slowSection(rows: SlowRow[]): string[] {
+  const f = rows[0]!;
+  const kb = (b: number) => `${n(b / 1024)} KiB`;
+  const phase = (lane: string, name: string, l: SlowRow['load']) => [
+    lane, name, l ? `${n(l.delivered)} / ${n(l.expected)} (${pct(l.deliveredRatio)})` : 'n/a',
+    n(l?.latency.p50, 2), n(l?.latency.p99, 2), n(l?.latency.max, 2), n(l?.dropped),
+  ];
+  return [
+    `## slow: ${n(f.stalledReady)} stalled readers beside ${n(f.fastReady)} fast ones`, '',
+    `One room: ${n(f.fastReady)} fast readers (${f.senders} of them sending) and ${n(f.stalledReady)} readers that register, join and then stop`,
+    'reading (the generator pauses their sockets, so the kernel buffers fill first, then the server\'s own).',
+    `The senders offer ${n(f.msgRate)} messages/s of ${n(f.textLen)} characters for ${n(f.loadMs / 1000, 1)} s, open loop; the server runs with`,
+    `\`--max-buffered-bytes ${f.maxBufferedBytes}\` (${kb(f.maxBufferedBytes)} of unsent output per connection before it is dropped).`,
+    'Until it is dropped a stalled reader costs the server as much as a fast one. Drop times count from the first message and come from',
+    'the server\'s `chat_slow_consumers_dropped_total`, read every 0.1 s; RSS is sampled from /proc as often. Kernel TCP memory is the',
+    'growth of all TCP socket buffers on the machine (/proc/net/sockstat), both ends of every loopback socket.', '',
+    'Our lanes only: the tutorial ws server has no slow-consumer handling (it buffers for a stalled reader without bound), and',
+    'ngIRCd, which does cut a client whose write buffer passes a fixed limit ("Write buffer space exhausted"), is not measured here.', '',
+    table(
+      ['lane', 'stalled', 'dropped', 'first drop s', 'all dropped s', 'RSS before MB', 'RSS peak MB', 'RSS after MB', 'peak growth per stalled reader KB', 'kernel TCP peak MB'],
+      rows.map((s) => [
+        s.lane, n(s.stalledReady), n(s.dropped), n(s.firstDropSec, 1), n(s.allDroppedSec, 1), n(s.rssBeforeMb, 1), n(s.rssPeakMb, 1),
+        n(s.rssAfterMb, 1), s.stalledReady ? n(((s.rssPeakMb - s.rssBeforeMb) * 1024) / s.stalledReady, 1) : 'n/a', n(s.kernelTcpPeakMb, 1),
+      ]),
+    ), '',
+    'The fast readers: alone before the stalled readers join, during the load above, and right after it until the server has torn down',
+    `the connections it dropped (it cuts them 3 s after their \`bye\`): ${rows.map((s) => `${s.lane} ${n(s.afterMs / 1000, 1)} s`).join(', ')}.`,
+    'Delivered counts what arrived within 3 s of the last send.', '',
+    table(
+      ['lane', 'fast readers', 'delivered/expected', 'p50 ms', 'p99 ms', 'max ms', 'fast readers dropped'],
+      rows.flatMap((s) => [phase(s.lane, 'alone', s.control), phase(s.lane, 'beside the stalled', s.load), phase(s.lane, 'after', s.after)])
+        .filter((cells) => cells[2] !== 'n/a'),
+    ), '',
+  ];
 }
 
 export function renderMarkdown(r: BenchResults): string {
@@ -101,13 +138,15 @@ export function renderMarkdown(r: BenchResults): string {
       ]),
     ), '');
   }
+  if (r.slow.length) out.push(...slowSection(r.slow));
   if (r.notes.length) out.push('## Notes', '', ...r.notes.map((x) => `- ${x}`), '');
   out.push('## Running it', '');
   out.push('`npm run bench` builds and runs every scenario with its quick defaults (each under a minute per lane).');
   out.push('ngIRCd is used when installed (`apt-get install ngircd`), otherwise its lane is skipped with a note.');
   out.push('Each process may hold as many sockets as the open-files limit (`ulimit -n`) allows, less 200; Node cannot');
   out.push('raise its own limit, so raise it in the shell before a large run. Larger runs, for example:', '');
-  out.push('```', 'npm run bench -- --large --idle-conns 100000', 'npm run bench -- --scenarios saturate --members 1000 --measure 3', '```', '');
+  out.push('```', 'npm run bench -- --large --idle-conns 100000', 'npm run bench -- --scenarios saturate --members 1000 --measure 3',
+    'npm run bench -- --scenarios slow --slow-stalled 5000 --slow-buffer 262144', '```', '');
   out.push('```', HELP, '```', '');
   return out.join('\n');
 }

@@ -25,9 +25,9 @@ export function maxServerConnections(): number {
 
 /** A server that dies during `fn` fails the lane, unless `keepResult` (saturate reports it as its stop reason). */
 export async function withSession<T>(
-  lane: Lane, connections: number, procs: number, fn: (s: Session) => Promise<T>, keepResult = false,
+  lane: Lane, connections: number, procs: number, fn: (s: Session) => Promise<T>, keepResult = false, oursArgs: string[] = [],
 ): Promise<T> {
-  const target = await startLane(lane, connections + 100);
+  const target = await startLane(lane, connections + 100, oursArgs);
   const pool = new GeneratorPool(processesFor(connections, procs));
   try {
     const result = await fn({ lane, target, pool });

@@ -65,3 +65,29 @@ export async function scrapeLagP99Ms(url: string | null): Promise<number | null>
     return null;
   }
 }
+
+/** The value of one unlabelled metric (a counter or gauge), or null when there is none. */
+export async function scrapeMetric(url: string | null, name: string): Promise<number | null> {
+  if (!url) return null;
+  try {
+    const m = new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(await get(url));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+const PAGE_KB = 4;
+
+/**
+ * Memory of all TCP socket buffers on this machine (/proc/net/sockstat, in 4 KiB pages): where the bytes
+ * a stalled reader does not take wait before they reach the server's own buffers.
+ */
+export function kernelTcpMemKb(): number {
+  try {
+    const m = /^TCP:.* mem (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'));
+    return m ? Number(m[1]) * PAGE_KB : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -44,4 +44,37 @@ describe('bench harness', () => {
       expect(row.load.latency.p99).toBeLessThanOrEqual(row.load.latency.max);
     }
   }, 20_000);
+
+  it('runs a tiny slow scenario: the server drops the stalled readers and the fast ones get everything', async () => {
+    const out = path.join(dir, 'slow.json');
+    // 1,000 messages/s of 4,000 characters fill a stalled reader's kernel buffers and a 64 KiB bound in about a second.
+    await run(process.execPath, [
+      path.join(ROOT, 'dist/bench/run.js'), '--scenarios', 'slow', '--slow-fast', '10', '--slow-stalled', '20', '--senders', '2',
+      '--slow-rate', '1000', '--slow-text', '4000', '--slow-load', '3', '--slow-buffer', '65536', '--slow-alone', '0.5',
+      '--slow-after', '0', '--skip-docs', '--out', out,
+    ], { timeout: 20_000 });
+    const result = JSON.parse(readFileSync(out, 'utf8')) as {
+      slow: Array<{
+        lane: string;
+        fastReady: number;
+        stalledReady: number;
+        dropped: number;
+        allDroppedSec: number | null;
+        rssPeakMb: number;
+        load: { sent: number; delivered: number; expected: number; dropped: number };
+      }>;
+    };
+    // All lanes were asked for; only ours have a slow-consumer bound to measure.
+    expect(result.slow.map((r) => r.lane)).toEqual(['ours-ws', 'ours-tcp']);
+    for (const row of result.slow) {
+      expect(row).toMatchObject({ fastReady: 10, stalledReady: 20, dropped: 20 });
+      expect(row.allDroppedSec).not.toBeNull();
+      expect(row.allDroppedSec!).toBeLessThan(3);
+      expect(row.rssPeakMb).toBeGreaterThan(0);
+      expect(row.load.sent).toBeGreaterThan(2500);
+      expect(row.load.expected).toBe(row.load.sent * 10);
+      expect(row.load.delivered).toBe(row.load.expected);
+      expect(row.load.dropped).toBe(0);
+    }
+  }, 25_000);
 });
