@@ -12,6 +12,7 @@ import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, LOBBY, PROTOCOL_VERSION } from '../s
 import type { ChatMessage, RoomInfo, ServerMessage } from '../shared/protocol.js';
 import { caseFold } from '../shared/validate.js';
 import type { Bus } from './bus.js';
+import { CommitQueue } from './commit-queue.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
@@ -19,7 +20,6 @@ import { Outgoing } from './outgoing.js';
 import { TokenBucket } from './rate-limit.js';
 import { Room } from './room.js';
 import { Session, type Peer } from './session.js';
-import { CommitQueue } from './commit-queue.js';
 import type { HistoryStore, StoredMessage } from './store/history-store.js';
 import type { HistoryWriter } from './store/history-writer.js';
 
@@ -172,7 +172,7 @@ export class Hub {
     const history = room.joinHistory();
     if (history) this.sendOut(session, history);
     else this.send(session, { type: 'history', room: room.name, ...this.history(room.name, Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN) });
-    // Built when the queue is flushed, so everyone who joined in this turn shares one member list.
+    // Built at the end of the turn, so everyone who joined in this turn shares one member list.
     this.commits.later(() => this.sendOut(session, room.who()));
   }
 
