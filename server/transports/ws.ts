@@ -33,7 +33,7 @@ class WsPeer extends SocketPeer {
 
   protected override finish(reason: string): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.close(CLOSE_CODES[reason] ?? 4000, reason.slice(0, 100));
-    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+    setTimeout(() => this.cut(), CLOSE_GRACE_MS).unref();
   }
 }
 
@@ -95,7 +95,7 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
   const heartbeat = setInterval(() => {
     for (const peer of peers) {
       if (!peer.alive) {
-        peer.ws.terminate();
+        peer.cut();
         continue;
       }
       peer.alive = false;
