@@ -59,7 +59,7 @@ const OPTIONS: OptionSpec[] = [
   { key: 'maxBufferedBytes', flag: 'max-buffered-bytes', env: 'CHAT_MAX_BUFFERED_BYTES', kind: 'int', def: 1024 * 1024, min: 1024, max: 1 << 30, help: 'unsent output a connection may hold for over 1 s (or 4x at once) before it is dropped as a slow consumer' },
   { key: 'pingIntervalMs', flag: 'ping-interval', env: 'CHAT_PING_INTERVAL', kind: 'int', def: 30, min: 1, max: 3600, scale: 1000, help: 'seconds between WebSocket pings; a peer silent for two is dropped' },
   { key: 'registrationTimeoutMs', flag: 'registration-timeout', env: 'CHAT_REGISTRATION_TIMEOUT', kind: 'int', def: 60, min: 1, max: 3600, scale: 1000, help: 'seconds a connection may stay without hello' },
-  { key: 'announceLimit', flag: 'announce-limit', env: 'CHAT_ANNOUNCE_LIMIT', kind: 'int', def: 1000, min: 0, max: 10_000_000, help: 'rooms above this many members do not announce single joins/parts' },
+  { key: 'announceLimit', flag: 'announce-limit', env: 'CHAT_ANNOUNCE_LIMIT', kind: 'int', def: 1000, min: 0, max: 10_000_000, help: 'rooms above this many members do not announce single joins/parts; joiners get a member preview' },
 ];
 
 export type LoadResult = { ok: true; config: Config } | { ok: false; help: string } | { ok: false; error: string };

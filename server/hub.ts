@@ -8,7 +8,7 @@
  */
 import { nanoid } from 'nanoid';
 import { ErrorCode, ProtocolFault } from '../shared/errors.js';
-import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, LOBBY, PROTOCOL_VERSION } from '../shared/limits.js';
+import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, LOBBY, PROTOCOL_VERSION, WHO_PREVIEW } from '../shared/limits.js';
 import type { ChatMessage, RoomInfo, ServerMessage } from '../shared/protocol.js';
 import { caseFold } from '../shared/validate.js';
 import type { Bus } from './bus.js';
@@ -102,6 +102,12 @@ export class Hub {
     this.sendOut(session, new Outgoing(message));
   }
 
+  /** Sends a message built once for many (a cached member list, say). */
+  sendShared(session: Session, out: Outgoing): void {
+    this.metrics.messagesOut.inc();
+    this.sendOut(session, out);
+  }
+
   private sendOut(session: Session, out: Outgoing): void {
     if (session.closed) return;
     session.peer.deliver(out);
@@ -172,8 +178,12 @@ export class Hub {
     const history = room.joinHistory();
     if (history) this.sendOut(session, history);
     else this.send(session, { type: 'history', room: room.name, ...this.history(room.name, Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN) });
-    // Built at the end of the turn, so everyone who joined in this turn shares one member list.
-    this.commits.later(() => this.sendOut(session, room.who()));
+    // Built at the end of the turn, so everyone who joined in this turn shares one member list. A room
+    // too large to announce joins gets a preview: a full list per joiner would make its fill quadratic.
+    this.commits.later(() => {
+      const large = room.members.size > this.config.announceLimit;
+      this.sendOut(session, large ? room.whoPreview(Math.min(WHO_PREVIEW, this.config.announceLimit)) : room.who());
+    });
   }
 
   part(session: Session, name: string, reason?: string): void {
@@ -263,8 +273,10 @@ export class Hub {
     return list.sort((a, b) => b.users - a.users || a.name.localeCompare(b.name));
   }
 
-  who(name: string): string[] {
-    return this.rooms.get(caseFold(name))?.nicks() ?? [];
+  /** Every member of the room, as `who` answers it. */
+  who(name: string): Outgoing {
+    const room = this.rooms.get(caseFold(name));
+    return room ? room.who() : new Outgoing({ type: 'who', room: name, users: [], total: 0 });
   }
 
   /** The room, if `session` is in it; otherwise NOT_IN_ROOM. */

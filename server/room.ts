@@ -20,6 +20,7 @@ export class Room {
   // Serialized once and shared by every joiner until the room changes: filling a large room must not
   // rebuild the member list and the history page for each new member.
   private whoCache: Outgoing | null = null;
+  private whoPreviewCache: Outgoing | null = null;
   private joinHistoryCache: Outgoing | null = null;
 
   constructor(
@@ -40,17 +41,22 @@ export class Room {
 
   add(session: Session): void {
     this.members.add(session);
-    this.whoCache = null;
+    this.membersChanged();
   }
 
   remove(session: Session): void {
     this.members.delete(session);
-    this.whoCache = null;
+    this.membersChanged();
   }
 
   /** A member changed nick. */
   renamed(): void {
+    this.membersChanged();
+  }
+
+  private membersChanged(): void {
     this.whoCache = null;
+    this.whoPreviewCache = null;
   }
 
   remember(message: ChatMessage): void {
@@ -83,8 +89,18 @@ export class Room {
     return (this.joinHistoryCache = new Outgoing({ type: 'history', room: this.name, ...page }));
   }
 
+  /** Every member. */
   who(): Outgoing {
-    return (this.whoCache ??= new Outgoing({ type: 'who', room: this.name, users: this.nicks() }));
+    return (this.whoCache ??= this.whoMessage(Infinity));
+  }
+
+  /** The first `limit` members and the count of all of them. */
+  whoPreview(limit: number): Outgoing {
+    return (this.whoPreviewCache ??= this.whoMessage(limit));
+  }
+
+  private whoMessage(limit: number): Outgoing {
+    return new Outgoing({ type: 'who', room: this.name, users: this.nicks(limit), total: this.members.size });
   }
 
   broadcast(out: Outgoing): number {
@@ -92,9 +108,12 @@ export class Room {
     return this.members.size;
   }
 
-  nicks(): string[] {
+  nicks(limit = Infinity): string[] {
     const nicks: string[] = [];
-    for (const member of this.members) if (member.nick) nicks.push(member.nick);
+    for (const member of this.members) {
+      if (nicks.length >= limit) break;
+      if (member.nick) nicks.push(member.nick);
+    }
     return nicks;
   }
 }

@@ -18,6 +18,12 @@ export const CLIENT_NAME_MAX = 64;
 export const HISTORY_ON_JOIN = 50;
 export const HISTORY_PAGE_MAX = 200;
 
+/**
+ * In a room above the server's announce limit, the `who` sent on join lists at most this many members
+ * (and `total` says how many there are): a full list per joiner would make filling the room quadratic.
+ */
+export const WHO_PREVIEW = 100;
+
 export const LOBBY = '#lobby';
 
 export const DEFAULT_HOST = '127.0.0.1';

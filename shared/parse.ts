@@ -140,7 +140,7 @@ const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   topic: { room: str, topic: str, by: str, ts: int },
   history: { room: str, messages: chatMessages, more: { kind: 'boolean' } },
   rooms: { rooms: roomInfos },
-  who: { room: str, users: nickList },
+  who: { room: str, users: nickList, total: int },
   pong: { ref: optStr },
   error: { code: str, message: str, ref: optStr },
   bye: { reason: str },

@@ -49,7 +49,8 @@ export interface TopicEvt { type: 'topic'; room: string; topic: string; by: stri
 export interface HistoryEvt { type: 'history'; room: string; messages: ChatMessage[]; more: boolean }
 export interface RoomInfo { name: string; users: number; topic: string }
 export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[] }
-export interface WhoEvt { type: 'who'; room: string; users: string[] }
+/** `total` is the member count; `users` lists them all, except in the join preview of a large room. */
+export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number }
 export interface PongEvt { type: 'pong'; ref?: string }
 export interface ErrorEvt { type: 'error'; code: ErrorCode; message: string; ref?: string }
 export interface ByeEvt { type: 'bye'; reason: string }

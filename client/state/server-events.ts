@@ -124,10 +124,11 @@ function onHistory(state: AppState, h: Msg<'history'>): AppState {
 
 function onWho(state: AppState, w: Msg<'who'>, now: number): AppState {
   const id = roomViewId(w.room);
-  let s = findView(state, id) ? withView(state, id, (v) => ({ ...v, members: [...w.users].sort(byName) })) : state;
+  const unlistedMembers = Math.max(0, w.total - w.users.length);
+  let s = findView(state, id) ? withView(state, id, (v) => ({ ...v, members: [...w.users].sort(byName), unlistedMembers })) : state;
   if (s.whoWanted.includes(id)) {
     s = { ...s, whoWanted: s.whoWanted.filter((r) => r !== id) };
-    s = infoLines(s, `${w.room}: ${w.users.join(' ')} (${w.users.length})`, now);
+    s = infoLines(s, `${w.room}: ${w.users.join(' ')} (${w.total})`, now);
   }
   return s;
 }

@@ -65,6 +65,8 @@ export interface View {
   title: string;
   topic: string;
   members: string[];
+  /** Members the server's last `who` counted but did not list (the join preview of a large room). */
+  unlistedMembers: number;
   lines: Line[];
   pending: PendingLine[];
   unread: number;

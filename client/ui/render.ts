@@ -39,12 +39,11 @@ function roomList(frame: Frame, rect: Rect, state: AppState, theme: Theme): void
 }
 
 function memberList(frame: Frame, rect: Rect, view: View, theme: Theme): void {
-  const title = view.kind === 'room' ? `Members (${view.members.length})` : view.kind === 'dm' ? 'Direct' : '';
+  const title = view.kind === 'room' ? `Members (${view.members.length + view.unlistedMembers})` : view.kind === 'dm' ? 'Direct' : '';
   place(frame, rect.row, rect.col, rect.width, [{ text: title, style: theme.heading }]);
-  const names = view.kind === 'dm' ? [view.title] : view.members;
-  names.slice(0, Math.max(0, rect.height - 1)).forEach((nick, i) => {
-    place(frame, rect.row + 1 + i, rect.col, rect.width, [{ text: nick, style: nickStyle(theme, nick) }]);
-  });
+  const rows = (view.kind === 'dm' ? [view.title] : view.members).map((nick) => ({ text: nick, style: nickStyle(theme, nick) }));
+  if (view.kind === 'room' && view.unlistedMembers > 0) rows.push({ text: `+${view.unlistedMembers} more`, style: theme.info });
+  rows.slice(0, Math.max(0, rect.height - 1)).forEach((row, i) => place(frame, rect.row + 1 + i, rect.col, rect.width, [row]));
 }
 
 function separators(frame: Frame, col: number, rect: Rect, theme: Theme): void {

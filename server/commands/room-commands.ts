@@ -30,7 +30,7 @@ export const rooms: CommandSpec<RoomsMsg> = {
   handle: (hub, session) => hub.send(session, { type: 'rooms', rooms: hub.roomList() }),
 };
 
-// who { room } -> who{room, users}
+// who { room } -> who{room, users, total}
 export const who: CommandSpec<WhoMsg> = {
-  handle: (hub, session, m) => hub.send(session, { type: 'who', room: m.room, users: hub.who(m.room) }),
+  handle: (hub, session, m) => hub.sendShared(session, hub.who(m.room)),
 };

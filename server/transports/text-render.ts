@@ -38,7 +38,7 @@ export function renderText(m: ServerMessage): string {
     case 'rooms':
       return [`*** ${m.rooms.length} room(s):`, ...m.rooms.map((r) => `  ${r.name} (${r.users})${r.topic ? ` ${r.topic}` : ''}`)]
         .join(EOL) + EOL;
-    case 'who': return `*** ${m.room} (${m.users.length}): ${m.users.join(' ')}${EOL}`;
+    case 'who': return `*** ${m.room} (${m.total}): ${m.users.join(' ')}${m.users.length < m.total ? ' …' : ''}${EOL}`;
     case 'pong': return `*** pong${EOL}`;
     case 'error': return `!!! ${m.code}: ${m.message}${EOL}`;
     case 'bye': return `*** bye: ${m.reason}${EOL}`;

@@ -30,7 +30,7 @@ const say = (seq: number, from: string, text: string): ServerMessage => ({ type:
 
 describe('rendering a frame from state', () => {
   it('lays out rooms, messages, members, status and input at 100x30', () => {
-    const s = state({ type: 'who', room: '#lobby', users: ['alice', 'bob'] }, say(1, 'bob', 'hello alice'), { type: 'rooms', rooms: [{ name: '#lobby', users: 2, topic: 'the topic' }] });
+    const s = state({ type: 'who', room: '#lobby', users: ['alice', 'bob'], total: 2 }, say(1, 'bob', 'hello alice'), { type: 'rooms', rooms: [{ name: '#lobby', users: 2, topic: 'the topic' }] });
     const rows = frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame);
     expect(rows).toHaveLength(30);
     expect(rows[0]).toMatch(/^Rooms\s+│\s+│Members \(2\)/);
@@ -40,9 +40,18 @@ describe('rendering a frame from state', () => {
     expect(rows[29]).toMatch(/^\[#lobby\] /);
   });
 
+  it('counts the members a large room did not list and says how many more there are', () => {
+    const s = state({ type: 'who', room: '#lobby', users: ['alice', 'bob'], total: 5000 });
+    const rows = frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame);
+    expect(rows[0]).toMatch(/│Members \(5000\)/);
+    expect(rows[1]).toMatch(/│alice\s*$/);
+    expect(rows[2]).toMatch(/│bob\s*$/);
+    expect(rows[3]).toMatch(/│\+4998 more\s*$/);
+  });
+
   it('keeps every row exactly as wide as the window with CJK, ZWJ, flags and VS16', () => {
     const tricky = '你好 👨‍👩‍👧‍👦 🇯🇵 ❤️ 1️⃣ é ｆｕｌｌ 👍🏽 '.repeat(6);
-    const s = state({ type: 'who', room: '#lobby', users: ['alice', '中文'] }, say(1, 'bob', tricky), say(2, 'bob', '\x1b[2J\x1b]0;title\x07evil'));
+    const s = state({ type: 'who', room: '#lobby', users: ['alice', '中文'], total: 2 }, say(1, 'bob', tricky), say(2, 'bob', '\x1b[2J\x1b]0;title\x07evil'));
     for (const width of [100, 73, 41]) {
       const rows = frameText(renderFrame(s, new InputLine(), width, 20, theme).frame);
       for (const row of rows) expect(stringWidth(row)).toBe(width);

@@ -181,7 +181,7 @@ describe('state reducer', () => {
   it('follows nick changes in members, DM views and its own nick', () => {
     let s = joinedAs('alice', '#lobby');
     s = run(s,
-      server({ type: 'who', room: '#lobby', users: ['alice', 'bob'] }),
+      server({ type: 'who', room: '#lobby', users: ['alice', 'bob'], total: 2 }),
       server({ type: 'dm', id: 'd', from: 'bob', to: 'alice', text: 'x', ts: NOW }),
       server({ type: 'nick', old: 'bob', new: 'robert' }),
       server({ type: 'nick', old: 'alice', new: 'al' }),
