@@ -27,6 +27,13 @@ type HubConfig = Pick<Config, 'serverName' | 'motd' | 'maxConnections' | 'rateLi
   | 'abuseStrikes' | 'registrationTimeoutMs' | 'announceLimit'>;
 
 const STRIKE_RECOVERY_PER_SECOND = 0.2;
+/**
+ * Joins and parts in a room of at least this many members are held up to PRESENCE_WINDOW_MS and sent
+ * together: filling a room announces every newcomer to every member, and one write per member per join
+ * made that quadratic in system calls. Nothing else waits: a message or topic flushes them first.
+ */
+export const PRESENCE_BATCH_MEMBERS = 64;
+export const PRESENCE_WINDOW_MS = 25;
 
 export class Hub {
   readonly sessions = new Map<string, Session>();
@@ -148,6 +155,7 @@ export class Hub {
     for (const room of session.rooms) room.renamed();
     const out = new Outgoing({ type: 'nick', old, new: nick });
     this.metrics.messagesOut.inc();
+    for (const room of session.rooms) this.metrics.deliveries.inc(room.flushPresence());
     const seen = new Set<Session>([session]);
     for (const room of session.rooms) for (const member of room.members) seen.add(member);
     for (const member of seen) member.peer.deliver(out);
@@ -168,13 +176,13 @@ export class Hub {
   join(session: Session, name: string): void {
     const room = this.loadRoom(name);
     const nick = session.nick!;
-    const joined: ServerMessage = { type: 'joined', room: room.name, nick, ts: Date.now() };
+    const joined = new Outgoing({ type: 'joined', room: room.name, nick, ts: Date.now() });
     const rejoin = room.members.has(session);
     room.add(session);
     session.rooms.add(room);
     // In a room too large to announce single joins, only the joiner is told.
-    if (rejoin || room.members.size > this.config.announceLimit) this.send(session, joined);
-    else this.broadcast(room, joined);
+    if (rejoin || room.members.size > this.config.announceLimit) this.sendShared(session, joined);
+    else this.announce(room, joined, session);
     const history = room.joinHistory();
     if (history) this.sendOut(session, history);
     else this.send(session, { type: 'history', room: room.name, ...this.history(room.name, Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN) });
@@ -184,6 +192,19 @@ export class Hub {
       const large = room.members.size > this.config.announceLimit;
       this.sendOut(session, large ? room.whoPreview(Math.min(WHO_PREVIEW, this.config.announceLimit)) : room.who());
     });
+  }
+
+  /**
+   * Tells the members of a join (the joiner included) or a part: at once in a small room, held for
+   * PRESENCE_WINDOW_MS in a busy one, so that a fill's announcements share writes.
+   */
+  private announce(room: Room, out: Outgoing, joiner?: Session): void {
+    this.metrics.messagesOut.inc();
+    if (room.members.size < PRESENCE_BATCH_MEMBERS) return this.bus.publish(room.key, out);
+    if (joiner) this.sendOut(joiner, out);
+    if (room.holdPresence(out, joiner)) {
+      setTimeout(() => this.metrics.deliveries.inc(room.flushPresence()), PRESENCE_WINDOW_MS);
+    }
   }
 
   part(session: Session, name: string, reason?: string): void {
@@ -196,9 +217,9 @@ export class Hub {
     const out = new Outgoing(reason === undefined
       ? { type: 'left', room: room.name, nick: session.nick! }
       : { type: 'left', room: room.name, nick: session.nick!, reason });
-    this.metrics.messagesOut.inc();
     // In a room too large to announce single parts, only the leaver is told.
-    if (room.members.size < this.config.announceLimit) this.bus.publish(room.key, out);
+    if (room.members.size < this.config.announceLimit) this.announce(room, out);
+    else this.metrics.messagesOut.inc();
     if (!session.closed) this.sendOut(session, out);
     this.forgetIfIdle(room);
   }

@@ -12,6 +12,11 @@ export class Outgoing {
 
   constructor(readonly message: ServerMessage) {}
 
+  /** Every message this carries, in order. */
+  get messages(): readonly ServerMessage[] {
+    return [this.message];
+  }
+
   get json(): string {
     return (this.jsonCache ??= JSON.stringify(this.message));
   }
@@ -29,6 +34,45 @@ export class Outgoing {
   /** A human rendering; the renderer is the transport's, the caching is shared. */
   text(render: (message: ServerMessage) => string): string {
     return (this.textCache ??= render(this.message));
+  }
+}
+
+/**
+ * Messages that go out back to back to many connections as one write: each wire form is the parts'
+ * forms joined, built once for every recipient.
+ */
+export class OutgoingBatch extends Outgoing {
+  private batchLine?: Buffer;
+  private batchFrames?: Buffer;
+  private batchText?: string;
+
+  constructor(readonly parts: readonly Outgoing[]) {
+    super(parts[parts.length - 1]!.message);
+  }
+
+  override get messages(): readonly ServerMessage[] {
+    return this.parts.map((p) => p.message);
+  }
+
+  override get json(): string {
+    throw new Error('a batch has no single JSON form');
+  }
+
+  override get line(): Buffer {
+    return (this.batchLine ??= Buffer.concat(this.parts.map((p) => p.line)));
+  }
+
+  override get wsFrame(): Buffer {
+    return (this.batchFrames ??= Buffer.concat(this.parts.map((p) => p.wsFrame)));
+  }
+
+  override text(render: (message: ServerMessage) => string): string {
+    return (this.batchText ??= this.parts.map((p) => p.text(render)).join(''));
+  }
+
+  /** The parts after the `index`th, or null when there are none. */
+  after(index: number): OutgoingBatch | null {
+    return index + 1 < this.parts.length ? new OutgoingBatch(this.parts.slice(index + 1)) : null;
   }
 }
 

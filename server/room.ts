@@ -1,6 +1,6 @@
 import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX } from '../shared/limits.js';
 import type { ChatMessage } from '../shared/protocol.js';
-import { Outgoing } from './outgoing.js';
+import { Outgoing, OutgoingBatch } from './outgoing.js';
 import type { Session } from './session.js';
 
 /** A room owns its members, its topic, its sequence counter and a window of recent history. */
@@ -22,6 +22,10 @@ export class Room {
   private whoCache: Outgoing | null = null;
   private whoPreviewCache: Outgoing | null = null;
   private joinHistoryCache: Outgoing | null = null;
+  // Joins and parts held for one write per member (see Hub.announce), and where each joiner's own
+  // join sits among them: a joiner already has its `joined`, and only needs what came after it.
+  private heldPresence: Outgoing[] = [];
+  private heldJoins = new Map<Session, number>();
 
   constructor(
     readonly key: string,
@@ -104,8 +108,34 @@ export class Room {
   }
 
   broadcast(out: Outgoing): number {
+    const flushed = this.flushPresence();
     for (const member of this.members) member.peer.deliver(out);
-    return this.members.size;
+    return flushed + this.members.size;
+  }
+
+  /** Holds a `joined` or `left` for the next flush; true when it is the first one held. */
+  holdPresence(out: Outgoing, joiner?: Session): boolean {
+    if (joiner) this.heldJoins.set(joiner, this.heldPresence.length);
+    this.heldPresence.push(out);
+    return this.heldPresence.length === 1;
+  }
+
+  /** Sends the held joins and parts to every member, in one write each; returns the deliveries. */
+  flushPresence(): number {
+    if (this.heldPresence.length === 0) return 0;
+    const batch = new OutgoingBatch(this.heldPresence);
+    const joins = this.heldJoins;
+    this.heldPresence = [];
+    this.heldJoins = new Map();
+    let deliveries = 0;
+    for (const member of this.members) {
+      const at = joins.get(member);
+      const out = at === undefined ? batch : batch.after(at);
+      if (!out) continue;
+      member.peer.deliver(out);
+      deliveries += out.parts.length;
+    }
+    return deliveries;
   }
 
   nicks(limit = Infinity): string[] {

@@ -52,7 +52,7 @@ export class TextPeer extends SocketPeer {
   }
 
   protected encode(out: Outgoing): string {
-    this.track(out.message);
+    for (const m of out.messages) this.track(m);
     const text = out.text(renderText);
     return !this.nick && out.message.type === 'error' ? text + NICK_PROMPT : text;
   }

@@ -1,0 +1,119 @@
+/**
+ * Joins and parts in a busy room are held briefly and sent as one write per member. Unit level: what
+ * each member is handed. End to end: what each client reads, and in which order.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../shared/protocol.js';
+import { PRESENCE_BATCH_MEMBERS } from '../../server/hub.js';
+import { Outgoing, OutgoingBatch } from '../../server/outgoing.js';
+import { TokenBucket } from '../../server/rate-limit.js';
+import { Room } from '../../server/room.js';
+import { Session, type Peer } from '../../server/session.js';
+import { JsonClient } from '../helpers/clients.js';
+import { removeDir, startServer, type RunningServer } from '../helpers/server.js';
+
+/** A peer that keeps what it is handed, as the hub hands it over. */
+class RecordingPeer implements Peer {
+  readonly kind = 'tcp-json';
+  readonly remote = 'test';
+  readonly handed: Outgoing[] = [];
+  deliver(out: Outgoing): void { this.handed.push(out); }
+  close(): void {}
+}
+
+function member(nick: string): Session & { peer: RecordingPeer } {
+  const s = new Session(nick, new RecordingPeer(), new TokenBucket(0, 1), new TokenBucket(0, 1));
+  s.nick = nick;
+  return s as Session & { peer: RecordingPeer };
+}
+
+const joined = (nick: string) => new Outgoing({ type: 'joined', room: '#r', nick, ts: 1 });
+const lines = (out: Outgoing) => out.line.toString().trimEnd().split('\n').map((l) => JSON.parse(l) as ServerMessage);
+
+describe('a room holding presence', () => {
+  it('hands each member one batch; a joiner gets only what came after its own join', () => {
+    const room = new Room('#r', '#r', 0, []);
+    const old = member('old');
+    const a = member('a');
+    const b = member('b');
+    room.add(old);
+    expect(room.holdPresence(joined('a'), a)).toBe(true);
+    room.add(a);
+    expect(room.holdPresence(joined('b'), b)).toBe(false);
+    room.add(b);
+    expect(old.peer.handed).toEqual([]);
+
+    expect(room.flushPresence()).toBe(2 + 1);
+    expect(old.peer.handed).toHaveLength(1);
+    expect(lines(old.peer.handed[0]!).map((m) => m.type === 'joined' && m.nick)).toEqual(['a', 'b']);
+    expect(lines(a.peer.handed[0]!).map((m) => m.type === 'joined' && m.nick)).toEqual(['b']);
+    expect(b.peer.handed).toEqual([]);
+    expect(room.flushPresence()).toBe(0);
+  });
+
+  it('flushes what it holds before a broadcast, so nobody sees a message before the join', () => {
+    const room = new Room('#r', '#r', 0, []);
+    const old = member('old');
+    const a = member('a');
+    room.add(old);
+    room.holdPresence(joined('a'), a);
+    room.add(a);
+    room.broadcast(new Outgoing({ type: 'message', room: '#r', id: 'i', seq: 1, from: 'a', text: 'hi', ts: 1 }));
+    expect(old.peer.handed.map((o) => o.messages.map((m) => m.type))).toEqual([['joined'], ['message']]);
+    expect(a.peer.handed.map((o) => o.message.type)).toEqual(['message']);
+  });
+
+  it('builds every wire form of a batch as the parts back to back', () => {
+    const parts = [joined('a'), joined('b')];
+    const batch = new OutgoingBatch(parts);
+    expect(batch.line).toEqual(Buffer.concat([parts[0]!.line, parts[1]!.line]));
+    expect(batch.wsFrame).toEqual(Buffer.concat([parts[0]!.wsFrame, parts[1]!.wsFrame]));
+    expect(batch.text((m) => `${m.type}\n`)).toBe('joined\njoined\n');
+    expect(batch.after(0)!.parts).toEqual([parts[1]]);
+    expect(batch.after(1)).toBeNull();
+  });
+});
+
+describe.each(['ws', 'tcp'] as const)('a busy room over %s', (kind) => {
+  let server: RunningServer;
+  beforeAll(async () => { server = await startServer(); });
+  afterAll(async () => { await server.stop(); removeDir(server.dataDir); });
+
+  it('announces joins and parts to everyone, in order, once each', async () => {
+    const room = '#busy';
+    const target = kind === 'ws' ? server.wsUrl : server.tcpPort;
+    const crowd: JsonClient[] = [];
+    for (let i = 0; i < PRESENCE_BATCH_MEMBERS; i++) {
+      const c = await JsonClient.registered(kind, target, `c${i}`);
+      c.send({ type: 'join', room });
+      await c.next((m) => m.type === 'who' && m.room === room);
+      crowd.push(c);
+    }
+    const newcomers = await Promise.all(['na', 'nb', 'nc'].map((n) => JsonClient.registered(kind, target, n)));
+    // One after another, each as soon as the previous one is in: well within one presence window.
+    for (const c of newcomers) {
+      c.send({ type: 'join', room });
+      await c.next((m) => m.type === 'joined' && m.room === room);
+    }
+    // The last newcomer speaks at once: its join must reach everyone before its message does.
+    newcomers[2]!.send({ type: 'say', room, text: 'hi all' });
+
+    const watcher = crowd[0]!;
+    await watcher.next((m) => m.type === 'message' && m.room === room);
+    const seen = watcher.received.filter((m) => (m.type === 'joined' || m.type === 'message') && m.room === room);
+    const after = seen.slice(seen.findIndex((m) => m.type === 'joined' && m.nick === 'na'));
+    expect(after.map((m) => (m.type === 'joined' ? m.nick : 'message'))).toEqual(['na', 'nb', 'nc', 'message']);
+
+    // Each newcomer hears of itself once, and of every newcomer after it.
+    await newcomers[0]!.next((m) => m.type === 'message' && m.room === room);
+    const firstSaw = newcomers[0]!.received.filter((m) => m.type === 'joined' && m.room === room).map((m) => m.type === 'joined' && m.nick);
+    expect(firstSaw).toEqual(['na', 'nb', 'nc']);
+
+    newcomers[1]!.send({ type: 'part', room });
+    expect(await watcher.next((m) => m.type === 'left' && m.room === room)).toMatchObject({ nick: 'nb' });
+    expect(await newcomers[1]!.next((m) => m.type === 'left' && m.room === room)).toMatchObject({ nick: 'nb' });
+    expect(await newcomers[1]!.none((m) => m.type === 'left' && m.room === room)).toBe(true);
+
+    for (const c of [...crowd, ...newcomers]) c.close();
+  });
+});
