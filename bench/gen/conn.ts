@@ -89,8 +89,12 @@ export class Conn {
     this.socket.write(this.ws ? encodeText(text) : text + this.dialect.eol);
   }
 
+  /**
+   * Resets rather than closes: a normal close leaves each of our ports in TIME_WAIT for a minute, and
+   * the next lane's tens of thousands of connects then crawl through a crowded port space.
+   */
   close(): void {
-    if (this.state !== 'closed') this.socket.destroy();
+    if (this.state !== 'closed') this.socket.resetAndDestroy();
   }
 
   private onConnect(): void {

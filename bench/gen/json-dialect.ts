@@ -20,6 +20,8 @@ export const jsonDialect: Dialect = {
       : `{"type":"say","room":"${room}","text":"${text}","ref":"${ref}"}`,
   classify(text: string): SetupEvent {
     for (const s of SKIP) if (text.startsWith(s)) return null;
+    // The text banner a TCP client gets when its hello is late (docs/protocol.md, Plain TCP).
+    if (!text.startsWith('{')) return null;
     let msg: { type?: unknown; code?: unknown; message?: unknown; reason?: unknown; ref?: unknown };
     try {
       msg = JSON.parse(text) as typeof msg;
