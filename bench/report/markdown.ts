@@ -145,7 +145,8 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('ngIRCd is used when installed (`apt-get install ngircd`), otherwise its lane is skipped with a note.');
   out.push('Each process may hold as many sockets as the open-files limit (`ulimit -n`) allows, less 200; Node cannot');
   out.push('raise its own limit, so raise it in the shell before a large run. Larger runs, for example:', '');
-  out.push('```', 'npm run bench -- --large --idle-conns 100000', 'npm run bench -- --scenarios saturate --members 1000 --measure 3',
+  out.push('```', 'ulimit -n 110000 && npm run bench -- --scenarios idle   # 100,000 idle connections',
+    'npm run bench -- --scenarios saturate --members 1000 --measure 3',
     'npm run bench -- --scenarios slow --slow-stalled 5000 --slow-buffer 262144', '```', '');
   out.push('```', HELP, '```', '');
   return out.join('\n');
