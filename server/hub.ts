@@ -179,7 +179,7 @@ export class Hub {
     const joined = new Outgoing({ type: 'joined', room: room.name, nick, ts: Date.now() });
     const rejoin = room.members.has(session);
     room.add(session);
-    session.rooms.add(room);
+    session.enter(room);
     // In a room too large to announce single joins, only the joiner is told.
     if (rejoin || room.members.size > this.config.announceLimit) this.sendShared(session, joined);
     else this.announce(room, joined, session);
@@ -213,7 +213,7 @@ export class Hub {
 
   private leave(session: Session, room: Room, reason?: string): void {
     room.remove(session);
-    session.rooms.delete(room);
+    session.exit(room);
     const out = new Outgoing(reason === undefined
       ? { type: 'left', room: room.name, nick: session.nick! }
       : { type: 'left', room: room.name, nick: session.nick!, reason });

@@ -20,7 +20,8 @@ export interface Peer {
 export class Session {
   nick: string | null = null;
   nickKey: string | null = null;
-  readonly rooms = new Set<Room>();
+  // An array, not a Set: a connection is in a few rooms, and a Set costs ~200 bytes however small.
+  private joined: Room[] = [];
   closed = false;
   registrationTimer: NodeJS.Timeout | null = null;
 
@@ -33,5 +34,19 @@ export class Session {
 
   get registered(): boolean {
     return this.nick !== null;
+  }
+
+  /** The rooms this connection is in, in the order it joined them. */
+  get rooms(): readonly Room[] {
+    return this.joined;
+  }
+
+  // Copied, not grown in place: push() would reserve room for 16 more.
+  enter(room: Room): void {
+    if (!this.joined.includes(room)) this.joined = [...this.joined, room];
+  }
+
+  exit(room: Room): void {
+    this.joined = this.joined.filter((r) => r !== room);
   }
 }

@@ -57,63 +57,86 @@ export interface TcpTransport {
   dismissUndecided(reason: string): void;
 }
 
-export function createTcpServer(opts: TcpTransportOptions): TcpTransport {
-  const { host, dispatcher, log } = opts;
-  // Connections whose first byte has not come yet: they have no session, so the hub cannot bye them.
-  const undecided = new Map<Socket, (reason: string) => void>();
-  const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => {
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    let peer: JsonLinePeer | TextPeer | null = null;
-    let greeted = false;
-    const greet = () => {
-      if (!greeted) socket.write(banner(opts.serverName));
-      greeted = true;
-    };
-    const bannerTimer = setTimeout(greet, BANNER_DELAY_MS);
-    // Until the first byte there is no session; a socket that never speaks is closed here.
-    let dismissed = false;
-    const dismiss = (reason: string) => {
-      undecided.delete(socket);
-      clearTimeout(bannerTimer);
-      clearTimeout(silenceTimer);
-      dismissed = true;
-      socket.end(greeted ? `*** bye: ${reason}\r\n` : `${JSON.stringify({ type: 'bye', reason })}\n`);
-      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
-    };
-    const silenceTimer = setTimeout(() => dismiss('registration timeout'), opts.registrationTimeoutMs);
-    undecided.set(socket, dismiss);
+/** A TCP connection until its first byte picks the mode; then its peer does the work. */
+class TcpConnection {
+  private readonly remote: string;
+  private peer: JsonLinePeer | TextPeer | null = null;
+  private greeted = false;
+  private dismissed = false;
+  // Both go at the first byte, so a registered connection holds neither timer nor its callback.
+  private bannerTimer: NodeJS.Timeout | null;
+  private silenceTimer: NodeJS.Timeout | null;
 
-    socket.on('error', (err) => log.debug({ err, remote }, 'tcp socket error'));
+  constructor(
+    private readonly socket: Socket,
+    private readonly opts: TcpTransportOptions,
+    private readonly undecided: Set<TcpConnection>,
+  ) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.bannerTimer = setTimeout(() => this.greet(), BANNER_DELAY_MS);
+    // Until the first byte there is no session; a socket that never speaks is closed here.
+    this.silenceTimer = setTimeout(() => this.dismiss('registration timeout'), opts.registrationTimeoutMs);
+    undecided.add(this);
+    socket.on('error', (err) => opts.log.debug({ err, remote: this.remote }, 'tcp socket error'));
     socket.on('close', () => {
-      undecided.delete(socket);
-      clearTimeout(bannerTimer);
-      clearTimeout(silenceTimer);
-      peer?.gone();
+      this.decided();
+      this.peer?.gone();
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (dismissed) return;
-      if (!peer) {
-        undecided.delete(socket);
-        clearTimeout(bannerTimer);
-        clearTimeout(silenceTimer);
-        if (chunk[0] === 0x7b) {
-          // A slow JSON client may have been greeted already: end the prompt's line so JSON starts a fresh one.
-          if (greeted) socket.write('\n');
-          peer = new JsonLinePeer(socket, remote, host, dispatcher);
-        } else {
-          greet();
-          peer = new TextPeer(socket, remote, host, dispatcher);
-        }
-        peer.session = host.hub.connect(peer);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+  }
+
+  /** Sends `bye{reason}` in the form the client would read, and closes. */
+  dismiss(reason: string): void {
+    this.decided();
+    this.dismissed = true;
+    this.socket.end(this.greeted ? `*** bye: ${reason}\r\n` : `${JSON.stringify({ type: 'bye', reason })}\n`);
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  private greet(): void {
+    if (!this.greeted) this.socket.write(banner(this.opts.serverName));
+    this.greeted = true;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.dismissed) return;
+    let peer = this.peer;
+    if (!peer) {
+      this.decided();
+      const { host, dispatcher } = this.opts;
+      if (chunk[0] === 0x7b) {
+        // A slow JSON client may have been greeted already: end the prompt's line so JSON starts a fresh one.
+        if (this.greeted) this.socket.write('\n');
+        peer = new JsonLinePeer(this.socket, this.remote, host, dispatcher);
+      } else {
+        this.greet();
+        peer = new TextPeer(this.socket, this.remote, host, dispatcher);
       }
-      if (peer.session) peer.push(chunk);
-    });
+      this.peer = peer;
+      peer.session = host.hub.connect(peer);
+    }
+    if (peer.session) peer.push(chunk);
+  }
+
+  private decided(): void {
+    this.undecided.delete(this);
+    if (this.bannerTimer) clearTimeout(this.bannerTimer);
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.bannerTimer = this.silenceTimer = null;
+  }
+}
+
+export function createTcpServer(opts: TcpTransportOptions): TcpTransport {
+  // Connections whose first byte has not come yet: they have no session, so the hub cannot bye them.
+  const undecided = new Set<TcpConnection>();
+  const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => {
+    new TcpConnection(socket, opts, undecided);
   });
-  server.on('error', (err) => log.error({ err }, 'tcp server error'));
+  server.on('error', (err) => opts.log.error({ err }, 'tcp server error'));
   return {
     server,
     dismissUndecided(reason) {
-      for (const dismiss of [...undecided.values()]) dismiss(reason);
+      for (const connection of [...undecided]) connection.dismiss(reason);
     },
   };
 }

@@ -100,7 +100,7 @@ export class TextPeer extends SocketPeer {
       // A join (new or repeated) makes that room current as soon as the hub has us in it.
       if (outcome.message.type === 'join') {
         const key = caseFold(outcome.message.room);
-        if ([...session.rooms].some((r) => r.key === key)) this.room = key;
+        if (session.rooms.some((r) => r.key === key)) this.room = key;
       }
     }
   }
