@@ -19,18 +19,47 @@ const SLOW_GRACE_MS = 1000;
 /** Unsent output this many times the bound drops the reader at once. */
 const HARD_BOUND_FACTOR = 4;
 
+// Sockets holding writes, in the order they were first written to; those before `head` are released.
 let corked: SocketPeer[] = [];
+let head = 0;
+let releaseScheduled = false;
 
 /**
- * Releases every socket's held writes. Runs once per event-loop turn (and at the end of each hub
+ * Sockets released per event-loop turn. A wider release goes out in slices with a turn between them,
+ * so input is read meanwhile: a message that arrives while a broadcast to 10,000 members is leaving
+ * joins the held writes of the members not reached yet (one system call for both) instead of
+ * queueing behind all of them.
+ */
+const RELEASE_SLICE = 1024;
+
+/**
+ * Releases the sockets' held writes. Runs once per event-loop turn (and at the end of each hub
  * flush), so everything a turn sends to one socket, across all the events that turn handled, leaves
  * in one system call: filling a room costs one write per member per turn, not one per join.
  */
 export function releaseWrites(): void {
-  const peers = corked;
-  corked = [];
-  for (const peer of peers) peer.uncork();
-  if (peers.length >= STORM_WIDTH) lastWideRelease = performance.now();
+  const width = corked.length - head;
+  const end = Math.min(corked.length, head + RELEASE_SLICE);
+  while (head < end) corked[head++]!.uncork();
+  if (head === corked.length) {
+    corked = [];
+    head = 0;
+  } else {
+    if (head >= RELEASE_SLICE * 4) {
+      corked = corked.slice(head);
+      head = 0;
+    }
+    if (!releaseScheduled) {
+      releaseScheduled = true;
+      setImmediate(releaseLater);
+    }
+  }
+  if (width >= STORM_WIDTH) lastWideRelease = performance.now();
+}
+
+function releaseLater(): void {
+  releaseScheduled = false;
+  releaseWrites();
 }
 
 // Wide releases back to back are a broadcast storm (a large room filling up): each costs one system
@@ -42,8 +71,10 @@ const STORM_WINDOW_MS = 2;
 let lastWideRelease = -Infinity;
 
 function scheduleRelease(): void {
-  if (performance.now() - lastWideRelease < STORM_GAP_MS) setTimeout(releaseWrites, STORM_WINDOW_MS);
-  else setImmediate(releaseWrites);
+  if (releaseScheduled) return;
+  releaseScheduled = true;
+  if (performance.now() - lastWideRelease < STORM_GAP_MS) setTimeout(releaseLater, STORM_WINDOW_MS);
+  else setImmediate(releaseLater);
 }
 
 /**
@@ -94,7 +125,7 @@ export abstract class SocketPeer implements Peer {
     if (!this.corkedThisTurn) {
       this.corkedThisTurn = true;
       this.socket.cork();
-      if (corked.push(this) === 1) scheduleRelease();
+      if (corked.push(this) - head === 1) scheduleRelease();
     }
     this.socket.write(bytes);
   }
