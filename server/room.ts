@@ -44,6 +44,9 @@ export class Room {
   }
 
   add(session: Session): void {
+    // A newcomer's who already reflects what is held so far: it gets only what is held after it, even
+    // when its own join is not held (a room above the announce limit tells only the joiner).
+    if (!this.members.has(session) && this.heldPresence.length > 0) this.heldJoins.set(session, this.heldPresence.length - 1);
     this.members.add(session);
     this.membersChanged();
   }

@@ -117,3 +117,68 @@ describe.each(['ws', 'tcp'] as const)('a busy room over %s', (kind) => {
     for (const c of [...crowd, ...newcomers]) c.close();
   });
 });
+
+describe('a member who did not join through the held presence', () => {
+  const left = (nick: string) => new Outgoing({ type: 'left', room: '#r', nick });
+
+  it('gets only what is held after it (a rejoin above the announce limit is told alone)', () => {
+    const room = new Room('#r', '#r', 0, []);
+    const old = member('old');
+    const m = member('m');
+    const a = member('a');
+    room.add(old);
+    room.add(m);
+    // m parts (held for the others), a joins (held), then m rejoins with the room above the limit: the
+    // hub tells only m, so nothing of it is held. m's who lists a; m must not hear its own part again.
+    room.remove(m);
+    room.holdPresence(left('m'));
+    room.add(a);
+    room.holdPresence(joined('a'), a);
+    room.add(m);
+
+    room.flushPresence();
+    expect(m.peer.handed).toEqual([]);
+    expect(lines(old.peer.handed[0]!).map((x) => x.type)).toEqual(['left', 'joined']);
+  });
+});
+
+describe('held presence at the announce limit', () => {
+  const LIMIT = PRESENCE_BATCH_MEMBERS + 1;
+  let server: RunningServer;
+  beforeAll(async () => { server = await startServer({ args: ['--announce-limit', String(LIMIT)] }); });
+  afterAll(async () => { await server.stop(); removeDir(server.dataDir); });
+
+  async function crowdIn(room: string, prefix: string, n: number): Promise<JsonClient[]> {
+    const crowd: JsonClient[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = await JsonClient.registered('tcp', server.tcpPort, `${prefix}${i}`);
+      c.send({ type: 'join', room });
+      await c.next((m) => m.type === 'who' && m.room === room);
+      crowd.push(c);
+    }
+    return crowd;
+  }
+
+  it('does not send a member that rejoined above the limit its own part, nor joins it has in its who', async () => {
+    const room = '#edge';
+    const crowd = await crowdIn(room, 'e', LIMIT - 1);
+    const m = await JsonClient.registered('tcp', server.tcpPort, 'mm');
+    const a = await JsonClient.registered('tcp', server.tcpPort, 'aa');
+    m.send({ type: 'join', room });
+    await m.next((x) => x.type === 'who' && x.room === room);
+    // LIMIT members. m parts (announced, held), a joins (at the limit: announced, held), m rejoins
+    // (above the limit: only m is told), all inside one presence window.
+    m.send({ type: 'part', room });
+    await m.next((x) => x.type === 'left' && x.room === room);
+    a.send({ type: 'join', room });
+    await a.next((x) => x.type === 'joined' && x.room === room);
+    const rejoinAt = m.received.length;
+    m.send({ type: 'join', room });
+    await m.next((x) => x.type === 'who' && x.room === room && x.total === LIMIT + 1);
+    // Past the presence window: whatever was held has been sent by now.
+    await new Promise((r) => setTimeout(r, 300));
+    const presence = m.received.slice(rejoinAt).filter((x) => (x.type === 'left' || x.type === 'joined') && x.room === room);
+    expect(presence.map((x) => `${x.type} ${x.type === 'joined' || x.type === 'left' ? x.nick : ''}`)).toEqual(['joined mm']);
+    for (const c of [...crowd, m, a]) c.close();
+  });
+});
