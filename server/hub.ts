@@ -155,7 +155,9 @@ export class Hub {
     for (const room of session.rooms) room.renamed();
     const out = new Outgoing({ type: 'nick', old, new: nick });
     this.metrics.messagesOut.inc();
-    for (const room of session.rooms) this.metrics.deliveries.inc(room.flushPresence());
+    // Every room, not only the renamer's: one it has just left may still hold its `left`, which must go
+    // out under the old nick before members rename it.
+    for (const room of this.rooms.values()) this.metrics.deliveries.inc(room.flushPresence());
     const seen = new Set<Session>([session]);
     for (const room of session.rooms) for (const member of room.members) seen.add(member);
     for (const member of seen) member.peer.deliver(out);

@@ -181,4 +181,22 @@ describe('held presence at the announce limit', () => {
     expect(presence.map((x) => `${x.type} ${x.type === 'joined' || x.type === 'left' ? x.nick : ''}`)).toEqual(['joined mm']);
     for (const c of [...crowd, m, a]) c.close();
   });
+
+  it('sends a part held in a room the renamer has left before its nick change', async () => {
+    const room = '#renamed';
+    const crowd = await crowdIn(room, 'r', PRESENCE_BATCH_MEMBERS);
+    const watcher = crowd[0]!;
+    const x = await JsonClient.registered('tcp', server.tcpPort, 'xx');
+    // watcher and x share the lobby too, so watcher hears x's nick change.
+    x.send({ type: 'join', room });
+    await watcher.next((m) => m.type === 'joined' && m.room === room && m.nick === 'xx');
+    x.send({ type: 'part', room });
+    x.send({ type: 'nick', nick: 'yy' });
+    await watcher.next((m) => m.type === 'nick' && m.old === 'xx');
+    await watcher.next((m) => m.type === 'left' && m.room === room && m.nick === 'xx');
+    const order = watcher.received.filter((m) => m.type === 'nick' || (m.type === 'left' && m.room === room)).map((m) => m.type);
+    // In the other order a client renames xx in the room's member list, and the part no longer matches.
+    expect(order).toEqual(['left', 'nick']);
+    for (const c of [...crowd, x]) c.close();
+  });
 });
