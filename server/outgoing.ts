@@ -46,7 +46,11 @@ export class OutgoingBatch extends Outgoing {
   private batchFrames?: Buffer;
   private batchText?: string;
 
-  constructor(readonly parts: readonly Outgoing[]) {
+  /** `whole`: the batch this one ends, whose bytes it shares instead of copying them. */
+  constructor(
+    readonly parts: readonly Outgoing[],
+    private readonly whole: OutgoingBatch | null = null,
+  ) {
     super(parts[parts.length - 1]!.message);
   }
 
@@ -59,21 +63,35 @@ export class OutgoingBatch extends Outgoing {
   }
 
   override get line(): Buffer {
-    return (this.batchLine ??= Buffer.concat(this.parts.map((p) => p.line)));
+    return (this.batchLine ??= this.whole
+      ? tail(this.whole.line, this.parts, (p) => p.line.length)
+      : Buffer.concat(this.parts.map((p) => p.line)));
   }
 
   override get wsFrame(): Buffer {
-    return (this.batchFrames ??= Buffer.concat(this.parts.map((p) => p.wsFrame)));
+    return (this.batchFrames ??= this.whole
+      ? tail(this.whole.wsFrame, this.parts, (p) => p.wsFrame.length)
+      : Buffer.concat(this.parts.map((p) => p.wsFrame)));
   }
 
   override text(render: (message: ServerMessage) => string): string {
-    return (this.batchText ??= this.parts.map((p) => p.text(render)).join(''));
+    return (this.batchText ??= this.whole
+      ? tail(this.whole.text(render), this.parts, (p) => p.text(render).length)
+      : this.parts.map((p) => p.text(render)).join(''));
   }
 
   /** The parts after the `index`th, or null when there are none. */
   after(index: number): OutgoingBatch | null {
-    return index + 1 < this.parts.length ? new OutgoingBatch(this.parts.slice(index + 1)) : null;
+    if (index + 1 >= this.parts.length) return null;
+    return new OutgoingBatch(this.parts.slice(index + 1), this.whole ?? this);
   }
+}
+
+/** The end of `whole` that holds `parts`' forms (a view for a Buffer, a slice for a string). */
+function tail<T extends Buffer | string>(whole: T, parts: readonly Outgoing[], size: (p: Outgoing) => number): T {
+  let length = 0;
+  for (const p of parts) length += size(p);
+  return (typeof whole === 'string' ? whole.slice(whole.length - length) : whole.subarray(whole.length - length)) as T;
 }
 
 function textFrame(json: string): Buffer {

@@ -71,6 +71,13 @@ describe('a room holding presence', () => {
     expect(batch.text((m) => `${m.type}\n`)).toBe('joined\njoined\n');
     expect(batch.after(0)!.parts).toEqual([parts[1]]);
     expect(batch.after(1)).toBeNull();
+    // A tail shares the whole batch's bytes and is what its parts would make on their own.
+    const three = new OutgoingBatch([joined('a'), joined('b'), joined('c')]);
+    const rest = three.after(0)!;
+    expect(rest.line).toEqual(new OutgoingBatch(three.parts.slice(1)).line);
+    expect(rest.line.buffer).toBe(three.line.buffer);
+    expect(rest.wsFrame).toEqual(new OutgoingBatch(three.parts.slice(1)).wsFrame);
+    expect(rest.after(0)!.text((m) => `${m.type === 'joined' ? m.nick : ''}\n`)).toBe('c\n');
   });
 });
 
