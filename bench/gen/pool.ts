@@ -128,9 +128,15 @@ export class GeneratorPool {
     const measureFromUs = startUs + plan.warmupMs * 1000;
     const endUs = measureFromUs + plan.measureMs * 1000;
     const senders = split(plan.senders, this.workers.length);
-    const timers = window
-      ? [setTimeout(window.start, measureFromUs / 1000), setTimeout(window.end, endUs / 1000)]
-      : [];
+    // The window's end must fire even when every reply is in before its timer (a slow room drains at
+    // once): a lost end left the large room's event-loop lag unmeasured.
+    let ended = !window;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      window!.end();
+    };
+    const timers = window ? [setTimeout(window.start, measureFromUs / 1000), setTimeout(end, endUs / 1000)] : [];
     const sentReplies = await Promise.all(this.workers.map((w, i) => w.request<SentReply>({
       cmd: 'load', epochMs, startUs, measureFromUs, endUs,
       msgRate: (plan.msgRate * senders[i]!) / Math.max(1, plan.senders), senders: senders[i]!,
@@ -144,6 +150,7 @@ export class GeneratorPool {
       cmd: 'drain', totalSentByRoom, timeoutMs: plan.drainTimeoutMs ?? 3000,
     })));
     timers.forEach(clearTimeout);
+    end();
     return merge(plan, totalSentByRoom, sentReplies, results);
   }
 
