@@ -14,6 +14,9 @@ import { CLOSE_GRACE_MS, releaseWrites } from './transports/socket-peer.js';
 import { createTcpServer } from './transports/tcp.js';
 import { attachWebSocket } from './transports/ws.js';
 
+/** Sockets past --max-connections that are still accepted, to be told SERVER_FULL (at least this many). */
+const SOCKET_MARGIN_MIN = 64;
+
 const LISTEN_BACKLOG = 4096;
 
 export interface ChatServer {
@@ -62,6 +65,12 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
   };
   httpServer.on('connection', track);
   tcpServer.on('connection', track);
+  // Sockets that never register (silent TCP, HTTP without an upgrade) hold no session, so the hub's
+  // SERVER_FULL never sees them. Past the limit and a margin for those answers, each listener drops new
+  // sockets at once, so a flood of silent connections cannot run the process out of descriptors.
+  const socketCap = config.maxConnections + Math.max(SOCKET_MARGIN_MIN, Math.ceil(config.maxConnections / 10));
+  httpServer.maxConnections = socketCap;
+  tcpServer.maxConnections = socketCap;
   try {
     await listen(httpServer, config.port, config.host);
     await listen(tcpServer, config.tcpPort, config.host);

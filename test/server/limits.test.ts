@@ -35,6 +35,31 @@ describe('limits', () => {
     a.close(); e.close();
   });
 
+  it('past --max-connections and a margin, silent sockets are dropped at once; registered clients are untouched', async () => {
+    const s = await serverWith(['--max-connections', '2']);
+    const a = await JsonClient.registered('tcp', s.tcpPort, 'holder');
+    const open = (): Promise<net.Socket> => new Promise((resolve, reject) => {
+      const socket = net.connect(s.tcpPort, '127.0.0.1', () => resolve(socket));
+      socket.on('error', reject);
+    });
+    // The cap is the limit plus max(64, 10 %): 66 sockets, one of them the registered client.
+    const silent: net.Socket[] = [];
+    for (let i = 0; i < 65; i++) silent.push(await open());
+    const extra = await open();
+    const closedAt = await new Promise<number>((resolve) => {
+      extra.on('error', () => {});
+      extra.on('close', () => resolve(Date.now()));
+    });
+    expect(closedAt).toBeGreaterThan(0);
+    expect(extra.bytesRead).toBe(0);
+    // The silent ones are still held, and the registered client still works.
+    expect(silent.every((x) => !x.destroyed)).toBe(true);
+    a.send({ type: 'ping', ref: 'p' });
+    expect(await a.next('pong')).toMatchObject({ ref: 'p' });
+    for (const x of silent) x.destroy();
+    a.close();
+  });
+
   it('a connection that never says hello gets bye and is closed after --registration-timeout', async () => {
     const s = await serverWith(['--registration-timeout', '1']);
     const ws = await JsonClient.ws(s.wsUrl);
