@@ -1,4 +1,5 @@
 /** docs/benchmarks.md from one run's results. */
+import type { LoadResult } from '../gen/pool.js';
 import type { FanoutRow } from '../scenarios/fanout.js';
 import type { SlowRow } from '../scenarios/slow.js';
 import { HELP } from '../options.js';
@@ -118,11 +119,16 @@ export function renderMarkdown(r: BenchResults): string {
   }
   if (r.idle.length) {
     out.push('## idle: registered connections held', '');
+    out.push('Existing clients: a room of 100 members with 2 senders at 20 messages/s in all, measured for 1.5 s alone and then',
+      'for the first 3 s of the fill (not on the tutorial server, which has no rooms).', '');
+    const probe = (l: LoadResult | null | undefined) => (l ? `${n(l.latency.p50, 1)} / ${n(l.latency.p99, 1)} (${pct(l.deliveredRatio)})` : 'n/a');
     out.push(table(
-      ['lane', 'requested', 'registered', 'failed', 'set-up s', 'handshakes/s', 'set-up p50 ms', 'set-up p99 ms', 'RSS before MB', 'RSS after MB', 'RSS per connection KB'],
+      ['lane', 'requested', 'registered', 'failed', 'set-up s', 'handshakes/s', 'set-up p50 ms', 'set-up p99 ms', 'RSS before MB', 'RSS after MB', 'RSS per connection KB',
+        'existing clients alone p50 / p99 ms', 'during the fill p50 / p99 ms'],
       r.idle.map((i) => [
         i.lane, n(i.requested), n(i.ready), n(i.failed) + (i.firstError ? ` (${i.firstError})` : ''), n(i.elapsedMs / 1000, 1),
         n(i.handshakesPerSec), n(i.handshake.p50, 1), n(i.handshake.p99, 1), n(i.rssBeforeMb, 1), n(i.rssAfterMb, 1), n(i.rssPerConnKb, 2),
+        probe(i.probeAlone), probe(i.probeDuring),
       ]),
     ), '');
   }

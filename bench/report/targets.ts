@@ -92,9 +92,10 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
   });
   out.push({
     metric: 'handshakes (new registered connections)',
-    target: '≥ 5,000/s',
-    measured: (idle.map((i) => `${i.lane} ${i.handshakesPerSec}/s × ${i.ready}`).join('; ') || '—') + besides((i) => `${i.handshakesPerSec}/s`),
-    status: verdict(idle.length ? idle.every((i) => i.handshakesPerSec >= 5000) : null),
+    target: '≥ 5,000/s; existing clients: all delivered, p99 ≤ 2× alone',
+    measured: (idle.map((i) => `${i.lane} ${i.handshakesPerSec}/s × ${i.ready}, existing clients p99 ${probeP99(i.probeAlone)} ms alone, ${probeP99(i.probeDuring)} ms during`).join('; ') || '—')
+      + besides((i) => `${i.handshakesPerSec}/s`),
+    status: verdict(idle.length ? idle.every((i) => i.handshakesPerSec >= 5000 && noRegression(i.probeAlone, i.probeDuring)) : null),
   });
   const ing = r.ingest.filter((i) => i.lane.startsWith('ours') && i.load);
   out.push({
@@ -107,4 +108,13 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
   });
   out.push(slowReaders(r));
   return out;
+}
+
+function probeP99(l: LoadResult | null | undefined): string {
+  return l ? String(l.latency.p99) : 'n/a';
+}
+
+/** The fill leaves existing clients alone: everything delivered, p99 at most twice what it was. */
+function noRegression(alone: LoadResult | null | undefined, during: LoadResult | null | undefined): boolean {
+  return !!alone && !!during && during.deliveredRatio >= 0.99 && during.latency.p99 <= 2 * Math.max(alone.latency.p99, 1);
 }

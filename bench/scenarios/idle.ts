@@ -1,8 +1,20 @@
-/** idle: N connections registered and held: server memory per connection and set-ups per second. */
+/**
+ * idle: N connections registered and held: server memory per connection and set-ups per second, and
+ * what the fill does to clients already chatting (a small room measured alone, then during the fill).
+ */
 import type { Percentiles } from '../gen/histogram.js';
+import { GeneratorPool, type LoadResult } from '../gen/pool.js';
 import { portOf, type Lane } from '../lanes.js';
 import { sampleProcess } from '../targets/proc-stats.js';
 import { withSession } from './session.js';
+
+/** The existing clients: a room this size with two senders at this many messages/s in all. */
+const PROBE_MEMBERS = 100;
+const PROBE_MSG_RATE = 20;
+const PROBE_ROOM = '#probe';
+/** How long the probe is measured alone, and from the start of the fill. */
+const PROBE_ALONE_MS = 1500;
+const PROBE_DURING_MS = 3000;
 
 export interface IdleOptions {
   connections: number;
@@ -24,29 +36,53 @@ export interface IdleRow {
   rssBeforeMb: number;
   rssAfterMb: number;
   rssPerConnKb: number;
+  /** The existing clients' room alone and during the fill; null on a server without rooms. */
+  probeAlone: LoadResult | null;
+  probeDuring: LoadResult | null;
 }
 
 const SETTLE_MS = 1000;
 
 export async function runIdle(lane: Lane, o: IdleOptions): Promise<IdleRow> {
-  return withSession(lane, o.connections, o.procs, async (s) => {
-    await new Promise((r) => setTimeout(r, 300));
-    const before = sampleProcess(s.target.pid);
-    const procs = s.pool.processes;
-    const fill = await s.pool.connect({
-      transport: lane.transport, port: portOf(lane, s.target), count: o.connections, rooms: [], nickPrefix: 'i',
-      concurrency: lane.connectConcurrency, timeoutMs: o.setupTimeoutMs,
-      localAddresses: o.spreadSources ? Array.from({ length: procs }, (_, i) => [`127.0.0.${2 + i}`]) : undefined,
+  // The tutorial server has no rooms: its probe messages would go to every idle connection too.
+  const probe = lane.target === 'ws-tutorial' ? null : new GeneratorPool(1);
+  try {
+    return await withSession(lane, o.connections + (probe ? PROBE_MEMBERS : 0), o.procs, async (s) => {
+      let probeAlone: LoadResult | null = null;
+      if (probe) {
+        await probe.connect({
+          transport: lane.transport, port: portOf(lane, s.target), count: PROBE_MEMBERS, rooms: [PROBE_ROOM],
+          nickPrefix: 'p', concurrency: lane.connectConcurrency, timeoutMs: o.setupTimeoutMs,
+        });
+        probeAlone = await probe.load(probeLoad(PROBE_ALONE_MS));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const before = sampleProcess(s.target.pid);
+      const procs = s.pool.processes;
+      const during = probe?.load(probeLoad(PROBE_DURING_MS));
+      const fill = await s.pool.connect({
+        transport: lane.transport, port: portOf(lane, s.target), count: o.connections, rooms: [], nickPrefix: 'i',
+        concurrency: lane.connectConcurrency, timeoutMs: o.setupTimeoutMs,
+        localAddresses: o.spreadSources ? Array.from({ length: procs }, (_, i) => [`127.0.0.${2 + i}`]) : undefined,
+      });
+      const probeDuring = (await during) ?? null;
+      // Let announcements and buffers settle so RSS reflects connections at rest.
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      const after = sampleProcess(s.target.pid);
+      return {
+        lane: lane.id, requested: o.connections, ready: fill.ready, failed: fill.failed, firstError: fill.firstError,
+        elapsedMs: Math.round(fill.elapsedMs), handshakesPerSec: fill.elapsedMs > 0 ? Math.round(fill.ready / (fill.elapsedMs / 1000)) : 0,
+        handshake: fill.handshake,
+        rssBeforeMb: Math.round(before.rssKb / 102.4) / 10, rssAfterMb: Math.round(after.rssKb / 102.4) / 10,
+        rssPerConnKb: fill.ready > 0 ? Math.round(((after.rssKb - before.rssKb) / fill.ready) * 100) / 100 : 0,
+        probeAlone, probeDuring,
+      };
     });
-    // Let announcements and buffers settle so RSS reflects connections at rest.
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const after = sampleProcess(s.target.pid);
-    return {
-      lane: lane.id, requested: o.connections, ready: fill.ready, failed: fill.failed, firstError: fill.firstError,
-      elapsedMs: Math.round(fill.elapsedMs), handshakesPerSec: fill.elapsedMs > 0 ? Math.round(fill.ready / (fill.elapsedMs / 1000)) : 0,
-      handshake: fill.handshake,
-      rssBeforeMb: Math.round(before.rssKb / 102.4) / 10, rssAfterMb: Math.round(after.rssKb / 102.4) / 10,
-      rssPerConnKb: fill.ready > 0 ? Math.round(((after.rssKb - before.rssKb) / fill.ready) * 100) / 100 : 0,
-    };
-  });
+  } finally {
+    await probe?.close();
+  }
+}
+
+function probeLoad(measureMs: number) {
+  return { msgRate: PROBE_MSG_RATE, senders: 2, warmupMs: 0, measureMs };
 }

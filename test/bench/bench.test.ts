@@ -45,6 +45,30 @@ describe('bench harness', () => {
     }
   }, 20_000);
 
+  it('runs a tiny idle scenario: connections held, memory sampled, existing clients measured alone and during the fill', async () => {
+    const out = path.join(dir, 'idle.json');
+    await run(process.execPath, [
+      path.join(ROOT, 'dist/bench/run.js'), '--scenarios', 'idle', '--lanes', 'ours-tcp', '--idle-conns', '200',
+      '--skip-docs', '--out', out,
+    ], { timeout: 20_000 });
+    type Probe = { sent: number; delivered: number; expected: number; latency: { count: number } };
+    const result = JSON.parse(readFileSync(out, 'utf8')) as {
+      idle: Array<{ lane: string; ready: number; failed: number; handshakesPerSec: number; rssAfterMb: number; probeAlone: Probe; probeDuring: Probe }>;
+    };
+    const [row] = result.idle;
+    expect(row).toMatchObject({ lane: 'ours-tcp', ready: 200, failed: 0 });
+    expect(row!.handshakesPerSec).toBeGreaterThan(0);
+    expect(row!.rssAfterMb).toBeGreaterThan(0);
+    // 20 messages/s to a room of 100 for 1.5 s alone and 3 s during: about 30 and 60 messages.
+    for (const probe of [row!.probeAlone, row!.probeDuring]) {
+      expect(probe.sent).toBeGreaterThan(15);
+      expect(probe.expected).toBe(probe.sent * 100);
+      expect(probe.delivered).toBe(probe.expected);
+      expect(probe.latency.count).toBe(probe.delivered);
+    }
+    expect(row!.probeDuring.sent).toBeGreaterThan(row!.probeAlone.sent);
+  }, 25_000);
+
   it('runs a tiny slow scenario: the server drops the stalled readers and the fast ones get everything', async () => {
     const out = path.join(dir, 'slow.json');
     // 1,000 messages/s of 4,000 characters fill a stalled reader's kernel buffers and a 64 KiB bound in about a second.
