@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /** chat-server: reads the config, starts the server, and stops it cleanly on SIGTERM/SIGINT. */
 import { startChatServer, StartupError } from './app.js';
 import { loadConfig } from './config.js';
