@@ -16,6 +16,8 @@ import { CLOSE_GRACE_MS, SocketPeer, type PeerHost } from './socket-peer.js';
  */
 const HARD_MAX_PAYLOAD = 1024 * 1024;
 
+const UPGRADES_PER_TURN = 32;
+
 const CLOSE_CODES: Record<string, number> = { shutdown: 1001, quit: 1000, 'slow consumer': 1008, flood: 1008 };
 
 class WsPeer extends SocketPeer {
@@ -64,8 +66,20 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket));
+    upgrades.push({ req, socket, head });
+    if (upgrades.length === 1) setImmediate(upgradeSome);
   });
+
+  // A burst of new connections is answered UPGRADES_PER_TURN at a time, with a turn between, so the
+  // clients already chatting are not held up behind hundreds of handshakes in one turn.
+  const upgrades: Array<{ req: IncomingMessage; socket: Socket; head: Buffer }> = [];
+  function upgradeSome(): void {
+    for (const { req, socket, head } of upgrades.splice(0, UPGRADES_PER_TURN)) {
+      if (socket.destroyed) continue;
+      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket));
+    }
+    if (upgrades.length > 0) setImmediate(upgradeSome);
+  }
 
   function onConnection(ws: WebSocket, socket: Socket): void {
     socket.setNoDelay(true);
@@ -107,6 +121,8 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
   return {
     close() {
       clearInterval(heartbeat);
+      // Connections still waiting for their handshake are refused as at any time after close.
+      for (const { socket } of upgrades.splice(0)) socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       wss.close();
     },
   };

@@ -29,4 +29,33 @@ describe('shutdown and connections that have not spoken yet', () => {
     expect(Date.now() - started).toBeLessThan(2500);
     removeDir(server.dataDir);
   });
+
+  it('WebSocket handshakes still queued at SIGTERM are refused with 503; none hangs, and the server exits 0', async () => {
+    const server = await startServer();
+    const COUNT = 400;
+    const answers = await new Promise<string[]>((resolve) => {
+      const out: string[] = [];
+      let stopping: Promise<number | null> | null = null;
+      for (let i = 0; i < COUNT; i++) {
+        const socket = net.connect(server.wsPort, '127.0.0.1', () => {
+          socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
+            + `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+          // Stop while most of the burst is still waiting for its turn to be answered.
+          if (i === COUNT - 1) stopping = server.stop('SIGTERM');
+        });
+        let text = '';
+        socket.on('data', (d) => { text += d.toString('latin1'); });
+        socket.on('error', () => {});
+        socket.on('close', () => {
+          out.push(text.split('\r\n')[0] ?? '');
+          if (out.length === COUNT) void stopping!.then(() => resolve(out));
+        });
+      }
+    });
+    const kinds = new Set(answers.map((a) => (a.startsWith('HTTP/1.1 101') ? '101' : a.startsWith('HTTP/1.1 503') ? '503' : a === '' ? 'closed' : a)));
+    // Each got its handshake (and then bye and the close) or a 503, or was closed before it was read.
+    expect([...kinds].every((k) => ['101', '503', 'closed'].includes(k))).toBe(true);
+    expect(await server.stop('SIGTERM')).toBe(0);
+    removeDir(server.dataDir);
+  }, 20_000);
 });
