@@ -121,8 +121,7 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
   return {
     close() {
       clearInterval(heartbeat);
-      // Connections still waiting for their handshake are refused as at any time after close.
-      for (const { socket } of upgrades.splice(0)) socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      // Handshakes still queued are answered 503 by ws itself once it is closed.
       wss.close();
     },
   };
