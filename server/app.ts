@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
 import { LocalBus } from './bus.js';
+import { StallWatch } from './clock.js';
 import type { Config } from './config.js';
 import { Dispatcher } from './dispatch.js';
 import { Hub } from './hub.js';
@@ -39,18 +40,19 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
   }
   let hub: Hub | null = null;
   const metrics = createMetrics({ connections: () => hub?.sessions.size ?? 0, rooms: () => hub?.roomCount ?? 0 });
-  hub = new Hub(config, store, writer, new LocalBus(), metrics, log);
+  const stalls = new StallWatch();
+  hub = new Hub(config, store, writer, new LocalBus(), metrics, log, stalls);
   hub.commits.afterFlush = releaseWrites;
   const dispatcher = new Dispatcher(hub, metrics, log);
-  const host = { hub, metrics, maxBufferedBytes: config.maxBufferedBytes };
+  const host = { hub, dispatcher, metrics, maxBufferedBytes: config.maxBufferedBytes, maxQueuedInput: config.rateBurst };
 
   const httpServer = createHttpServer({
     registry: metrics.registry,
     health: () => ({ connections: hub.sessions.size, rooms: hub.roomCount }),
   });
-  const ws = attachWebSocket(httpServer, { host, dispatcher, log, pingIntervalMs: config.pingIntervalMs });
+  const ws = attachWebSocket(httpServer, { host, log, pingIntervalMs: config.pingIntervalMs });
   const tcp = createTcpServer({
-    host, dispatcher, log, serverName: config.serverName, registrationTimeoutMs: config.registrationTimeoutMs,
+    host, log, serverName: config.serverName, registrationTimeoutMs: config.registrationTimeoutMs,
   });
   const tcpServer = tcp.server;
   // Every client socket, upgraded or not, so shutdown can wait for the byes to be flushed.
@@ -99,6 +101,7 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
         httpServer.closeAllConnections();
         // Give the byes a moment to leave; sockets that will not take them are cut.
         await waitUntil(() => sockets.size === 0, CLOSE_GRACE_MS);
+        stalls.stop();
       })();
       return stopping;
     },

@@ -1,6 +1,7 @@
 /**
- * The input path: flood control, parsing, the registration check and the command table, in that order.
- * Every failure becomes `error{code, message, ref}` on the same connection, which stays open.
+ * The input path after the connection's InputGate (which paces it): parsing, the registration check and
+ * the command table, in that order. Every failure becomes `error{code, message, ref}` on the same
+ * connection, which stays open.
  */
 import { ErrorCode, ProtocolFault } from '../shared/errors.js';
 import { parseClientMessage } from '../shared/parse.js';
@@ -20,7 +21,8 @@ export class Dispatcher {
 
   /** One JSON frame or line, already checked for size and UTF-8 by the transport. */
   receiveRaw(session: Session, raw: string): void {
-    if (!this.admit(session)) return;
+    if (session.closed) return;
+    this.metrics.messagesIn.inc();
     const parsed = parseClientMessage(raw);
     if (!parsed.ok) {
       const { code, message, ref } = parsed.error;
@@ -32,28 +34,29 @@ export class Dispatcher {
 
   /** One message built by a transport itself (the TCP text mode's commands). */
   receive(session: Session, message: ClientMessage): void {
-    if (this.admit(session)) this.run(session, message);
+    if (session.closed) return;
+    this.metrics.messagesIn.inc();
+    this.run(session, message);
   }
 
   /**
    * Input a transport refused (oversize, bad UTF-8, binary frame, a text-mode usage error). It is still a
-   * message, so it spends a token like any other; oversize also counts as a strike.
+   * message, paced like any other; oversize also counts as a strike.
    */
   refuse(session: Session, code: ErrorCode, message: string): void {
-    if (!this.admit(session)) return;
+    if (session.closed) return;
+    this.metrics.messagesIn.inc();
     this.hub.fail(session, code, message);
     if (code === ErrorCode.TOO_LARGE) this.hub.strike(session);
   }
 
-  /** Flood control for one incoming message: false (after RATE_LIMITED and a strike) when over the rate. */
-  admit(session: Session): boolean {
-    if (session.closed) return false;
+  /** A message that arrived while the connection already had as many waiting as it may: refused, and a strike. */
+  overflow(session: Session): void {
+    if (session.closed) return;
     this.metrics.messagesIn.inc();
-    if (session.flood.take()) return true;
     this.metrics.rateLimited.inc();
     this.hub.fail(session, ErrorCode.RATE_LIMITED, 'too many messages; slow down');
     this.hub.strike(session);
-    return false;
   }
 
   private run(session: Session, message: ClientMessage): void {

@@ -12,6 +12,7 @@ import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, LOBBY, PROTOCOL_VERSION, WHO_PREVIEW
 import type { ChatMessage, RoomInfo, ServerMessage } from '../shared/protocol.js';
 import { caseFold } from '../shared/validate.js';
 import type { Bus } from './bus.js';
+import { monotonic, type StallWatch } from './clock.js';
 import { CommitQueue } from './commit-queue.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
@@ -48,6 +49,7 @@ export class Hub {
     private readonly bus: Bus,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly stalls: StallWatch | null = null,
   ) {
     this.commits = new CommitQueue(writer, metrics, log);
     this.loadRoom(LOBBY);
@@ -73,8 +75,8 @@ export class Hub {
     const session = new Session(
       nanoid(),
       peer,
-      new TokenBucket(this.config.rateLimit, this.config.rateBurst),
-      new TokenBucket(STRIKE_RECOVERY_PER_SECOND, this.config.abuseStrikes),
+      this.bucket(this.config.rateLimit, this.config.rateBurst),
+      this.bucket(STRIKE_RECOVERY_PER_SECOND, this.config.abuseStrikes),
     );
     session.registrationTimer = setTimeout(() => {
       if (!session.registered) session.peer.close('registration timeout');
@@ -82,6 +84,11 @@ export class Hub {
     session.registrationTimer.unref();
     this.sessions.set(session.id, session);
     return session;
+  }
+
+  private bucket(rate: number, burst: number): TokenBucket {
+    const stalls = this.stalls;
+    return new TokenBucket(rate, burst, monotonic, stalls ? (now) => stalls.forgivenMs(now) : undefined);
   }
 
   /** Forgets a connection: it leaves its rooms (members see `left`) and frees its nick. Idempotent. */

@@ -12,6 +12,8 @@ export interface Peer {
   readonly remote: string;
   /** Queues one message; a transport drops a peer whose unsent output passes its bound. */
   deliver(out: Outgoing): void;
+  /** Bytes delivered that the peer has not read yet. */
+  outputBacklog(): number;
   /** Sends `bye{reason}` and closes the connection, even if the peer never reads it. */
   close(reason: string): void;
 }

@@ -1,14 +1,32 @@
 import type { Socket } from 'node:net';
+import type { ErrorCode } from '../../shared/errors.js';
+import type { Dispatcher } from '../dispatch.js';
 import type { Hub } from '../hub.js';
+import { InputGate, type GateOwner } from '../input-gate.js';
 import type { Metrics } from '../metrics.js';
 import { Outgoing } from '../outgoing.js';
 import type { Peer, Session, TransportKind } from '../session.js';
 
 export interface PeerHost {
   hub: Hub;
+  dispatcher: Dispatcher;
   metrics: Metrics;
   maxBufferedBytes: number;
+  /** Items read but not yet handled that a connection may have waiting; more are refused. */
+  maxQueuedInput: number;
 }
+
+/** Input a transport refused itself (oversize, bad UTF-8, a binary frame): still an item, in order. */
+export interface Refusal {
+  refused: ErrorCode;
+  message: string;
+}
+
+/** One item of input: a frame or line, or a refusal standing in for one. */
+export type Input = Buffer | Refusal;
+
+/** Raw input bytes that cost one message's worth of budget, so input that makes nothing is not free. */
+const INPUT_BYTES_PER_TOKEN = 4096;
 
 const CUT_ERROR = Object.assign(new Error('connection cut: its last output was not taken in time'), { code: 'CHAT_CUT' });
 
@@ -83,12 +101,13 @@ function scheduleRelease(): void {
  * each turn (a peer that stops reading is a slow consumer: it gets `bye` and is dropped, never slowing
  * anyone else), and `bye` before every close.
  */
-export abstract class SocketPeer implements Peer {
+export abstract class SocketPeer implements Peer, GateOwner<Input> {
   session: Session | null = null;
   protected closing = false;
   private corkedThisTurn = false;
   /** When the unsent output last went over the bound (0: it is under). */
   private overBoundSince = 0;
+  private gate: InputGate<Input> | null = null;
 
   constructor(
     readonly kind: TransportKind,
@@ -114,6 +133,53 @@ export abstract class SocketPeer implements Peer {
     this.closing = true;
     if (this.session) this.host.hub.disconnect(this.session, 'connection closed');
   }
+
+  get closed(): boolean {
+    return this.closing || this.socket.destroyed;
+  }
+
+  /** Charges the budget for raw bytes read, whatever they turn out to hold. */
+  protected charge(bytes: number): void {
+    this.session?.flood.charge(bytes / INPUT_BYTES_PER_TOKEN);
+  }
+
+  /** Queues one item of input; it is handled when the connection's budget and output allow. */
+  protected input(item: Input): void {
+    const session = this.session;
+    if (!session || this.closing) return;
+    this.gate ??= new InputGate(this, session.flood, this.host.maxQueuedInput, this.host.maxBufferedBytes / 2);
+    this.gate.push(item);
+  }
+
+  handle(item: Input): void {
+    const session = this.session;
+    if (!session || this.closing) return;
+    if (Buffer.isBuffer(item)) this.handleInput(session, item);
+    else this.host.dispatcher.refuse(session, item.refused, item.message);
+  }
+
+  refuse(): void {
+    if (this.session && !this.closing) this.host.dispatcher.overflow(this.session);
+  }
+
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.closing) this.socket.resume();
+  }
+
+  outputBacklog(): number {
+    return this.socket.writableLength;
+  }
+
+  onDrained(resume: () => void): void {
+    this.socket.once('drain', resume);
+  }
+
+  /** One frame or line, in order, once the gate lets it through. */
+  protected abstract handleInput(session: Session, item: Buffer): void;
 
   private send(out: Outgoing): void {
     this.write(this.encode(out));

@@ -9,33 +9,34 @@ import { isUtf8 } from 'node:buffer';
 import { ErrorCode } from '../../shared/errors.js';
 import { MAX_FRAME_BYTES } from '../../shared/limits.js';
 import { LineSplitter } from '../../shared/lines.js';
-import type { Dispatcher } from '../dispatch.js';
 import type { Logger } from '../log.js';
 import type { Outgoing } from '../outgoing.js';
-import { CLOSE_GRACE_MS, SocketPeer, type PeerHost } from './socket-peer.js';
+import type { Session } from '../session.js';
+import { CLOSE_GRACE_MS, SocketPeer, type PeerHost, type Refusal } from './socket-peer.js';
 import { banner, TextPeer } from './text-mode.js';
 
 const BANNER_DELAY_MS = 500;
 
+const OVERSIZE: Refusal = { refused: ErrorCode.TOO_LARGE, message: `line is over ${MAX_FRAME_BYTES} bytes` };
+
 class JsonLinePeer extends SocketPeer {
   private readonly splitter: LineSplitter;
 
-  constructor(socket: Socket, remote: string, host: PeerHost, dispatcher: Dispatcher) {
+  constructor(socket: Socket, remote: string, host: PeerHost) {
     super('tcp-json', remote, socket, host);
-    this.splitter = new LineSplitter(
-      MAX_FRAME_BYTES,
-      (line) => {
-        const session = this.session;
-        if (!session || line.length === 0) return;
-        if (!isUtf8(line)) return dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'line is not valid UTF-8');
-        dispatcher.receiveRaw(session, line.toString('utf8'));
-      },
-      () => this.session && dispatcher.refuse(this.session, ErrorCode.TOO_LARGE, `line is over ${MAX_FRAME_BYTES} bytes`),
-    );
+    // Empty lines are skipped here, their bytes already charged in push().
+    this.splitter = new LineSplitter(MAX_FRAME_BYTES, (line) => line.length > 0 && this.input(line), () => this.input(OVERSIZE));
   }
 
   push(chunk: Buffer): void {
+    this.charge(chunk.length);
     this.splitter.push(chunk);
+  }
+
+  protected handleInput(session: Session, line: Buffer): void {
+    const { dispatcher } = this.host;
+    if (!isUtf8(line)) return dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'line is not valid UTF-8');
+    dispatcher.receiveRaw(session, line.toString('utf8'));
   }
 
   protected encode(out: Outgoing): Buffer {
@@ -45,7 +46,6 @@ class JsonLinePeer extends SocketPeer {
 
 export interface TcpTransportOptions {
   host: PeerHost;
-  dispatcher: Dispatcher;
   log: Logger;
   serverName: string;
   registrationTimeoutMs: number;
@@ -103,14 +103,14 @@ class TcpConnection {
     let peer = this.peer;
     if (!peer) {
       this.decided();
-      const { host, dispatcher } = this.opts;
+      const { host } = this.opts;
       if (chunk[0] === 0x7b) {
         // A slow JSON client may have been greeted already: end the prompt's line so JSON starts a fresh one.
         if (this.greeted) this.socket.write('\n');
-        peer = new JsonLinePeer(this.socket, this.remote, host, dispatcher);
+        peer = new JsonLinePeer(this.socket, this.remote, host);
       } else {
         this.greet();
-        peer = new TextPeer(this.socket, this.remote, host, dispatcher);
+        peer = new TextPeer(this.socket, this.remote, host);
       }
       this.peer = peer;
       peer.session = host.hub.connect(peer);

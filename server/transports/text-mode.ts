@@ -10,10 +10,9 @@ import { MAX_FRAME_BYTES } from '../../shared/limits.js';
 import { validateClientMessage } from '../../shared/parse.js';
 import { caseFold } from '../../shared/validate.js';
 import type { ServerMessage } from '../../shared/protocol.js';
-import type { Dispatcher } from '../dispatch.js';
 import type { Outgoing } from '../outgoing.js';
 import type { Session } from '../session.js';
-import { SocketPeer, type PeerHost } from './socket-peer.js';
+import { SocketPeer, type PeerHost, type Refusal } from './socket-peer.js';
 import { TelnetLineDecoder } from './telnet.js';
 import { renderText } from './text-render.js';
 
@@ -26,28 +25,27 @@ export function banner(serverName: string): string {
   return `*** Welcome to ${serverName}. Lines starting with / are commands (/help lists them).\r\n${NICK_PROMPT}`;
 }
 
+const OVERSIZE: Refusal = { refused: ErrorCode.TOO_LARGE, message: `line is over ${MAX_FRAME_BYTES} bytes` };
+
 export class TextPeer extends SocketPeer {
   private nick: string | null = null;
   /** The key of the room last joined with /join; see currentRoom(). */
   private room: string | undefined;
   private readonly decoder: TelnetLineDecoder;
 
-  constructor(
-    socket: Socket,
-    remote: string,
-    host: PeerHost,
-    private readonly dispatcher: Dispatcher,
-  ) {
+  constructor(socket: Socket, remote: string, host: PeerHost) {
     super('tcp-text', remote, socket, host);
+    // Empty lines and telnet commands are skipped here, their bytes already charged in push().
     this.decoder = new TelnetLineDecoder(
       MAX_FRAME_BYTES,
-      (line) => this.onLine(line),
-      () => this.session && this.dispatcher.refuse(this.session, ErrorCode.TOO_LARGE, `line is over ${MAX_FRAME_BYTES} bytes`),
-      (bytes) => this.socket.write(bytes),
+      (line) => line.length > 0 && this.input(line),
+      () => this.input(OVERSIZE),
+      (bytes) => this.write(bytes),
     );
   }
 
   push(chunk: Buffer): void {
+    this.charge(chunk.length);
     this.decoder.push(chunk);
   }
 
@@ -77,26 +75,23 @@ export class TextPeer extends SocketPeer {
     return last;
   }
 
-  private onLine(bytes: Buffer): void {
-    const session = this.session;
-    if (!session || this.closing) return;
-    if (!isUtf8(bytes)) return this.dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'line is not valid UTF-8');
+  protected handleInput(session: Session, bytes: Buffer): void {
+    const { dispatcher } = this.host;
+    if (!isUtf8(bytes)) return dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'line is not valid UTF-8');
     const line = bytes.toString('utf8').replace(TERMINAL_NOISE, '').trim();
     if (line === '') return;
     const nickCommand = /^\/nick\s+(\S+)$/i.exec(line);
     if (!session.registered && (!line.startsWith('/') || nickCommand)) {
       const hello = validateClientMessage({ type: 'hello', nick: nickCommand?.[1] ?? line, client: 'text' });
-      if (!hello.ok) return this.dispatcher.refuse(session, hello.error.code, hello.error.message);
-      return this.dispatcher.receive(session, hello.value);
+      if (!hello.ok) return dispatcher.refuse(session, hello.error.code, hello.error.message);
+      return dispatcher.receive(session, hello.value);
     }
     const outcome = parseInput(line, { room: this.currentRoom(session) });
-    // Help is answered here, but it is still a message: rate-limited, and bounded like any other output.
-    if (outcome.kind === 'help') {
-      if (this.dispatcher.admit(session)) this.write(`${outcome.text.replace(/\n/g, '\r\n')}\r\n`);
-    }
-    else if (outcome.kind === 'error') this.dispatcher.refuse(session, outcome.code ?? ErrorCode.BAD_MESSAGE, outcome.message);
+    // Help is answered here; like every line it came through the gate, and its output is bounded like any other.
+    if (outcome.kind === 'help') this.write(`${outcome.text.replace(/\n/g, '\r\n')}\r\n`);
+    else if (outcome.kind === 'error') dispatcher.refuse(session, outcome.code ?? ErrorCode.BAD_MESSAGE, outcome.message);
     else {
-      this.dispatcher.receive(session, outcome.message);
+      dispatcher.receive(session, outcome.message);
       // A join (new or repeated) makes that room current as soon as the hub has us in it.
       if (outcome.message.type === 'join') {
         const key = caseFold(outcome.message.room);

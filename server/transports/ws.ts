@@ -5,10 +5,10 @@ import { isUtf8 } from 'node:buffer';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ErrorCode } from '../../shared/errors.js';
 import { MAX_FRAME_BYTES } from '../../shared/limits.js';
-import type { Dispatcher } from '../dispatch.js';
 import type { Logger } from '../log.js';
 import type { Outgoing } from '../outgoing.js';
-import { CLOSE_GRACE_MS, SocketPeer, type PeerHost } from './socket-peer.js';
+import type { Session } from '../session.js';
+import { CLOSE_GRACE_MS, SocketPeer, type PeerHost, type Refusal } from './socket-peer.js';
 
 /**
  * Frames between our 64 KiB limit and this one are read and refused with TOO_LARGE; bigger ones are
@@ -20,11 +20,37 @@ const UPGRADES_PER_TURN = 32;
 
 const CLOSE_CODES: Record<string, number> = { shutdown: 1001, quit: 1000, 'slow consumer': 1008, flood: 1008 };
 
+const BINARY: Refusal = { refused: ErrorCode.BAD_MESSAGE, message: 'binary frames are not accepted; send JSON text' };
+const OVERSIZE: Refusal = { refused: ErrorCode.TOO_LARGE, message: `frame is over ${MAX_FRAME_BYTES} bytes` };
+
 class WsPeer extends SocketPeer {
   alive = true;
 
   constructor(readonly ws: WebSocket, remote: string, socket: Socket, host: PeerHost) {
     super('ws', remote, socket, host);
+  }
+
+  receive(data: Buffer, isBinary: boolean): void {
+    this.alive = true;
+    this.charge(data.length);
+    if (isBinary) this.input(BINARY);
+    else if (data.length > MAX_FRAME_BYTES) this.input(OVERSIZE);
+    else this.input(data);
+  }
+
+  protected handleInput(session: Session, frame: Buffer): void {
+    const { dispatcher } = this.host;
+    if (!isUtf8(frame)) return dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'frame is not valid UTF-8');
+    dispatcher.receiveRaw(session, frame.toString('utf8'));
+  }
+
+  // ws stops reading the socket, and emits no more messages than it has already parsed.
+  override pauseReading(): void {
+    this.ws.pause();
+  }
+
+  override resumeReading(): void {
+    if (!this.closing) this.ws.resume();
   }
 
   // Frames are built once per message and written straight to the socket. That is safe beside ws's own
@@ -41,13 +67,12 @@ class WsPeer extends SocketPeer {
 
 export interface WsTransportOptions {
   host: PeerHost;
-  dispatcher: Dispatcher;
   log: Logger;
   pingIntervalMs: number;
 }
 
 export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): { close(): void } {
-  const { host, dispatcher, log } = opts;
+  const { host, log } = opts;
   const peers = new Set<WsPeer>();
   const wss = new WebSocketServer({
     noServer: true,
@@ -92,16 +117,8 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
     });
     ws.on('pong', () => { peer.alive = true; });
     peer.session = host.hub.connect(peer);
-    const session = peer.session;
-    if (!session) return;
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      peer.alive = true;
-      const bytes = data as Buffer;
-      if (isBinary) return dispatcher.refuse(session, ErrorCode.BAD_MESSAGE, 'binary frames are not accepted; send JSON text');
-      if (bytes.length > MAX_FRAME_BYTES) return dispatcher.refuse(session, ErrorCode.TOO_LARGE, `frame is over ${MAX_FRAME_BYTES} bytes`);
-      if (!isUtf8(bytes)) return dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'frame is not valid UTF-8');
-      dispatcher.receiveRaw(session, bytes.toString('utf8'));
-    });
+    if (!peer.session) return;
+    ws.on('message', (data: RawData, isBinary: boolean) => peer.receive(data as Buffer, isBinary));
   }
   wss.on('error', (err) => log.error({ err }, 'websocket server error'));
 

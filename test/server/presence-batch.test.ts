@@ -18,6 +18,7 @@ class RecordingPeer implements Peer {
   readonly remote = 'test';
   readonly handed: Outgoing[] = [];
   deliver(out: Outgoing): void { this.handed.push(out); }
+  outputBacklog(): number { return 0; }
   close(): void {}
 }
 

@@ -1,0 +1,102 @@
+/**
+ * One connection's input, let through fairly. Items are handled in arrival order, at most SLICE per
+ * event-loop turn, while the connection's token bucket allows and while its unsent output is small.
+ * Whenever an item has to wait, reading stops (the owner pauses its socket), so a burst waits in the
+ * kernel's buffers and the peer's own sending instead of our memory; only what was already read waits
+ * here. Items the budget can pay for always wait their turn; beyond those, `maxQueued` more may wait for
+ * the budget to refill, and the rest are refused (the owner answers RATE_LIMITED and counts a strike;
+ * enough strikes end in bye). So a client over its budget is first slowed, then refused, then
+ * dropped, and no client can make one turn of the event loop do unbounded work.
+ */
+import type { TokenBucket } from './rate-limit.js';
+import { currentTurn } from './turn.js';
+
+/** Items one connection may have handled in one event-loop turn. */
+export const SLICE = 16;
+
+export interface GateOwner<T> {
+  readonly closed: boolean;
+  handle(item: T): void;
+  /** An item that found the queue full. */
+  refuse(item: T): void;
+  pauseReading(): void;
+  resumeReading(): void;
+  /** Bytes written to the connection that it has not read yet. */
+  outputBacklog(): number;
+  /** Calls `resume` once, when the unsent output has drained. */
+  onDrained(resume: () => void): void;
+}
+
+export class InputGate<T> {
+  private queue: T[] = [];
+  private head = 0;
+  private turn = -1;
+  private usedThisTurn = 0;
+  private waiting = false;
+  private paused = false;
+
+  constructor(
+    private readonly owner: GateOwner<T>,
+    private readonly budget: TokenBucket,
+    private readonly maxQueued: number,
+    private readonly maxBacklog: number,
+  ) {}
+
+  /** Items read but not handled yet. */
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  push(item: T): void {
+    if (this.queued >= this.maxQueued && this.queued - this.maxQueued >= this.budget.available()) return this.owner.refuse(item);
+    if (this.head > 64 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    this.queue.push(item);
+    if (!this.waiting) this.pump();
+  }
+
+  private readonly resume = (): void => {
+    this.waiting = false;
+    this.pump();
+  };
+
+  private pump(): void {
+    while (this.queued > 0) {
+      if (this.owner.closed) return this.clear();
+      const turn = currentTurn();
+      if (turn !== this.turn) {
+        this.turn = turn;
+        this.usedThisTurn = 0;
+      }
+      if (this.usedThisTurn >= SLICE) return this.wait(() => setImmediate(this.resume));
+      if (this.owner.outputBacklog() > this.maxBacklog) return this.wait(() => this.owner.onDrained(this.resume));
+      const ms = this.budget.msUntilReady();
+      if (ms > 0) return this.wait(() => setTimeout(this.resume, ms));
+      this.budget.take();
+      this.usedThisTurn++;
+      const item = this.queue[this.head++]!;
+      this.owner.handle(item);
+    }
+    this.clear();
+    if (this.paused) {
+      this.paused = false;
+      this.owner.resumeReading();
+    }
+  }
+
+  private wait(arm: () => void): void {
+    this.waiting = true;
+    if (!this.paused) {
+      this.paused = true;
+      this.owner.pauseReading();
+    }
+    arm();
+  }
+
+  private clear(): void {
+    this.queue = [];
+    this.head = 0;
+  }
+}

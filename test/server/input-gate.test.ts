@@ -1,0 +1,100 @@
+/** The per-connection input gate, in process with a fake owner and fake timers. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InputGate, SLICE, type GateOwner } from '../../server/input-gate.js';
+import { TokenBucket } from '../../server/rate-limit.js';
+
+class FakeOwner implements GateOwner<number> {
+  closed = false;
+  handled: number[] = [];
+  refused: number[] = [];
+  paused = false;
+  backlog = 0;
+  private drained: Array<() => void> = [];
+  handle(item: number): void { this.handled.push(item); }
+  refuse(item: number): void { this.refused.push(item); }
+  pauseReading(): void { this.paused = true; }
+  resumeReading(): void { this.paused = false; }
+  outputBacklog(): number { return this.backlog; }
+  onDrained(resume: () => void): void { this.drained.push(resume); }
+  drain(): void {
+    this.backlog = 0;
+    const fns = this.drained;
+    this.drained = [];
+    for (const f of fns) f();
+  }
+}
+
+beforeEach(() => { vi.useFakeTimers({ toFake: ['setTimeout', 'setImmediate', 'performance'] }); });
+afterEach(() => { vi.useRealTimers(); });
+
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+describe('InputGate', () => {
+  it('handles at most a slice per event-loop turn, pausing reading until the rest is done', () => {
+    const owner = new FakeOwner();
+    const gate = new InputGate(owner, new TokenBucket(0, 1), 40, 1000);
+    for (const i of range(0, 40)) gate.push(i);
+    expect(owner.handled).toEqual(range(0, SLICE));
+    expect(owner.paused).toBe(true);
+    vi.advanceTimersToNextTimer();
+    expect(owner.handled).toEqual(range(0, 2 * SLICE));
+    vi.runAllTimers();
+    expect(owner.handled).toEqual(range(0, 40));
+    expect(owner.refused).toEqual([]);
+    expect(owner.paused).toBe(false);
+  });
+
+  it('over budget it first delays (in order), then refuses what is beyond a queue of maxQueued', () => {
+    const owner = new FakeOwner();
+    const gate = new InputGate(owner, new TokenBucket(10, 5), 5, 1000);
+    for (const i of range(0, 20)) gate.push(i);
+    expect(owner.handled).toEqual(range(0, 5));
+    expect(owner.refused).toEqual(range(10, 10));
+    expect(owner.paused).toBe(true);
+    vi.advanceTimersByTime(100);
+    expect(owner.handled).toEqual(range(0, 6));
+    vi.advanceTimersByTime(400);
+    expect(owner.handled).toEqual(range(0, 10));
+    expect(owner.paused).toBe(false);
+  });
+
+  it('waits while the connection has too much unsent output, and carries on when it drains', () => {
+    const owner = new FakeOwner();
+    const gate = new InputGate(owner, new TokenBucket(0, 1), 40, 1000);
+    gate.push(1);
+    owner.backlog = 5000;
+    gate.push(2);
+    gate.push(3);
+    expect(owner.handled).toEqual([1]);
+    expect(owner.paused).toBe(true);
+    vi.runAllTimers();
+    expect(owner.handled).toEqual([1]);
+    owner.drain();
+    expect(owner.handled).toEqual([1, 2, 3]);
+    expect(owner.paused).toBe(false);
+  });
+
+  it('a debt charged by a costly reply delays the next item until it is paid', () => {
+    const owner = new FakeOwner();
+    const budget = new TokenBucket(20, 40);
+    const gate = new InputGate(owner, budget, 40, 1000);
+    gate.push(1);
+    budget.charge(59);
+    gate.push(2);
+    expect(owner.handled).toEqual([1]);
+    vi.advanceTimersByTime(999);
+    expect(owner.handled).toEqual([1]);
+    vi.advanceTimersByTime(100);
+    expect(owner.handled).toEqual([1, 2]);
+  });
+
+  it('drops what is waiting once the connection is closed', () => {
+    const owner = new FakeOwner();
+    const gate = new InputGate(owner, new TokenBucket(1, 1), 10, 1000);
+    for (const i of range(0, 5)) gate.push(i);
+    owner.closed = true;
+    vi.runAllTimers();
+    expect(owner.handled).toEqual([0]);
+    expect(gate.queued).toBe(0);
+  });
+});
