@@ -25,6 +25,12 @@ export interface Config {
   registrationTimeoutMs: number;
   /** In rooms above this size single joins and parts are not announced (who stays exact). */
   announceLimit: number;
+  maxRooms: number;
+  maxRoomsPerConnection: number;
+  maxRoomMembers: number;
+  maxTopicBytes: number;
+  /** Bytes of message text per second one room may take; 0 turns it off. */
+  roomRate: number;
 }
 
 type Kind = 'string' | 'int' | 'level';
@@ -59,6 +65,11 @@ const OPTIONS: OptionSpec[] = [
   { key: 'maxBufferedBytes', flag: 'max-buffered-bytes', env: 'CHAT_MAX_BUFFERED_BYTES', kind: 'int', def: 1024 * 1024, min: 1024, max: 1 << 30, help: 'unsent output a connection may hold for over 1 s (or 4x at once) before it is dropped as a slow consumer' },
   { key: 'pingIntervalMs', flag: 'ping-interval', env: 'CHAT_PING_INTERVAL', kind: 'int', def: 30, min: 1, max: 3600, scale: 1000, help: 'seconds between WebSocket pings; a peer silent for two is dropped' },
   { key: 'registrationTimeoutMs', flag: 'registration-timeout', env: 'CHAT_REGISTRATION_TIMEOUT', kind: 'int', def: 60, min: 1, max: 3600, scale: 1000, help: 'seconds a connection may stay without hello' },
+  { key: 'maxRooms', flag: 'max-rooms', env: 'CHAT_MAX_ROOMS', kind: 'int', def: 10_000, min: 1, max: 10_000_000, help: 'rooms held at once (rooms with members, and #lobby); joining a new one past this gets TOO_MANY_ROOMS' },
+  { key: 'maxRoomsPerConnection', flag: 'max-rooms-per-connection', env: 'CHAT_MAX_ROOMS_PER_CONNECTION', kind: 'int', def: 50, min: 1, max: 100_000, help: 'rooms one connection may be in; more gets TOO_MANY_ROOMS' },
+  { key: 'maxRoomMembers', flag: 'max-room-members', env: 'CHAT_MAX_ROOM_MEMBERS', kind: 'int', def: 100_000, min: 1, max: 10_000_000, help: 'members one room may have; more gets ROOM_FULL' },
+  { key: 'maxTopicBytes', flag: 'max-topic-bytes', env: 'CHAT_MAX_TOPIC_BYTES', kind: 'int', def: 1000, min: 1, max: 1_000_000, help: 'longest topic in UTF-8 bytes (and at most 500 characters); longer gets TEXT_INVALID' },
+  { key: 'roomRate', flag: 'room-rate', env: 'CHAT_ROOM_RATE', kind: 'int', def: 256 * 1024, min: 0, max: 1 << 30, help: 'bytes of message text per second one room takes (4 s worth at once) before RATE_LIMITED; 0 = unlimited' },
   { key: 'announceLimit', flag: 'announce-limit', env: 'CHAT_ANNOUNCE_LIMIT', kind: 'int', def: 1000, min: 0, max: 10_000_000, help: 'rooms above this many members do not announce single joins/parts; joiners get a member preview' },
 ];
 

@@ -8,7 +8,7 @@
  */
 import { nanoid } from 'nanoid';
 import { ErrorCode, ProtocolFault } from '../shared/errors.js';
-import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, LOBBY, PROTOCOL_VERSION, WHO_PREVIEW } from '../shared/limits.js';
+import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, LOBBY, PROTOCOL_VERSION, REPLY_MAX_BYTES, WHO_PREVIEW } from '../shared/limits.js';
 import type { ChatMessage, RoomInfo, ServerMessage } from '../shared/protocol.js';
 import { caseFold } from '../shared/validate.js';
 import type { Bus } from './bus.js';
@@ -25,21 +25,31 @@ import type { HistoryStore, StoredMessage } from './store/history-store.js';
 import type { HistoryWriter } from './store/history-writer.js';
 
 type HubConfig = Pick<Config, 'serverName' | 'motd' | 'maxConnections' | 'rateLimit' | 'rateBurst'
-  | 'abuseStrikes' | 'registrationTimeoutMs' | 'announceLimit'>;
+  | 'abuseStrikes' | 'registrationTimeoutMs' | 'announceLimit' | 'maxBufferedBytes' | 'maxRooms'
+  | 'maxRoomsPerConnection' | 'maxRoomMembers' | 'maxTopicBytes' | 'roomRate'>;
 
 const STRIKE_RECOVERY_PER_SECOND = 0.2;
+/** DM text one user may be sent per second by everyone together, and at once. */
+const DM_BYTES_PER_SECOND = 64 * 1024;
+const DM_BURST_BYTES = 256 * 1024;
+/** A room may take this many seconds' worth of its byte rate at once. */
+const ROOM_BURST_SECONDS = 4;
 /**
  * Joins and parts in a room of at least this many members are held up to PRESENCE_WINDOW_MS and sent
  * together: filling a room announces every newcomer to every member, and one write per member per join
  * made that quadratic in system calls. Nothing else waits: a message or topic flushes them first.
  */
 export const PRESENCE_BATCH_MEMBERS = 64;
+/** Reply bytes that cost as much of a connection's budget as one message: a full history page costs 8. */
+export const REPLY_BYTES_PER_TOKEN = 32 * 1024;
 export const PRESENCE_WINDOW_MS = 25;
 
 export class Hub {
   readonly sessions = new Map<string, Session>();
   private readonly nicks = new Map<string, Session>();
   private readonly rooms = new Map<string, Room>();
+  /** The room list as `rooms` sorts it, until a room, a member count or a topic changes. */
+  private sortedRooms: RoomInfo[] | null = null;
   readonly commits: CommitQueue;
 
   constructor(
@@ -77,6 +87,7 @@ export class Hub {
       peer,
       this.bucket(this.config.rateLimit, this.config.rateBurst),
       this.bucket(STRIKE_RECOVERY_PER_SECOND, this.config.abuseStrikes),
+      this.bucket(DM_BYTES_PER_SECOND, DM_BURST_BYTES),
     );
     session.registrationTimer = setTimeout(() => {
       if (!session.registered) session.peer.close('registration timeout');
@@ -120,6 +131,15 @@ export class Hub {
   sendShared(session: Session, out: Outgoing): void {
     this.metrics.messagesOut.inc();
     this.sendOut(session, out);
+  }
+
+  /**
+   * Sends the answer to a request that makes the server read and send a lot (history, rooms, who) and
+   * charges the requester for its size: a client that asks for more than it may is slowed, not served.
+   */
+  reply(session: Session, out: Outgoing): void {
+    this.sendShared(session, out);
+    session.flood.charge(out.json.length / REPLY_BYTES_PER_TOKEN);
   }
 
   private sendOut(session: Session, out: Outgoing): void {
@@ -183,24 +203,42 @@ export class Hub {
   // ---- rooms --------------------------------------------------------------------------------
 
   join(session: Session, name: string): void {
-    const room = this.loadRoom(name);
+    const room = this.admitTo(session, name);
     const nick = session.nick!;
     const joined = new Outgoing({ type: 'joined', room: room.name, nick, ts: Date.now() });
     const rejoin = room.members.has(session);
     room.add(session);
+    this.sortedRooms = null;
     session.enter(room);
     // In a room too large to announce single joins, only the joiner is told.
     if (rejoin || room.members.size > this.config.announceLimit) this.sendShared(session, joined);
     else this.announce(room, joined, session);
-    const history = room.joinHistory();
-    if (history) this.sendOut(session, history);
-    else this.send(session, { type: 'history', room: room.name, ...this.history(room.name, Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN) });
+    const history = room.joinHistory()
+      ?? new Outgoing({ type: 'history', room: room.name, ...this.history(room.name, Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN) });
+    this.reply(session, history);
     // Built at the end of the turn, so everyone who joined in this turn shares one member list. A room
     // too large to announce joins gets a preview: a full list per joiner would make its fill quadratic.
     this.commits.later(() => {
       const large = room.members.size > this.config.announceLimit;
-      this.sendOut(session, large ? room.whoPreview(Math.min(WHO_PREVIEW, this.config.announceLimit)) : room.who());
+      this.reply(session, large ? room.whoPreview(Math.min(WHO_PREVIEW, this.config.announceLimit)) : room.who());
     });
+  }
+
+  /** The room `session` may join (loaded if need be), or TOO_MANY_ROOMS / ROOM_FULL. */
+  private admitTo(session: Session, name: string): Room {
+    const { maxRooms, maxRoomsPerConnection, maxRoomMembers } = this.config;
+    const loaded = this.rooms.get(caseFold(name));
+    if (loaded?.members.has(session)) return loaded;
+    if (session.rooms.length >= maxRoomsPerConnection) {
+      throw new ProtocolFault(ErrorCode.TOO_MANY_ROOMS, `you are in ${session.rooms.length} rooms, the most one connection may be in; part one first`);
+    }
+    if (!loaded && this.rooms.size >= maxRooms) {
+      throw new ProtocolFault(ErrorCode.TOO_MANY_ROOMS, `the server holds its maximum of ${maxRooms} rooms; join an existing one`);
+    }
+    if (loaded && loaded.members.size >= maxRoomMembers) {
+      throw new ProtocolFault(ErrorCode.ROOM_FULL, `${loaded.name} is full (${maxRoomMembers} members)`);
+    }
+    return loaded ?? this.loadRoom(name);
   }
 
   /**
@@ -222,6 +260,7 @@ export class Hub {
 
   private leave(session: Session, room: Room, reason?: string): void {
     room.remove(session);
+    this.sortedRooms = null;
     session.exit(room);
     const out = new Outgoing(reason === undefined
       ? { type: 'left', room: room.name, nick: session.nick! }
@@ -240,11 +279,17 @@ export class Hub {
   private forgetIfIdle(room: Room): void {
     if (room.members.size === 0 && room.unsettled === 0 && room.key !== LOBBY && this.rooms.get(room.key) === room) {
       this.rooms.delete(room.key);
+      this.sortedRooms = null;
     }
   }
 
   say(session: Session, name: string, text: string, action: boolean, ref?: string): void {
     const room = this.memberRoom(session, name);
+    // Every member must read what the room says: past its byte rate the room refuses, so no group of
+    // talkers can push its readers into being dropped as slow consumers.
+    if (!room.traffic.take(Buffer.byteLength(text))) {
+      throw new ProtocolFault(ErrorCode.RATE_LIMITED, `${room.name} is getting more text than its members can read; try again shortly`);
+    }
     const message: StoredMessage = {
       roomKey: room.key, room: room.name, id: nanoid(), seq: room.nextSeq(), from: session.nick!, text, ts: Date.now(),
     };
@@ -272,17 +317,32 @@ export class Hub {
   dm(session: Session, to: string, text: string, action: boolean, ref?: string): void {
     const target = this.nicks.get(caseFold(to));
     if (!target) throw new ProtocolFault(ErrorCode.NO_SUCH_USER, `no user is called ${to}`);
+    if (target !== session) this.admitDm(target, text);
     const base = { type: 'dm' as const, id: nanoid(), from: session.nick!, to: target.nick!, text, ts: Date.now() };
     const dm = action ? { ...base, action: true } : base;
     if (target !== session) this.send(target, dm);
     this.send(session, ref === undefined ? dm : { ...dm, ref });
   }
 
+  /**
+   * DMs to one user, from everyone together, are bounded in bytes per second and refused while the
+   * user has a backlog: many senders must not get a reading user dropped as a slow consumer.
+   */
+  private admitDm(target: Session, text: string): void {
+    if (target.peer.outputBacklog() > this.config.maxBufferedBytes / 2 || !target.inbound.take(Buffer.byteLength(text))) {
+      throw new ProtocolFault(ErrorCode.RATE_LIMITED, `${target.nick} is being sent more than they can read; try again shortly`);
+    }
+  }
+
   setTopic(session: Session, name: string, topic: string): void {
+    if (Buffer.byteLength(topic) > this.config.maxTopicBytes) {
+      throw new ProtocolFault(ErrorCode.TEXT_INVALID, `topic is over ${this.config.maxTopicBytes} bytes`);
+    }
     const room = this.memberRoom(session, name);
     const ts = Date.now();
     this.store.setTopic(room.key, topic, session.nick!, ts);
     room.topic = topic;
+    this.sortedRooms = null;
     this.broadcast(room, { type: 'topic', room: room.name, topic, by: session.nick!, ts });
   }
 
@@ -297,7 +357,24 @@ export class Hub {
     return room.recentPage(upTo, limit) ?? this.store.page(room.key, room.name, upTo, limit);
   }
 
-  roomList(): RoomInfo[] {
+  /** One page of the room list, largest first, from the `from`th room, cut at REPLY_MAX_BYTES. */
+  roomList(from = 0): Extract<ServerMessage, { type: 'rooms' }> {
+    const all = (this.sortedRooms ??= this.sortRooms());
+    const rooms: RoomInfo[] = [];
+    let bytes = 0;
+    for (let i = from; i < all.length; i++) {
+      const info = all[i]!;
+      bytes += info.name.length + Buffer.byteLength(info.topic) + 40;
+      if (bytes > REPLY_MAX_BYTES && rooms.length > 0) break;
+      rooms.push(info);
+    }
+    const next = from + rooms.length;
+    return next < all.length
+      ? { type: 'rooms', rooms, total: all.length, more: true, next }
+      : { type: 'rooms', rooms, total: all.length, more: false };
+  }
+
+  private sortRooms(): RoomInfo[] {
     const list: RoomInfo[] = [];
     for (const room of this.rooms.values()) list.push({ name: room.name, users: room.members.size, topic: room.topic });
     return list.sort((a, b) => b.users - a.users || a.name.localeCompare(b.name));
@@ -322,9 +399,10 @@ export class Hub {
     if (!room) {
       const record = this.store.loadRoom(key);
       const recent = this.store.page(key, name, Number.MAX_SAFE_INTEGER, HISTORY_PAGE_MAX).messages;
-      room = new Room(key, name, record.lastSeq, recent);
+      room = new Room(key, name, record.lastSeq, recent, this.bucket(this.config.roomRate, this.config.roomRate * ROOM_BURST_SECONDS));
       room.topic = record.topic;
       this.rooms.set(key, room);
+      this.sortedRooms = null;
     }
     return room;
   }

@@ -1,6 +1,8 @@
-import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX } from '../shared/limits.js';
+import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, WHO_MAX } from '../shared/limits.js';
 import type { ChatMessage } from '../shared/protocol.js';
 import { Outgoing, OutgoingBatch } from './outgoing.js';
+import { fitNewest } from './reply-size.js';
+import type { TokenBucket } from './rate-limit.js';
 import type { Session } from './session.js';
 
 /** A room owns its members, its topic, its sequence counter and a window of recent history. */
@@ -32,6 +34,8 @@ export class Room {
     readonly name: string,
     lastSeq: number,
     recent: ChatMessage[],
+    /** Bytes of text the room may still be sent; every member has to read them. */
+    readonly traffic: TokenBucket,
   ) {
     this.lastSeq = lastSeq;
     this.deliveredSeq = lastSeq;
@@ -83,7 +87,8 @@ export class Room {
   recentPage(before: number, limit: number): { messages: ChatMessage[]; more: boolean } | null {
     let end = this.recent.length;
     while (end > 0 && this.recent[end - 1]!.seq >= before) end--;
-    if (end > limit) return { messages: this.recent.slice(end - limit, end), more: true };
+    const fit = fitNewest(end, (i) => this.recent[end - 1 - i]!, limit);
+    if (end > fit) return { messages: this.recent.slice(end - fit, end), more: true };
     if (this.recentIsComplete) return { messages: this.recent.slice(0, end), more: false };
     return null;
   }
@@ -96,7 +101,7 @@ export class Room {
     return (this.joinHistoryCache = new Outgoing({ type: 'history', room: this.name, ...page }));
   }
 
-  /** Every member. */
+  /** Every member (the first WHO_MAX of a larger room). */
   who(): Outgoing {
     return (this.whoCache ??= this.whoMessage(Infinity));
   }
@@ -107,7 +112,7 @@ export class Room {
   }
 
   private whoMessage(limit: number): Outgoing {
-    return new Outgoing({ type: 'who', room: this.name, users: this.nicks(limit), total: this.members.size });
+    return new Outgoing({ type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX)), total: this.members.size });
   }
 
   broadcast(out: Outgoing): number {

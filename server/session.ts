@@ -1,5 +1,5 @@
 import type { Outgoing } from './outgoing.js';
-import { TokenBucket } from './rate-limit.js';
+import type { TokenBucket } from './rate-limit.js';
 import type { Room } from './room.js';
 
 export type TransportKind = 'ws' | 'tcp-json' | 'tcp-text';
@@ -32,6 +32,8 @@ export class Session {
     readonly peer: Peer,
     readonly flood: TokenBucket,
     readonly strikes: TokenBucket,
+    /** DM bytes this user may still be sent, by everyone together. */
+    readonly inbound: TokenBucket,
   ) {}
 
   get registered(): boolean {

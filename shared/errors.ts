@@ -29,6 +29,10 @@ export const ErrorCode = {
   TEXT_INVALID: 'TEXT_INVALID',
   /** Too many messages too fast; the message was dropped. Repeated flooding ends in `bye`. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The connection is in as many rooms as one may be, or the server holds as many rooms as it allows. */
+  TOO_MANY_ROOMS: 'TOO_MANY_ROOMS',
+  /** The room has as many members as the server allows in one room. */
+  ROOM_FULL: 'ROOM_FULL',
   /** The server holds as many connections as it allows. */
   SERVER_FULL: 'SERVER_FULL',
   /** The server failed to carry out the request (for example, history could not be stored); nothing was sent. */

@@ -19,6 +19,15 @@ export const HISTORY_ON_JOIN = 50;
 export const HISTORY_PAGE_MAX = 200;
 
 /**
+ * A `history` page, a `rooms` page and a `who` list stop at about this many bytes of JSON (a page says
+ * `more`), so no answer is larger than a reading client can take at once.
+ */
+export const REPLY_MAX_BYTES = 256 * 1024;
+
+/** The most nicks one `who` lists (`total` still counts them all): within REPLY_MAX_BYTES at the longest nick. */
+export const WHO_MAX = Math.floor(REPLY_MAX_BYTES / (NICK_MAX + 3));
+
+/**
  * In a room above the server's announce limit, the `who` sent on join lists at most this many members
  * (and `total` says how many there are): a full list per joiner would make filling the room quadratic.
  */

@@ -14,7 +14,7 @@ export interface DmMsg { type: 'dm'; to: string; text: string; action?: boolean;
 export interface NickMsg { type: 'nick'; nick: string; ref?: string }
 export interface TopicMsg { type: 'topic'; room: string; topic: string; ref?: string }
 export interface HistoryMsg { type: 'history'; room: string; before?: number; limit?: number; ref?: string }
-export interface RoomsMsg { type: 'rooms'; ref?: string }
+export interface RoomsMsg { type: 'rooms'; from?: number; ref?: string }
 export interface WhoMsg { type: 'who'; room: string; ref?: string }
 export interface PingMsg { type: 'ping'; ref?: string }
 export interface QuitMsg { type: 'quit'; reason?: string; ref?: string }
@@ -48,7 +48,8 @@ export interface NickEvt { type: 'nick'; old: string; new: string }
 export interface TopicEvt { type: 'topic'; room: string; topic: string; by: string; ts: number }
 export interface HistoryEvt { type: 'history'; room: string; messages: ChatMessage[]; more: boolean }
 export interface RoomInfo { name: string; users: number; topic: string }
-export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[] }
+/** One page of the room list, largest rooms first; `next` (with `more`) is the `from` of the next page. */
+export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[]; total?: number; more?: boolean; next?: number }
 /** `total` is the member count; `users` lists them all, except in the join preview of a large room. */
 export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number }
 export interface PongEvt { type: 'pong'; ref?: string }

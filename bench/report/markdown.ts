@@ -85,7 +85,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(`- Run: ${r.startedAt}, ${Math.round(r.durationSec)} s`);
   out.push(`- Command: \`${r.command}\``);
   out.push(`- Machine: ${m.nproc} cores (${m.cpu}), ${m.memGiB} GiB memory, Node ${m.node}, Linux ${m.kernel}, open-files limit ${m.openFilesLimit}`);
-  out.push('- Lanes: `ours-ws` and `ours-tcp` are the production build (`dist/server/main.js --rate-limit 0`, fresh data folder) over WebSocket and TCP JSON lines;');
+  out.push('- Lanes: `ours-ws` and `ours-tcp` are the production build (`dist/server/main.js --rate-limit 0 --room-rate 0`, fresh data folder) over WebSocket and TCP JSON lines;');
   out.push('  `ws-tutorial` is bench/baselines/ws-broadcast.ts (`wss.clients.forEach(c => c.send(data))`); `ngircd` is ngIRCd with bench/baselines/ngircd.conf, driven over IRC.');
   out.push('- Load: bench/gen, raw sockets in separate processes, open loop (latency from the scheduled send time), 64-character messages.', '');
   out.push('## Targets (issue 4)', '');

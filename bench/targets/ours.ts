@@ -18,7 +18,7 @@ export async function startOurs(maxConnections: number, extraArgs: string[] = []
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-bench-'));
   const args = [
     SERVER_MAIN, '--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--data', dataDir,
-    '--log-level', 'warn', '--rate-limit', '0', '--max-connections', String(maxConnections), ...extraArgs,
+    '--log-level', 'warn', '--rate-limit', '0', '--room-rate', '0', '--max-connections', String(maxConnections), ...extraArgs,
   ];
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
   const nodeArgs = [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];

@@ -1,5 +1,6 @@
 import { HISTORY_ON_JOIN } from '../../shared/limits.js';
 import type { HistoryMsg, JoinMsg, PartMsg, RoomsMsg, TopicMsg, WhoMsg } from '../../shared/protocol.js';
+import { Outgoing } from '../outgoing.js';
 import type { CommandSpec } from './types.js';
 
 // join { room } -> joined (all members), then history + who (joiner)
@@ -21,16 +22,16 @@ export const topic: CommandSpec<TopicMsg> = {
 export const history: CommandSpec<HistoryMsg> = {
   handle: (hub, session, m) => {
     const page = hub.history(m.room, m.before ?? Number.MAX_SAFE_INTEGER, m.limit ?? HISTORY_ON_JOIN);
-    hub.send(session, { type: 'history', room: m.room, ...page });
+    hub.reply(session, new Outgoing({ type: 'history', room: m.room, ...page }));
   },
 };
 
-// rooms -> rooms{rooms: [{name, users, topic}]}
+// rooms { from? } -> rooms{rooms: [{name, users, topic}], total, more, next?}
 export const rooms: CommandSpec<RoomsMsg> = {
-  handle: (hub, session) => hub.send(session, { type: 'rooms', rooms: hub.roomList() }),
+  handle: (hub, session, m) => hub.reply(session, new Outgoing(hub.roomList(m.from))),
 };
 
 // who { room } -> who{room, users, total}
 export const who: CommandSpec<WhoMsg> = {
-  handle: (hub, session, m) => hub.sendShared(session, hub.who(m.room)),
+  handle: (hub, session, m) => hub.reply(session, hub.who(m.room)),
 };

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ChatMessage } from '../../shared/protocol.js';
+import { fitNewest } from '../reply-size.js';
 
 export interface StoredMessage extends ChatMessage {
   /** The room's case-folded key; `room` keeps the display name. */
@@ -72,18 +73,19 @@ export class HistoryStore {
     };
   }
 
-  /** Up to `limit` messages older than `before`, oldest first, and whether older ones remain. */
+  /**
+   * Up to `limit` messages older than `before` that fit in a reply (see fitNewest), oldest first, and
+   * whether older ones remain.
+   */
   page(roomKey: string, roomName: string, before: number, limit: number): { messages: ChatMessage[]; more: boolean } {
     const rows = this.selectPage.all(roomKey, before, limit + 1);
-    const more = rows.length > limit;
-    const messages: ChatMessage[] = [];
-    for (let i = Math.min(rows.length, limit) - 1; i >= 0; i--) {
-      const r = rows[i]!;
+    const newestFirst = rows.map((r) => {
       const m: ChatMessage = { room: roomName, id: r.id, seq: r.seq, from: r.sender, text: r.text, ts: r.ts };
       if (r.action) m.action = true;
-      messages.push(m);
-    }
-    return { messages, more };
+      return m;
+    });
+    const fit = fitNewest(newestFirst.length, (i) => newestFirst[i]!, limit);
+    return { messages: newestFirst.slice(0, fit).reverse(), more: rows.length > fit };
   }
 
   setTopic(roomKey: string, topic: string, by: string, ts: number): void {

@@ -23,7 +23,7 @@ class RecordingPeer implements Peer {
 }
 
 function member(nick: string): Session & { peer: RecordingPeer } {
-  const s = new Session(nick, new RecordingPeer(), new TokenBucket(0, 1), new TokenBucket(0, 1));
+  const s = new Session(nick, new RecordingPeer(), new TokenBucket(0, 1), new TokenBucket(0, 1), new TokenBucket(0, 1));
   s.nick = nick;
   return s as Session & { peer: RecordingPeer };
 }
@@ -33,7 +33,7 @@ const lines = (out: Outgoing) => out.line.toString().trimEnd().split('\n').map((
 
 describe('a room holding presence', () => {
   it('hands each member one batch; a joiner gets only what came after its own join', () => {
-    const room = new Room('#r', '#r', 0, []);
+    const room = new Room('#r', '#r', 0, [], new TokenBucket(0, 1));
     const old = member('old');
     const a = member('a');
     const b = member('b');
@@ -53,7 +53,7 @@ describe('a room holding presence', () => {
   });
 
   it('flushes what it holds before a broadcast, so nobody sees a message before the join', () => {
-    const room = new Room('#r', '#r', 0, []);
+    const room = new Room('#r', '#r', 0, [], new TokenBucket(0, 1));
     const old = member('old');
     const a = member('a');
     room.add(old);
@@ -130,7 +130,7 @@ describe('a member who did not join through the held presence', () => {
   const left = (nick: string) => new Outgoing({ type: 'left', room: '#r', nick });
 
   it('gets only what is held after it (a rejoin above the announce limit is told alone)', () => {
-    const room = new Room('#r', '#r', 0, []);
+    const room = new Room('#r', '#r', 0, [], new TokenBucket(0, 1));
     const old = member('old');
     const m = member('m');
     const a = member('a');

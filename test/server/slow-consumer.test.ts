@@ -6,7 +6,7 @@ import { removeDir, startServer, type RunningServer } from '../helpers/server.js
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer({ args: ['--rate-limit', '0', '--max-buffered-bytes', String(256 * 1024)] });
+  server = await startServer({ args: ['--rate-limit', '0', '--room-rate', '0', '--max-buffered-bytes', String(256 * 1024)] });
 });
 afterAll(async () => { await server.stop(); removeDir(server.dataDir); });
 
@@ -77,7 +77,7 @@ describe('slow consumers', () => {
 
 describe('readers that keep up', () => {
   it('a reader that pauses briefly through a burst over the bound is not dropped', async () => {
-    const s = await startServer({ args: ['--rate-limit', '0', '--max-buffered-bytes', String(4 * 1024 * 1024)] });
+    const s = await startServer({ args: ['--rate-limit', '0', '--room-rate', '0', '--max-buffered-bytes', String(4 * 1024 * 1024)] });
     try {
       const reader = await rawJsonClient(s.tcpPort, 'napper');
       const sender = await JsonClient.registered('ws', s.wsUrl, 'burster');
