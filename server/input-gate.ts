@@ -25,6 +25,8 @@ export interface GateOwner<T> {
   outputBacklog(): number;
   /** Calls `resume` once, when the unsent output has drained. */
   onDrained(resume: () => void): void;
+  /** Reading was paused (for metrics). */
+  onPaused?(): void;
 }
 
 export class InputGate<T> {
@@ -57,6 +59,15 @@ export class InputGate<T> {
     if (!this.waiting) this.pump();
   }
 
+  /**
+   * Charges the budget for work already done (raw bytes read, an answer's size). A budget in debt stops
+   * reading until it is paid back, even with nothing queued: input that makes no item is not free.
+   */
+  charge(cost: number): void {
+    this.budget.charge(cost);
+    if (!this.waiting) this.pump();
+  }
+
   private readonly resume = (): void => {
     this.waiting = false;
     this.pump();
@@ -80,6 +91,8 @@ export class InputGate<T> {
       this.owner.handle(item);
     }
     this.clear();
+    const debt = this.budget.msUntilPaid();
+    if (debt > 0) return this.wait(() => setTimeout(this.resume, debt));
     if (this.paused) {
       this.paused = false;
       this.owner.resumeReading();
@@ -91,6 +104,7 @@ export class InputGate<T> {
     if (!this.paused) {
       this.paused = true;
       this.owner.pauseReading();
+      this.owner.onPaused?.();
     }
     arm();
   }

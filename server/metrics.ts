@@ -8,6 +8,7 @@ export interface Metrics {
   deliveries: Counter;
   slowConsumersDropped: Counter;
   rateLimited: Counter;
+  inputPaused: Counter;
   errors: Counter<'code'>;
   historyBatchSize: Histogram;
   historyCommitSeconds: Histogram;
@@ -32,6 +33,7 @@ export function createMetrics(gauges: Gauges): Metrics {
     deliveries: counter('chat_deliveries_total', 'Server messages handed to a connection'),
     slowConsumersDropped: counter('chat_slow_consumers_dropped_total', 'Connections dropped for not reading'),
     rateLimited: counter('chat_rate_limited_total', 'Client messages refused by flood control'),
+    inputPaused: counter('chat_input_paused_total', 'Times a connection stopped being read: over its budget, its output backed up, or its turn used'),
     errors: new Counter({ name: 'chat_errors_total', help: 'Errors answered, by code', labelNames: ['code'], registers: [registry] }),
     historyBatchSize: new Histogram({
       name: 'chat_history_batch_size', help: 'Messages per history commit', registers: [registry],

@@ -49,9 +49,18 @@ export class TokenBucket {
 
   /** Milliseconds until `take(1)` would succeed (0: now). */
   msUntilReady(): number {
+    return this.msUntil(1);
+  }
+
+  /** Milliseconds until the bucket is out of debt (0: it is not in debt). */
+  msUntilPaid(): number {
+    return this.msUntil(0);
+  }
+
+  private msUntil(level: number): number {
     if (this.rate === 0) return 0;
     this.refill();
-    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) * 1000) / this.rate);
+    return this.tokens >= level ? 0 : Math.ceil(((level - this.tokens) * 1000) / this.rate);
   }
 
   private refill(): void {

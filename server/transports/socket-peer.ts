@@ -140,15 +140,22 @@ export abstract class SocketPeer implements Peer, GateOwner<Input> {
 
   /** Charges the budget for raw bytes read, whatever they turn out to hold. */
   protected charge(bytes: number): void {
-    this.session?.flood.charge(bytes / INPUT_BYTES_PER_TOKEN);
+    this.inputGate()?.charge(bytes / INPUT_BYTES_PER_TOKEN);
   }
 
   /** Queues one item of input; it is handled when the connection's budget and output allow. */
   protected input(item: Input): void {
+    this.inputGate()?.push(item);
+  }
+
+  private inputGate(): InputGate<Input> | null {
     const session = this.session;
-    if (!session || this.closing) return;
-    this.gate ??= new InputGate(this, session.flood, this.host.maxQueuedInput, this.host.maxBufferedBytes / 2);
-    this.gate.push(item);
+    if (!session || this.closing) return null;
+    return (this.gate ??= new InputGate(this, session.flood, this.host.maxQueuedInput, this.host.maxBufferedBytes / 2));
+  }
+
+  onPaused(): void {
+    this.host.metrics.inputPaused.inc();
   }
 
   handle(item: Input): void {

@@ -88,6 +88,19 @@ describe('InputGate', () => {
     expect(owner.handled).toEqual([1, 2]);
   });
 
+  it('input that makes no item still costs: a budget in debt stops reading until it is paid back', () => {
+    const owner = new FakeOwner();
+    const gate = new InputGate(owner, new TokenBucket(20, 40), 40, 1000);
+    gate.charge(30);
+    expect(owner.paused).toBe(false);
+    gate.charge(30);
+    expect(owner.paused).toBe(true);
+    vi.advanceTimersByTime(999);
+    expect(owner.paused).toBe(true);
+    vi.advanceTimersByTime(1);
+    expect(owner.paused).toBe(false);
+  });
+
   it('drops what is waiting once the connection is closed', () => {
     const owner = new FakeOwner();
     const gate = new InputGate(owner, new TokenBucket(1, 1), 10, 1000);

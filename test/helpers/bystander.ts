@@ -1,0 +1,78 @@
+/**
+ * The attack report's bystander: an ordinary TCP JSON client that pings at half the allowed rate and
+ * records what happens to it. Attack tests assert it is never refused or dropped.
+ */
+import { readFileSync } from 'node:fs';
+import { JsonClient } from './clients.js';
+
+export interface BystanderReport {
+  sent: number;
+  answered: number;
+  rateLimited: number;
+  bye: string | null;
+  rttsMs: number[];
+}
+
+export class Bystander {
+  private sent = 0;
+  private readonly sentAt = new Map<string, number>();
+  private readonly rtts: number[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  private constructor(readonly client: JsonClient) {}
+
+  static async start(tcpPort: number, nick = 'bystander', perSecond = 10): Promise<Bystander> {
+    const b = new Bystander(await JsonClient.registered('tcp', tcpPort, nick));
+    b.timer = setInterval(() => b.ping(), 1000 / perSecond);
+    return b;
+  }
+
+  private ping(): void {
+    if (this.client.closed) return;
+    const ref = `b${this.sent++}`;
+    this.sentAt.set(ref, performance.now());
+    this.client.send({ type: 'ping', ref });
+  }
+
+  /** Stops pinging, waits for the answers still due, and reports. */
+  async stop(): Promise<BystanderReport> {
+    if (this.timer) clearInterval(this.timer);
+    const wanted = this.sent;
+    while (!this.client.closed && this.answeredCount() < wanted) {
+      await this.client.next((m) => m.type === 'bye' || (m.type === 'pong' && this.sentAt.has(m.ref ?? '')), 15_000).catch(() => null);
+      this.collect();
+    }
+    this.collect();
+    const received = this.client.received;
+    const bye = received.find((m) => m.type === 'bye');
+    this.client.close();
+    return {
+      sent: wanted,
+      answered: this.answeredCount(),
+      rateLimited: received.filter((m) => m.type === 'error' && m.code === 'RATE_LIMITED').length,
+      bye: bye?.type === 'bye' ? bye.reason : null,
+      rttsMs: this.rtts,
+    };
+  }
+
+  private collect(): void {
+    for (const m of this.client.received) {
+      if (m.type !== 'pong' || !m.ref) continue;
+      const at = this.sentAt.get(m.ref);
+      if (at === undefined) continue;
+      this.sentAt.delete(m.ref);
+      this.rtts.push(performance.now() - at);
+    }
+  }
+
+  private answeredCount(): number {
+    this.collect();
+    return this.rtts.length;
+  }
+}
+
+/** Resident memory of a process, in MB, from /proc. */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}

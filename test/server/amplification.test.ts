@@ -1,0 +1,128 @@
+/**
+ * Attack report rows 1-3: requests whose answers are large. Answers are cut at about 256 KiB and paged,
+ * their size is charged to the requester, and nobody else notices.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../shared/protocol.js';
+import { Bystander, rssMb } from '../helpers/bystander.js';
+import { JsonClient } from '../helpers/clients.js';
+import { removeDir, startServer, type RunningServer } from '../helpers/server.js';
+
+const PAGE_BOUND = 300 * 1024;
+const servers: RunningServer[] = [];
+afterAll(async () => { for (const s of servers) { await s.stop(); removeDir(s.dataDir); } });
+
+async function serverWith(args: string[]): Promise<RunningServer> {
+  const s = await startServer({ args });
+  servers.push(s);
+  return s;
+}
+
+const lines = (messages: object[]) => messages.map((m) => `${JSON.stringify(m)}\n`).join('');
+
+describe('history amplification (rows 1-2)', () => {
+  it('38 history requests in one packet: each page stays under ~256 KiB, the requester is paced, not dropped, and a bystander is never refused', async () => {
+    const s = await serverWith(['--room-rate', '0']);
+    const keeper = await JsonClient.registered('tcp', s.tcpPort, 'keeper');
+    keeper.send({ type: 'join', room: '#big' });
+    await keeper.next((m) => m.type === 'who' && m.room === '#big');
+    // 200 messages of 4000 characters, from ten fillers within their burst.
+    const fillers = await Promise.all(Array.from({ length: 10 }, (_, i) => JsonClient.registered('tcp', s.tcpPort, `filler${i}`)));
+    for (const [i, f] of fillers.entries()) {
+      f.sendRaw(lines([{ type: 'join', room: '#big' },
+        ...Array.from({ length: 20 }, (_, k) => ({ type: 'say', room: '#big', text: `${i}.${k} ${'a'.repeat(3990)}`, ref: `f${k}` }))]));
+    }
+    for (const f of fillers) {
+      for (let k = 0; k < 20; k++) await f.next((m) => m.type === 'ack' && m.ref === `f${k}`);
+      f.close();
+    }
+
+    const bystander = await Bystander.start(s.tcpPort);
+    const attacker = await JsonClient.registered('tcp', s.tcpPort, 'attacker');
+    const rssBefore = rssMb(s.proc.pid!);
+    attacker.sendRaw(lines(Array.from({ length: 38 }, () => ({ type: 'history', room: '#big', limit: 200 }))));
+    const pages: Array<ServerMessage & { type: 'history' }> = [];
+    while (pages.length < 8) {
+      const page = await attacker.next((m) => m.type === 'history' && m.room === '#big', 15_000);
+      if (page.type === 'history') pages.push(page);
+    }
+    const report = await bystander.stop();
+    expect(report).toMatchObject({ rateLimited: 0, bye: null });
+    expect(report.answered).toBe(report.sent);
+    for (const page of pages) {
+      expect(JSON.stringify(page).length).toBeLessThan(PAGE_BOUND);
+      expect(page.messages.length).toBeGreaterThan(10);
+      expect(page.messages.length).toBeLessThan(200);
+      expect(page.more).toBe(true);
+    }
+    expect(attacker.closed).toBe(false);
+    expect(attacker.received.some((m) => m.type === 'bye')).toBe(false);
+    expect(rssMb(s.proc.pid!) - rssBefore).toBeLessThan(150);
+    attacker.close();
+    keeper.close();
+  }, 60_000);
+
+  it('paging a room of maximal messages by `before` reaches the first message with no gap, from memory and from the store', async () => {
+    const s = await serverWith(['--rate-limit', '0', '--room-rate', '0', '--max-buffered-bytes', String(128 * 1024)]);
+    const writer = await JsonClient.registered('ws', s.wsUrl, 'writer');
+    writer.send({ type: 'join', room: '#pages' });
+    await writer.next((m) => m.type === 'who' && m.room === '#pages');
+    // 600 messages: more than the in-memory window, so the oldest pages come from SQLite.
+    for (let i = 0; i < 600; i++) writer.send({ type: 'say', room: '#pages', text: `${i} ${'😀'.repeat(3990)}`, ref: `w${i}` });
+    await writer.next((m) => m.type === 'ack' && m.ref === 'w599', 30_000);
+    const reader = await JsonClient.registered('tcp', s.tcpPort, 'pager');
+    const seqs: number[] = [];
+    let before: number | undefined;
+    for (let pagesRead = 0; pagesRead < 200; pagesRead++) {
+      reader.send(before === undefined ? { type: 'history', room: '#pages', limit: 200 } : { type: 'history', room: '#pages', limit: 200, before });
+      const page = await reader.next((m) => m.type === 'history' && m.room === '#pages');
+      if (page.type !== 'history') throw new Error('unreachable');
+      expect(JSON.stringify(page).length).toBeLessThan(PAGE_BOUND);
+      seqs.unshift(...page.messages.map((m) => m.seq));
+      if (!page.more) break;
+      expect(page.messages[0]!.seq).toBeLessThan(before ?? Infinity);
+      before = page.messages[0]!.seq;
+    }
+    expect(seqs).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    expect(reader.closed).toBe(false);
+    reader.close();
+    writer.close();
+  }, 60_000);
+});
+
+describe('room list amplification (row 3)', () => {
+  it('a room list far over the output bound comes in pages, and the client reading them is not dropped', async () => {
+    const s = await serverWith(['--rate-limit', '0', '--max-rooms-per-connection', '5000', '--max-buffered-bytes', String(128 * 1024)]);
+    const maker = await JsonClient.registered('tcp', s.tcpPort, 'maker');
+    const topic = 't'.repeat(480);
+    for (let batch = 0; batch < 20; batch++) {
+      const reqs: object[] = [];
+      for (let i = 0; i < 100; i++) {
+        const room = `#r${batch * 100 + i}`;
+        reqs.push({ type: 'join', room }, { type: 'topic', room, topic });
+      }
+      maker.sendRaw(lines(reqs));
+      await maker.next((m) => m.type === 'topic' && m.room === `#r${batch * 100 + 99}`, 15_000);
+    }
+    const reader = await JsonClient.registered('tcp', s.tcpPort, 'lister');
+    const names = new Set<string>();
+    let from: number | undefined;
+    let pages = 0;
+    for (;;) {
+      reader.send(from === undefined ? { type: 'rooms' } : { type: 'rooms', from });
+      const page = await reader.next('rooms');
+      if (page.type !== 'rooms') throw new Error('unreachable');
+      pages++;
+      expect(JSON.stringify(page).length).toBeLessThan(PAGE_BOUND);
+      expect(page.total).toBe(2001);
+      for (const r of page.rooms) names.add(r.name);
+      if (!page.more) break;
+      from = page.next;
+    }
+    expect(pages).toBeGreaterThan(2);
+    expect(names.size).toBe(2001);
+    expect(reader.closed).toBe(false);
+    reader.close();
+    maker.close();
+  }, 60_000);
+});
