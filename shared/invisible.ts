@@ -15,7 +15,7 @@ const ZWNJ = 0x200c;
 const ZWJ = 0x200d;
 
 /** `<U+202E>`: how a neutralised character is shown. */
-export function invisibleMarker(char: string): string {
+function invisibleMarker(char: string): string {
   return `<U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}>`;
 }
 

@@ -19,18 +19,8 @@ beforeAll(async () => { server = await startServer(); });
 afterAll(async () => { await server.stop(); removeDir(server.dataDir); });
 afterEach(() => { for (const c of open.splice(0)) c.close(); });
 
-const utf8 = (c: TextClient) => Buffer.from(c.text, 'latin1').toString('utf8');
-
-/** Waits for `pattern` in the UTF-8 text received after character offset `from` (as text-mode.test.ts). */
-async function after(c: TextClient, from: number, pattern: RegExp, ms = 5000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = utf8(c).slice(from).match(pattern);
-    if (m) return m;
-    if (Date.now() > deadline || c.closed) throw new Error(`never saw ${pattern} after ${from}; got:\n${utf8(c).slice(from).slice(-1500)}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const utf8 = (c: TextClient) => c.utf8();
+const after = (c: TextClient, from: number, pattern: RegExp) => c.waitAfter(from, pattern);
 
 async function textUser(nick: string): Promise<TextClient> {
   const c = await TextClient.connect(server.tcpPort);
