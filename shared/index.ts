@@ -7,3 +7,4 @@ export * from './parse.js';
 export * from './encode.js';
 export * from './lines.js';
 export * from './commands.js';
+export * from './invisible.js';

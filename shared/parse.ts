@@ -7,7 +7,9 @@ import {
   CLIENT_NAME_MAX, HISTORY_PAGE_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, TOPIC_MAX,
 } from './limits.js';
 import type { ClientMessage, ClientMessageType, ServerMessage, ServerMessageType } from './protocol.js';
-import { codePointLength, isValidNick, lineProblem, normalizeRoom, textProblem } from './validate.js';
+import {
+  codePointLength, isValidNick, isWellFormedText, lineProblem, normalizeRoom, textProblem,
+} from './validate.js';
 
 export interface ParseError extends ProtocolError {
   /** The request's `ref`, when one could be read, so the error can be matched to it. */
@@ -194,13 +196,23 @@ function parseWith<T>(raw: string, schemas: Record<string, Schema>): Parsed<T> {
   return checkWith<T>(input, schemas);
 }
 
+/** The first `max` UTF-16 units of `s` for an error message, never ending in half a pair or holding a lone one. */
+function echoable(s: string, max: number): string {
+  let cut = s.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (cut.length < s.length && last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return isWellFormedText(cut) ? cut : cut.replace(/\p{Cs}/gu, '\ufffd');
+}
+
 function checkWith<T>(input: unknown, schemas: Record<string, Schema>): Parsed<T> {
   if (kindOf(input) !== 'object') {
     return { ok: false, error: { code: ErrorCode.BAD_MESSAGE, message: 'message must be a JSON object' } };
   }
   const obj = input as Record<string, unknown>;
-  // Same length rule as the `ref` field (code points), so every ref that would be accepted is echoed.
-  const refValue = typeof obj.ref === 'string' && codePointLength(obj.ref, REF_MAX) <= REF_MAX ? obj.ref : undefined;
+  // Same length rule as the `ref` field (code points), so every ref that would be accepted is echoed;
+  // a ref with a lone surrogate (no UTF-8 form) never is.
+  const refValue = typeof obj.ref === 'string' && codePointLength(obj.ref, REF_MAX) <= REF_MAX
+    && isWellFormedText(obj.ref) ? obj.ref : undefined;
   const withRef = (code: ErrorCode, message: string): Parsed<T> => ({
     ok: false,
     error: refValue === undefined ? { code, message } : { code, message, ref: refValue },
@@ -208,7 +220,7 @@ function checkWith<T>(input: unknown, schemas: Record<string, Schema>): Parsed<T
   const type = obj.type;
   if (typeof type !== 'string') return withRef(ErrorCode.BAD_MESSAGE, "missing field 'type'");
   const schema = Object.hasOwn(schemas, type) ? schemas[type] : undefined;
-  if (!schema) return withRef(ErrorCode.BAD_MESSAGE, `unknown message type '${type.slice(0, 32)}'`);
+  if (!schema) return withRef(ErrorCode.BAD_MESSAGE, `unknown message type '${echoable(type, 32)}'`);
   const fields = readFields(obj, schema);
   if (!fields.ok) return withRef(fields.code, fields.message);
   return { ok: true, value: { type, ...fields.value } as T };

@@ -6,6 +6,8 @@ const ROOM_RE = new RegExp(`^#[A-Za-z0-9_-]{1,${ROOM_NAME_MAX}}$`);
 // C0 controls except \t and \n, DEL, and C1 controls (0x9b is a one-byte CSI on some terminals).
 const TEXT_CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 const LINE_CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+// In /u mode a valid pair is one astral code point, so only a surrogate without its partner is Cs.
+const LONE_SURROGATE_RE = /\p{Cs}/u;
 
 export function isValidNick(nick: string): boolean {
   return NICK_RE.test(nick);
@@ -37,6 +39,16 @@ export function codePointLength(s: string, stopAfter = Infinity): number {
   return n;
 }
 
+/**
+ * True when `s` is well-formed UTF-16 (no surrogate without its partner). A lone surrogate has no UTF-8
+ * form: SQLite would store U+FFFD in its place, so a message would read back changed from history.
+ */
+export function isWellFormedText(s: string): boolean {
+  return !LONE_SURROGATE_RE.test(s);
+}
+
+const UNPAIRED = 'contains an unpaired surrogate (invalid Unicode)';
+
 function tooLong(s: string, max: number): boolean {
   // A code point is at most two UTF-16 units, so most strings are settled without counting.
   return s.length > max && codePointLength(s, max) > max;
@@ -47,6 +59,7 @@ export function textProblem(text: string, max = TEXT_MAX): string | null {
   if (text.length === 0) return 'text is empty';
   if (tooLong(text, max)) return `text is longer than ${max} characters`;
   if (TEXT_CONTROL_RE.test(text)) return 'text contains control characters (only \\n and \\t are allowed)';
+  if (!isWellFormedText(text)) return `text ${UNPAIRED}`;
   return null;
 }
 
@@ -54,5 +67,6 @@ export function textProblem(text: string, max = TEXT_MAX): string | null {
 export function lineProblem(field: string, value: string, max: number): string | null {
   if (tooLong(value, max)) return `${field} is longer than ${max} characters`;
   if (LINE_CONTROL_RE.test(value)) return `${field} contains control characters`;
+  if (!isWellFormedText(value)) return `${field} ${UNPAIRED}`;
   return null;
 }

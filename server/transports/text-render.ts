@@ -1,4 +1,5 @@
 /** Server messages as readable lines for nc/telnet users. Plain text: no colour, CRLF line ends. */
+import { markInvisible } from '../../shared/invisible.js';
 import type { ChatMessage, ServerMessage } from '../../shared/protocol.js';
 
 const EOL = '\r\n';
@@ -8,9 +9,18 @@ function clock(ts: number): string {
   return `[${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}]`;
 }
 
-/** A multi-line text keeps its later lines indented under the first. */
+/**
+ * A multi-line text keeps its later lines indented under the first, so no line of it can pass for a
+ * line of the server's; U+2028/U+2029 break lines like '\n'. Bidi and zero-width characters show as
+ * `<U+XXXX>`.
+ */
 function indentLines(text: string): string {
-  return text.replace(/\t/g, '    ').replace(/\n/g, `${EOL}    `);
+  return markInvisible(text).replace(/\t/g, '    ').replace(/[\n\u2028\u2029]/g, `${EOL}    `);
+}
+
+/** A one-line field (topic, reason): U+2028/U+2029 become spaces; bidi and zero-width show as `<U+XXXX>`. */
+function oneLine(text: string): string {
+  return markInvisible(text).replace(/[\r\n\u2028\u2029]/g, ' ');
 }
 
 function chatLine(m: ChatMessage): string {
@@ -24,23 +34,23 @@ export function renderText(m: ServerMessage): string {
       return `*** Welcome, ${m.nick}! You are on ${m.server} (protocol v${m.version}). Type /help for commands.${EOL}`
         + (m.motd ? `*** ${indentLines(m.motd)}${EOL}` : '');
     case 'joined': return `${clock(m.ts)} ${m.room} -> ${m.nick} joined${EOL}`;
-    case 'left': return `${clock(Date.now())} ${m.room} <- ${m.nick} left${m.reason ? ` (${m.reason})` : ''}${EOL}`;
+    case 'left': return `${clock(Date.now())} ${m.room} <- ${m.nick} left${m.reason ? ` (${oneLine(m.reason)})` : ''}${EOL}`;
     case 'message': return chatLine(m) + EOL;
     case 'ack': return '';
     case 'dm': return `${clock(m.ts)} [${m.from} -> ${m.to}] ${m.action ? `* ${m.from} ` : ''}${indentLines(m.text)}${EOL}`;
     case 'nick': return `*** ${m.old} is now known as ${m.new}${EOL}`;
-    case 'topic': return `${clock(m.ts)} ${m.room} topic set by ${m.by}: ${m.topic}${EOL}`;
+    case 'topic': return `${clock(m.ts)} ${m.room} topic set by ${m.by}: ${oneLine(m.topic)}${EOL}`;
     case 'history': {
       if (m.messages.length === 0) return `*** ${m.room}: no earlier messages${EOL}`;
       const head = `--- ${m.room}: ${m.messages.length} earlier message(s)${m.more ? ', more with /history' : ''} ---`;
       return [head, ...m.messages.map(chatLine), `--- end of history ---`].join(EOL) + EOL;
     }
     case 'rooms':
-      return [`*** ${m.rooms.length} room(s):`, ...m.rooms.map((r) => `  ${r.name} (${r.users})${r.topic ? ` ${r.topic}` : ''}`)]
+      return [`*** ${m.rooms.length} room(s):`, ...m.rooms.map((r) => `  ${r.name} (${r.users})${r.topic ? ` ${oneLine(r.topic)}` : ''}`)]
         .join(EOL) + EOL;
     case 'who': return `*** ${m.room} (${m.total}): ${m.users.join(' ')}${m.users.length < m.total ? ' …' : ''}${EOL}`;
     case 'pong': return `*** pong${EOL}`;
-    case 'error': return `!!! ${m.code}: ${m.message}${EOL}`;
-    case 'bye': return `*** bye: ${m.reason}${EOL}`;
+    case 'error': return `!!! ${m.code}: ${oneLine(m.message)}${EOL}`;
+    case 'bye': return `*** bye: ${oneLine(m.reason)}${EOL}`;
   }
 }

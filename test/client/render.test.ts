@@ -62,6 +62,22 @@ describe('rendering a frame from state', () => {
     }
   });
 
+  it('shows bidi and zero-width characters as <U+XXXX>, and U+2028 as an indented line break', () => {
+    const s = state(
+      { type: 'rooms', rooms: [{ name: '#lobby', users: 2, topic: 'evil\u202etopic\u2028\u200bfake' }] },
+      say(1, 'bob', 'abc\u202egnp.exe'),
+      say(2, 'bob', `first\u2028${clock(NOW)} <alice> fake`),
+    );
+    const rows = frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame);
+    expect(rows.join('\n')).not.toMatch(/[\u200b\u202a-\u202e\u2028\u2029]/);
+    expect(rows.join('\n')).toContain(`${clock(NOW)} <bob> abc<U+202E>gnp.exe`);
+    expect(rows[28]).toContain('#lobby: evil<U+202E>topic <U+200B>fake');
+    const first = rows.findIndex((r) => r.includes('<bob> first'));
+    const textColumn = rows[first]!.indexOf('first');
+    // The separated part is a continuation row under the text, not a line that passes for alice's.
+    expect(rows[first + 1]!.indexOf(`${clock(NOW)} <alice> fake`)).toBe(textColumn);
+  });
+
   it('never crashes and fills exactly the window down to 1x1', () => {
     const s = state(say(1, 'bob', 'a message long enough to wrap more than once in a narrow window 你好'));
     const input = new InputLine();

@@ -60,7 +60,7 @@ describe('the terminal client in tmux against the real server', () => {
   it('keeps escape sequences and bidi overrides from other users off the screen', async () => {
     carol.send({ type: 'say', room: '#lobby', text: 'bidi \u202eevil\u202c end' });
     carol.send({ type: 'say', room: '#lobby', text: 'esc \x1b]2;PWNED\x07\x1b[2J\x1b[31m gone' });
-    const screen = await tmux.waitForScreen('bob', 'the bidi line', (s) => s.includes('<carol> bidi evil end'));
+    const screen = await tmux.waitForScreen('bob', 'the bidi line', (s) => s.includes('<carol> bidi <U+202E>evil<U+202C> end'));
     expect(screen).not.toMatch(/[\u202a-\u202e\u2066-\u2069\x1b]/);
     // The server view holds the hostile message of the day, drawn as plain text.
     await tmux.keys('bob', 'M-1');

@@ -177,6 +177,26 @@ export class TextClient {
     }
   }
 
+  /** What arrived so far, decoded as UTF-8 (`text` keeps latin1 so IAC bytes stay visible). */
+  utf8(): string {
+    return Buffer.from(this.text, 'latin1').toString('utf8');
+  }
+
+  /** Waits until the UTF-8 text that arrived after character offset `from` matches; returns the match. */
+  async waitAfter(from: number, pattern: RegExp, ms = DEFAULT_WAIT_MS): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const m = this.utf8().slice(from).match(pattern);
+      if (m) return m;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.closed) throw new Error(`never saw ${pattern} after ${from}; got:\n${this.utf8().slice(from).slice(-1500)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => { clearTimeout(timer); resolve(); });
+      });
+    }
+  }
+
   close(): void {
     this.socket.end();
   }

@@ -26,8 +26,7 @@ afterEach(() => {
   for (const j of jsons.splice(0)) j.close();
 });
 
-/** The server's bytes as UTF-8 (TextClient keeps them as latin1 so IAC bytes stay visible). */
-const utf8 = (c: TextClient) => Buffer.from(c.text, 'latin1').toString('utf8');
+const utf8 = (c: TextClient) => c.utf8();
 
 async function text(): Promise<TextClient> {
   const c = await TextClient.connect(server.tcpPort);
@@ -42,15 +41,7 @@ async function ws(nick: string): Promise<JsonClient> {
 }
 
 /** Waits for `pattern` in what arrived after character offset `from`; returns the match. */
-async function after(c: TextClient, from: number, pattern: RegExp, ms = 5000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = utf8(c).slice(from).match(pattern);
-    if (m) return m;
-    if (Date.now() > deadline || c.closed) throw new Error(`never saw ${pattern} after ${from}; got:\n${utf8(c).slice(from).slice(-1500)}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const after = (c: TextClient, from: number, pattern: RegExp, ms?: number) => c.waitAfter(from, pattern, ms);
 
 /** Sends a line (CRLF by default) and waits for `pattern` in the output that follows it. */
 async function line(c: TextClient, input: string, pattern: RegExp, eol = '\r\n'): Promise<RegExpMatchArray> {

@@ -16,6 +16,7 @@ const NICK_RULE = 'must be 1-24 characters: a letter, then letters, digits or _-
 const ROOM_RULE = 'room must be # and 1-32 of A-Z a-z 0-9 _ -';
 const TEXT_CONTROL = 'text contains control characters (only \\n and \\t are allowed)';
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const UNPAIRED = 'contains an unpaired surrogate (invalid Unicode)';
 
 const raw = (value: unknown): string => JSON.stringify(value);
 
@@ -84,6 +85,11 @@ describe('parseClientMessage: accepted', () => {
       name: 'extra fields are dropped, including ones the server sets itself',
       input: { type: 'say', room: '#a', text: 'hi', from: 'mallory', id: 'x', seq: 9, ts: 1, extra: { deep: true } },
       output: { type: 'say', room: '#a', text: 'hi' },
+    },
+    {
+      name: 'astral characters, ZWJ sequences and bidi controls pass as they are (only renderings mark them)',
+      input: { type: 'say', room: '#a', text: '😀 👨\u200d👩\u200d👧 \u{10ffff} abc\u202egnp.exe', ref: '😀' },
+      output: { type: 'say', room: '#a', text: '😀 👨\u200d👩\u200d👧 \u{10ffff} abc\u202egnp.exe', ref: '😀' },
     },
     { name: 'extra fields are dropped from field-less types', input: { type: 'ping', x: 1, y: null }, output: { type: 'ping' } },
   ];
@@ -243,6 +249,21 @@ describe('parseClientMessage: rejected', () => {
     bad('ref of 64 emoji echoed (64 code points, 128 UTF-16 units)', { type: 'say', room: '#a', text: '', ref: '😀'.repeat(64) }, TEXT_INVALID, 'text is empty', '😀'.repeat(64)),
     bad('a 65-emoji ref (too long to echo)', { type: 'say', room: '#a', text: 'hi', ref: '😀'.repeat(65) }, BAD_MESSAGE, 'ref is longer than 64 characters'),
     bad('ref echoed on a bad limit', { type: 'history', room: '#a', limit: 999, ref: 'q7' }, BAD_MESSAGE, 'limit must be an integer from 1 to 200', 'q7'),
+    // Lone surrogates: JSON can escape them, UTF-8 (and so SQLite) cannot hold them.
+    bad('say with a lone high surrogate', { type: 'say', room: '#a', text: '\ud800' }, TEXT_INVALID, `text ${UNPAIRED}`),
+    bad('say with a lone low surrogate', { type: 'say', room: '#a', text: 'a\udc00b' }, TEXT_INVALID, `text ${UNPAIRED}`),
+    bad('say with a pair in the wrong order', { type: 'say', room: '#a', text: '\ude00\ud83d' }, TEXT_INVALID, `text ${UNPAIRED}`),
+    bad('say with an emoji cut in half at the end', { type: 'say', room: '#a', text: '😀😀'.slice(0, 3) }, TEXT_INVALID, `text ${UNPAIRED}`),
+    bad('dm with a lone surrogate', { type: 'dm', to: 'bob', text: 'hi \udfff' }, TEXT_INVALID, `text ${UNPAIRED}`),
+    bad('topic with a lone surrogate', { type: 'topic', room: '#a', topic: '\ud800' }, TEXT_INVALID, `topic ${UNPAIRED}`),
+    bad('part reason with a lone surrogate', { type: 'part', room: '#a', reason: '\ud800' }, BAD_MESSAGE, `reason ${UNPAIRED}`),
+    bad('quit reason with a lone surrogate', { type: 'quit', reason: '\udc00' }, BAD_MESSAGE, `reason ${UNPAIRED}`),
+    bad('hello password with a lone surrogate', { type: 'hello', nick: 'a', password: 'pw\ud800' }, BAD_MESSAGE, `password ${UNPAIRED}`),
+    bad('hello client with a lone surrogate', { type: 'hello', nick: 'a', client: '\ud800x' }, BAD_MESSAGE, `client ${UNPAIRED}`),
+    bad('a ref with a lone surrogate is refused and not echoed', { type: 'ping', ref: 'r\ud800' }, BAD_MESSAGE, `ref ${UNPAIRED}`),
+    bad('a ref with a lone surrogate is not echoed on another error', { type: 'say', room: '#a', text: '', ref: '\ud800' }, TEXT_INVALID, 'text is empty'),
+    bad('an unknown type holding a lone surrogate is echoed with U+FFFD', { type: 'x\ud800y' }, BAD_MESSAGE, "unknown message type 'x\ufffdy'"),
+    bad('an unknown type is never cut inside a pair', { type: `${'x'.repeat(31)}😀tail` }, BAD_MESSAGE, `unknown message type '${'x'.repeat(31)}'`),
     // __proto__ in the input is an ordinary own key: it neither supplies fields nor pollutes anything.
     bad('fields hidden under __proto__ do not count', '{"type":"say","__proto__":{"room":"#a","text":"hi"}}', BAD_MESSAGE, "missing field 'room'"),
     bad('a type hidden under __proto__ does not count', '{"__proto__":{"type":"ping"}}', BAD_MESSAGE, "missing field 'type'"),

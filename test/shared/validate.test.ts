@@ -4,6 +4,7 @@ import {
   caseFold,
   codePointLength,
   isValidNick,
+  isWellFormedText,
   lineProblem,
   NICK_MAX,
   normalizeRoom,
@@ -15,6 +16,7 @@ import {
 const CONTROL = 'text contains control characters (only \\n and \\t are allowed)';
 const TOO_LONG = 'text is longer than 4000 characters';
 const EMOJI = '😀'; // U+1F600: one code point, two UTF-16 units
+const UNPAIRED = 'text contains an unpaired surrogate (invalid Unicode)';
 
 describe('limits', () => {
   it('are the protocol v1 numbers', () => {
@@ -139,9 +141,19 @@ describe('textProblem', () => {
     ['4001 emoji', EMOJI.repeat(4001), TOO_LONG],
     ['3999 ASCII and one emoji', `${'x'.repeat(3999)}${EMOJI}`, null],
     ['4000 ASCII and one emoji', `${'x'.repeat(4000)}${EMOJI}`, TOO_LONG],
-    // A lone high surrogate followed by ASCII is two code points, not one pair.
-    ['2000 lone-surrogate + ASCII pairs (4000 code points)', '\ud83dx'.repeat(2000), null],
+    // A lone high surrogate followed by ASCII is two code points, not one pair; either way it is refused.
+    ['2000 lone-surrogate + ASCII pairs (4000 code points)', '\ud83dx'.repeat(2000), UNPAIRED],
     ['2001 lone-surrogate + ASCII pairs (4002 code points)', '\ud83dx'.repeat(2001), TOO_LONG],
+    ['a lone high surrogate', '\ud800', UNPAIRED],
+    ['a lone low surrogate', '\udfff', UNPAIRED],
+    ['a high surrogate at the very end', `ok ${EMOJI}\ud83d`, UNPAIRED],
+    ['a low surrogate at the very start', `\ude00${EMOJI}`, UNPAIRED],
+    ['a pair in the wrong order', '\ude00\ud83d', UNPAIRED],
+    ['two high surrogates', '\ud83d\ud83d', UNPAIRED],
+    ['astral characters, paired', `${EMOJI}\u{10ffff}\u{1d11e}`, null],
+    ['a ZWJ family and a flag', '👨\u200d👩\u200d👧 🇫🇷', null],
+    ['bidi and zero-width characters are valid text (renderings mark them)', 'abc\u202egnp.exe\u200b\u2028', null],
+    ['control characters are reported before surrogates', '\u0007\ud800', CONTROL],
     ['newline', 'one\ntwo', null],
     ['tab', 'a\tb', null],
     ['only a newline', '\n', null],
@@ -184,8 +196,22 @@ describe('lineProblem', () => {
     ['CR', 'a\r', 'topic contains control characters'],
     ['DEL', '\u007f', 'topic contains control characters'],
     ['C1', '\u0085', 'topic contains control characters'],
+    ['a lone surrogate', 'x\ud800', 'topic contains an unpaired surrogate (invalid Unicode)'],
+    ['an emoji cut in half', EMOJI.slice(1), 'topic contains an unpaired surrogate (invalid Unicode)'],
+    ['too long wins over a lone surrogate', `${'x'.repeat(11)}\ud800`, 'topic is longer than 10 characters'],
   ];
   it.each(cases)('%s', (_name, value, problem) => {
     expect(lineProblem('topic', value, 10)).toBe(problem);
+  });
+});
+
+describe('isWellFormedText', () => {
+  it('agrees with String.prototype.isWellFormed (Node 20) on every surrogate arrangement', () => {
+    const units = ['a', '\ud83d', '\ude00', '😀'];
+    const wellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+    for (const a of units) for (const b of units) for (const c of units) {
+      const s = a + b + c;
+      expect(isWellFormedText(s), JSON.stringify(s)).toBe(wellFormed(s));
+    }
   });
 });
