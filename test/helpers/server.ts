@@ -29,6 +29,8 @@ export interface StartOptions {
   tcpPort?: number;
   args?: string[];
   env?: Record<string, string>;
+  /** Options for node itself, before the script (a test-only `--import` preload, say). */
+  nodeArgs?: string[];
 }
 
 export function makeTempDir(prefix = 'chat-test-'): string {
@@ -44,7 +46,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     '--port', String(opts.wsPort ?? 0), '--tcp-port', String(opts.tcpPort ?? 0),
     '--data', dataDir, '--log-level', 'warn', ...(opts.args ?? []),
   ];
-  const proc = spawn(process.execPath, args, {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
