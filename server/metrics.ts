@@ -9,6 +9,7 @@ export interface Metrics {
   slowConsumersDropped: Counter;
   rateLimited: Counter;
   errors: Counter<'code'>;
+  connectionsRefused: Counter<'reason'>;
   historyBatchSize: Histogram;
   historyCommitSeconds: Histogram;
 }
@@ -33,6 +34,10 @@ export function createMetrics(gauges: Gauges): Metrics {
     slowConsumersDropped: counter('chat_slow_consumers_dropped_total', 'Connections dropped for not reading'),
     rateLimited: counter('chat_rate_limited_total', 'Client messages refused by flood control'),
     errors: new Counter({ name: 'chat_errors_total', help: 'Errors answered, by code', labelNames: ['code'], registers: [registry] }),
+    connectionsRefused: new Counter({
+      name: 'chat_connections_refused_total', help: 'Sockets refused on accept: rate, address, unregistered (per-address caps) or total',
+      labelNames: ['reason'], registers: [registry],
+    }),
     historyBatchSize: new Histogram({
       name: 'chat_history_batch_size', help: 'Messages per history commit', registers: [registry],
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Ticket } from '../admission.js';
 import type { Hub } from '../hub.js';
 import type { Metrics } from '../metrics.js';
 import { Outgoing } from '../outgoing.js';
@@ -85,6 +86,8 @@ function scheduleRelease(): void {
  */
 export abstract class SocketPeer implements Peer {
   session: Session | null = null;
+  /** This socket's admission until its hello succeeds, then null. */
+  registration: Ticket | null = null;
   protected closing = false;
   private corkedThisTurn = false;
   /** When the unsent output last went over the bound (0: it is under). */
@@ -99,6 +102,11 @@ export abstract class SocketPeer implements Peer {
 
   deliver(out: Outgoing): void {
     if (!this.closing) this.send(out);
+    // The welcome is the first delivery after hello succeeds: from then on the socket counts as registered.
+    if (this.registration !== null && this.session?.registered) {
+      this.registration.registered();
+      this.registration = null;
+    }
   }
 
   close(reason: string): void {
