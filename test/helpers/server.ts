@@ -29,6 +29,8 @@ export interface StartOptions {
   tcpPort?: number;
   args?: string[];
   env?: Record<string, string>;
+  /** A command the server runs under, such as `['prlimit', '--nofile=300:300']` (it must exec the server, keeping its pid). */
+  wrapper?: string[];
 }
 
 export function makeTempDir(prefix = 'chat-test-'): string {
@@ -44,7 +46,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     '--port', String(opts.wsPort ?? 0), '--tcp-port', String(opts.tcpPort ?? 0),
     '--data', dataDir, '--log-level', 'warn', ...(opts.args ?? []),
   ];
-  const proc = spawn(process.execPath, args, {
+  const [command, ...wrapperArgs] = [...(opts.wrapper ?? []), process.execPath];
+  const proc = spawn(command!, [...wrapperArgs, ...args], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
