@@ -1,6 +1,7 @@
 /** Wires the store, hub, dispatcher and transports into one running server. */
 import type { AddressInfo } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
+import { Admission } from './admission.js';
 import { LocalBus } from './bus.js';
 import { StallWatch } from './clock.js';
 import type { Config } from './config.js';
@@ -8,15 +9,14 @@ import { Dispatcher } from './dispatch.js';
 import { Hub } from './hub.js';
 import type { Logger } from './log.js';
 import { createMetrics } from './metrics.js';
+import { readOpenFilesLimit, socketBudget } from './open-files.js';
 import { HistoryStore } from './store/history-store.js';
 import { HistoryWriter } from './store/history-writer.js';
+import { guardHttpServer } from './transports/admission-gate.js';
 import { createHttpServer } from './transports/http.js';
 import { CLOSE_GRACE_MS, releaseWrites } from './transports/socket-peer.js';
 import { createTcpServer } from './transports/tcp.js';
 import { attachWebSocket } from './transports/ws.js';
-
-/** Sockets past --max-connections that are still accepted, to be told SERVER_FULL (at least this many). */
-const SOCKET_MARGIN_MIN = 64;
 
 const LISTEN_BACKLOG = 4096;
 
@@ -38,10 +38,27 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
   } catch (err) {
     throw new StartupError(`cannot use data folder '${config.data}': ${(err as Error).message}`);
   }
+  // Sockets that never register (silent TCP, HTTP without an upgrade) hold no session, so the hub's
+  // SERVER_FULL never sees them: admission caps all sockets together, below the open-files limit.
+  const openFilesLimit = readOpenFilesLimit();
+  const budget = socketBudget(config.maxConnections, openFilesLimit);
+  if (budget.clamped) {
+    log.warn({ openFilesLimit, socketCap: budget.socketCap, maxConnections: budget.maxConnections },
+      `the open-files limit (${openFilesLimit}) leaves room for ${budget.socketCap} client sockets: `
+      + `--max-connections ${config.maxConnections} clamped to ${budget.maxConnections}`);
+  }
+  const admission = new Admission({
+    maxSockets: budget.socketCap,
+    maxPerAddress: config.maxPerAddress,
+    maxUnregisteredPerAddress: config.maxUnregisteredPerAddress,
+    connectRate: config.connectRate,
+    connectBurst: config.connectBurst,
+    exempt: config.limitExempt,
+  });
   let hub: Hub | null = null;
   const metrics = createMetrics({ connections: () => hub?.sessions.size ?? 0, rooms: () => hub?.roomCount ?? 0 });
   const stalls = new StallWatch();
-  hub = new Hub(config, store, writer, new LocalBus(), metrics, log, stalls);
+  hub = new Hub({ ...config, maxConnections: budget.maxConnections }, store, writer, new LocalBus(), metrics, log, stalls);
   hub.commits.afterFlush = releaseWrites;
   const dispatcher = new Dispatcher(hub, metrics, log);
   const host = { hub, dispatcher, metrics, maxBufferedBytes: config.maxBufferedBytes, maxQueuedInput: config.rateBurst };
@@ -50,9 +67,11 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
     registry: metrics.registry,
     health: () => ({ connections: hub.sessions.size, rooms: hub.roomCount }),
   });
+  guardHttpServer(httpServer, admission, metrics, config.handshakeTimeoutMs);
   const ws = attachWebSocket(httpServer, { host, log, pingIntervalMs: config.pingIntervalMs });
   const tcp = createTcpServer({
     host, log, serverName: config.serverName, registrationTimeoutMs: config.registrationTimeoutMs,
+    admission, metrics, handshakeTimeoutMs: config.handshakeTimeoutMs,
   });
   const tcpServer = tcp.server;
   // Every client socket, upgraded or not, so shutdown can wait for the byes to be flushed.
@@ -67,12 +86,6 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
   };
   httpServer.on('connection', track);
   tcpServer.on('connection', track);
-  // Sockets that never register (silent TCP, HTTP without an upgrade) hold no session, so the hub's
-  // SERVER_FULL never sees them. Past the limit and a margin for those answers, each listener drops new
-  // sockets at once, so a flood of silent connections cannot run the process out of descriptors.
-  const socketCap = config.maxConnections + Math.max(SOCKET_MARGIN_MIN, Math.ceil(config.maxConnections / 10));
-  httpServer.maxConnections = socketCap;
-  tcpServer.maxConnections = socketCap;
   try {
     await listen(httpServer, config.port, config.host);
     await listen(tcpServer, config.tcpPort, config.host);

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_HOST, DEFAULT_TCP_PORT, DEFAULT_WS_PORT } from '../shared/limits.js';
+import { parseAddressList } from './admission.js';
 
 export interface Config {
   host: string;
@@ -31,9 +32,18 @@ export interface Config {
   maxTopicBytes: number;
   /** Bytes of message text per second one room may take; 0 turns it off. */
   roomRate: number;
+  maxPerAddress: number;
+  maxUnregisteredPerAddress: number;
+  /** New connections per second per address; 0 turns it off. */
+  connectRate: number;
+  connectBurst: number;
+  /** Addresses and CIDR blocks free of the per-address caps (comma-separated; empty: none). */
+  limitExempt: string;
+  /** How long an HTTP request may take to arrive, and a TCP socket may stay without a first byte. */
+  handshakeTimeoutMs: number;
 }
 
-type Kind = 'string' | 'int' | 'level';
+type Kind = 'string' | 'int' | 'level' | 'addresses';
 
 interface OptionSpec {
   key: keyof Config;
@@ -71,6 +81,12 @@ const OPTIONS: OptionSpec[] = [
   { key: 'maxTopicBytes', flag: 'max-topic-bytes', env: 'CHAT_MAX_TOPIC_BYTES', kind: 'int', def: 1000, min: 1, max: 1_000_000, help: 'longest topic in UTF-8 bytes (and at most 500 characters); longer gets TEXT_INVALID' },
   { key: 'roomRate', flag: 'room-rate', env: 'CHAT_ROOM_RATE', kind: 'int', def: 256 * 1024, min: 0, max: 1 << 30, help: 'bytes of message text per second one room takes (4 s worth at once) before RATE_LIMITED; 0 = unlimited' },
   { key: 'announceLimit', flag: 'announce-limit', env: 'CHAT_ANNOUNCE_LIMIT', kind: 'int', def: 1000, min: 0, max: 10_000_000, help: 'rooms above this many members do not announce single joins/parts; joiners get a member preview' },
+  { key: 'maxPerAddress', flag: 'max-per-address', env: 'CHAT_MAX_PER_ADDRESS', kind: 'int', def: 32, min: 1, max: 10_000_000, help: 'sockets one address (IPv4, or IPv6 /64) may hold; more get TOO_MANY_CONNECTIONS' },
+  { key: 'maxUnregisteredPerAddress', flag: 'max-unregistered-per-address', env: 'CHAT_MAX_UNREGISTERED_PER_ADDRESS', kind: 'int', def: 8, min: 1, max: 10_000_000, help: 'sockets without a successful hello one address may hold' },
+  { key: 'connectRate', flag: 'connect-rate', env: 'CHAT_CONNECT_RATE', kind: 'int', def: 10, min: 0, max: 1_000_000, help: 'new connections per second per address (0 = unlimited)' },
+  { key: 'connectBurst', flag: 'connect-burst', env: 'CHAT_CONNECT_BURST', kind: 'int', def: 20, min: 1, max: 1_000_000, help: 'new connections an address may open at once before the rate applies' },
+  { key: 'limitExempt', flag: 'limit-exempt', env: 'CHAT_LIMIT_EXEMPT', kind: 'addresses', def: '127.0.0.0/8,::1', help: "addresses/CIDR blocks free of the per-address limits, comma-separated ('' for none)" },
+  { key: 'handshakeTimeoutMs', flag: 'handshake-timeout', env: 'CHAT_HANDSHAKE_TIMEOUT', kind: 'int', def: 10, min: 1, max: 3600, scale: 1000, help: 'seconds an HTTP request may take to arrive, and a TCP socket among others from its address may stay silent' },
 ];
 
 export type LoadResult = { ok: true; config: Config } | { ok: false; help: string } | { ok: false; error: string };
@@ -94,7 +110,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadResult {
     const given = values[o.flag] as string | undefined;
     const raw = given ?? env[o.env];
     const source = given !== undefined ? `--${o.flag}` : o.env;
-    if (raw === undefined || raw === '') {
+    // An empty address list is a choice (no exemptions), not a missing value.
+    if (raw === undefined || (raw === '' && o.kind !== 'addresses')) {
       config[o.key] = typeof o.def === 'number' ? o.def * (o.scale ?? 1) : o.def;
       continue;
     }
@@ -106,6 +123,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadResult {
       config[o.key] = n * (o.scale ?? 1);
     } else if (o.kind === 'level' && !LEVELS.includes(raw)) {
       return { ok: false, error: `${source} must be one of ${LEVELS.join(', ')}, got '${raw}'` };
+    } else if (o.kind === 'addresses') {
+      const list = parseAddressList(raw);
+      if (!list.ok) return { ok: false, error: `${source}: ${list.error}` };
+      config[o.key] = raw;
     } else {
       config[o.key] = raw;
     }

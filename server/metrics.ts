@@ -10,6 +10,7 @@ export interface Metrics {
   rateLimited: Counter;
   inputPaused: Counter;
   errors: Counter<'code'>;
+  connectionsRefused: Counter<'reason'>;
   historyBatchSize: Histogram;
   historyCommitSeconds: Histogram;
 }
@@ -35,6 +36,10 @@ export function createMetrics(gauges: Gauges): Metrics {
     rateLimited: counter('chat_rate_limited_total', 'Client messages refused by flood control'),
     inputPaused: counter('chat_input_paused_total', 'Times a connection stopped being read: over its budget, its output backed up, or its turn used'),
     errors: new Counter({ name: 'chat_errors_total', help: 'Errors answered, by code', labelNames: ['code'], registers: [registry] }),
+    connectionsRefused: new Counter({
+      name: 'chat_connections_refused_total', help: 'Sockets refused on accept: rate, address, unregistered (per-address caps) or total',
+      labelNames: ['reason'], registers: [registry],
+    }),
     historyBatchSize: new Histogram({
       name: 'chat_history_batch_size', help: 'Messages per history commit', registers: [registry],
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],

@@ -35,6 +35,8 @@ export const ErrorCode = {
   ROOM_FULL: 'ROOM_FULL',
   /** The server holds as many connections as it allows. */
   SERVER_FULL: 'SERVER_FULL',
+  /** The caller's address holds too many connections, or opens them too fast; the new one is closed. */
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   /** The server failed to carry out the request (for example, history could not be stored); nothing was sent. */
   INTERNAL: 'INTERNAL',
 } as const;

@@ -1,4 +1,5 @@
 /** Starts a lane's server and generator processes for one scenario, and always stops both. */
+import { socketBudget } from '../../server/open-files.js';
 import { GeneratorPool } from '../gen/pool.js';
 import { startLane, type Lane } from '../lanes.js';
 import { openFilesLimit, sampleProcess, scrapeLagP99Ms, type ProcSample } from '../targets/proc-stats.js';
@@ -18,9 +19,12 @@ export function processesFor(connections: number, wanted: number): number {
   return Math.max(wanted, Math.ceil(connections / (openFilesLimit() - FD_RESERVE)));
 }
 
-/** The most connections one server process can hold under the open-files limit. */
+/**
+ * The most connections one server process can hold under the open-files limit: the server keeps
+ * descriptors in reserve and lowers --max-connections to fit (withSession asks for 100 more).
+ */
 export function maxServerConnections(): number {
-  return openFilesLimit() - FD_RESERVE;
+  return Math.min(openFilesLimit() - FD_RESERVE, socketBudget(Number.MAX_SAFE_INTEGER, openFilesLimit()).maxConnections - 100);
 }
 
 /** A server that dies during `fn` fails the lane, unless `keepResult` (saturate reports it as its stop reason). */

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Ticket } from '../admission.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import type { Dispatcher } from '../dispatch.js';
 import type { Hub } from '../hub.js';
@@ -103,6 +104,8 @@ function scheduleRelease(): void {
  */
 export abstract class SocketPeer implements Peer, GateOwner<Input> {
   session: Session | null = null;
+  /** This socket's admission until its hello succeeds, then null. */
+  registration: Ticket | null = null;
   protected closing = false;
   private corkedThisTurn = false;
   /** When the unsent output last went over the bound (0: it is under). */
@@ -118,6 +121,11 @@ export abstract class SocketPeer implements Peer, GateOwner<Input> {
 
   deliver(out: Outgoing): void {
     if (!this.closing) this.send(out);
+    // The welcome is the first delivery after hello succeeds: from then on the socket counts as registered.
+    if (this.registration !== null && this.session?.registered) {
+      this.registration.registered();
+      this.registration = null;
+    }
   }
 
   close(reason: string): void {

@@ -9,9 +9,12 @@ import { isUtf8 } from 'node:buffer';
 import { ErrorCode } from '../../shared/errors.js';
 import { MAX_FRAME_BYTES } from '../../shared/limits.js';
 import { LineSplitter } from '../../shared/lines.js';
+import type { Admission, Ticket } from '../admission.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { Outgoing } from '../outgoing.js';
 import type { Session } from '../session.js';
+import { admitSocket, refusalLines } from './admission-gate.js';
 import { CLOSE_GRACE_MS, SocketPeer, type PeerHost, type Refusal } from './socket-peer.js';
 import { banner, TextPeer } from './text-mode.js';
 
@@ -49,6 +52,10 @@ export interface TcpTransportOptions {
   log: Logger;
   serverName: string;
   registrationTimeoutMs: number;
+  admission: Admission;
+  metrics: Metrics;
+  /** A socket that has sent nothing this long is closed, if others from its address wait too (see Admission.crowded). */
+  handshakeTimeoutMs: number;
 }
 
 export interface TcpTransport {
@@ -71,11 +78,15 @@ class TcpConnection {
     private readonly socket: Socket,
     private readonly opts: TcpTransportOptions,
     private readonly undecided: Set<TcpConnection>,
+    private readonly ticket: Ticket,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.bannerTimer = setTimeout(() => this.greet(), BANNER_DELAY_MS);
     // Until the first byte there is no session; a socket that never speaks is closed here.
-    this.silenceTimer = setTimeout(() => this.dismiss('registration timeout'), opts.registrationTimeoutMs);
+    const { handshakeTimeoutMs, registrationTimeoutMs } = opts;
+    this.silenceTimer = handshakeTimeoutMs < registrationTimeoutMs
+      ? setTimeout(() => this.stillSilent(), handshakeTimeoutMs)
+      : setTimeout(() => this.dismiss('registration timeout'), registrationTimeoutMs);
     undecided.add(this);
     socket.on('error', (err) => opts.log.debug({ err, remote: this.remote }, 'tcp socket error'));
     socket.on('close', () => {
@@ -91,6 +102,17 @@ class TcpConnection {
     this.dismissed = true;
     this.socket.end(this.greeted ? `*** bye: ${reason}\r\n` : `${JSON.stringify({ type: 'bye', reason })}\n`);
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /**
+   * Silent for the handshake timeout: cut if its address has others waiting or the server is half full.
+   * A lone socket may be a person reading the banner or typing a nick (nc and telnet send nothing
+   * before Enter), so it keeps the rest of the registration timeout.
+   */
+  private stillSilent(): void {
+    if (this.opts.admission.crowded(this.ticket)) return this.dismiss('handshake timeout');
+    const rest = this.opts.registrationTimeoutMs - this.opts.handshakeTimeoutMs;
+    this.silenceTimer = setTimeout(() => this.dismiss('registration timeout'), rest);
   }
 
   private greet(): void {
@@ -113,6 +135,7 @@ class TcpConnection {
         peer = new TextPeer(this.socket, this.remote, host);
       }
       this.peer = peer;
+      peer.registration = this.ticket;
       peer.session = host.hub.connect(peer);
     }
     if (peer.session) peer.push(chunk);
@@ -130,7 +153,8 @@ export function createTcpServer(opts: TcpTransportOptions): TcpTransport {
   // Connections whose first byte has not come yet: they have no session, so the hub cannot bye them.
   const undecided = new Set<TcpConnection>();
   const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => {
-    new TcpConnection(socket, opts, undecided);
+    const ticket = admitSocket(socket, opts.admission, opts.metrics, refusalLines);
+    if (ticket) new TcpConnection(socket, opts, undecided, ticket);
   });
   server.on('error', (err) => opts.log.error({ err }, 'tcp server error'));
   return {

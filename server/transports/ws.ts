@@ -8,6 +8,7 @@ import { MAX_FRAME_BYTES } from '../../shared/limits.js';
 import type { Logger } from '../log.js';
 import type { Outgoing } from '../outgoing.js';
 import type { Session } from '../session.js';
+import { isRefused, ticketOf } from './admission-gate.js';
 import { CLOSE_GRACE_MS, SocketPeer, type PeerHost, type Refusal } from './socket-peer.js';
 
 /**
@@ -87,6 +88,8 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
     // The HTTP server stops listening for errors on an upgraded socket: without this, a peer that
     // resets while we answer (a 404 here) raises an unhandled 'error' and kills the process.
     socket.on('error', (err) => log.debug({ err }, 'upgrade socket error'));
+    // Refused on accept and already answered 429/503.
+    if (isRefused(socket)) return;
     if ((req.url ?? '/').split('?')[0] !== '/') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
@@ -109,6 +112,7 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
   function onConnection(ws: WebSocket, socket: Socket): void {
     socket.setNoDelay(true);
     const peer = new WsPeer(ws, `${socket.remoteAddress}:${socket.remotePort}`, socket, host);
+    peer.registration = ticketOf(socket);
     peers.add(peer);
     ws.on('error', (err) => log.debug({ err, remote: peer.remote }, 'websocket error'));
     ws.on('close', () => {

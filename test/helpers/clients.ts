@@ -36,9 +36,10 @@ export class JsonClient {
     });
   }
 
-  static tcp(port: number): Promise<JsonClient & { socket: net.Socket }> {
+  /** `localAddress` binds the client to another loopback address (127.0.0.2, …) to look like another host. */
+  static tcp(port: number, localAddress?: string): Promise<JsonClient & { socket: net.Socket }> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1');
+      const socket = net.connect({ port, host: '127.0.0.1', localAddress });
       const client = new JsonClient((t) => socket.write(t), () => socket.end(), '\n') as JsonClient & { socket: net.Socket };
       client.socket = socket;
       let buffer = '';

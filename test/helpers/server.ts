@@ -31,6 +31,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Options for node itself, before the script (a test-only `--import` preload, say). */
   nodeArgs?: string[];
+  /** A command the server runs under, such as `['prlimit', '--nofile=300:300']` (it must exec the server, keeping its pid). */
+  wrapper?: string[];
 }
 
 export function makeTempDir(prefix = 'chat-test-'): string {
@@ -46,7 +48,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     '--port', String(opts.wsPort ?? 0), '--tcp-port', String(opts.tcpPort ?? 0),
     '--data', dataDir, '--log-level', 'warn', ...(opts.args ?? []),
   ];
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], {
+  const [command, ...wrapperArgs] = [...(opts.wrapper ?? []), process.execPath];
+  const proc = spawn(command!, [...wrapperArgs, ...(opts.nodeArgs ?? []), ...args], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -77,6 +77,7 @@ describe.concurrent('flags', () => {
     [['--port', '70000'], "chat-server: --port must be a whole number from 0 to 65535, got '70000'\n"],
     [['--tcp-port=-1'], "chat-server: --tcp-port must be a whole number from 0 to 65535, got '-1'\n"],
     [['--log-level', 'loud'], "chat-server: --log-level must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'\n"],
+    [['--limit-exempt', '127.0.0.1,10.0.0.0/33'], "chat-server: --limit-exempt: '10.0.0.0/33' is not an IPv4 or IPv6 address or CIDR block (such as 10.0.0.0/8 or 2001:db8::/32)\n"],
   ])('%j exits 2 with a clear message on stderr', async (args, message) => {
     const r = await run(args);
     expect(r.code).toBe(2);
