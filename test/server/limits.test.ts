@@ -82,7 +82,7 @@ describe('limits', () => {
     const s = await serverWith(['--rate-limit', '5', '--rate-burst', '5', '--abuse-strikes', '20']);
     const a = await JsonClient.registered('tcp', s.tcpPort, 'eager');
     const watcher = await JsonClient.registered('ws', s.wsUrl, 'calm');
-    // One write, so the server reads all twenty at once.
+    // One write, so the server reads all twenty at once (their bytes cost a little too).
     a.sendRaw(Array.from({ length: 20 }, (_, i) => `${JSON.stringify({ type: 'ping', ref: `p${i}` })}\n`).join(''));
     const answers: string[] = [];
     for (let i = 0; i < 20; i++) {
@@ -93,9 +93,9 @@ describe('limits', () => {
     // for the budget to refill and is answered later, in order; the rest is refused at once.
     const passed = answers.filter((x) => x.startsWith('p'));
     expect(passed).toEqual(Array.from({ length: passed.length }, (_, i) => `p${i}`));
-    expect(passed.length).toBeGreaterThanOrEqual(9);
+    expect(passed.length).toBeGreaterThanOrEqual(7);
     expect(answers.filter((x) => x === 'RATE_LIMITED').length).toBe(20 - passed.length);
-    expect(20 - passed.length).toBeGreaterThanOrEqual(9);
+    expect(20 - passed.length).toBeGreaterThanOrEqual(8);
     // The refusals went out before the delayed answers.
     expect(answers.indexOf('p8')).toBeGreaterThan(answers.lastIndexOf('RATE_LIMITED'));
     a.send({ type: 'ping', ref: 'later' });
