@@ -25,6 +25,11 @@ export interface Config {
   registrationTimeoutMs: number;
   /** In rooms above this size single joins and parts are not announced (who stays exact). */
   announceLimit: number;
+  /** Where /healthz and /metrics are served (rate limited); off the chat ports. */
+  adminHost: string;
+  adminPort: number;
+  /** A history commit not done within this is failed (INTERNAL to its senders) and the writer replaced. */
+  commitTimeoutMs: number;
 }
 
 type Kind = 'string' | 'int' | 'level';
@@ -46,7 +51,7 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 const OPTIONS: OptionSpec[] = [
   { key: 'host', flag: 'host', env: 'CHAT_HOST', kind: 'string', def: DEFAULT_HOST, help: 'address to listen on' },
-  { key: 'port', flag: 'port', env: 'CHAT_PORT', kind: 'int', def: DEFAULT_WS_PORT, min: 0, max: 65535, help: 'WebSocket + HTTP (/healthz, /metrics) port; 0 picks a free one' },
+  { key: 'port', flag: 'port', env: 'CHAT_PORT', kind: 'int', def: DEFAULT_WS_PORT, min: 0, max: 65535, help: 'WebSocket port; 0 picks a free one' },
   { key: 'tcpPort', flag: 'tcp-port', env: 'CHAT_TCP_PORT', kind: 'int', def: DEFAULT_TCP_PORT, min: 0, max: 65535, help: 'plain TCP port (JSON lines, or text for nc/telnet); 0 picks a free one' },
   { key: 'data', flag: 'data', env: 'CHAT_DATA', kind: 'string', def: './data', help: 'folder for the SQLite history database' },
   { key: 'logLevel', flag: 'log-level', env: 'CHAT_LOG_LEVEL', kind: 'level', def: 'info', help: LEVELS.join('|') },
@@ -60,6 +65,9 @@ const OPTIONS: OptionSpec[] = [
   { key: 'pingIntervalMs', flag: 'ping-interval', env: 'CHAT_PING_INTERVAL', kind: 'int', def: 30, min: 1, max: 3600, scale: 1000, help: 'seconds between WebSocket pings; a peer silent for two is dropped' },
   { key: 'registrationTimeoutMs', flag: 'registration-timeout', env: 'CHAT_REGISTRATION_TIMEOUT', kind: 'int', def: 60, min: 1, max: 3600, scale: 1000, help: 'seconds a connection may stay without hello' },
   { key: 'announceLimit', flag: 'announce-limit', env: 'CHAT_ANNOUNCE_LIMIT', kind: 'int', def: 1000, min: 0, max: 10_000_000, help: 'rooms above this many members do not announce single joins/parts; joiners get a member preview' },
+  { key: 'adminHost', flag: 'admin-host', env: 'CHAT_ADMIN_HOST', kind: 'string', def: '127.0.0.1', help: 'address of the admin listener (GET /healthz, /metrics)' },
+  { key: 'adminPort', flag: 'admin-port', env: 'CHAT_ADMIN_PORT', kind: 'int', def: 7880, min: 0, max: 65535, help: 'admin listener port; 0 picks a free one' },
+  { key: 'commitTimeoutMs', flag: 'commit-timeout', env: 'CHAT_COMMIT_TIMEOUT', kind: 'int', def: 10, min: 1, max: 600, scale: 1000, help: 'seconds a history commit may take before its messages fail with INTERNAL and the writer is replaced' },
 ];
 
 export type LoadResult = { ok: true; config: Config } | { ok: false; help: string } | { ok: false; error: string };
