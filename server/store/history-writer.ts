@@ -3,7 +3,12 @@
  * are given; each resolves once its transaction is durable, or rejects with a CommitError that says why.
  * Every batch settles: when the worker dies, hangs past the commit timeout or finds the database file
  * gone, the batches it held fail at once, and so does every later one until a new worker is up. A dead
- * or stuck worker is replaced after a backoff that doubles from restartMinMs to restartMaxMs.
+ * or stuck worker is replaced after a backoff that doubles from restartMinMs to restartMaxMs; a stuck one
+ * only once it has really ended, since until then it may still commit.
+ *
+ * A failed batch must not turn up in history (its sender was told it was not sent), but a worker that
+ * died or was ended in the middle of COMMIT may have stored it. So the rows of batches failed that way are
+ * deleted by the next worker before it takes any new batch.
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -13,7 +18,10 @@ import type { StoredMessage } from './history-store.js';
 
 type Row = [roomKey: string, seq: number, id: string, sender: string, text: string, ts: number, action: number];
 
-export interface WriterSetup { file: string; busyTimeoutMs: number; files: FileIdentity[] }
+/** Identifies a stored row exactly: a batch failed with its outcome unknown is deleted by these. */
+export type RowKey = [roomKey: string, seq: number, id: string];
+
+export interface WriterSetup { file: string; busyTimeoutMs: number; files: FileIdentity[]; undo: RowKey[] }
 export interface WriterRequest { id: number; rows: Row[] }
 export type WriterMessage =
   | { ready: true }
@@ -48,6 +56,7 @@ interface Waiter {
   resolve: (seconds: number) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
+  keys: RowKey[];
 }
 
 export const DEFAULT_COMMIT_TIMEOUT_MS = 10_000;
@@ -68,6 +77,10 @@ export class HistoryWriter {
   private lastCommit: WriterStatus['lastCommit'] = null;
   private lastError: WriterStatus['lastError'] = null;
   private firstStart: { resolve: () => void; reject: (err: Error) => void } | null = null;
+  /** Rows of batches failed while their commit may have gone through; the next worker deletes them. */
+  private undo: RowKey[] = [];
+  /** How many of `undo` the starting worker was given. */
+  private undoing = 0;
 
   constructor(
     private readonly file: string,
@@ -101,7 +114,7 @@ export class HistoryWriter {
     const rows = messages.map((m): Row => [m.roomKey, m.seq, m.id, m.from, m.text, m.ts, m.action ? 1 : 0]);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.timedOut(worker), this.commitTimeoutMs);
-      this.waiting.set(id, { resolve, reject, timer });
+      this.waiting.set(id, { resolve, reject, timer, keys: rows.map((r): RowKey => [r[0], r[1], r[2]]) });
       worker.postMessage({ id, rows } satisfies WriterRequest);
     });
   }
@@ -133,11 +146,13 @@ export class HistoryWriter {
         worker.postMessage('close');
       });
     }
-    this.failAll(new CommitError('the history writer is stopped'));
+    this.failAll(new CommitError('the history writer is stopped'), false);
+    if (this.undo.length > 0) this.log.warn({ rows: this.undo.length }, 'stopping with failed messages that may still be in history');
   }
 
   private spawn(): void {
-    const setup: WriterSetup = { file: this.file, busyTimeoutMs: this.busyTimeoutMs, files: this.database.files };
+    this.undoing = this.undo.length;
+    const setup: WriterSetup = { file: this.file, busyTimeoutMs: this.busyTimeoutMs, files: this.database.files, undo: this.undo.slice() };
     const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: setup });
     this.worker = worker;
     this.state = 'starting';
@@ -150,6 +165,8 @@ export class HistoryWriter {
   private onMessage(worker: Worker, message: WriterMessage): void {
     if (worker !== this.worker) return;
     if ('ready' in message) {
+      this.undo.splice(0, this.undoing);
+      this.undoing = 0;
       this.state = 'up';
       this.upSince = performance.now();
       if (this.firstStart) this.firstStart.resolve();
@@ -183,7 +200,7 @@ export class HistoryWriter {
       return;
     }
     this.log.error({ err }, 'history writer failed');
-    this.failAll(new CommitError(`the history writer failed: ${err.message}`));
+    this.failAll(new CommitError(`the history writer failed: ${err.message}`), true);
   }
 
   private onExit(worker: Worker, code: number): void {
@@ -198,12 +215,15 @@ export class HistoryWriter {
     }
     this.state = 'down';
     this.lastError = { message: `the history writer stopped (exit code ${code})`, at: performance.now() };
-    this.failAll(new CommitError('the history writer stopped'));
+    this.failAll(new CommitError('the history writer stopped'), true);
     this.log.error({ code, restartInMs: this.restartDelayMs }, 'history writer stopped; restarting it');
     this.scheduleRestart();
   }
 
-  /** A batch outlived the commit timeout: its worker is presumed stuck, and replaced. */
+  /**
+   * A batch outlived the commit timeout: its worker is presumed stuck (a hung disk, say). It is ended, and
+   * replaced once it has really ended; until then appends fail at once.
+   */
   private timedOut(worker: Worker): void {
     if (worker !== this.worker) return;
     const seconds = this.commitTimeoutMs / 1000;
@@ -212,8 +232,8 @@ export class HistoryWriter {
     this.log.error({ timeoutSeconds: seconds, batches: this.waiting.size }, 'history commit timed out; replacing the writer');
     this.stopSupervising(worker);
     this.state = 'down';
-    this.failAll(err);
-    this.scheduleRestart();
+    this.failAll(err, true);
+    worker.once('exit', () => this.scheduleRestart());
   }
 
   /** Forgets `worker` (its later answers and exit are ignored) and ends it. */
@@ -242,12 +262,16 @@ export class HistoryWriter {
     this.lastError = { message: error, at };
   }
 
-  /** Fails every batch sent and not yet answered (the caller records why in lastError). */
-  private failAll(err: CommitError): void {
+  /**
+   * Fails every batch sent and not yet answered (the caller records why in lastError). `uncertain`: the
+   * worker may have committed them, so the next worker deletes their rows.
+   */
+  private failAll(err: CommitError, uncertain: boolean): void {
     if (this.waiting.size === 0) return;
     this.lastCommit = { ok: false, at: performance.now(), error: err.message };
     for (const waiter of this.waiting.values()) {
       clearTimeout(waiter.timer);
+      if (uncertain) this.undo.push(...waiter.keys);
       waiter.reject(err);
     }
     this.waiting.clear();

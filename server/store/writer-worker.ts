@@ -1,15 +1,15 @@
 /**
  * The history writer's thread: commits each batch of messages it is sent in one SQLite transaction,
  * on its own connection to the WAL database, so a commit never blocks the event loop that serves
- * the sockets. Says `ready` once the database is open, then answers every batch with its id and
- * whether it was stored.
+ * the sockets. Says `ready` once the database is open (and the rows of batches that failed with their
+ * outcome unknown are deleted), then answers every batch with its id and whether it was stored.
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkSync, type FileIdentity } from './database-file.js';
 import type { WriterMessage, WriterRequest, WriterSetup } from './history-writer.js';
 
-const { file, busyTimeoutMs, files } = workerData as WriterSetup;
+const { file, busyTimeoutMs, files, undo } = workerData as WriterSetup;
 const port = parentPort!;
 // The main thread created the file; a missing one was deleted, and must not be silently recreated.
 const db = new Database(file, { timeout: busyTimeoutMs, fileMustExist: true });
@@ -21,6 +21,15 @@ const insert = db.prepare(
 const insertAll = db.transaction((rows: WriterRequest['rows']) => {
   for (const row of rows) insert.run(row);
 });
+
+// Batches whose senders were told they failed, by a worker that ended mid-commit: none may stay stored.
+// A failure here ends this worker, and the next one tries again.
+if (undo.length > 0) {
+  const remove = db.prepare('DELETE FROM messages WHERE room_key = ? AND seq = ? AND id = ?');
+  db.transaction(() => {
+    for (const key of undo) remove.run(key);
+  })();
+}
 
 function send(message: WriterMessage): void {
   port.postMessage(message);
