@@ -46,11 +46,12 @@ function value(samples: Map<string, number>, key: string): number {
   return v;
 }
 
+/** Polls at 10/s: the admin listener allows an address 20 requests a second. */
 async function until(check: () => Promise<boolean>, ms = 3000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

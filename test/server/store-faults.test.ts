@@ -10,7 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { JsonClient } from '../helpers/clients.js';
 import { historyStore, startInProcess, type InProcessServer } from '../helpers/in-process.js';
 import { makeTempDir, removeDir, SERVER_MAIN, startServer } from '../helpers/server.js';
-import { canMount, mountTmpfs, remountReadOnly, unmount } from '../helpers/tmpfs.js';
+import { canMount, mountTmpfs, remountReadOnly, unmount } from '../helpers/mounts.js';
 
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) removeDir(d); });
@@ -39,6 +39,10 @@ describe('the database deleted while the server runs', () => {
   it('the very next message is refused with INTERNAL, never acked into the deleted file', async () => {
     const dir = tempDir();
     s = await startInProcess({ dataDir: dir });
+    // One line at start-up says what the write-ahead log held (a fresh folder: nothing).
+    expect(s.logs.find((r) => r.msg === 'history database opened')).toMatchObject({
+      file: path.join(dir, 'chat.db'), walBytes: 0, walFrames: 0, walCheckpointed: 0,
+    });
     const a = await JsonClient.registered('ws', s.wsUrl, 'early');
     const b = await JsonClient.registered('tcp', s.tcpPort, 'bystander');
     a.send({ type: 'say', room: '#lobby', text: 'kept', ref: 'k' });
@@ -65,7 +69,7 @@ describe('the database deleted while the server runs', () => {
     s = await startInProcess({ dataDir: dir });
     expect((await healthz(s)).code).toBe(200);
     removeDatabase(dir);
-    await expect.poll(async () => (await healthz(s!)).code, { timeout: 10_000, interval: 50 }).toBe(503);
+    await expect.poll(async () => (await healthz(s!)).code, { timeout: 10_000, interval: 100 }).toBe(503);
     expect((await healthz(s)).body).toMatchObject({ status: 'unavailable', store: { database: 'chat.db was deleted' } });
     const a = await JsonClient.registered('ws', s.wsUrl, 'late');
     a.send({ type: 'say', room: '#lobby', text: 'refused', ref: 'r' });

@@ -64,7 +64,7 @@ describe('a server whose history writer thread dies', () => {
     expect(await metric(s, 'chat_history_commit_failures_total')).toBeGreaterThanOrEqual(1);
     expect(s.logs.some((r) => r.msg === 'history writer stopped; restarting it' && r.restartInMs === 1500)).toBe(true);
 
-    await expect.poll(async () => (await health(s!)).code, { timeout: 10_000, interval: 50 }).toBe(200);
+    await expect.poll(async () => (await health(s!)).code, { timeout: 10_000, interval: 100 }).toBe(200);
     const up = await health(s);
     expect(up.body).toMatchObject({ status: 'ok', problems: [], store: { writer: 'up', writerRestarts: 1 } });
     a.send({ type: 'say', room: '#lobby', text: 'after', ref: 'r3' });
@@ -83,7 +83,7 @@ describe('a server whose history writer thread dies', () => {
     s = await startInProcess({ dataDir: tempDir(), internal: { writerRestartMinMs: 40 } });
     const delays = () => s!.logs.filter((r) => r.msg === 'history writer stopped; restarting it').map((r) => r.restartInMs);
     const restarted = async (n: number) => {
-      await expect.poll(async () => (await health(s!)).body.store, { timeout: 10_000, interval: 20 })
+      await expect.poll(async () => (await health(s!)).body.store, { timeout: 10_000, interval: 100 })
         .toMatchObject({ writer: 'up', writerRestarts: n });
     };
     await s.server.faults.killHistoryWriter();
@@ -137,6 +137,28 @@ describe('HistoryWriter on its own', () => {
     await killed;
     expect(await outcome).toBe('the history writer stopped');
     expect(storedTexts(dir)).toEqual([]);
+    await writer.close();
+    store.close();
+  });
+
+  it('a batch that may have been committed by a worker that died is deleted before the next worker takes batches', async () => {
+    const dir = tempDir();
+    const { store, writer } = await openWriter(dir, { busyTimeoutMs: 60_000, commitTimeoutMs: 60_000 });
+    const other = new Database(path.join(dir, 'chat.db'));
+    other.exec('BEGIN IMMEDIATE');
+    const outcome = writer.append([message(1, 'maybe')]).then(() => 'stored', (err: Error) => err.message);
+    const killed = writer.killWorker();
+    // Stands for the dying worker's COMMIT that went through: the very row, stored as the worker ends.
+    other.prepare("INSERT INTO messages (room_key, seq, id, sender, text, ts, action) VALUES ('#r', 1, 'id1', 'x', 'maybe', 1, 0)").run();
+    other.exec('COMMIT');
+    other.close();
+    await killed;
+    expect(await outcome).toBe('the history writer stopped');
+    expect(storedTexts(dir)).toEqual(['maybe']);
+    await waitUntilUp(writer);
+    expect(storedTexts(dir)).toEqual([]);
+    expect(await writer.append([message(2, 'next')])).toBeGreaterThan(0);
+    expect(storedTexts(dir)).toEqual(['next']);
     await writer.close();
     store.close();
   });
