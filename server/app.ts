@@ -10,8 +10,11 @@ import { Hub } from './hub.js';
 import type { Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { readOpenFilesLimit, socketBudget } from './open-files.js';
+import { StoreOpenError } from './store/database-file.js';
 import { HistoryStore } from './store/history-store.js';
 import { HistoryWriter } from './store/history-writer.js';
+import { storeReport } from './store/store-health.js';
+import { createAdminServer } from './transports/admin-http.js';
 import { guardHttpServer } from './transports/admission-gate.js';
 import { createHttpServer } from './transports/http.js';
 import { CLOSE_GRACE_MS, releaseWrites } from './transports/socket-peer.js';
@@ -20,22 +23,52 @@ import { attachWebSocket } from './transports/ws.js';
 
 const LISTEN_BACKLOG = 4096;
 
+/** How often the database file is checked for having been deleted or replaced. */
+const DATABASE_CHECK_MS = 1000;
+
 export interface ChatServer {
   wsPort: number;
   tcpPort: number;
+  adminPort: number;
+  /** Fault injection for tests; production never calls these. */
+  faults: {
+    /** Ends the history writer's thread as a crash would; resolves once the server has seen it die. */
+    killHistoryWriter(): Promise<void>;
+  };
   /** Stops accepting, sends `bye` to everyone, commits history and closes the store. */
   stop(reason?: string): Promise<void>;
 }
 
+/** Knobs for tests only; `chat-server` never sets them. */
+export interface InternalOptions {
+  /** The history writer's first restart delay (it doubles up to 5 s); 100 ms by default. */
+  writerRestartMinMs?: number;
+}
+
 export class StartupError extends Error {}
 
-export async function startChatServer(config: Config, log: Logger): Promise<ChatServer> {
+export async function startChatServer(config: Config, log: Logger, internal: InternalOptions = {}): Promise<ChatServer> {
   let store: HistoryStore;
-  let writer: HistoryWriter;
   try {
     store = new HistoryStore(config.data);
-    writer = new HistoryWriter(config.data);
   } catch (err) {
+    throw new StartupError(err instanceof StoreOpenError ? err.message : `cannot use data folder '${config.data}': ${(err as Error).message}`);
+  }
+  const { wal } = store;
+  log.info({ file: store.file, historyId: store.historyId, walBytes: wal.bytes, walFrames: wal.frames, walCheckpointed: wal.checkpointed }, 'history database opened');
+  // SQLite drops a damaged write-ahead log without a word; all we can do is say that it held something.
+  if (wal.bytes > 0 && wal.frames === 0) {
+    log.warn({ file: `${store.file}-wal`, walBytes: wal.bytes }, 'the write-ahead log held bytes but no valid commit; whatever it held was discarded');
+  }
+  const database = store.database;
+  database.onGone = (detail) => log.error({ file: store.file, detail }, 'history database was deleted or replaced; refusing messages until restarted');
+  const writer = new HistoryWriter(store.file, database, log, {
+    commitTimeoutMs: config.commitTimeoutMs, restartMinMs: internal.writerRestartMinMs,
+  });
+  try {
+    await writer.start();
+  } catch (err) {
+    store.close();
     throw new StartupError(`cannot use data folder '${config.data}': ${(err as Error).message}`);
   }
   // Sockets that never register (silent TCP, HTTP without an upgrade) hold no session, so the hub's
@@ -55,17 +88,29 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
     connectBurst: config.connectBurst,
     exempt: config.limitExempt,
   });
+  database.watch(DATABASE_CHECK_MS);
   let hub: Hub | null = null;
-  const metrics = createMetrics({ connections: () => hub?.sessions.size ?? 0, rooms: () => hub?.roomCount ?? 0 });
+  const metrics = createMetrics({
+    connections: () => hub?.sessions.size ?? 0,
+    rooms: () => hub?.roomCount ?? 0,
+    historyWritable: () => (storeReport(writer, database).writable ? 1 : 0),
+  });
   const stalls = new StallWatch();
   hub = new Hub({ ...config, maxConnections: budget.maxConnections }, store, writer, new LocalBus(), metrics, log, stalls);
   hub.commits.afterFlush = releaseWrites;
   const dispatcher = new Dispatcher(hub, metrics, log);
   const host = { hub, dispatcher, metrics, maxBufferedBytes: config.maxBufferedBytes, maxQueuedInput: config.rateBurst };
 
-  const httpServer = createHttpServer({
+  const httpServer = createHttpServer();
+  const adminServer = createAdminServer({
     registry: metrics.registry,
-    health: () => ({ connections: hub.sessions.size, rooms: hub.roomCount }),
+    health: () => {
+      const { writable, problems, ...detail } = storeReport(writer, database);
+      return {
+        ok: writable,
+        body: { status: writable ? 'ok' : 'unavailable', problems, connections: hub.sessions.size, rooms: hub.roomCount, store: detail },
+      };
+    },
   });
   guardHttpServer(httpServer, admission, metrics, config.handshakeTimeoutMs);
   const ws = attachWebSocket(httpServer, { host, log, pingIntervalMs: config.pingIntervalMs });
@@ -90,27 +135,46 @@ export async function startChatServer(config: Config, log: Logger): Promise<Chat
     await listen(httpServer, config.port, config.host);
     await listen(tcpServer, config.tcpPort, config.host);
   } catch (err) {
+    await closeAll();
+    throw new StartupError(`cannot listen on ${config.host}: ${(err as Error).message}`);
+  }
+  try {
+    await listen(adminServer, config.adminPort, config.adminHost);
+  } catch (err) {
+    await closeAll();
+    throw new StartupError(`cannot listen on ${config.adminHost} (admin): ${(err as Error).message}`);
+  }
+
+  async function closeAll(): Promise<void> {
     httpServer.close();
     tcpServer.close();
+    adminServer.close();
+    database.stop();
     await writer.close();
     store.close();
-    throw new StartupError(`cannot listen on ${config.host}: ${(err as Error).message}`);
   }
 
   let stopping: Promise<void> | null = null;
   return {
     wsPort: (httpServer.address() as AddressInfo).port,
     tcpPort: (tcpServer.address() as AddressInfo).port,
+    adminPort: (adminServer.address() as AddressInfo).port,
+    faults: { killHistoryWriter: () => writer.killWorker() },
     stop(reason = 'shutdown') {
       stopping ??= (async () => {
         ws.close();
         httpServer.close();
         tcpServer.close();
+        adminServer.close();
+        adminServer.closeAllConnections();
         tcp.dismissUndecided(reason);
-        // Messages already said are committed and delivered before everyone gets bye.
+        // Messages already said are committed (or failed) and delivered before everyone gets bye.
         await hub.shutdown(reason);
+        database.stop();
         await writer.close();
         store.close();
+        const orphans = database.setAsideOrphans();
+        if (orphans.length > 0) log.warn({ orphans }, 'set aside the deleted or replaced database\'s write-ahead log');
         httpServer.closeAllConnections();
         // Give the byes a moment to leave; sockets that will not take them are cut.
         await waitUntil(() => sockets.size === 0, CLOSE_GRACE_MS);

@@ -3,16 +3,21 @@
  * in one transaction on the writer thread, and only then are delivered (and acked) in the order they
  * were said. One batch is in flight at a time; what arrives meanwhile forms the next batch, so a busier
  * server commits bigger batches, not more of them. Nothing goes out before it is durable, and the event
- * loop never waits for the disk.
+ * loop never waits for the disk. The writer settles every batch (it fails them when it dies, hangs or
+ * is down), so a batch is never in flight for good.
  */
+import { performance } from 'node:perf_hooks';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import type { HistoryWriter } from './store/history-writer.js';
+import { CommitError, type HistoryWriter } from './store/history-writer.js';
 import type { StoredMessage } from './store/history-store.js';
+
+const FAILURE_LOG_INTERVAL_MS = 5000;
 
 interface Entry {
   message: StoredMessage;
-  deliver: (stored: boolean) => void;
+  /** `reason` says why it was not stored, in words fit for the sender. */
+  deliver: (stored: boolean, reason?: string) => void;
 }
 
 export class CommitQueue {
@@ -21,6 +26,8 @@ export class CommitQueue {
   private afterTurn: Array<() => void> = [];
   private scheduled = false;
   private idle: Array<() => void> = [];
+  private lastFailureLog = -Infinity;
+  private failuresUnlogged = 0;
   /** Called after each round of deliveries; the transports use it to send those writes at once. */
   afterFlush: () => void = () => {};
 
@@ -31,7 +38,7 @@ export class CommitQueue {
   ) {}
 
   /** Queues a message for commit; `deliver` runs once it is committed (or failed), in order. */
-  add(message: StoredMessage, deliver: (stored: boolean) => void): void {
+  add(message: StoredMessage, deliver: Entry['deliver']): void {
     this.pending.push({ message, deliver });
     this.schedule();
   }
@@ -76,14 +83,25 @@ export class CommitQueue {
         this.settled(batch, true);
       },
       (err: unknown) => {
-        this.log.error({ err, messages: batch.length }, 'history commit failed');
-        this.settled(batch, false);
+        this.metrics.historyCommitFailures.inc();
+        this.logFailure(err, batch.length);
+        this.settled(batch, false, err instanceof CommitError ? err.message : undefined);
       },
     );
   }
 
-  private settled(batch: Entry[], stored: boolean): void {
-    for (const entry of batch) this.run(() => entry.deliver(stored));
+  // While the store is down every batch fails; one line per FAILURE_LOG_INTERVAL_MS says so.
+  private logFailure(err: unknown, messages: number): void {
+    this.failuresUnlogged++;
+    const now = performance.now();
+    if (now - this.lastFailureLog < FAILURE_LOG_INTERVAL_MS) return;
+    this.log.error({ err, messages, failedBatches: this.failuresUnlogged }, 'history commit failed');
+    this.lastFailureLog = now;
+    this.failuresUnlogged = 0;
+  }
+
+  private settled(batch: Entry[], stored: boolean, reason?: string): void {
+    for (const entry of batch) this.run(() => entry.deliver(stored, reason));
     this.inFlight = false;
     this.commitNext();
     this.afterFlush();

@@ -41,6 +41,11 @@ export interface Config {
   limitExempt: string;
   /** How long an HTTP request may take to arrive, and a TCP socket may stay without a first byte. */
   handshakeTimeoutMs: number;
+  /** Where /healthz and /metrics are served (rate limited); off the chat ports. */
+  adminHost: string;
+  adminPort: number;
+  /** A history commit not done within this is failed (INTERNAL to its senders) and the writer replaced. */
+  commitTimeoutMs: number;
 }
 
 type Kind = 'string' | 'int' | 'level' | 'addresses';
@@ -62,7 +67,7 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 const OPTIONS: OptionSpec[] = [
   { key: 'host', flag: 'host', env: 'CHAT_HOST', kind: 'string', def: DEFAULT_HOST, help: 'address to listen on' },
-  { key: 'port', flag: 'port', env: 'CHAT_PORT', kind: 'int', def: DEFAULT_WS_PORT, min: 0, max: 65535, help: 'WebSocket + HTTP (/healthz, /metrics) port; 0 picks a free one' },
+  { key: 'port', flag: 'port', env: 'CHAT_PORT', kind: 'int', def: DEFAULT_WS_PORT, min: 0, max: 65535, help: 'WebSocket port; 0 picks a free one' },
   { key: 'tcpPort', flag: 'tcp-port', env: 'CHAT_TCP_PORT', kind: 'int', def: DEFAULT_TCP_PORT, min: 0, max: 65535, help: 'plain TCP port (JSON lines, or text for nc/telnet); 0 picks a free one' },
   { key: 'data', flag: 'data', env: 'CHAT_DATA', kind: 'string', def: './data', help: 'folder for the SQLite history database' },
   { key: 'logLevel', flag: 'log-level', env: 'CHAT_LOG_LEVEL', kind: 'level', def: 'info', help: LEVELS.join('|') },
@@ -87,6 +92,9 @@ const OPTIONS: OptionSpec[] = [
   { key: 'connectBurst', flag: 'connect-burst', env: 'CHAT_CONNECT_BURST', kind: 'int', def: 20, min: 1, max: 1_000_000, help: 'new connections an address may open at once before the rate applies' },
   { key: 'limitExempt', flag: 'limit-exempt', env: 'CHAT_LIMIT_EXEMPT', kind: 'addresses', def: '127.0.0.0/8,::1', help: "addresses/CIDR blocks free of the per-address limits, comma-separated ('' for none)" },
   { key: 'handshakeTimeoutMs', flag: 'handshake-timeout', env: 'CHAT_HANDSHAKE_TIMEOUT', kind: 'int', def: 10, min: 1, max: 3600, scale: 1000, help: 'seconds an HTTP request may take to arrive, and a TCP socket among others from its address may stay silent' },
+  { key: 'adminHost', flag: 'admin-host', env: 'CHAT_ADMIN_HOST', kind: 'string', def: '127.0.0.1', help: 'address of the admin listener (GET /healthz, /metrics)' },
+  { key: 'adminPort', flag: 'admin-port', env: 'CHAT_ADMIN_PORT', kind: 'int', def: 7880, min: 0, max: 65535, help: 'admin listener port; 0 picks a free one' },
+  { key: 'commitTimeoutMs', flag: 'commit-timeout', env: 'CHAT_COMMIT_TIMEOUT', kind: 'int', def: 10, min: 1, max: 600, scale: 1000, help: 'seconds a history commit may take before its messages fail with INTERNAL and the writer is replaced' },
 ];
 
 export type LoadResult = { ok: true; config: Config } | { ok: false; help: string } | { ok: false; error: string };

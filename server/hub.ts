@@ -295,14 +295,14 @@ export class Hub {
     };
     if (action) message.action = true;
     room.unsettled++;
-    this.commits.add(message, (stored) => this.deliverMessage(message, room, session, stored, ref));
+    this.commits.add(message, (stored, why) => this.deliverMessage(message, room, session, stored, ref, why));
   }
 
-  private deliverMessage(message: StoredMessage, room: Room, sender: Session, stored: boolean, ref?: string): void {
+  private deliverMessage(message: StoredMessage, room: Room, sender: Session, stored: boolean, ref?: string, why?: string): void {
     room.unsettled--;
     this.forgetIfIdle(room);
     if (!stored) {
-      this.fail(sender, ErrorCode.INTERNAL, 'the message could not be stored, so it was not sent', ref);
+      this.fail(sender, ErrorCode.INTERNAL, `the message could not be stored, so it was not sent${why ? `: ${why}` : ''}`, ref);
       return;
     }
     const { roomKey: _key, ...chat } = message;

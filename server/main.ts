@@ -20,13 +20,17 @@ const log = createLogger(config.logLevel);
 
 try {
   const server = await startChatServer(config, log);
-  console.log(`chat-server listening ws://${config.host}:${server.wsPort}/ tcp://${config.host}:${server.tcpPort} data=${config.data}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
+    // Draining that does not finish in time (a hung disk, say) may have left messages unstored: say so.
+    setTimeout(() => {
+      log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown deadline passed before draining finished');
+      log.flush();
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     server.stop('shutdown').then(
       () => { log.flush(); process.exit(0); },
       (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1); },
@@ -34,6 +38,9 @@ try {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Only now: whoever reads this line may signal us at once, and must not meet the default handler.
+  console.log(`chat-server listening ws://${config.host}:${server.wsPort}/ tcp://${config.host}:${server.tcpPort}`
+    + ` admin=http://${config.adminHost}:${server.adminPort}/ data=${config.data}`);
 } catch (err) {
   console.error(`chat-server: ${err instanceof StartupError ? err.message : String(err)}`);
   process.exit(1);

@@ -13,11 +13,14 @@ export interface Metrics {
   connectionsRefused: Counter<'reason'>;
   historyBatchSize: Histogram;
   historyCommitSeconds: Histogram;
+  historyCommitFailures: Counter;
 }
 
 export interface Gauges {
   connections(): number;
   rooms(): number;
+  /** 1 while messages can be stored (writer up, database file in place, last commit fine), else 0. */
+  historyWritable(): number;
 }
 
 export function createMetrics(gauges: Gauges): Metrics {
@@ -26,6 +29,7 @@ export function createMetrics(gauges: Gauges): Metrics {
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   new Gauge({ name: 'chat_connections', help: 'Open client connections', registers: [registry], collect() { this.set(gauges.connections()); } });
   new Gauge({ name: 'chat_rooms', help: 'Rooms held in memory: those with members, and #lobby', registers: [registry], collect() { this.set(gauges.rooms()); } });
+  new Gauge({ name: 'chat_history_writable', help: 'Whether messages can be stored now (1) or not (0); see /healthz for why', registers: [registry], collect() { this.set(gauges.historyWritable()); } });
   const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
   return {
     registry,
@@ -48,5 +52,6 @@ export function createMetrics(gauges: Gauges): Metrics {
       name: 'chat_history_commit_seconds', help: 'Time to commit one history batch', registers: [registry],
       buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     }),
+    historyCommitFailures: counter('chat_history_commit_failures_total', 'History batches that could not be stored (their senders got INTERNAL)'),
   };
 }

@@ -17,18 +17,17 @@ export const SERVER_NODE_FLAGS = ['--max-semi-space-size=8'];
 export async function startOurs(maxConnections: number, extraArgs: string[] = []): Promise<Target> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-bench-'));
   const args = [
-    SERVER_MAIN, '--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--data', dataDir,
+    SERVER_MAIN, '--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--admin-port', '0', '--data', dataDir,
     '--log-level', 'warn', '--rate-limit', '0', '--room-rate', '0', '--max-connections', String(maxConnections), ...extraArgs,
   ];
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
   const nodeArgs = [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const proc = track(spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   try {
-    const m = await waitForLine(proc, /listening ws:\/\/127\.0\.0\.1:(\d+)\/? tcp:\/\/127\.0\.0\.1:(\d+)/, 15_000);
-    const ws = Number(m[1]);
+    const m = await waitForLine(proc, /listening ws:\/\/127\.0\.0\.1:(\d+)\/ tcp:\/\/127\.0\.0\.1:(\d+) admin=http:\/\/127\.0\.0\.1:(\d+)\//, 15_000);
     return {
-      name: 'ours', pid: proc.pid!, ports: { ws, tcp: Number(m[2]) },
-      metricsUrl: `http://127.0.0.1:${ws}/metrics`, failure: watchExit(proc),
+      name: 'ours', pid: proc.pid!, ports: { ws: Number(m[1]), tcp: Number(m[2]) },
+      metricsUrl: `http://127.0.0.1:${m[3]}/metrics`, failure: watchExit(proc),
       async stop() {
         await stopProcess(proc);
         rmSync(dataDir, { recursive: true, force: true });

@@ -1,14 +1,18 @@
 /**
  * The history writer's thread: commits each batch of messages it is sent in one SQLite transaction,
  * on its own connection to the WAL database, so a commit never blocks the event loop that serves
- * the sockets. Answers every batch with its id and whether it was stored.
+ * the sockets. Says `ready` once the database is open (and the rows of batches that failed with their
+ * outcome unknown are deleted), then answers every batch with its id and whether it was stored.
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { WriterReply, WriterRequest } from './history-writer.js';
+import { checkSync, type FileIdentity } from './database-file.js';
+import type { WriterMessage, WriterRequest, WriterSetup } from './history-writer.js';
 
-const { file, busyTimeoutMs } = workerData as { file: string; busyTimeoutMs: number };
-const db = new Database(file, { timeout: busyTimeoutMs });
+const { file, busyTimeoutMs, files, undo } = workerData as WriterSetup;
+const port = parentPort!;
+// The main thread created the file; a missing one was deleted, and must not be silently recreated.
+const db = new Database(file, { timeout: busyTimeoutMs, fileMustExist: true });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 const insert = db.prepare(
@@ -18,19 +22,38 @@ const insertAll = db.transaction((rows: WriterRequest['rows']) => {
   for (const row of rows) insert.run(row);
 });
 
-parentPort!.on('message', (request: WriterRequest | 'close') => {
+// Batches whose senders were told they failed, by a worker that ended mid-commit: none may stay stored.
+// A failure here ends this worker, and the next one tries again.
+if (undo.length > 0) {
+  const remove = db.prepare('DELETE FROM messages WHERE room_key = ? AND seq = ? AND id = ?');
+  db.transaction(() => {
+    for (const key of undo) remove.run(key);
+  })();
+}
+
+function send(message: WriterMessage): void {
+  port.postMessage(message);
+}
+
+function commit(request: WriterRequest, identities: FileIdentity[]): WriterMessage {
+  const started = process.hrtime.bigint();
+  try {
+    // Committing into a file that was deleted or replaced would ack messages nobody can read again.
+    const gone = checkSync(identities);
+    if (gone) return { id: request.id, ok: false, error: gone, gone: true, seconds: 0 };
+    insertAll(request.rows);
+    return { id: request.id, ok: true, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  } catch (err) {
+    return { id: request.id, ok: false, error: (err as Error).message, seconds: 0 };
+  }
+}
+
+port.on('message', (request: WriterRequest | 'close') => {
   if (request === 'close') {
     db.close();
-    parentPort!.close();
+    port.close();
     return;
   }
-  const started = process.hrtime.bigint();
-  let reply: WriterReply;
-  try {
-    insertAll(request.rows);
-    reply = { id: request.id, ok: true, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
-  } catch (err) {
-    reply = { id: request.id, ok: false, error: (err as Error).message, seconds: 0 };
-  }
-  parentPort!.postMessage(reply);
+  send(commit(request, files));
 });
+send({ ready: true });

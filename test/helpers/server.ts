@@ -15,6 +15,8 @@ export interface RunningServer {
   proc: ChildProcess;
   wsPort: number;
   tcpPort: number;
+  /** The admin listener's port (GET /healthz, /metrics). */
+  adminPort: number;
   wsUrl: string;
   dataDir: string;
   /** Everything the process wrote to stdout and stderr so far. */
@@ -39,13 +41,13 @@ export function makeTempDir(prefix = 'chat-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-const LISTENING_RE = /listening ws:\/\/127\.0\.0\.1:(\d+)\/? tcp:\/\/127\.0\.0\.1:(\d+)/;
+const LISTENING_RE = /listening ws:\/\/127\.0\.0\.1:(\d+)\/ tcp:\/\/127\.0\.0\.1:(\d+) admin=http:\/\/127\.0\.0\.1:(\d+)\//;
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? makeTempDir();
   const args = [
     SERVER_MAIN, '--host', '127.0.0.1',
-    '--port', String(opts.wsPort ?? 0), '--tcp-port', String(opts.tcpPort ?? 0),
+    '--port', String(opts.wsPort ?? 0), '--tcp-port', String(opts.tcpPort ?? 0), '--admin-port', '0',
     '--data', dataDir, '--log-level', 'warn', ...(opts.args ?? []),
   ];
   const [command, ...wrapperArgs] = [...(opts.wrapper ?? []), process.execPath];
@@ -55,14 +57,14 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   });
   let out = '';
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const ports = await new Promise<[number, number]>((resolve, reject) => {
+  const ports = await new Promise<[number, number, number]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = LISTENING_RE.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve([Number(m[1]), Number(m[2])]);
+        resolve([Number(m[1]), Number(m[2]), Number(m[3])]);
       }
     };
     proc.stdout!.on('data', onData);
@@ -76,6 +78,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     proc,
     wsPort: ports[0],
     tcpPort: ports[1],
+    adminPort: ports[2],
     wsUrl: `ws://127.0.0.1:${ports[0]}`,
     dataDir,
     output: () => out,

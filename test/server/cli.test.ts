@@ -23,11 +23,14 @@ interface Launched {
   exited: Promise<number | null>;
 }
 
-/** Starts dist/server/main.js with exactly these flags and extra environment (CHAT_* cleared first). */
+/**
+ * Starts dist/server/main.js with exactly these flags and extra environment (CHAT_* cleared first; the
+ * admin listener on a free port, since its fixed default may be taken on a shared machine).
+ */
 function launch(args: string[], env: Record<string, string> = {}): Launched {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHAT_')));
   const proc = spawn(process.execPath, [SERVER_MAIN, ...args], {
-    env: { ...base, CHAT_LOG_LEVEL: 'warn', ...env },
+    env: { ...base, CHAT_LOG_LEVEL: 'warn', CHAT_ADMIN_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: tempDir(), // so a default ./data never lands in the repo
   });
@@ -48,11 +51,11 @@ async function run(args: string[], env: Record<string, string> = {}, ms = 10_000
   return { code, stdout: l.stdout(), stderr: l.stderr() };
 }
 
-async function waitForListening(l: Launched): Promise<{ wsPort: number; tcpPort: number; line: string }> {
+async function waitForListening(l: Launched): Promise<{ wsPort: number; tcpPort: number; adminPort: number; line: string }> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const m = /chat-server listening ws:\/\/127\.0\.0\.1:(\d+)\/ tcp:\/\/127\.0\.0\.1:(\d+) data=(.*)\n/.exec(l.stdout());
-    if (m) return { wsPort: Number(m[1]), tcpPort: Number(m[2]), line: m[0] };
+    const m = /chat-server listening ws:\/\/127\.0\.0\.1:(\d+)\/ tcp:\/\/127\.0\.0\.1:(\d+) admin=http:\/\/127\.0\.0\.1:(\d+)\/ data=(.*)\n/.exec(l.stdout());
+    if (m) return { wsPort: Number(m[1]), tcpPort: Number(m[2]), adminPort: Number(m[3]), line: m[0] };
     if (Date.now() > deadline || l.proc.exitCode !== null) throw new Error(`not listening:\n${l.stdout()}${l.stderr()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -66,8 +69,12 @@ describe.concurrent('flags', () => {
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
       expect(r.stdout.startsWith('Usage: chat-server [options]\n')).toBe(true);
-      for (const opt of ['--host', '--port', '--tcp-port', '--data', '--log-level', '--help']) expect(r.stdout).toContain(`  ${opt} `);
-      for (const env of ['CHAT_HOST', 'CHAT_PORT', 'CHAT_TCP_PORT', 'CHAT_DATA', 'CHAT_LOG_LEVEL']) expect(r.stdout).toContain(`env ${env}`);
+      for (const opt of ['--host', '--port', '--tcp-port', '--data', '--log-level', '--admin-host', '--admin-port', '--commit-timeout', '--help']) {
+        expect(r.stdout).toContain(`  ${opt} `);
+      }
+      for (const env of ['CHAT_HOST', 'CHAT_PORT', 'CHAT_TCP_PORT', 'CHAT_DATA', 'CHAT_LOG_LEVEL', 'CHAT_ADMIN_HOST', 'CHAT_ADMIN_PORT', 'CHAT_COMMIT_TIMEOUT']) {
+        expect(r.stdout).toContain(`env ${env}`);
+      }
       expect(r.stdout).not.toContain('listening');
     }
   });
@@ -76,6 +83,8 @@ describe.concurrent('flags', () => {
     [['--port', 'abc'], "chat-server: --port must be a whole number from 0 to 65535, got 'abc'\n"],
     [['--port', '70000'], "chat-server: --port must be a whole number from 0 to 65535, got '70000'\n"],
     [['--tcp-port=-1'], "chat-server: --tcp-port must be a whole number from 0 to 65535, got '-1'\n"],
+    [['--admin-port', '65536'], "chat-server: --admin-port must be a whole number from 0 to 65535, got '65536'\n"],
+    [['--commit-timeout', '0'], "chat-server: --commit-timeout must be a whole number from 1 to 600, got '0'\n"],
     [['--log-level', 'loud'], "chat-server: --log-level must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'\n"],
     [['--limit-exempt', '127.0.0.1,10.0.0.0/33'], "chat-server: --limit-exempt: '10.0.0.0/33' is not an IPv4 or IPv6 address or CIDR block (such as 10.0.0.0/8 or 2001:db8::/32)\n"],
   ])('%j exits 2 with a clear message on stderr', async (args, message) => {
@@ -116,16 +125,18 @@ describe.concurrent('start-up failures', () => {
     expect(r2.stderr).toContain(`cannot use data folder '${below}': ENOTDIR`);
   });
 
-  it.each(['--port', '--tcp-port'])('%s already in use exits 1 naming the address', async (flag) => {
+  it.each([
+    ['--port', ''], ['--tcp-port', ''], ['--admin-port', ' (admin)'],
+  ])('%s already in use exits 1 naming the address', async (flag, which) => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const args = ['--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--data', tempDir()];
+      const args = ['--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--admin-port', '0', '--data', tempDir()];
       args[args.indexOf(flag) + 1] = String(port);
       const r = await run(args);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`chat-server: cannot listen on 127.0.0.1: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
+      expect(r.stderr).toContain(`chat-server: cannot listen on 127.0.0.1${which}: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
       expect(r.stdout).toBe('');
     } finally {
       blocker.close();
@@ -141,8 +152,9 @@ describe('environment', () => {
       CHAT_SERVER_NAME: 'envchat', CHAT_MOTD: 'from the env',
     });
     try {
-      const { wsPort, tcpPort, line } = await waitForListening(l);
-      expect(line).toBe(`chat-server listening ws://127.0.0.1:${wsPort}/ tcp://127.0.0.1:${tcpPort} data=${data}\n`);
+      const { wsPort, tcpPort, adminPort, line } = await waitForListening(l);
+      expect(line).toBe(`chat-server listening ws://127.0.0.1:${wsPort}/ tcp://127.0.0.1:${tcpPort} admin=http://127.0.0.1:${adminPort}/ data=${data}\n`);
+      expect(adminPort).toBeGreaterThan(0);
       expect(wsPort).toBeGreaterThan(0);
       expect(tcpPort).toBeGreaterThan(0);
       expect(existsSync(path.join(data, 'chat.db'))).toBe(true);

@@ -1,4 +1,4 @@
-/** GET /healthz and GET /metrics on the WebSocket port, against the real built server. */
+/** GET /healthz and GET /metrics on the admin listener, against the real built server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonClient } from '../helpers/clients.js';
 import { removeDir, startServer, type RunningServer } from '../helpers/server.js';
@@ -8,13 +8,21 @@ let server: RunningServer;
 beforeAll(async () => { server = await startServer({ args: ['--rate-limit', '1', '--rate-burst', '3'] }); });
 afterAll(async () => { await server.stop(); removeDir(server.dataDir); });
 
-const url = (p: string) => `http://127.0.0.1:${server.wsPort}${p}`;
+const url = (p: string) => `http://127.0.0.1:${server.adminPort}${p}`;
 
 async function health(): Promise<Record<string, unknown>> {
   const res = await fetch(url('/healthz'));
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('application/json');
   return (await res.json()) as Record<string, unknown>;
+}
+
+/** The counts of a healthy server's /healthz, checking the rest of the body says all is well. */
+async function counts(): Promise<{ connections: unknown; rooms: unknown }> {
+  const { status, problems, connections, rooms, store, ...rest } = await health();
+  expect({ status, problems, rest }).toEqual({ status: 'ok', problems: [], rest: {} });
+  expect(store).toMatchObject({ writer: 'up', writerRestarts: 0, database: 'present', lastError: null });
+  return { connections, rooms };
 }
 
 /** Every sample line of the exposition, keyed by name with its labels, e.g. `chat_errors_total{code="X"}`. */
@@ -38,28 +46,43 @@ function value(samples: Map<string, number>, key: string): number {
   return v;
 }
 
+/** Polls at 10/s: the admin listener allows an address 20 requests a second. */
 async function until(check: () => Promise<boolean>, ms = 3000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 describe('GET /healthz', () => {
   it('answers 200 JSON with status ok and exact connection and room counts as clients come and go', async () => {
-    expect(await health()).toEqual({ status: 'ok', connections: 0, rooms: 1 }); // #lobby always exists
+    expect(await counts()).toEqual({ connections: 0, rooms: 1 }); // #lobby always exists
     const a = await JsonClient.registered('ws', server.wsUrl, 'hA');
     const b = await JsonClient.registered('tcp', server.tcpPort, 'hB');
-    expect(await health()).toEqual({ status: 'ok', connections: 2, rooms: 1 });
+    expect(await counts()).toEqual({ connections: 2, rooms: 1 });
     a.send({ type: 'join', room: '#obs' });
     await a.next((m) => m.type === 'who' && m.room === '#obs');
-    expect(await health()).toEqual({ status: 'ok', connections: 2, rooms: 2 });
+    expect(await counts()).toEqual({ connections: 2, rooms: 2 });
     a.close();
     b.close();
     // The emptied #obs is forgotten; #lobby always exists.
     await until(async () => (await health()).connections === 0);
-    expect(await health()).toEqual({ status: 'ok', connections: 0, rooms: 1 });
+    expect(await counts()).toEqual({ connections: 0, rooms: 1 });
+  });
+
+  it('reports the last commit: none before the first message, then ok with its age', async () => {
+    const first = (await health()).store as { lastCommit: unknown };
+    const c = await JsonClient.registered('ws', server.wsUrl, 'hC');
+    c.send({ type: 'say', room: '#lobby', text: 'commit me', ref: 'c1' });
+    await c.next('ack');
+    const after = (await health()).store as { lastCommit: { ok: boolean; ageSeconds: number } };
+    expect(after.lastCommit.ok).toBe(true);
+    expect(after.lastCommit.ageSeconds).toBeGreaterThanOrEqual(0);
+    // Tests in this file share one server, so an earlier one may already have committed.
+    if (first.lastCommit !== null) expect(first.lastCommit).toMatchObject({ ok: true });
+    c.close();
+    await until(async () => (await health()).connections === 0);
   });
 
   it('ignores a query string', async () => {
@@ -74,7 +97,7 @@ describe('GET /metrics', () => {
     const s = await metrics();
     for (const name of [
       'chat_connections', 'chat_rooms', 'chat_messages_in_total', 'chat_messages_out_total', 'chat_deliveries_total',
-      'chat_slow_consumers_dropped_total', 'chat_rate_limited_total',
+      'chat_slow_consumers_dropped_total', 'chat_rate_limited_total', 'chat_history_writable', 'chat_history_commit_failures_total',
       'chat_history_batch_size_count', 'chat_history_batch_size_sum', 'chat_history_batch_size_bucket{le="+Inf"}',
       'chat_history_commit_seconds_count', 'chat_history_commit_seconds_sum', 'chat_history_commit_seconds_bucket{le="+Inf"}',
       'nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds',
@@ -84,6 +107,8 @@ describe('GET /metrics', () => {
     expect(value(s, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
     expect(value(s, 'chat_connections')).toBe(0);
     expect(value(s, 'chat_slow_consumers_dropped_total')).toBe(0);
+    expect(value(s, 'chat_history_writable')).toBe(1);
+    expect(value(s, 'chat_history_commit_failures_total')).toBe(0);
   });
 
   it('counts move by exact amounts after a say: in, out, deliveries, one history commit', async () => {
@@ -145,7 +170,15 @@ describe('other paths', () => {
     for (const [method, p] of [['GET', '/nope'], ['GET', '/metrics/extra'], ['POST', '/metrics'], ['DELETE', '/healthz']] as const) {
       const res = await fetch(url(p), { method });
       expect(res.status, `${method} ${p}`).toBe(404);
-      expect(await res.text()).toBe('not found: try a WebSocket upgrade on /, or GET /healthz, /metrics\n');
+      expect(await res.text()).toBe('not found: try GET /healthz or /metrics\n');
+    }
+  });
+
+  it('the chat port serves neither /healthz nor /metrics: 404 there, only WebSocket upgrades', async () => {
+    for (const p of ['/healthz', '/metrics', '/']) {
+      const res = await fetch(`http://127.0.0.1:${server.wsPort}${p}`);
+      expect(res.status, p).toBe(404);
+      expect(await res.text()).toBe('not found: try a WebSocket upgrade on /\n');
     }
   });
 });
