@@ -19,7 +19,7 @@ const { startChatServer } = (await dist('app.js')) as AppModule;
 const { loadConfig } = (await dist('config.js')) as ConfigModule;
 const { createLogger } = (await dist('log.js')) as LogModule;
 
-interface InProcess { wsPort: number; tcpPort: number; wsUrl: string }
+interface InProcess { wsPort: number; tcpPort: number; adminPort: number; wsUrl: string }
 
 const running: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -28,11 +28,11 @@ afterAll(async () => {
 
 async function serve(args: string[]): Promise<InProcess> {
   const data = makeTempDir();
-  const loaded = loadConfig(['--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--data', data, ...args], {});
+  const loaded = loadConfig(['--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--admin-port', '0', '--data', data, ...args], {});
   if (!loaded.ok) throw new Error(JSON.stringify(loaded));
   const server = await startChatServer(loaded.config, createLogger('silent'));
   running.push(async () => { await server.stop(); removeDir(data); });
-  return { wsPort: server.wsPort, tcpPort: server.tcpPort, wsUrl: `ws://127.0.0.1:${server.wsPort}` };
+  return { wsPort: server.wsPort, tcpPort: server.tcpPort, adminPort: server.adminPort, wsUrl: `ws://127.0.0.1:${server.wsPort}` };
 }
 
 /** Opens a TCP JSON connection from `localAddress` and says hello: 'welcome', or the code it was refused with. */
@@ -140,7 +140,7 @@ describe('per-address admission', () => {
     const tenth = await connectFrom(s.tcpPort, '127.0.0.2');
     expect(await silentOutcome(tenth)).toBe('greeted');
     expect((await helloFrom(s.tcpPort, '127.0.0.2', 'eleventh')).outcome).toBe('TOO_MANY_CONNECTIONS');
-    expect(await metricsText(s.wsPort)).toContain('chat_connections_refused_total{reason="unregistered"} 3');
+    expect(await metricsText(s.adminPort)).toContain('chat_connections_refused_total{reason="unregistered"} 3');
     for (const r of [...silent, tenth]) r.socket.destroy();
   });
 

@@ -15,9 +15,9 @@ afterAll(async () => {
   for (const s of servers) { await s.stop(); removeDir(s.dataDir); }
 });
 
-function healthz(port: number, localAddress: string): Promise<number> {
+function status(port: number, localAddress: string, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, localAddress, path: '/healthz', agent: false }, (res) => {
+    http.get({ host: '127.0.0.1', port, localAddress, path, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode!));
     }).on('error', reject);
@@ -56,14 +56,16 @@ describe('open-files limit', () => {
     expect(outcomes.filter((o) => o !== 'greeted' && o !== 'SERVER_FULL' && o !== 'dropped')).toEqual([]);
     expect(readdirSync(`/proc/${s.proc.pid}/fd`).length).toBeLessThan(300);
 
-    // Full: a newcomer and /healthz from fresh addresses get a clean refusal, and the bystander still works.
+    // Full: a newcomer on either chat port gets a clean refusal, the admin listener (its descriptors
+    // kept in reserve) still answers, and the bystander still works.
     expect(await hello(s.tcpPort, '127.0.0.200', 'newcomer')).toBe('SERVER_FULL');
-    expect(await healthz(s.wsPort, '127.0.0.201')).toBe(503);
+    expect(await status(s.wsPort, '127.0.0.201', '/')).toBe(503);
+    expect(await status(s.adminPort, '127.0.0.1', '/healthz')).toBe(200);
     bystander.send({ type: 'ping', ref: 'still' });
     expect(await bystander.next('pong')).toEqual({ type: 'pong', ref: 'still' });
 
     for (const r of flood) r.socket.destroy();
-    await expect.poll(() => healthz(s.wsPort, '127.0.0.201')).toBe(200);
+    await expect.poll(() => status(s.wsPort, '127.0.0.201', '/')).toBe(404);
     expect(await hello(s.tcpPort, '127.0.0.200', 'newcomer')).toBe('welcome');
     expect(s.output()).not.toMatch(/EMFILE/);
     bystander.close();
