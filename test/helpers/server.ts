@@ -3,6 +3,7 @@
  * with its own temp data folder. `npm test` builds first, so dist/ is current.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -91,4 +92,20 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * For a test file that starts servers with different options: `serverWith(args)` starts one, and every
+ * one started is stopped (and its data folder removed) after the file's tests.
+ */
+export function serverPool(): (args: string[], opts?: StartOptions) => Promise<RunningServer> {
+  const servers: RunningServer[] = [];
+  afterAll(async () => {
+    for (const s of servers) { await s.stop(); removeDir(s.dataDir); }
+  });
+  return async (args, opts = {}) => {
+    const s = await startServer({ ...opts, args: [...(opts.args ?? []), ...args] });
+    servers.push(s);
+    return s;
+  };
 }

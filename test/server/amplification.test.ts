@@ -2,21 +2,14 @@
  * Attack report rows 1-3: requests whose answers are large. Answers are cut at about 256 KiB and paged,
  * their size is charged to the requester, and nobody else notices.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/protocol.js';
 import { Bystander, rssMb } from '../helpers/bystander.js';
 import { JsonClient } from '../helpers/clients.js';
-import { removeDir, startServer, type RunningServer } from '../helpers/server.js';
+import { serverPool } from '../helpers/server.js';
 
 const PAGE_BOUND = 300 * 1024;
-const servers: RunningServer[] = [];
-afterAll(async () => { for (const s of servers) { await s.stop(); removeDir(s.dataDir); } });
-
-async function serverWith(args: string[]): Promise<RunningServer> {
-  const s = await startServer({ args });
-  servers.push(s);
-  return s;
-}
+const serverWith = serverPool();
 
 const lines = (messages: object[]) => messages.map((m) => `${JSON.stringify(m)}\n`).join('');
 

@@ -3,20 +3,13 @@
  * victims and bystanders are readers that keep up; they are never dropped, whatever the others do.
  */
 import net from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Bystander, cpuSeconds } from '../helpers/bystander.js';
 import { JsonClient } from '../helpers/clients.js';
-import { removeDir, startServer, type RunningServer } from '../helpers/server.js';
+import { serverPool } from '../helpers/server.js';
 import { SlowReader } from '../helpers/slow-reader.js';
 
-const servers: RunningServer[] = [];
-afterAll(async () => { for (const s of servers) { await s.stop(); removeDir(s.dataDir); } });
-
-async function serverWith(args: string[]): Promise<RunningServer> {
-  const s = await startServer({ args });
-  servers.push(s);
-  return s;
-}
+const serverWith = serverPool();
 
 /** Sends `count` messages from `client` at `perSecond`, then waits until each got an answer or the client is gone. */
 async function sendAtRate(client: JsonClient, count: number, perSecond: number, make: (i: number) => object & { ref: string }): Promise<void> {

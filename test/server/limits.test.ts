@@ -1,18 +1,10 @@
 /** Connection limit, registration timeout, flood control, and a slow-speaking JSON client. */
 import net from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JsonClient } from '../helpers/clients.js';
-import { removeDir, startServer, type RunningServer } from '../helpers/server.js';
+import { serverPool } from '../helpers/server.js';
 
-const servers: RunningServer[] = [];
-async function serverWith(args: string[]): Promise<RunningServer> {
-  const s = await startServer({ args });
-  servers.push(s);
-  return s;
-}
-afterAll(async () => {
-  for (const s of servers) { await s.stop(); removeDir(s.dataDir); }
-});
+const serverWith = serverPool();
 
 describe('limits', () => {
   it('past --max-connections a new client gets SERVER_FULL and bye; existing ones are untouched', async () => {
