@@ -398,8 +398,10 @@ export class Hub {
     let room = this.rooms.get(key);
     if (!room) {
       const record = this.store.loadRoom(key);
-      const recent = this.store.page(key, name, Number.MAX_SAFE_INTEGER, HISTORY_PAGE_MAX).messages;
-      room = new Room(key, name, record.lastSeq, recent, this.bucket(this.config.roomRate, this.config.roomRate * ROOM_BURST_SECONDS));
+      // The page is cut by bytes too, so only the store can say whether older messages exist.
+      const recent = this.store.page(key, name, Number.MAX_SAFE_INTEGER, HISTORY_PAGE_MAX);
+      const traffic = this.bucket(this.config.roomRate, this.config.roomRate * ROOM_BURST_SECONDS);
+      room = new Room(key, name, record.lastSeq, recent.messages, traffic, !recent.more);
       room.topic = record.topic;
       this.rooms.set(key, room);
       this.sortedRooms = null;

@@ -88,6 +88,32 @@ describe('history amplification (rows 1-2)', () => {
     reader.close();
     writer.close();
   }, 60_000);
+  it('a room loaded again from the store (after it emptied, or after a restart) still pages back to its first message', async () => {
+    const s = await serverWith(['--rate-limit', '0', '--room-rate', '0']);
+    const writer = await JsonClient.registered('tcp', s.tcpPort, 'writer');
+    writer.send({ type: 'join', room: '#reload' });
+    await writer.next((m) => m.type === 'who' && m.room === '#reload');
+    // 100 maximal messages: fewer than the in-memory window holds, more than one 256 KiB page.
+    writer.sendRaw(lines(Array.from({ length: 100 }, (_, i) => ({ type: 'say', room: '#reload', text: `${i} ${'a'.repeat(3990)}`, ref: `w${i}` }))));
+    await writer.next((m) => m.type === 'ack' && m.ref === 'w99', 30_000);
+    // The last member leaves: the room is forgotten, and the next join loads it from SQLite.
+    writer.send({ type: 'part', room: '#reload' });
+    await writer.next((m) => m.type === 'left' && m.room === '#reload');
+    const reader = await JsonClient.registered('tcp', s.tcpPort, 'reloader');
+    reader.send({ type: 'join', room: '#reload' });
+    let page = await reader.next((m) => m.type === 'history' && m.room === '#reload');
+    const seqs: number[] = [];
+    for (let pagesRead = 0; pagesRead < 50; pagesRead++) {
+      if (page.type !== 'history') throw new Error('unreachable');
+      seqs.unshift(...page.messages.map((m) => m.seq));
+      if (!page.more) break;
+      reader.send({ type: 'history', room: '#reload', limit: 200, before: page.messages[0]!.seq });
+      page = await reader.next((m) => m.type === 'history' && m.room === '#reload');
+    }
+    expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    reader.close();
+    writer.close();
+  }, 60_000);
 });
 
 describe('room list amplification (row 3)', () => {
