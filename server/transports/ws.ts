@@ -92,6 +92,10 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
     if (isRefused(socket)) return;
     if ((req.url ?? '/').split('?')[0] !== '/') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      // The HTTP server has let go of it and a client may keep its side open: read and discard (unread
+      // input would reset the answer away) and cut it, so it does not hold its admission place for good.
+      socket.resume();
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
       return;
     }
     upgrades.push({ req, socket, head });
