@@ -26,6 +26,8 @@ const OVERSIZE: Refusal = { refused: ErrorCode.TOO_LARGE, message: `frame is ove
 
 class WsPeer extends SocketPeer {
   alive = true;
+  /** Its input gate stopped reading it: pongs wait unread in the socket, so silence proves nothing. */
+  readingPaused = false;
 
   constructor(readonly ws: WebSocket, remote: string, socket: Socket, host: PeerHost) {
     super('ws', remote, socket, host);
@@ -47,10 +49,14 @@ class WsPeer extends SocketPeer {
 
   // ws stops reading the socket, and emits no more messages than it has already parsed.
   override pauseReading(): void {
+    this.readingPaused = true;
     this.ws.pause();
   }
 
   override resumeReading(): void {
+    // Until the next ping: what waited in the socket (the pong too) is read after the timers of this turn.
+    this.readingPaused = false;
+    this.alive = true;
     if (!this.closing) this.ws.resume();
   }
 
@@ -130,10 +136,11 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
   }
   wss.on('error', (err) => log.error({ err }, 'websocket server error'));
 
-  // A peer that has not answered the previous ping is dead: cut it (no bye; it cannot hear one).
+  // A peer that has not answered the previous ping is dead: cut it (no bye; it cannot hear one). One
+  // whose reading is paced is judged once it is read again: its pong may be waiting in the socket.
   const heartbeat = setInterval(() => {
     for (const peer of peers) {
-      if (!peer.alive) {
+      if (!peer.alive && !peer.readingPaused) {
         peer.cut();
         continue;
       }

@@ -1,6 +1,6 @@
 /**
- * A connection whose own unsent output is over half of --max-buffered-bytes waits before its next
- * message, and carries on once that output has gone: in process, over real sockets.
+ * A connection that is paced (its input waits for its budget, or for its own unsent output to go)
+ * carries on afterwards, whatever else runs meanwhile: in process, over real sockets.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { JsonClient } from '../helpers/clients.js';
@@ -32,4 +32,21 @@ describe('pacing by unsent output', () => {
     expect(client.closed).toBe(false);
     client.close();
   });
+});
+
+describe('pacing and the WebSocket heartbeat', () => {
+  it('a live WebSocket client whose input waits longer than two ping intervals is slowed, not cut as dead', async () => {
+    // One frame of 60 KB costs 15 tokens at 5 a second: its reading waits about 3 s, while pings go every second.
+    s = await startInProcess({ args: ['--ping-interval', '1', '--rate-limit', '5', '--rate-burst', '1'] });
+    const client = await JsonClient.ws(s.wsUrl);
+    client.send({ type: 'hello', nick: 'patient' });
+    await client.next('welcome');
+    client.sendRaw(`{"type":"ping","ref":"heavy"${' '.repeat(60_000)}}`);
+    // The ws client answers every ping; the server reads those pongs only once it reads again.
+    await client.next((m) => m.type === 'pong' && m.ref === 'heavy', 15_000);
+    expect(client.closed).toBe(false);
+    client.send({ type: 'ping', ref: 'still' });
+    await client.next((m) => m.type === 'pong' && m.ref === 'still', 15_000);
+    client.close();
+  }, 30_000);
 });
