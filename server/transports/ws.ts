@@ -33,9 +33,16 @@ class WsPeer extends SocketPeer {
     super('ws', remote, socket, host);
   }
 
+  /**
+   * Charges every byte read, whatever frames it holds: pongs, pings and empty fragments make no message,
+   * and charging only messages' payloads left a stream of them free.
+   */
+  read(bytes: number): void {
+    this.charge(bytes);
+  }
+
   receive(data: Buffer, isBinary: boolean): void {
     this.alive = true;
-    this.charge(data.length);
     if (isBinary) this.input(BINARY);
     else if (data.length > MAX_FRAME_BYTES) this.input(OVERSIZE);
     else this.input(data);
@@ -133,6 +140,8 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
     peer.session = host.hub.connect(peer);
     if (!peer.session) return;
     ws.on('message', (data: RawData, isBinary: boolean) => peer.receive(data as Buffer, isBinary));
+    // Beside ws's own reader, so it sees the same bytes and stops with it when paused.
+    socket.on('data', (chunk: Buffer) => peer.read(chunk.length));
   }
   wss.on('error', (err) => log.error({ err }, 'websocket server error'));
 
