@@ -139,7 +139,8 @@ export class Hub {
    */
   reply(session: Session, out: Outgoing): void {
     this.sendShared(session, out);
-    session.flood.charge(out.json.length / REPLY_BYTES_PER_TOKEN);
+    // Bytes, not UTF-16 units: a page of CJK text is three times its length on the wire.
+    session.flood.charge(Buffer.byteLength(out.json) / REPLY_BYTES_PER_TOKEN);
   }
 
   private sendOut(session: Session, out: Outgoing): void {

@@ -155,6 +155,40 @@ describe('history read from the store (row 2)', () => {
   }, 90_000);
 });
 
+describe('what an answer costs', () => {
+  it('an answer is charged by its bytes of UTF-8, so a page of CJK text costs three times its length in characters', async () => {
+    const filler = await serverWith(['--rate-limit', '0', '--room-rate', '0']);
+    const writer = await JsonClient.registered('tcp', filler.tcpPort, 'scribe');
+    writer.send({ type: 'join', room: '#cjk' });
+    await writer.next((m) => m.type === 'who' && m.room === '#cjk');
+    // 4000 characters of 3 bytes each: a page of ~256 KiB holds about 21 of them.
+    writer.sendRaw(lines(Array.from({ length: 60 }, (_, i) => ({ type: 'say', room: '#cjk', text: `${i} ${'漢'.repeat(3990)}`, ref: `c${i}` }))));
+    await writer.next((m) => m.type === 'ack' && m.ref === 'c59', 30_000);
+    writer.close();
+    await filler.stop();
+
+    // One token a second: the burst is all a client has while this test runs. The output bound is high,
+    // so that only the budget holds the answers back.
+    const s = await startServer({ dataDir: filler.dataDir, args: ['--rate-limit', '1', '--rate-burst', '40', '--max-buffered-bytes', String(16 << 20)] });
+    servers.push(s);
+    const reader = await JsonClient.registered('tcp', s.tcpPort, 'reader');
+    const burst = lines([
+      ...Array.from({ length: 4 }, () => ({ type: 'history', room: '#cjk' })),
+      ...Array.from({ length: 60 }, (_, i) => ({ type: 'ping', ref: `p${i}` })),
+    ]);
+    reader.sendRaw(burst);
+    await reader.next((m) => m.type === 'error' && m.code === 'RATE_LIMITED');
+    const answers = reader.received.filter((m) => (m.type === 'history' && m.room === '#cjk') || m.type === 'pong' || m.type === 'error');
+    const pages = answers.filter((m) => m.type === 'history');
+    expect(pages).toHaveLength(4);
+    // What the burst can pay for, after hello's token: its raw bytes, one token per request, one per 32 KiB of each page.
+    const spent = 1 + Buffer.byteLength(burst) / 4096 + pages.reduce((sum, p) => sum + 1 + Buffer.byteLength(JSON.stringify(p)) / 32_768, 0);
+    const pongsAtOnce = answers.findIndex((m) => m.type === 'error') - pages.length;
+    expect(Math.abs(pongsAtOnce - Math.floor(40 - spent))).toBeLessThanOrEqual(1);
+    reader.close();
+  }, 60_000);
+});
+
 describe('room list amplification (row 3)', () => {
   it('a room list far over the output bound comes in pages, and the client reading them is not dropped', async () => {
     const s = await serverWith(['--rate-limit', '0', '--max-rooms-per-connection', '5000', '--max-buffered-bytes', String(128 * 1024)]);
