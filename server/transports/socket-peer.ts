@@ -207,7 +207,9 @@ export abstract class SocketPeer implements Peer, GateOwner<Input> {
 
   /** Writes bytes through the same per-turn batching and slow-consumer bound as messages. */
   protected write(bytes: Buffer | string): void {
-    if (bytes.length === 0 || this.socket.destroyed) return;
+    // After end() (our bye is queued) nothing more may go: a write after end destroys the socket, and
+    // with it the output still queued, bye included. A telnet reply to late negotiation would do that.
+    if (bytes.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
     if (!this.corkedThisTurn) {
       this.corkedThisTurn = true;
       this.socket.cork();

@@ -3,7 +3,7 @@
  * carries on afterwards, whatever else runs meanwhile: in process, over real sockets.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonClient } from '../helpers/clients.js';
+import { JsonClient, TextClient } from '../helpers/clients.js';
 import { startInProcess, type InProcessServer } from '../helpers/in-process.js';
 import { removeDir } from '../helpers/server.js';
 
@@ -49,4 +49,27 @@ describe('pacing and the WebSocket heartbeat', () => {
     await client.next((m) => m.type === 'pong' && m.ref === 'still', 15_000);
     client.close();
   }, 30_000);
+});
+
+describe('closing behind a backlog', () => {
+  it('a telnet negotiation that arrives after /quit does not cut the output still queued: the text user gets it all, then bye', async () => {
+    // A high bound: the quitter's unread output stays queued in the server instead of getting it dropped.
+    s = await startInProcess({ args: ['--rate-limit', '0', '--room-rate', '0', '--max-buffered-bytes', String(64 << 20)] });
+    const quitter = await TextClient.connect(s.tcpPort);
+    quitter.write('quitter\r\n');
+    await quitter.waitFor(/\*\*\* Welcome, quitter!/);
+    quitter.socket.pause();
+    const talker = await JsonClient.registered('tcp', s.tcpPort, 'talker');
+    // About 10 MB to the quitter, who reads none of it: more than the kernel's socket buffers hold.
+    talker.sendRaw(Array.from({ length: 600 }, (_, i) => `${JSON.stringify({ type: 'say', room: '#lobby', text: `${i} ${'😀'.repeat(3990)}`, ref: `t${i}` })}\n`).join(''));
+    await talker.next((m) => m.type === 'ack' && m.ref === 't599', 30_000);
+    quitter.write('/quit\r\n');
+    await talker.next((m) => m.type === 'left' && m.nick === 'quitter');
+    // IAC DO LINEMODE: an option the server has not refused yet, so it answers IAC WONT LINEMODE.
+    quitter.write(Buffer.from([255, 253, 34]));
+    quitter.socket.resume();
+    await quitter.waitFor(/\*\*\* bye: quit\r\n$/, 15_000);
+    expect(quitter.utf8()).toContain(`599 ${'😀'.repeat(3990)}`);
+    talker.close();
+  }, 60_000);
 });
