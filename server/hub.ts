@@ -139,7 +139,8 @@ export class Hub {
    */
   reply(session: Session, out: Outgoing): void {
     this.sendShared(session, out);
-    session.flood.charge(out.json.length / REPLY_BYTES_PER_TOKEN);
+    // Bytes, not UTF-16 units: a page of CJK text is three times its length on the wire.
+    session.flood.charge(Buffer.byteLength(out.json) / REPLY_BYTES_PER_TOKEN);
   }
 
   private sendOut(session: Session, out: Outgoing): void {
@@ -398,8 +399,10 @@ export class Hub {
     let room = this.rooms.get(key);
     if (!room) {
       const record = this.store.loadRoom(key);
-      const recent = this.store.page(key, name, Number.MAX_SAFE_INTEGER, HISTORY_PAGE_MAX).messages;
-      room = new Room(key, name, record.lastSeq, recent, this.bucket(this.config.roomRate, this.config.roomRate * ROOM_BURST_SECONDS));
+      // The page is cut by bytes too, so only the store can say whether older messages exist.
+      const recent = this.store.page(key, name, Number.MAX_SAFE_INTEGER, HISTORY_PAGE_MAX);
+      const traffic = this.bucket(this.config.roomRate, this.config.roomRate * ROOM_BURST_SECONDS);
+      room = new Room(key, name, record.lastSeq, recent.messages, traffic, !recent.more);
       room.topic = record.topic;
       this.rooms.set(key, room);
       this.sortedRooms = null;

@@ -36,11 +36,13 @@ export class Room {
     recent: ChatMessage[],
     /** Bytes of text the room may still be sent; every member has to read them. */
     readonly traffic: TokenBucket,
+    /** Whether `recent` is the room's whole history (no older message is stored). */
+    complete = recent.length === 0,
   ) {
     this.lastSeq = lastSeq;
     this.deliveredSeq = lastSeq;
     this.recent = recent;
-    this.recentIsComplete = recent.length < HISTORY_PAGE_MAX;
+    this.recentIsComplete = complete;
   }
 
   nextSeq(): number {

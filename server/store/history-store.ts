@@ -11,7 +11,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ChatMessage } from '../../shared/protocol.js';
-import { fitNewest } from '../reply-size.js';
+import { REPLY_MAX_BYTES } from '../../shared/limits.js';
+import { messageBytes } from '../reply-size.js';
 import { DATABASE_GONE, DatabaseFile, identify, StoreOpenError } from './database-file.js';
 import { checkHistoryId, newHistoryId } from './history-id.js';
 
@@ -127,14 +128,22 @@ export class HistoryStore {
    * whether older ones remain.
    */
   page(roomKey: string, roomName: string, before: number, limit: number): { messages: ChatMessage[]; more: boolean } {
-    const rows = this.selectPage.all(roomKey, before, limit + 1);
-    const newestFirst = rows.map((r) => {
+    // Rows are read one at a time and no further than the page reaches (the same cut as fitNewest):
+    // reading all `limit` maximal messages to send a tenth of them cost many times what is charged.
+    const newestFirst: ChatMessage[] = [];
+    let bytes = 0;
+    let more = false;
+    for (const r of this.selectPage.iterate(roomKey, before, limit + 1)) {
       const m: ChatMessage = { room: roomName, id: r.id, seq: r.seq, from: r.sender, text: r.text, ts: r.ts };
       if (r.action) m.action = true;
-      return m;
-    });
-    const fit = fitNewest(newestFirst.length, (i) => newestFirst[i]!, limit);
-    return { messages: newestFirst.slice(0, fit).reverse(), more: rows.length > fit };
+      bytes += messageBytes(m);
+      if (newestFirst.length === limit || (bytes > REPLY_MAX_BYTES && newestFirst.length > 0)) {
+        more = true;
+        break;
+      }
+      newestFirst.push(m);
+    }
+    return { messages: newestFirst.reverse(), more };
   }
 
   setTopic(roomKey: string, topic: string, by: string, ts: number): void {

@@ -29,6 +29,8 @@ export type Input = Buffer | Refusal;
 /** Raw input bytes that cost one message's worth of budget, so input that makes nothing is not free. */
 const INPUT_BYTES_PER_TOKEN = 4096;
 
+const EMPTY = Buffer.alloc(0);
+
 const CUT_ERROR = Object.assign(new Error('connection cut: its last output was not taken in time'), { code: 'CHAT_CUT' });
 
 /** How long a closing connection may take to flush its `bye` before it is cut. */
@@ -190,7 +192,10 @@ export abstract class SocketPeer implements Peer, GateOwner<Input> {
   }
 
   onDrained(resume: () => void): void {
-    this.socket.once('drain', resume);
+    // Node emits 'drain' only after a write found the buffer at its high-water mark (16 KiB); a backlog
+    // under that (a bound under 32 KiB) would wait for good. An empty write calls back once all before it has gone.
+    if (this.socket.writableNeedDrain || this.socket.writableEnded) this.socket.once('drain', resume);
+    else this.socket.write(EMPTY, () => resume());
   }
 
   /** One frame or line, in order, once the gate lets it through. */
@@ -202,7 +207,9 @@ export abstract class SocketPeer implements Peer, GateOwner<Input> {
 
   /** Writes bytes through the same per-turn batching and slow-consumer bound as messages. */
   protected write(bytes: Buffer | string): void {
-    if (bytes.length === 0 || this.socket.destroyed) return;
+    // After end() (our bye is queued) nothing more may go: a write after end destroys the socket, and
+    // with it the output still queued, bye included. A telnet reply to late negotiation would do that.
+    if (bytes.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
     if (!this.corkedThisTurn) {
       this.corkedThisTurn = true;
       this.socket.cork();

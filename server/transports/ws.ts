@@ -26,14 +26,23 @@ const OVERSIZE: Refusal = { refused: ErrorCode.TOO_LARGE, message: `frame is ove
 
 class WsPeer extends SocketPeer {
   alive = true;
+  /** Its input gate stopped reading it: pongs wait unread in the socket, so silence proves nothing. */
+  readingPaused = false;
 
   constructor(readonly ws: WebSocket, remote: string, socket: Socket, host: PeerHost) {
     super('ws', remote, socket, host);
   }
 
+  /**
+   * Charges every byte read, whatever frames it holds: pongs, pings and empty fragments make no message,
+   * and charging only messages' payloads left a stream of them free.
+   */
+  read(bytes: number): void {
+    this.charge(bytes);
+  }
+
   receive(data: Buffer, isBinary: boolean): void {
     this.alive = true;
-    this.charge(data.length);
     if (isBinary) this.input(BINARY);
     else if (data.length > MAX_FRAME_BYTES) this.input(OVERSIZE);
     else this.input(data);
@@ -47,10 +56,14 @@ class WsPeer extends SocketPeer {
 
   // ws stops reading the socket, and emits no more messages than it has already parsed.
   override pauseReading(): void {
+    this.readingPaused = true;
     this.ws.pause();
   }
 
   override resumeReading(): void {
+    // Until the next ping: what waited in the socket (the pong too) is read after the timers of this turn.
+    this.readingPaused = false;
+    this.alive = true;
     if (!this.closing) this.ws.resume();
   }
 
@@ -92,6 +105,10 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
     if (isRefused(socket)) return;
     if ((req.url ?? '/').split('?')[0] !== '/') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      // The HTTP server has let go of it and a client may keep its side open: read and discard (unread
+      // input would reset the answer away) and cut it, so it does not hold its admission place for good.
+      socket.resume();
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
       return;
     }
     upgrades.push({ req, socket, head });
@@ -123,13 +140,16 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
     peer.session = host.hub.connect(peer);
     if (!peer.session) return;
     ws.on('message', (data: RawData, isBinary: boolean) => peer.receive(data as Buffer, isBinary));
+    // Beside ws's own reader, so it sees the same bytes and stops with it when paused.
+    socket.on('data', (chunk: Buffer) => peer.read(chunk.length));
   }
   wss.on('error', (err) => log.error({ err }, 'websocket server error'));
 
-  // A peer that has not answered the previous ping is dead: cut it (no bye; it cannot hear one).
+  // A peer that has not answered the previous ping is dead: cut it (no bye; it cannot hear one). One
+  // whose reading is paced is judged once it is read again: its pong may be waiting in the socket.
   const heartbeat = setInterval(() => {
     for (const peer of peers) {
-      if (!peer.alive) {
+      if (!peer.alive && !peer.readingPaused) {
         peer.cut();
         continue;
       }

@@ -3,6 +3,7 @@
  * dist/). Clients bind to other loopback addresses (127.0.0.2, …) to look like other hosts, and the
  * server runs with --limit-exempt '' so that loopback is not exempt.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -94,6 +95,8 @@ describe('per-address admission', () => {
     expect(counts.greeted).toBe(8);
     expect((counts.TOO_MANY_CONNECTIONS ?? 0) + (counts.dropped ?? 0)).toBe(192);
     expect(counts.TOO_MANY_CONNECTIONS).toBeGreaterThan(0);
+    // A refusal's text can arrive a read before its close: wait for the refused ones to close.
+    await Promise.all(flood.filter((_, i) => outcomes[i] !== 'greeted').map((r) => r.closed));
     expect(flood.filter((r) => !r.socket.destroyed)).toHaveLength(8);
 
     const { outcome, client: newcomer } = await helloFrom(s.tcpPort, '127.0.0.3', 'newcomer');
@@ -174,6 +177,25 @@ describe('handshake timeouts', () => {
     waiting.send({ type: 'hello', nick: 'patient' });
     expect(await waiting.next('welcome')).toMatchObject({ nick: 'patient' });
     waiting.close();
+  });
+
+  it('an upgrade to a wrong path gets 404 and its socket is closed, even by a client that keeps its side open; its place is freed', async () => {
+    const s = await serve(['--handshake-timeout', '1', '--limit-exempt', '', '--max-unregistered-per-address', '1']);
+    // allowHalfOpen: the client never closes its side, so only the server can end this socket.
+    const socket = net.connect({ port: s.wsPort, host: '127.0.0.1', localAddress: '127.0.0.8', allowHalfOpen: true });
+    let text = '';
+    socket.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+    socket.on('error', () => {});
+    socket.write('GET /nowhere HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+      + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    await expect.poll(() => text).toMatch(/^HTTP\/1.1 404/);
+    // While that socket is held, the address has no place for another unregistered socket.
+    await expect.poll(async () => {
+      const { outcome, client } = await helloFrom(s.tcpPort, '127.0.0.8', 'after404');
+      client.close();
+      return outcome;
+    }, { timeout: 5000, interval: 200 }).toBe('welcome');
+    socket.destroy();
   });
 
   it('silent TCP sockets among others from their address are cut at --handshake-timeout; a lone one may still type its nick', async () => {

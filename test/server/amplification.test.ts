@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/protocol.js';
-import { Bystander, rssMb } from '../helpers/bystander.js';
+import { Bystander, cpuSeconds, rssMb } from '../helpers/bystander.js';
 import { JsonClient } from '../helpers/clients.js';
 import { serverPool } from '../helpers/server.js';
 
@@ -80,6 +80,105 @@ describe('history amplification (rows 1-2)', () => {
     expect(reader.closed).toBe(false);
     reader.close();
     writer.close();
+  }, 60_000);
+  it('a room loaded again from the store (after it emptied, or after a restart) still pages back to its first message', async () => {
+    const s = await serverWith(['--rate-limit', '0', '--room-rate', '0']);
+    const writer = await JsonClient.registered('tcp', s.tcpPort, 'writer');
+    writer.send({ type: 'join', room: '#reload' });
+    await writer.next((m) => m.type === 'who' && m.room === '#reload');
+    // 100 maximal messages: fewer than the in-memory window holds, more than one 256 KiB page.
+    writer.sendRaw(lines(Array.from({ length: 100 }, (_, i) => ({ type: 'say', room: '#reload', text: `${i} ${'a'.repeat(3990)}`, ref: `w${i}` }))));
+    await writer.next((m) => m.type === 'ack' && m.ref === 'w99', 30_000);
+    // The last member leaves: the room is forgotten, and the next join loads it from SQLite.
+    writer.send({ type: 'part', room: '#reload' });
+    await writer.next((m) => m.type === 'left' && m.room === '#reload');
+    const reader = await JsonClient.registered('tcp', s.tcpPort, 'reloader');
+    reader.send({ type: 'join', room: '#reload' });
+    let page = await reader.next((m) => m.type === 'history' && m.room === '#reload');
+    const seqs: number[] = [];
+    for (let pagesRead = 0; pagesRead < 50; pagesRead++) {
+      if (page.type !== 'history') throw new Error('unreachable');
+      seqs.unshift(...page.messages.map((m) => m.seq));
+      if (!page.more) break;
+      reader.send({ type: 'history', room: '#reload', limit: 200, before: page.messages[0]!.seq });
+      page = await reader.next((m) => m.type === 'history' && m.room === '#reload');
+    }
+    expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    reader.close();
+    writer.close();
+  }, 60_000);
+});
+
+describe('history read from the store (row 2)', () => {
+  it('clients paging old history as fast as they are answered cost the server about what they are sent: it stays mostly idle', async () => {
+    // 600 messages of 4000 emoji (16 KB each), older than any in-memory window: pages come from SQLite.
+    const filler = await serverWith(['--rate-limit', '0', '--room-rate', '0']);
+    const writer = await JsonClient.registered('tcp', filler.tcpPort, 'archivist');
+    writer.send({ type: 'join', room: '#archive' });
+    await writer.next((m) => m.type === 'who' && m.room === '#archive');
+    writer.sendRaw(lines(Array.from({ length: 600 }, (_, i) => ({ type: 'say', room: '#archive', text: `${i} ${'😀'.repeat(3990)}`, ref: `a${i}` }))));
+    await writer.next((m) => m.type === 'ack' && m.ref === 'a599', 30_000);
+    writer.close();
+    await filler.stop();
+
+    const s = await startServer({ dataDir: filler.dataDir, args: ['--room-rate', '0'] });
+    servers.push(s);
+    const bystander = await Bystander.start(s.tcpPort);
+    const readers = await Promise.all(Array.from({ length: 6 }, (_, i) => JsonClient.registered('tcp', s.tcpPort, `archaeologist${i}`)));
+    const cpuBefore = cpuSeconds(s.proc.pid!);
+    const started = performance.now();
+    let pages = 0;
+    await Promise.all(readers.map(async (reader) => {
+      while (performance.now() - started < 3000) {
+        reader.send({ type: 'history', room: '#archive', before: 150, limit: 200 });
+        const page = await reader.next((m) => m.type === 'history' && m.room === '#archive', 15_000);
+        if (page.type === 'history') expect(page.messages.length).toBeGreaterThan(0);
+        pages++;
+      }
+    }));
+    const cpu = cpuSeconds(s.proc.pid!) - cpuBefore;
+    const elapsed = (performance.now() - started) / 1000;
+    const report = await bystander.stop();
+    expect(report).toMatchObject({ rateLimited: 0, bye: null });
+    expect(pages).toBeGreaterThan(6);
+    // A page is ~260 KB. Reading all 200 rows (3.2 MB) to build one kept the core 60-70 % busy here; reading
+    // only the rows the page holds, under 30 %.
+    expect(cpu / elapsed).toBeLessThan(0.45);
+    for (const r of readers) r.close();
+  }, 90_000);
+});
+
+describe('what an answer costs', () => {
+  it('an answer is charged by its bytes of UTF-8, so a page of CJK text costs three times its length in characters', async () => {
+    const filler = await serverWith(['--rate-limit', '0', '--room-rate', '0']);
+    const writer = await JsonClient.registered('tcp', filler.tcpPort, 'scribe');
+    writer.send({ type: 'join', room: '#cjk' });
+    await writer.next((m) => m.type === 'who' && m.room === '#cjk');
+    // 4000 characters of 3 bytes each: a page of ~256 KiB holds about 21 of them.
+    writer.sendRaw(lines(Array.from({ length: 60 }, (_, i) => ({ type: 'say', room: '#cjk', text: `${i} ${'漢'.repeat(3990)}`, ref: `c${i}` }))));
+    await writer.next((m) => m.type === 'ack' && m.ref === 'c59', 30_000);
+    writer.close();
+    await filler.stop();
+
+    // One token a second: the burst is all a client has while this test runs. The output bound is high,
+    // so that only the budget holds the answers back.
+    const s = await startServer({ dataDir: filler.dataDir, args: ['--rate-limit', '1', '--rate-burst', '40', '--max-buffered-bytes', String(16 << 20)] });
+    servers.push(s);
+    const reader = await JsonClient.registered('tcp', s.tcpPort, 'reader');
+    const burst = lines([
+      ...Array.from({ length: 4 }, () => ({ type: 'history', room: '#cjk' })),
+      ...Array.from({ length: 60 }, (_, i) => ({ type: 'ping', ref: `p${i}` })),
+    ]);
+    reader.sendRaw(burst);
+    await reader.next((m) => m.type === 'error' && m.code === 'RATE_LIMITED');
+    const answers = reader.received.filter((m) => (m.type === 'history' && m.room === '#cjk') || m.type === 'pong' || m.type === 'error');
+    const pages = answers.filter((m) => m.type === 'history');
+    expect(pages).toHaveLength(4);
+    // What the burst can pay for, after hello's token: its raw bytes, one token per request, one per 32 KiB of each page.
+    const spent = 1 + Buffer.byteLength(burst) / 4096 + pages.reduce((sum, p) => sum + 1 + Buffer.byteLength(JSON.stringify(p)) / 32_768, 0);
+    const pongsAtOnce = answers.findIndex((m) => m.type === 'error') - pages.length;
+    expect(Math.abs(pongsAtOnce - Math.floor(40 - spent))).toBeLessThanOrEqual(1);
+    reader.close();
   }, 60_000);
 });
 

@@ -125,4 +125,72 @@ describe('input that makes nothing (row 7)', () => {
     expect(cpu / elapsed).toBeLessThan(0.5);
     for (const { socket } of attackers) socket.destroy();
   }, 30_000);
+
+  it('WebSocket frames that make no message (unsolicited pongs, empty fragments) are paced by their bytes too', async () => {
+    const s = await serverWith([]);
+    const bystander = await Bystander.start(s.tcpPort);
+    // Masked client frames with no payload: a pong, and a continuation fragment of a text message never finished.
+    const frames = (first: number) => {
+      const chunk = Buffer.alloc(6 * 10_000);
+      for (let i = 0; i < chunk.length; i += 6) { chunk[i] = first; chunk[i + 1] = 0x80; }
+      return chunk;
+    };
+    const streams = [
+      { opening: Buffer.alloc(0), chunk: frames(0x8a) },
+      { opening: Buffer.alloc(0), chunk: frames(0x8a) },
+      // A text frame without FIN holding "{", then continuations of nothing.
+      { opening: Buffer.from([0x01, 0x81, 0, 0, 0, 0, 0x7b]), chunk: frames(0x00) },
+    ];
+    const attackers = await Promise.all(streams.map(async ({ opening, chunk }, i) => {
+      const socket = await upgradedSocket(s.wsPort);
+      socket.write(`${wsTextFrame(JSON.stringify({ type: 'hello', nick: `frames${i}` }))}`, 'latin1');
+      socket.write(opening);
+      return { socket, chunk };
+    }));
+    const cpuBefore = cpuSeconds(s.proc.pid!);
+    const started = performance.now();
+    await Promise.all(attackers.map(({ socket, chunk }) => new Promise<void>((resolve) => {
+      let done = false;
+      setTimeout(() => { done = true; resolve(); }, 2000);
+      const pump = (): void => {
+        if (done || socket.destroyed) return;
+        if (socket.write(chunk)) setImmediate(pump);
+        else socket.once('drain', pump);
+      };
+      pump();
+    })));
+    const cpu = cpuSeconds(s.proc.pid!) - cpuBefore;
+    const elapsed = (performance.now() - started) / 1000;
+    const report = await bystander.stop();
+    expect(report).toMatchObject({ rateLimited: 0, bye: null });
+    expect(report.answered).toBe(report.sent);
+    expect(cpu / elapsed).toBeLessThan(0.5);
+    for (const { socket } of attackers) socket.destroy();
+  }, 30_000);
 });
+
+/** A raw socket past the WebSocket handshake on `/`, reading (and dropping) whatever the server sends. */
+function upgradedSocket(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+        + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    });
+    let head = '';
+    const onHead = (d: Buffer): void => {
+      head += d.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onHead);
+      if (!head.startsWith('HTTP/1.1 101')) return reject(new Error(head));
+      socket.resume();
+      resolve(socket);
+    };
+    socket.on('data', onHead);
+    socket.on('error', () => {});
+  });
+}
+
+/** A masked (all-zero mask) text frame of a short ASCII payload, as latin1. */
+function wsTextFrame(text: string): string {
+  return String.fromCharCode(0x81, 0x80 | text.length, 0, 0, 0, 0) + text;
+}
