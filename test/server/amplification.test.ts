@@ -121,8 +121,7 @@ describe('history read from the store (row 2)', () => {
     writer.close();
     await filler.stop();
 
-    const s = await startServer({ dataDir: filler.dataDir, args: ['--room-rate', '0'] });
-    servers.push(s);
+    const s = await serverWith(['--room-rate', '0'], { dataDir: filler.dataDir });
     const bystander = await Bystander.start(s.tcpPort);
     const readers = await Promise.all(Array.from({ length: 6 }, (_, i) => JsonClient.registered('tcp', s.tcpPort, `archaeologist${i}`)));
     const cpuBefore = cpuSeconds(s.proc.pid!);
@@ -162,8 +161,7 @@ describe('what an answer costs', () => {
 
     // One token a second: the burst is all a client has while this test runs. The output bound is high,
     // so that only the budget holds the answers back.
-    const s = await startServer({ dataDir: filler.dataDir, args: ['--rate-limit', '1', '--rate-burst', '40', '--max-buffered-bytes', String(16 << 20)] });
-    servers.push(s);
+    const s = await serverWith(['--rate-limit', '1', '--rate-burst', '40', '--max-buffered-bytes', String(16 << 20)], { dataDir: filler.dataDir });
     const reader = await JsonClient.registered('tcp', s.tcpPort, 'reader');
     const burst = lines([
       ...Array.from({ length: 4 }, () => ({ type: 'history', room: '#cjk' })),
