@@ -1,4 +1,7 @@
-/** The production build of our server, with a fresh data folder and flood control off. */
+/**
+ * The production build of our server, with a fresh data folder. The throughput scenarios turn flood
+ * control off; the attacks scenario and the soak keep every default limit.
+ */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,11 +17,16 @@ export const SERVER_MAIN = path.join(ROOT, 'dist/server/main.js');
  */
 export const SERVER_NODE_FLAGS = ['--max-semi-space-size=8'];
 
-export async function startOurs(maxConnections: number, extraArgs: string[] = []): Promise<Target> {
+export interface OursOptions {
+  /** 'default': every limit as shipped (no flag at all); 'off': no flood control, room rate or connection cap below `maxConnections`. */
+  limits?: 'off' | 'default';
+}
+
+export async function startOurs(maxConnections: number, extraArgs: string[] = [], opts: OursOptions = {}): Promise<Target> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-bench-'));
+  const limits = opts.limits === 'default' ? [] : ['--rate-limit', '0', '--room-rate', '0', '--max-connections', String(maxConnections)];
   const args = [
-    SERVER_MAIN, '--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--data', dataDir,
-    '--log-level', 'warn', '--rate-limit', '0', '--room-rate', '0', '--max-connections', String(maxConnections), ...extraArgs,
+    SERVER_MAIN, '--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--data', dataDir, '--log-level', 'warn', ...limits, ...extraArgs,
   ];
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
   const nodeArgs = [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
@@ -27,7 +35,7 @@ export async function startOurs(maxConnections: number, extraArgs: string[] = []
     const m = await waitForLine(proc, /listening ws:\/\/127\.0\.0\.1:(\d+)\/? tcp:\/\/127\.0\.0\.1:(\d+)/, 15_000);
     const ws = Number(m[1]);
     return {
-      name: 'ours', pid: proc.pid!, ports: { ws, tcp: Number(m[2]) },
+      name: 'ours', pid: proc.pid!, dataDir, ports: { ws, tcp: Number(m[2]) },
       metricsUrl: `http://127.0.0.1:${ws}/metrics`, failure: watchExit(proc),
       async stop() {
         await stopProcess(proc);
