@@ -4,7 +4,7 @@
  * server's memory, descriptors, CPU and the bystander's p99 as it goes, then checks that every
  * acknowledged message is in history and that descriptors came back. Not part of `npm test`.
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AttackOutcome } from './attacks/attack.js';
 import { BystanderProcess, type BystanderSummary } from './attacks/bystander.js';
@@ -87,9 +87,11 @@ function countFds(pid: number): number {
   }
 }
 
-function folderMb(dir: string | undefined): number {
-  if (!dir) return 0;
+/** The size of the server's data folder (its --data argument), in MB. */
+function dataFolderMb(pid: number): number {
   try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const dir = argv[argv.indexOf('--data') + 1]!;
     const bytes = readdirSync(dir).reduce((a, f) => a + statSync(path.join(dir, f)).size, 0);
     return Math.round(bytes / 1e5) / 10;
   } catch {
@@ -195,7 +197,7 @@ async function main(): Promise<number> {
     const rssEnd = sampleProcess(pid).rssKb;
     log(`after: ${fdsAfter} fds (${fdsBefore} before), RSS ${mb(rssEnd)} MB; checking ${ledger.size} acked messages against history`);
     const history = await verifyHistory(ports.tcpPort, ledger, VERIFY_GROUP);
-    const dbMb = folderMb(target.dataDir);
+    const dbMb = dataFolderMb(pid);
     if (target.failure() && !failures.some((f) => f.startsWith('the server'))) failures.push(`the server ${target.failure()}`);
 
     if (bys.dropped) failures.push(`the bystander was dropped (${bys.dropped})`);

@@ -36,7 +36,15 @@ export interface AttackOutcome {
   victimReceived?: number;
   /** Sockets held open at once, at most (silent sockets). */
   heldPeak?: number;
+  /**
+   * Sends skipped because the server had stopped reading: our own unsent output was over
+   * UNSENT_BOUND (TCP flow control holding the attacker back, which an attacker at a fixed rate meets).
+   */
+  heldBack?: number;
 }
+
+/** An attacker at a fixed rate sends nothing more while this much of its own output is still unsent. */
+export const UNSENT_BOUND = 256 * 1024;
 
 export interface Attack {
   readonly name: string;
@@ -132,9 +140,15 @@ export class Attacker {
     return this.wire !== null && !this.wire.isClosed;
   }
 
+  /** Sends one message, unless the server has stopped reading what came before (then counts it held back). */
   send(message: object): void {
+    if (!this.wire || this.wire.isClosed) return;
+    if (this.wire.socket.writableLength > UNSENT_BOUND) {
+      this.out.heldBack = (this.out.heldBack ?? 0) + 1;
+      return;
+    }
     this.out.requests++;
-    this.wire?.send(message);
+    this.wire.send(message);
   }
 
   /** Several messages in one write (one packet, as the report's bursts). */

@@ -89,6 +89,7 @@ function attackerOutcome(a: AttackRow): string {
   const parts = [`paced ${n(a.paced)}×`, `refused ${counted(o.refused)}`, `dropped ${counted(o.dropped)}`, `${n(o.answered)} / ${n(o.requests)} answered`];
   if (o.failedConnects) parts.push(`${n(o.failedConnects)} connects refused`);
   if (o.heldPeak !== undefined) parts.push(`${n(o.heldPeak)} held at once`);
+  if (o.heldBack) parts.push(`${n(o.heldBack)} held back by TCP (server not reading)`);
   if (a.slowConsumersDropped) parts.push(`${n(a.slowConsumersDropped)} slow consumers dropped`);
   if (o.victimReceived !== undefined) parts.push(`victim got ${n(o.victimReceived)} DMs, ${o.victimDropped ? `**victim dropped (${o.victimDropped})**` : 'stayed'}`);
   return parts.join('; ');

@@ -15,6 +15,7 @@ export function attackOutcomeLine(o: AttackOutcome): string {
   const parts = [`${n(o.connections)} connections${o.failedConnects ? ` (+${n(o.failedConnects)} refused at connect)` : ''}`, `${n(o.requests)} sent`, `${n(o.answered)} answered`];
   parts.push(`refused: ${counts(o.refused)}`, `dropped: ${counts(o.dropped)}`);
   if (o.heldPeak !== undefined) parts.push(`held at once: ${n(o.heldPeak)}`);
+  if (o.heldBack) parts.push(`${n(o.heldBack)} not sent while the server was not reading`);
   if (o.victimReceived !== undefined) parts.push(`victim got ${n(o.victimReceived)} DMs, ${o.victimDropped ? `victim DROPPED (${o.victimDropped})` : 'victim connected'}`);
   return parts.join('; ');
 }

@@ -9,8 +9,6 @@ export interface Target {
   pid: number;
   /** The port for each transport this target speaks. */
   ports: Partial<Record<Transport, number>>;
-  /** Its data folder, when it has one. */
-  dataDir?: string;
   /** The Prometheus endpoint, when the target has one. */
   metricsUrl: string | null;
   /** Why the process is gone before stop() (exit code and the end of its output), or null. */
