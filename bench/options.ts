@@ -1,13 +1,14 @@
 /** Command-line options of `npm run bench`; every default is a quick run. */
 import { parseArgs } from 'node:util';
+import { ATTACK_NAMES, type AttackName } from './attacks/index.js';
 import type { LaneId } from './lanes.js';
 
-export const SCENARIOS = ['fanout', 'saturate', 'idle', 'ingest', 'slow'] as const;
+export const SCENARIOS = ['fanout', 'saturate', 'idle', 'ingest', 'slow', 'attacks'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const HELP = `Usage: npm run bench -- [options]
 
-  --scenarios LIST       fanout,saturate,idle,ingest,slow (default: all; slow runs on our lanes only)
+  --scenarios LIST       fanout,saturate,idle,ingest,slow,attacks (default: all; slow and attacks run on our server only)
   --lanes LIST           ours-ws,ours-tcp,ws-tutorial,ngircd (default: all; ngircd skipped if not installed)
   --members N            fanout/saturate room size (1000)
   --senders S            fanout/saturate senders (10)
@@ -30,6 +31,9 @@ export const HELP = `Usage: npm run bench -- [options]
   --slow-alone S         slow: seconds of load on the fast readers alone, before the stalled join (1; 0 skips)
   --slow-after S         slow: seconds of load right after, at least; longer until the dropped are torn down (1; 0 skips)
   --slow-buffer BYTES    slow: the server's --max-buffered-bytes (1048576, its default)
+  --attacks LIST         attacks: which, in order (default: ${ATTACK_NAMES.join(',')})
+  --attack-alone S       attacks: seconds the bystander is measured alone (10)
+  --attack-seconds S     attacks: seconds the bystander is measured under each attack (10)
   --procs N              generator processes (1; more when the open-files limit needs them)
   --setup-timeout S      seconds allowed to connect and join (60)
   --out FILE             results JSON (bench/results/<time>.json)
@@ -62,6 +66,9 @@ export interface Options {
   slowAloneMs: number;
   slowAfterMs: number;
   slowBuffer: number;
+  attacks: AttackName[];
+  attackAloneMs: number;
+  attackMs: number;
   procs: number;
   setupTimeoutMs: number;
   out: string | null;
@@ -93,7 +100,8 @@ export function parseOptions(argv: string[]): Options {
       scenarios: s, lanes: s, members: s, senders: s, rate: s, large: { type: 'boolean' }, 'large-members': s, 'large-rate': s,
       warmup: s, measure: s, 'saturate-start': s, 'saturate-factor': s, 'saturate-max': s, 'idle-conns': s,
       'ingest-senders': s, 'ingest-rooms': s, 'ingest-rate': s,
-      'slow-fast': s, 'slow-stalled': s, 'slow-rate': s, 'slow-text': s, 'slow-load': s, 'slow-alone': s, 'slow-after': s, 'slow-buffer': s, procs: s, 'setup-timeout': s, out: s,
+      'slow-fast': s, 'slow-stalled': s, 'slow-rate': s, 'slow-text': s, 'slow-load': s, 'slow-alone': s, 'slow-after': s, 'slow-buffer': s,
+      attacks: s, 'attack-alone': s, 'attack-seconds': s, procs: s, 'setup-timeout': s, out: s,
       'skip-docs': { type: 'boolean' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -124,6 +132,9 @@ export function parseOptions(argv: string[]): Options {
     slowAloneMs: num(v['slow-alone'], 1, 'slow-alone') * 1000,
     slowAfterMs: num(v['slow-after'], 1, 'slow-after') * 1000,
     slowBuffer: num(v['slow-buffer'], 1024 * 1024, 'slow-buffer', 1024),
+    attacks: list(v.attacks, ATTACK_NAMES, 'attacks'),
+    attackAloneMs: num(v['attack-alone'], 10, 'attack-alone', 0.5) * 1000,
+    attackMs: num(v['attack-seconds'], 10, 'attack-seconds', 0.5) * 1000,
     procs: num(v.procs, 1, 'procs', 1),
     setupTimeoutMs: num(v['setup-timeout'], 60, 'setup-timeout', 1) * 1000,
     out: v.out ?? null,

@@ -1,4 +1,5 @@
 /** The shape of one bench run, as written to bench/results/*.json. */
+import type { AttackRow } from './scenarios/attacks.js';
 import type { FanoutRow } from './scenarios/fanout.js';
 import type { IdleRow } from './scenarios/idle.js';
 import type { IngestRow } from './scenarios/ingest.js';
@@ -28,4 +29,6 @@ export interface BenchResults {
   idle: IdleRow[];
   ingest: IngestRow[];
   slow: SlowRow[];
+  /** The bystander alone (first row), then under each attack; absent in runs from before it existed. */
+  attacks?: AttackRow[];
 }

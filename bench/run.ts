@@ -12,6 +12,7 @@ import { ROOT } from './paths.js';
 import { latencyChart, type Series } from './report/svg-chart.js';
 import { renderMarkdown } from './report/markdown.js';
 import type { BenchResults } from './results.js';
+import { runAttacks } from './scenarios/attacks.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runIdle } from './scenarios/idle.js';
 import { runIngest } from './scenarios/ingest.js';
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     machine: describeMachine(),
     notes,
-    fanout: [], fanoutLarge: [], saturate: [], idle: [], ingest: [], slow: [],
+    fanout: [], fanoutLarge: [], saturate: [], idle: [], ingest: [], slow: [], attacks: [],
   };
   const base = { senders: o.senders, warmupMs: o.warmupMs, measureMs: o.measureMs, procs: o.procs, setupTimeoutMs: o.setupTimeoutMs };
 
@@ -118,6 +119,16 @@ async function main(): Promise<void> {
       fast, stalled, senders: Math.min(o.senders, fast), msgRate: o.slowRate, textLen: o.slowText, loadMs: o.slowLoadMs,
       controlMs: o.slowAloneMs, afterMs: o.slowAfterMs, maxBufferedBytes: o.slowBuffer, procs: o.procs, setupTimeoutMs: o.setupTimeoutMs,
     }));
+  }
+  if (o.scenarios.includes('attacks') && o.lanes.some((l) => l.startsWith('ours'))) {
+    log(`attacks: ${o.attacks.join(', ')}`);
+    try {
+      results.attacks = await runAttacks({ attacks: o.attacks, aloneMs: o.attackAloneMs, attackMs: o.attackMs }, notes);
+    } catch (err) {
+      const msg = `attacks failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+      log(msg);
+      notes.push(msg);
+    }
   }
   const saturated = [...results.fanout, ...results.fanoutLarge, ...results.ingest, ...results.slow].some((r) => r.load?.generatorSaturated)
     || results.saturate.some((s) => s.steps.some((st) => st.generatorSaturated && st.held));

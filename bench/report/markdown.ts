@@ -1,5 +1,6 @@
 /** docs/benchmarks.md from one run's results. */
 import type { LoadResult } from '../gen/pool.js';
+import type { AttackRow } from '../scenarios/attacks.js';
 import type { FanoutRow } from '../scenarios/fanout.js';
 import type { SlowRow } from '../scenarios/slow.js';
 import { HELP } from '../options.js';
@@ -76,6 +77,49 @@ function slowSection(rows: SlowRow[]): string[] {
   ];
 }
 
+function counted(c: Record<string, number>): string {
+  const entries = Object.entries(c);
+  const sum = entries.reduce((a, [, v]) => a + v, 0);
+  return sum ? `${n(sum)} (${entries.map(([k, v]) => `${n(v)} ${k}`).join(', ')})` : '0';
+}
+
+function attackerOutcome(a: AttackRow): string {
+  if (!a.outcome) return '—';
+  const o = a.outcome;
+  const parts = [`paced ${n(a.paced)}×`, `refused ${counted(o.refused)}`, `dropped ${counted(o.dropped)}`, `${n(o.answered)} / ${n(o.requests)} answered`];
+  if (o.failedConnects) parts.push(`${n(o.failedConnects)} connects refused`);
+  if (o.heldPeak !== undefined) parts.push(`${n(o.heldPeak)} held at once`);
+  if (o.heldBack) parts.push(`${n(o.heldBack)} held back by TCP (server not reading)`);
+  if (a.slowConsumersDropped) parts.push(`${n(a.slowConsumersDropped)} slow consumers dropped`);
+  if (o.victimReceived !== undefined) parts.push(`victim got ${n(o.victimReceived)} DMs, ${o.victimDropped ? `**victim dropped (${o.victimDropped})**` : 'stayed'}`);
+  return parts.join('; ');
+}
+
+function attacksSection(rows: AttackRow[]): string[] {
+  const alone = rows.find((x) => x.attack === 'none');
+  const secs = (x: AttackRow | undefined) => (x ? n(x.windowMs / 1000, 1) : 'n/a');
+  const ordered = [...rows.filter((x) => x.attack === 'none'), ...rows.filter((x) => x.attack !== 'none')];
+  return [
+    '## attacks: a bystander under each attack', '',
+    'The production build with its default limits (`dist/server/main.js` with only ports and a fresh data folder), one server for every row.',
+    'The bystander is the attack report\'s: a TCP JSON client in a process of its own that sends `ping` 10 times a second (half the allowed',
+    `rate) and, like everyone, is a member of #lobby. It is measured alone for ${secs(alone)} s, then for ${secs(rows.find((x) => x.attack !== 'none'))} s under each attack in turn;`,
+    'set-up (filling a room, creating rooms) is not measured, and answers still due at the end of a window are waited for. Attacker outcome:',
+    '"paced" is how often the server stopped reading a connection in the window (`chat_input_paused_total`), "refused" the errors the',
+    'attackers got, "dropped" the attacker connections the server ended (by `bye` reason). Server RSS is the peak of samples every 0.1 s;',
+    'CPU is the share of one core over the window. The generators are bench/attacks/*.ts; `npm run soak` runs them all at once for 10 minutes.', '',
+    table(
+      ['attack', 'bystander p50 ms', 'p99 ms', 'max ms', 'answered / sent', 'bystander refused / dropped', 'attacker outcome', 'server RSS peak MB', 'server CPU %'],
+      ordered.map((x) => [
+        x.attack === 'none' ? 'none (alone)' : x.attack, n(x.bystander.rtt.p50, 2), n(x.bystander.rtt.p99, 2), n(x.bystander.rtt.max, 1),
+        `${n(x.bystander.answered)} / ${n(x.bystander.sent)}`, `${n(x.bystander.refused)} / ${x.bystander.dropped ?? 0}`,
+        attackerOutcome(x), n(x.rssPeakMb, 1), n(x.cpuPct),
+      ]),
+    ), '',
+    ...rows.filter((x) => x.attack !== 'none').map((x) => `- \`${x.attack}\`: ${x.describe}.`), '',
+  ];
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   const out: string[] = [];
@@ -145,6 +189,7 @@ export function renderMarkdown(r: BenchResults): string {
     ), '');
   }
   if (r.slow.length) out.push(...slowSection(r.slow));
+  if (r.attacks?.length) out.push(...attacksSection(r.attacks));
   if (r.notes.length) out.push('## Notes', '', ...r.notes.map((x) => `- ${x}`), '');
   out.push('## Running it', '');
   out.push('`npm run bench` builds and runs every scenario with its quick defaults (each under a minute per lane).');

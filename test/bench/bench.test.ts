@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../../bench/report/markdown.js';
+import type { BenchResults } from '../../bench/results.js';
 import { ROOT } from '../helpers/server.js';
 
 const run = promisify(execFile);
@@ -101,4 +103,43 @@ describe('bench harness', () => {
       expect(row.load.dropped).toBe(0);
     }
   }, 25_000);
+
+  it('runs a tiny attacks scenario: the bystander alone, then under two attacks, with every ping accounted for and one row each', async () => {
+    const out = path.join(dir, 'attacks.json');
+    await run(process.execPath, [
+      path.join(ROOT, 'dist/bench/run.js'), '--scenarios', 'attacks', '--lanes', 'ours-tcp', '--attacks', 'dm-victim,free-input',
+      '--attack-alone', '1', '--attack-seconds', '1.5', '--skip-docs', '--out', out,
+    ], { timeout: 40_000 });
+    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    const rows = result.attacks!;
+    expect(rows.map((r) => r.attack)).toEqual(['none', 'dm-victim', 'free-input']);
+    for (const row of rows) {
+      // 10 pings a second for at least a second each window, every one answered and timed.
+      expect(row.bystander.sent).toBeGreaterThanOrEqual(8);
+      expect(row.bystander.answered).toBe(row.bystander.sent);
+      expect(row.bystander.rtt.count).toBe(row.bystander.answered);
+      expect(row.bystander).toMatchObject({ refused: 0, dropped: null });
+      expect(row.bystander.rtt.p50).toBeLessThanOrEqual(row.bystander.rtt.p99);
+      expect(row.bystander.rtt.p99).toBeLessThanOrEqual(row.bystander.rtt.max);
+      expect(row.rssPeakMb).toBeGreaterThan(0);
+      expect(row.paced).not.toBeNull();
+    }
+    expect(rows[0]!.outcome).toBeNull();
+    const dm = rows[1]!.outcome!;
+    // Ten senders at 19/s for 1.5 s, the victim still connected at the end.
+    expect(dm.connections).toBe(10);
+    expect(dm.requests).toBeGreaterThan(100);
+    expect(dm.victimDropped).toBeNull();
+    expect(dm.victimReceived).toBeGreaterThan(0);
+    const free = rows[2]!.outcome!;
+    expect(free.connections).toBe(3);
+    expect(free.requests).toBeGreaterThan(3);
+
+    const md = renderMarkdown(result);
+    const section = md.slice(md.indexOf('## attacks: a bystander under each attack'));
+    expect(section.length).toBeGreaterThan(0);
+    const tableRows = section.split('\n').filter((l) => /^\| (none|dm-victim|free-input)/.test(l));
+    expect(tableRows.map((l) => l.split(' | ')[0])).toEqual(['| none (alone)', '| dm-victim', '| free-input']);
+    expect(md).toMatch(/\| bystander p99 under attack ≤ 2× alone \(issue 8\) \|[^\n]*\| (met|missed) \|/);
+  }, 45_000);
 });

@@ -22,6 +22,8 @@ function connectMember(port: number, nick: string): Member {
   const member: Member = { socket, seqs: [], registered: Promise.resolve() };
   member.registered = new Promise((resolve, reject) => {
     const lines = new LineSplitter(1 << 20, (line) => {
+      // A loaded server may show the text banner before it reads the hello (docs/protocol.md, Plain TCP).
+      if (line[0] !== 0x7b) return;
       const m = JSON.parse(line.toString()) as { type: string; room?: string; seq?: number };
       if (m.type === 'who' && m.room === '#lobby') resolve();
       if (m.type === 'message' && m.room === '#lobby') member.seqs.push(m.seq!);
