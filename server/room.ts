@@ -1,7 +1,7 @@
-import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, WHO_MAX } from '../shared/limits.js';
+import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, REPLY_MAX_BYTES, WHO_MAX } from '../shared/limits.js';
 import type { ChatMessage } from '../shared/protocol.js';
 import { Outgoing, OutgoingBatch } from './outgoing.js';
-import { fitNewest } from './reply-size.js';
+import { fitNewest, messageBytes } from './reply-size.js';
 import type { TokenBucket } from './rate-limit.js';
 import type { Session } from './session.js';
 
@@ -17,6 +17,8 @@ export class Room {
   unsettled = 0;
   /** The newest committed messages, oldest first, so joins and short history reads skip the disk. */
   private readonly recent: ChatMessage[];
+  /** Their size as messageBytes counts it: a window is bounded in bytes too, or 10,000 rooms of maximal messages would hold gigabytes. */
+  private recentBytes = 0;
   /** True while `recent` holds every message the room has ever had. */
   private recentIsComplete: boolean;
   // Serialized once and shared by every joiner until the room changes: filling a large room must not
@@ -42,6 +44,7 @@ export class Room {
     this.lastSeq = lastSeq;
     this.deliveredSeq = lastSeq;
     this.recent = recent;
+    for (const m of recent) this.recentBytes += messageBytes(m);
     this.recentIsComplete = complete;
   }
 
@@ -75,9 +78,14 @@ export class Room {
   remember(message: ChatMessage): void {
     this.deliveredSeq = message.seq;
     this.recent.push(message);
+    this.recentBytes += messageBytes(message);
     this.joinHistoryCache = null;
-    if (this.recent.length > HISTORY_PAGE_MAX * 2) {
-      this.recent.splice(0, this.recent.length - HISTORY_PAGE_MAX);
+    // Trimmed in bulk, once it holds two pages, down to a page and one more message (so that the newest
+    // page, the one joiners get, is still answered here, `more` included): amortized, not a shift per message.
+    if (this.recent.length > HISTORY_PAGE_MAX * 2 || this.recentBytes > REPLY_MAX_BYTES * 2) {
+      const page = fitNewest(this.recent.length, (i) => this.recent[this.recent.length - 1 - i]!, HISTORY_PAGE_MAX);
+      const keep = Math.min(this.recent.length, page + 1);
+      for (const dropped of this.recent.splice(0, this.recent.length - keep)) this.recentBytes -= messageBytes(dropped);
       this.recentIsComplete = false;
     }
   }
