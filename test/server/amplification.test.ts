@@ -80,7 +80,7 @@ describe('history amplification (rows 1-2)', () => {
     expect(reader.closed).toBe(false);
     reader.close();
     writer.close();
-  }, 60_000);
+  }, 180_000);
   it('a room loaded again from the store (after it emptied, or after a restart) still pages back to its first message', async () => {
     const s = await serverWith(['--rate-limit', '0', '--room-rate', '0']);
     const writer = await JsonClient.registered('tcp', s.tcpPort, 'writer');
