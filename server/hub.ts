@@ -87,7 +87,6 @@ export class Hub {
       peer,
       this.bucket(this.config.rateLimit, this.config.rateBurst),
       this.bucket(STRIKE_RECOVERY_PER_SECOND, this.config.abuseStrikes),
-      this.bucket(DM_BYTES_PER_SECOND, DM_BURST_BYTES),
     );
     session.registrationTimer = setTimeout(() => {
       if (!session.registered) session.peer.close('registration timeout');
@@ -98,9 +97,11 @@ export class Hub {
   }
 
   private bucket(rate: number, burst: number): TokenBucket {
-    const stalls = this.stalls;
-    return new TokenBucket(rate, burst, monotonic, stalls ? (now) => stalls.forgivenMs(now) : undefined);
+    return new TokenBucket(rate, burst, monotonic, this.forgiven);
   }
+
+  /** One function for every bucket: a closure per bucket would cost every idle connection ~200 bytes. */
+  private readonly forgiven = (now: number): number => this.stalls?.forgivenMs(now) ?? 0;
 
   /** Forgets a connection: it leaves its rooms (members see `left`) and frees its nick. Idempotent. */
   disconnect(session: Session, reason: string): void {
@@ -330,6 +331,8 @@ export class Hub {
    * user has a backlog: many senders must not get a reading user dropped as a slow consumer.
    */
   private admitDm(target: Session, text: string): void {
+    // Made at the first DM: most users never get one, and every idle connection would carry it.
+    target.inbound ??= this.bucket(DM_BYTES_PER_SECOND, DM_BURST_BYTES);
     if (target.peer.outputBacklog() > this.config.maxBufferedBytes / 2 || !target.inbound.take(Buffer.byteLength(text))) {
       throw new ProtocolFault(ErrorCode.RATE_LIMITED, `${target.nick} is being sent more than they can read; try again shortly`);
     }

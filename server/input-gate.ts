@@ -27,6 +27,8 @@ export interface GateOwner<T> {
   onDrained(resume: () => void): void;
   /** Reading was paused (for metrics). */
   onPaused?(): void;
+  /** Nothing waits and reading goes on: the owner may drop the gate until its next input. */
+  onIdle?(): void;
 }
 
 export class InputGate<T> {
@@ -68,10 +70,11 @@ export class InputGate<T> {
     if (!this.waiting) this.pump();
   }
 
-  private readonly resume = (): void => {
+  /** After a wait. A function shared by all gates (passed `this`): a closure per gate costs every idle connection. */
+  resume(): void {
     this.waiting = false;
     this.pump();
-  };
+  }
 
   private pump(): void {
     while (this.queued > 0) {
@@ -81,10 +84,10 @@ export class InputGate<T> {
         this.turn = turn;
         this.usedThisTurn = 0;
       }
-      if (this.usedThisTurn >= SLICE) return this.wait(() => setImmediate(this.resume));
-      if (this.owner.outputBacklog() > this.maxBacklog) return this.wait(() => this.owner.onDrained(this.resume));
+      if (this.usedThisTurn >= SLICE) return this.wait(() => setImmediate(resumeGate, this));
+      if (this.owner.outputBacklog() > this.maxBacklog) return this.wait(() => this.owner.onDrained(() => this.resume()));
       const ms = this.budget.msUntilReady();
-      if (ms > 0) return this.wait(() => setTimeout(this.resume, ms));
+      if (ms > 0) return this.wait(() => setTimeout(resumeGate, ms, this));
       this.budget.take();
       this.usedThisTurn++;
       const item = this.queue[this.head++]!;
@@ -92,11 +95,12 @@ export class InputGate<T> {
     }
     this.clear();
     const debt = this.budget.msUntilPaid();
-    if (debt > 0) return this.wait(() => setTimeout(this.resume, debt));
+    if (debt > 0) return this.wait(() => setTimeout(resumeGate, debt, this));
     if (this.paused) {
       this.paused = false;
       this.owner.resumeReading();
     }
+    this.owner.onIdle?.();
   }
 
   private wait(arm: () => void): void {
@@ -113,4 +117,8 @@ export class InputGate<T> {
     this.queue = [];
     this.head = 0;
   }
+}
+
+function resumeGate(gate: InputGate<unknown>): void {
+  gate.resume();
 }

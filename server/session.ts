@@ -26,14 +26,14 @@ export class Session {
   private joined: Room[] = [];
   closed = false;
   registrationTimer: NodeJS.Timeout | null = null;
+  /** DM bytes this user may still be sent, by everyone together (made at the first DM). */
+  inbound: TokenBucket | null = null;
 
   constructor(
     readonly id: string,
     readonly peer: Peer,
     readonly flood: TokenBucket,
     readonly strikes: TokenBucket,
-    /** DM bytes this user may still be sent, by everyone together. */
-    readonly inbound: TokenBucket,
   ) {}
 
   get registered(): boolean {

@@ -150,7 +150,12 @@ export abstract class SocketPeer implements Peer, GateOwner<Input> {
 
   /** Charges the budget for raw bytes read, whatever they turn out to hold. */
   protected charge(bytes: number): void {
-    this.inputGate()?.charge(bytes / INPUT_BYTES_PER_TOKEN);
+    const cost = bytes / INPUT_BYTES_PER_TOKEN;
+    const session = this.session;
+    if (this.gate || !session) return void this.inputGate()?.charge(cost);
+    // Most reads leave the budget in credit: no gate is needed for them.
+    session.flood.charge(cost);
+    if (session.flood.msUntilPaid() > 0) this.inputGate()?.charge(0);
   }
 
   /** Queues one item of input; it is handled when the connection's budget and output allow. */
@@ -166,6 +171,11 @@ export abstract class SocketPeer implements Peer, GateOwner<Input> {
 
   onPaused(): void {
     this.host.metrics.inputPaused.inc();
+  }
+
+  // A gate is kept only while something waits: most connections are idle, and each would carry one.
+  onIdle(): void {
+    this.gate = null;
   }
 
   handle(item: Input): void {

@@ -79,6 +79,13 @@ class WsPeer extends SocketPeer {
   }
 }
 
+const PEER = Symbol('peer');
+type PeerSocket = Socket & { [PEER]?: WsPeer };
+
+function countRead(this: PeerSocket, chunk: Buffer): void {
+  this[PEER]?.read(chunk.length);
+}
+
 export interface WsTransportOptions {
   host: PeerHost;
   log: Logger;
@@ -140,8 +147,10 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
     peer.session = host.hub.connect(peer);
     if (!peer.session) return;
     ws.on('message', (data: RawData, isBinary: boolean) => peer.receive(data as Buffer, isBinary));
-    // Beside ws's own reader, so it sees the same bytes and stops with it when paused.
-    socket.on('data', (chunk: Buffer) => peer.read(chunk.length));
+    // Beside ws's own reader, so it sees the same bytes and stops with it when paused. One listener for
+    // every socket, finding its peer on the socket: a closure each would cost every idle connection.
+    (socket as PeerSocket)[PEER] = peer;
+    socket.on('data', countRead);
   }
   wss.on('error', (err) => log.error({ err }, 'websocket server error'));
 

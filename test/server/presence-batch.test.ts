@@ -23,7 +23,7 @@ class RecordingPeer implements Peer {
 }
 
 function member(nick: string): Session & { peer: RecordingPeer } {
-  const s = new Session(nick, new RecordingPeer(), new TokenBucket(0, 1), new TokenBucket(0, 1), new TokenBucket(0, 1));
+  const s = new Session(nick, new RecordingPeer(), new TokenBucket(0, 1), new TokenBucket(0, 1));
   s.nick = nick;
   return s as Session & { peer: RecordingPeer };
 }
