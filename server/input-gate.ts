@@ -16,6 +16,12 @@ export const SLICE = 16;
 
 export interface GateOwner<T> {
   readonly closed: boolean;
+  /**
+   * The turn this connection last had items handled in, and how many: kept by the owner, not the gate,
+   * because a gate lives only while something waits and the slice must hold across gates in one turn.
+   */
+  sliceTurn: number;
+  sliceUsed: number;
   handle(item: T): void;
   /** An item that found the queue full. */
   refuse(item: T): void;
@@ -34,8 +40,6 @@ export interface GateOwner<T> {
 export class InputGate<T> {
   private queue: T[] = [];
   private head = 0;
-  private turn = -1;
-  private usedThisTurn = 0;
   private waiting = false;
   private paused = false;
 
@@ -70,6 +74,12 @@ export class InputGate<T> {
     if (!this.waiting) this.pump();
   }
 
+  /** A turn has passed since the slice ran out (setImmediate runs after this turn's input). */
+  newTurn(): void {
+    this.owner.sliceTurn = currentTurn();
+    this.owner.sliceUsed = 0;
+  }
+
   /** After a wait. A function shared by all gates (passed `this`): a closure per gate costs every idle connection. */
   resume(): void {
     this.waiting = false;
@@ -80,16 +90,17 @@ export class InputGate<T> {
     while (this.queued > 0) {
       if (this.owner.closed) return this.clear();
       const turn = currentTurn();
-      if (turn !== this.turn) {
-        this.turn = turn;
-        this.usedThisTurn = 0;
+      const owner = this.owner;
+      if (turn !== owner.sliceTurn) {
+        owner.sliceTurn = turn;
+        owner.sliceUsed = 0;
       }
-      if (this.usedThisTurn >= SLICE) return this.wait(() => setImmediate(resumeGate, this));
+      if (owner.sliceUsed >= SLICE) return this.wait(() => setImmediate(resumeNextTurn, this));
       if (this.owner.outputBacklog() > this.maxBacklog) return this.wait(() => this.owner.onDrained(() => this.resume()));
       const ms = this.budget.msUntilReady();
       if (ms > 0) return this.wait(() => setTimeout(resumeGate, ms, this));
       this.budget.take();
-      this.usedThisTurn++;
+      owner.sliceUsed++;
       const item = this.queue[this.head++]!;
       this.owner.handle(item);
     }
@@ -120,5 +131,10 @@ export class InputGate<T> {
 }
 
 function resumeGate(gate: InputGate<unknown>): void {
+  gate.resume();
+}
+
+function resumeNextTurn(gate: InputGate<unknown>): void {
+  gate.newTurn();
   gate.resume();
 }

@@ -113,6 +113,8 @@ export abstract class SocketPeer implements Peer, GateOwner<Input> {
   /** When the unsent output last went over the bound (0: it is under). */
   private overBoundSince = 0;
   private gate: InputGate<Input> | null = null;
+  sliceTurn = -1;
+  sliceUsed = 0;
 
   constructor(
     readonly kind: TransportKind,

@@ -5,6 +5,8 @@ import { TokenBucket } from '../../server/rate-limit.js';
 
 class FakeOwner implements GateOwner<number> {
   closed = false;
+  sliceTurn = -1;
+  sliceUsed = 0;
   handled: number[] = [];
   refused: number[] = [];
   paused = false;
@@ -16,6 +18,7 @@ class FakeOwner implements GateOwner<number> {
   resumeReading(): void { this.paused = false; }
   outputBacklog(): number { return this.backlog; }
   onDrained(resume: () => void): void { this.drained.push(resume); }
+  onIdle?: () => void;
   drain(): void {
     this.backlog = 0;
     const fns = this.drained;
@@ -99,6 +102,19 @@ describe('InputGate', () => {
     expect(owner.paused).toBe(true);
     vi.advanceTimersByTime(1);
     expect(owner.paused).toBe(false);
+  });
+
+  it('the slice holds across gates: an owner that drops its gate when idle still gets a slice per turn', () => {
+    const owner = new FakeOwner();
+    const budget = new TokenBucket(0, 1);
+    let gate: InputGate<number> | null = null;
+    owner.onIdle = () => { gate = null; };
+    const push = (i: number) => (gate ??= new InputGate(owner, budget, 40, 1000)).push(i);
+    for (const i of range(0, 40)) push(i);
+    expect(owner.handled).toEqual(range(0, SLICE));
+    vi.runAllTimers();
+    expect(owner.handled).toEqual(range(0, 40));
+    expect(gate).toBe(null);
   });
 
   it('drops what is waiting once the connection is closed', () => {
