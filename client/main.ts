@@ -49,6 +49,8 @@ const terminal = openTerminal({
   onKey: (ch, key) => screen.key(ch, key),
   onWheel: (direction) => screen.wheel(direction),
   onResize: () => screen.resized(),
+  onPaste: (text, cut) => screen.paste(text, cut),
+  onNewline: () => screen.newline(),
 });
 const writer = new TerminalWriter(terminal.write);
 const screen = new ChatScreen(store, writer, terminal.size, themeFor(process.env), (effects) => {

@@ -1,5 +1,8 @@
 /** What the user's input line, keys and wheel do to the state, and what must be sent. */
-import { isValidNick, parseInput, type ClientMessage } from '../../shared/index.js';
+import {
+  codePointLength, isValidNick, parseInput, TEXT_MAX, validateClientMessage, type ClientMessage,
+} from '../../shared/index.js';
+import { splitMessage } from '../text/split.js';
 import { currentView, ensureView, findView, infoLines, removeView, selectView, withView } from './app-state.js';
 import type { AppState, Effect, Step } from './types.js';
 import { dmViewId, roomViewId } from './views.js';
@@ -8,6 +11,9 @@ import { dmViewId, roomViewId } from './views.js';
 export const OLDER_PAGE = 100;
 
 const OPEN_DM = /^\/(?:msg|query|m)\s+(\S+)\s*$/i;
+
+/** A message of more lines than this, or longer than one message may be, is sent only after the user says y. */
+export const CONFIRM_LINES = 5;
 
 function sendTracked(state: AppState, viewId: string, message: ClientMessage, now: number): Step {
   if (message.type !== 'say' && message.type !== 'dm') return { state, effects: [{ kind: 'send', message }] };
@@ -41,8 +47,57 @@ function openDirect(state: AppState, nick: string): AppState {
   return selectView(ensureView(state, dmViewId(nick), 'dm', nick), dmViewId(nick));
 }
 
+/** The text a line would send as a message, or undefined for a /command. */
+function plainText(text: string): string | undefined {
+  if (text.startsWith('//')) return text.slice(1);
+  return text.startsWith('/') ? undefined : text;
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** A long paste or message is not sent at once: the input line asks first. */
+function askBeforeSending(state: AppState, text: string): Step | undefined {
+  const view = currentView(state);
+  const body = plainText(text);
+  if (view.kind === 'server' || body === undefined || body.trim() === '') return undefined;
+  const lines = body.split('\n').length;
+  const length = codePointLength(body);
+  if (length <= TEXT_MAX && lines <= CONFIRM_LINES) return undefined;
+  const parts = length <= TEXT_MAX ? [body] : splitMessage(body);
+  const size = `${plural(lines, 'line')} (${plural(length, 'character')})`;
+  const question = parts.length === 1
+    ? `Send ${size} to ${view.title} as one message? y/n`
+    : `Over ${TEXT_MAX} characters: send ${size} to ${view.title} as ${parts.length} messages? y/n`;
+  return { state: { ...state, confirm: { text, viewId: view.id, parts, question } }, effects: [] };
+}
+
+/** The answer to askBeforeSending's question: y sends every part (paced by the network layer), n sends nothing. */
+export function applyConfirm(state: AppState, yes: boolean, now: number): Step {
+  const pending = state.confirm;
+  if (!pending) return { state, effects: [] };
+  let s: AppState = { ...state, confirm: undefined };
+  if (!yes) return { state: s, effects: [] };
+  const view = findView(s, pending.viewId);
+  if (!view) return { state: infoLines(s, 'that view was closed: nothing sent', now, 'error'), effects: [] };
+  const effects: Effect[] = [];
+  for (const text of pending.parts) {
+    const candidate: ClientMessage = view.kind === 'dm' ? { type: 'dm', to: view.title, text } : { type: 'say', room: view.title, text };
+    const checked = validateClientMessage(candidate);
+    if (!checked.ok) return { state: infoLines(s, checked.error.message, now, 'error'), effects };
+    const step = sendTracked(s, view.id, checked.value, now);
+    s = step.state;
+    effects.push(...step.effects);
+  }
+  return { state: s, effects };
+}
+
 export function applyInput(state: AppState, text: string, now: number): Step {
   if (state.nickPrompt !== undefined) return chooseNick(state, text, now);
+  if (state.confirm) return { state, effects: [] };
+  const ask = askBeforeSending(state, text);
+  if (ask) return ask;
   const direct = inDirectView(state, text, now);
   if (direct) return direct;
   const open = OPEN_DM.exec(text);

@@ -84,6 +84,17 @@ export interface View {
   readUpTo?: { order: number; sub: number };
 }
 
+/** A long message waiting for the user's y or n before it is sent. */
+export interface PendingConfirm {
+  /** The line as typed, given back to the input on "n". */
+  text: string;
+  /** Where it goes. */
+  viewId: string;
+  /** The messages it becomes (more than one when it is over the protocol's length limit). */
+  parts: string[];
+  question: string;
+}
+
 export interface AppState {
   me: string;
   server: string;
@@ -103,6 +114,8 @@ export interface AppState {
   roomsWanted: boolean;
   /** Room names seen in `rooms`, for tab completion. */
   knownRooms: string[];
+  /** Set while a long message waits for y/n. */
+  confirm?: PendingConfirm;
 }
 
 /** Something that happened: a server message, a network report, or a user intent. */
@@ -114,6 +127,9 @@ export type Action =
   | { type: 'nickRejected'; nick: string; reason: string; now: number }
   | { type: 'historyCut'; room: string; below: number }
   | { type: 'input'; text: string; now: number }
+  | { type: 'confirm'; yes: boolean; now: number }
+  /** A note from the UI itself (a paste that was cut), shown in the current view. */
+  | { type: 'note'; text: string; kind: 'info' | 'error'; now: number }
   | { type: 'selectView'; index: number }
   | { type: 'cycleView'; delta: number }
   | { type: 'scroll'; delta: number; maxScroll: number };

@@ -8,6 +8,7 @@ import { completionCandidates } from './completion.js';
 import { InputLine } from './input-line.js';
 import { KEY_BINDINGS, printable, viewIndexFor, type KeyCommand, type KeyPress } from './keys.js';
 import { RowCache } from './message-rows.js';
+import { cleanPaste, PASTE_MAX } from './paste.js';
 import { renderFrame } from './render.js';
 import type { TerminalWriter } from './terminal.js';
 import type { Theme } from './theme.js';
@@ -88,7 +89,23 @@ export class ChatScreen {
     this.scroll(direction === 'up' ? WHEEL_ROWS : -WHEEL_ROWS);
   }
 
+  /** A bracketed paste goes into the input whole, line breaks included: Enter sends it as one message. */
+  paste(text: string, cut: boolean): void {
+    if (this.store.state.confirm) return;
+    const clean = cleanPaste(text);
+    if (clean !== '') this.input.insert(clean);
+    if (cut) this.dispatch({ type: 'note', kind: 'error', text: `the paste was cut to its first ${PASTE_MAX.toLocaleString('en')} characters`, now: Date.now() });
+    this.schedule();
+  }
+
+  newline(): void {
+    if (this.store.state.confirm) return;
+    this.input.newline();
+    this.schedule();
+  }
+
   key(ch: string | undefined, key: KeyPress): void {
+    if (this.store.state.confirm) return this.answer(ch, key);
     const index = viewIndexFor(key);
     if (index !== undefined) return this.dispatch({ type: 'selectView', index });
     const command = KEY_BINDINGS[key.full ?? ''];
@@ -97,6 +114,17 @@ export class ChatScreen {
     if (text !== undefined) {
       this.input.insert(text);
       this.schedule();
+    }
+  }
+
+  /** While a long message waits for y/n, only the answer counts; n gives the text back to the input. */
+  private answer(ch: string | undefined, key: KeyPress): void {
+    const pending = this.store.state.confirm!;
+    if (ch === 'y' || ch === 'Y' || key.full === 'enter') {
+      this.dispatch({ type: 'confirm', yes: true, now: Date.now() });
+    } else if (ch === 'n' || ch === 'N' || key.full === 'escape' || key.full === 'C-c') {
+      this.dispatch({ type: 'confirm', yes: false, now: Date.now() });
+      this.input.replace(pending.text);
     }
   }
 

@@ -6,6 +6,8 @@ import type { InputLine } from './input-line.js';
 import { computeLayout, type Rect } from './layout.js';
 import { pendingRows, RowCache, type Row } from './message-rows.js';
 import { nickStyle, type Theme } from './theme.js';
+import { codePointLength, TEXT_MAX } from '../../shared/index.js';
+import { stringWidth } from '../text/width.js';
 
 export interface Rendered {
   frame: Frame;
@@ -87,6 +89,14 @@ function statusLine(state: AppState, view: View, theme: Theme, now: number): { s
   return { segments };
 }
 
+/** Near or over the length limit, the prompt counts characters; a multi-line input says how many lines. */
+function inputSize(text: string): string {
+  const lines = text.split('\n').length;
+  const length = codePointLength(text, TEXT_MAX * 64);
+  const parts = [lines > 1 ? `${lines} lines` : '', length > TEXT_MAX * 0.75 ? `${length}/${TEXT_MAX}` : ''].filter(Boolean);
+  return parts.length ? ` ${parts.join(' ')}` : '';
+}
+
 export function renderFrame(
   state: AppState, input: InputLine, width: number, height: number, theme: Theme, cache = new RowCache(), now = Date.now(),
 ): Rendered {
@@ -118,7 +128,12 @@ export function renderFrame(
   if (layout.statusRow !== undefined) {
     place(frame, layout.statusRow, 0, layout.width, statusLine(state, view, theme, now).segments, theme.bar);
   }
-  const prompt = state.nickPrompt !== undefined ? 'nick: ' : `[${view.kind === 'dm' ? `@${view.title}` : view.title}] `;
+  if (state.confirm) {
+    place(frame, layout.inputRow, 0, layout.width, [{ text: state.confirm.question, style: theme.prompt }]);
+    frame.cursor = { row: layout.inputRow, col: Math.min(layout.width - 1, stringWidth(state.confirm.question)) };
+    return { frame, pageRows: Math.max(1, pane.height - 1), maxScroll, totalRows, newest: view.lines.at(-1) };
+  }
+  const prompt = state.nickPrompt !== undefined ? 'nick: ' : `[${view.kind === 'dm' ? `@${view.title}` : view.title}${inputSize(input.text)}] `;
   const promptWidth = Math.min(prompt.length, Math.max(0, layout.width - 2));
   const shown = input.view(layout.width - promptWidth);
   place(frame, layout.inputRow, 0, promptWidth, [{ text: prompt, style: theme.prompt }]);

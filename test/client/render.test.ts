@@ -187,6 +187,26 @@ describe('the input line', () => {
   });
 });
 
+describe('multi-line input', () => {
+  it('shows line breaks as ↵ and says how many lines, and counts characters near the limit', () => {
+    const input = new InputLine();
+    input.insert('first');
+    input.newline();
+    input.insert('second');
+    const rows = frameText(renderFrame(state(), input, 60, 10, theme).frame);
+    expect(rows.at(-1)!.trimEnd()).toBe('[#lobby 2 lines] first↵second');
+    input.replace('x'.repeat(3500));
+    expect(frameText(renderFrame(state(), input, 60, 10, theme).frame).at(-1)!.trimEnd()).toMatch(/^\[#lobby 3500\/4000\] x+$/);
+  });
+
+  it('asks its question in the input line', () => {
+    let s = state();
+    s = reduce(s, { type: 'input', text: 'a\nb\nc\nd\ne\nf', now: NOW }).state;
+    const rows = frameText(renderFrame(s, new InputLine(), 80, 10, theme).frame);
+    expect(rows.at(-1)!.trimEnd()).toBe('Send 6 lines (11 characters) to #lobby as one message? y/n');
+  });
+});
+
 describe('the chat screen', () => {
   it('draws on every change and rings the bell once for a DM or mention in another view, not in the current one', async () => {
     const { Store } = await import('../../client/state/store.js');

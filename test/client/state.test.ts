@@ -201,3 +201,49 @@ describe('state reducer', () => {
     expect(s.nickPrompt).toBeUndefined();
   });
 });
+
+describe('long and multi-line messages', () => {
+  const sent = (effects: Effect[]) => effects.flatMap((e) => (e.kind === 'send' && (e.message.type === 'say' || e.message.type === 'dm') ? [e.message] : []));
+
+  it('sends a few lines as one message at once, and asks before sending many', () => {
+    const s = joinedAs('alice', '#lobby');
+    const short = run(s, input('one\ntwo\nthree'));
+    expect(sent(short.effects)).toEqual([{ type: 'say', room: '#lobby', text: 'one\ntwo\nthree', ref: 'r1' }]);
+
+    const log = Array.from({ length: 80 }, (_, i) => `log line ${i}`).join('\n');
+    const asked = run(s, input(log));
+    expect(asked.effects).toEqual([]);
+    expect(asked.state.confirm).toMatchObject({ text: log, viewId: '#lobby', parts: [log] });
+    expect(asked.state.confirm!.question).toMatch(/^Send 80 lines \([\d,]+ characters\) to #lobby as one message\? y\/n$/);
+    // Nothing else is taken while the question is open.
+    expect(run(asked.state, input('hello')).effects).toEqual([]);
+
+    const no = run(asked.state, { type: 'confirm', yes: false, now: NOW });
+    expect(no.effects).toEqual([]);
+    expect(no.state.confirm).toBeUndefined();
+    const yes = run(asked.state, { type: 'confirm', yes: true, now: NOW });
+    expect(sent(yes.effects)).toEqual([{ type: 'say', room: '#lobby', text: log, ref: 'r1' }]);
+    expect(yes.state.views.find((v) => v.id === '#lobby')!.pending).toHaveLength(1);
+  });
+
+  it('offers to split a text over the length limit into several messages, in a room or a DM', () => {
+    let s = joinedAs('alice', '#lobby');
+    const long = `${'a'.repeat(3000)} ${'b'.repeat(3000)} ${'c'.repeat(3000)}`;
+    const asked = run(s, input(long));
+    expect(asked.state.confirm!.question).toBe('Over 4000 characters: send 1 line (9,002 characters) to #lobby as 3 messages? y/n');
+    const yes = run(asked.state, { type: 'confirm', yes: true, now: NOW });
+    expect(sent(yes.effects).map((m) => m.text)).toEqual(['a'.repeat(3000), 'b'.repeat(3000), 'c'.repeat(3000)]);
+    expect(sent(yes.effects).map((m) => m.ref)).toEqual(['r1', 'r2', 'r3']);
+
+    s = run(s, input('/msg bob')).state;
+    const dm = run(s, input(long), { type: 'confirm', yes: true, now: NOW });
+    expect(sent(dm.effects).map((m) => m.type === 'dm' && m.to)).toEqual(['bob', 'bob', 'bob']);
+  });
+
+  it('never asks for commands or in the server view', () => {
+    const s = joinedAs('alice', '#lobby');
+    expect(run(s, input(`/topic ${'t'.repeat(600)}`)).state.confirm).toBeUndefined();
+    const server = run(s, { type: 'selectView', index: 0 }, input('a\nb\nc\nd\ne\nf')).state;
+    expect(server.confirm).toBeUndefined();
+  });
+});

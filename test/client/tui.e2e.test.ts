@@ -161,6 +161,27 @@ describe('the terminal client in tmux against the real server', () => {
   });
 });
 
+describe('the terminal after the client', () => {
+  it('comes back as it was: what the shell printed before, and its cursor, after Ctrl+C', async () => {
+    const solo = await startServer();
+    const shell = new Tmux(`chat-e2e-exit-${process.pid}`);
+    try {
+      await shell.start('exit', `echo 'the shell before'; node ${CLIENT} ${solo.wsUrl} --nick leaver`);
+      await shell.waitForScreen('exit', 'online', online);
+      await shell.type('exit', 'abc');
+      await shell.waitForScreen('exit', 'typed', (s) => /^\[#lobby\] abc/m.test(s));
+      await shell.keys('exit', 'C-c');
+      expect(await shell.exitCode('exit')).toBe(0);
+      // Not on the bottom row, indented where the input cursor was (tmux, when ?47l came before ?1049l).
+      expect((await shell.screen('exit')).split('\n').slice(0, 2)).toEqual(['the shell before', '[exited with 0]']);
+    } finally {
+      await shell.kill();
+      await solo.stop('SIGKILL');
+      removeDir(solo.dataDir);
+    }
+  });
+});
+
 describe('the terminal client when the server dies', () => {
   it('shows the drop, queues what is typed, and delivers it after the server restarts on the same port', async () => {
     const first = await startServer();
