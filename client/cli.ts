@@ -1,8 +1,8 @@
 /** Command-line arguments and the help text. */
 import { parseArgs } from 'node:util';
-import { helpText, isValidNick, NICK_MAX } from '../shared/index.js';
+import { isValidNick, NICK_MAX } from '../shared/index.js';
+import { clientHelp } from './help.js';
 import { DEFAULT_SERVER, parseServerAddress, type ServerAddress } from './net/address.js';
-import { KEY_HELP } from './ui/keys.js';
 
 export type CliResult =
   | { kind: 'run'; address: ServerAddress; nick: string }
@@ -16,7 +16,6 @@ export function nickFromLogin(login: string): string {
 }
 
 export function usage(): string {
-  const keys = KEY_HELP.map(([k, what]) => `  ${k.padEnd(26)} ${what}`);
   return [
     'Usage: chat [ws://host:port | tcp://host:port] [--nick NAME]',
     '',
@@ -30,11 +29,7 @@ export function usage(): string {
     'Environment:',
     '  NO_COLOR=1                 no colours, only bold/underline/reverse',
     '',
-    'Keys:',
-    ...keys,
-    '',
-    helpText(),
-    '/msg nick (without text)   open a DM view; in a DM view, plain lines go to that person and /part closes it',
+    clientHelp(),
   ].join('\n');
 }
 

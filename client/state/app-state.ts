@@ -7,7 +7,7 @@ export function initialState(server: string, nick: string): AppState {
   return {
     me: nick, server, conn: { state: 'connecting' },
     views: [newView(SERVER_VIEW_ID, 'server', 'server')], current: SERVER_VIEW_ID,
-    nextRef: 1, bell: 0, joining: [], whoWanted: [], roomsWanted: false, knownRooms: [],
+    nextRef: 1, bell: 0, joining: [], whoWanted: [], roomsWanted: false, historyWanted: [], knownRooms: [],
   };
 }
 

@@ -3,7 +3,9 @@ import {
   codePointLength, isValidNick, parseInput, TEXT_MAX, validateClientMessage, type ClientMessage,
 } from '../../shared/index.js';
 import { splitMessage } from '../text/split.js';
-import { currentView, ensureView, findView, infoLines, removeView, selectView, withView } from './app-state.js';
+import { localCommand } from './local-commands.js';
+import { clientHelp } from '../help.js';
+import { currentView, ensureView, findView, infoLines, selectView, withView } from './app-state.js';
 import type { AppState, Effect, Step } from './types.js';
 import { dmViewId, roomViewId } from './views.js';
 
@@ -34,7 +36,6 @@ function chooseNick(state: AppState, text: string, now: number): Step {
 function inDirectView(state: AppState, text: string, now: number): Step | undefined {
   const view = currentView(state);
   if (view.kind !== 'dm') return undefined;
-  if (/^\/(?:part|leave|close)\b/i.test(text)) return { state: removeView(state, view.id), effects: [] };
   const me = /^\/me\s+(.+)$/is.exec(text);
   if (me) return sendTracked(state, view.id, { type: 'dm', to: view.title, text: me[1]!, action: true }, now);
   if (text.startsWith('/') && !text.startsWith('//')) return undefined;
@@ -93,9 +94,13 @@ export function applyConfirm(state: AppState, yes: boolean, now: number): Step {
   return { state: s, effects };
 }
 
-export function applyInput(state: AppState, text: string, now: number): Step {
-  if (state.nickPrompt !== undefined) return chooseNick(state, text, now);
-  if (state.confirm) return { state, effects: [] };
+export function applyInput(typedIn: AppState, text: string, now: number): Step {
+  if (typedIn.nickPrompt !== undefined) return chooseNick(typedIn, text, now);
+  if (typedIn.confirm) return { state: typedIn, effects: [] };
+  // Whatever the line does, its result shows at the bottom: a reader scrolled up sees the answer.
+  const state = currentView(typedIn).scroll > 0 ? withView(typedIn, typedIn.current, (v) => ({ ...v, scroll: 0 })) : typedIn;
+  const local = localCommand(state, text, now);
+  if (local) return local;
   const ask = askBeforeSending(state, text);
   if (ask) return ask;
   const direct = inDirectView(state, text, now);
@@ -104,7 +109,7 @@ export function applyInput(state: AppState, text: string, now: number): Step {
   if (open && isValidNick(open[1]!)) return { state: openDirect(state, open[1]!), effects: [] };
   const view = currentView(state);
   const outcome = parseInput(text, view.kind === 'room' ? { room: view.title } : {});
-  if (outcome.kind === 'help') return { state: infoLines(state, outcome.text, now), effects: [] };
+  if (outcome.kind === 'help') return { state: infoLines(state, clientHelp(/^\/help\s+(\S+)/i.exec(text)?.[1]), now), effects: [] };
   if (outcome.kind === 'error') return { state: infoLines(state, outcome.message, now, 'error'), effects: [] };
   const message = outcome.message;
   switch (message.type) {
@@ -121,9 +126,13 @@ export function applyInput(state: AppState, text: string, now: number): Step {
     case 'history': {
       // "Earlier messages": older than what the view already holds, not the newest page again.
       const target = findView(state, roomViewId(message.room));
-      if (!target || !Number.isFinite(target.minSeq) || message.before !== undefined) return { state, effects: [{ kind: 'send', message }] };
+      if (target && !target.hasOlder && Number.isFinite(target.minSeq) && message.before === undefined) {
+        return { state: infoLines(state, `nothing older in ${target.title}: its first message is loaded`, now), effects: [] };
+      }
+      const wanted = { ...state, historyWanted: [...state.historyWanted, roomViewId(message.room)] };
+      if (!target || !Number.isFinite(target.minSeq) || message.before !== undefined) return { state: wanted, effects: [{ kind: 'send', message }] };
       return {
-        state: withView(state, target.id, (v) => ({ ...v, loadingOlder: true })),
+        state: withView(wanted, target.id, (v) => ({ ...v, loadingOlder: true })),
         effects: [{ kind: 'send', message: { ...message, before: target.minSeq } }],
       };
     }

@@ -112,6 +112,8 @@ export interface AppState {
   /** Rooms whose `who` the user asked for, so the answer is printed. */
   whoWanted: string[];
   roomsWanted: boolean;
+  /** Rooms whose history the user asked for with /history, so the answer is reported. */
+  historyWanted: string[];
   /** Room names seen in `rooms`, for tab completion. */
   knownRooms: string[];
   /** Set while a long message waits for y/n. */

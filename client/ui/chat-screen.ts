@@ -151,6 +151,7 @@ export class ChatScreen {
       case 'complete': input.complete((word, first) => completionCandidates(this.store.state, word, first)); break;
       case 'pageUp': this.scroll(this.pageRows); return;
       case 'pageDown': this.scroll(-this.pageRows); return;
+      case 'bottom': this.scroll(-Infinity); return;
       case 'nextView': this.dispatch({ type: 'cycleView', delta: 1 }); return;
       case 'prevView': this.dispatch({ type: 'cycleView', delta: -1 }); return;
       case 'redraw': this.resized(); return;

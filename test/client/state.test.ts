@@ -164,8 +164,8 @@ describe('state reducer', () => {
 
   it('prints usage errors locally and asks for older history when scrolled past the top', () => {
     let s = joinedAs('alice', '#lobby');
-    s = run(s, input('/topic')).state;
-    expect(s.views.find((v) => v.id === '#lobby')!.lines.at(-1)).toMatchObject({ kind: 'error', text: 'usage: /topic [#room] text' });
+    s = run(s, input('/msg')).state;
+    expect(s.views.find((v) => v.id === '#lobby')!.lines.at(-1)).toMatchObject({ kind: 'error', text: 'usage: /msg nick text' });
     s = run(s, server({ type: 'history', room: '#lobby', messages: [msg('#lobby', 40, 'bob', 'x')], more: true })).state;
     const step = run(s, { type: 'scroll', delta: 5, maxScroll: 2 });
     expect(step.effects).toEqual([{ kind: 'send', message: { type: 'history', room: '#lobby', limit: 100, before: 40 } }]);
@@ -245,5 +245,128 @@ describe('long and multi-line messages', () => {
     expect(run(s, input(`/topic ${'t'.repeat(600)}`)).state.confirm).toBeUndefined();
     const server = run(s, { type: 'selectView', index: 0 }, input('a\nb\nc\nd\ne\nf')).state;
     expect(server.confirm).toBeUndefined();
+  });
+});
+
+describe('commands the client answers or routes itself', () => {
+  const view = (s: AppState, id: string) => s.views.find((v) => v.id === id);
+  const lastText = (s: AppState, id = s.current) => view(s, id)!.lines.at(-1)?.text;
+
+  it('/part #room in a DM view leaves that room and keeps the DM; /part alone and /close close the DM', () => {
+    let s = joinedAs('alice', '#lobby', '#off');
+    s = run(s, input('/msg ghost hi there')).state;
+    expect(s.current).toBe('@ghost');
+    const part = run(s, input('/part #off'));
+    expect(part.effects).toEqual([{ kind: 'send', message: { type: 'part', room: '#off' } }]);
+    expect(part.state.current).toBe('@ghost');
+    expect(view(part.state, '@ghost')).toBeDefined();
+    expect(view(run(s, input('/part')).state, '@ghost')).toBeUndefined();
+    const closed = run(s, input('/close'));
+    expect(view(closed.state, '@ghost')).toBeUndefined();
+    expect(closed.effects).toEqual([]);
+  });
+
+  it('/close in a room leaves it, and refuses in the server view', () => {
+    const s = joinedAs('alice', '#lobby');
+    expect(run(s, input('/close')).effects).toEqual([{ kind: 'send', message: { type: 'part', room: '#lobby' } }]);
+    const server = run(s, { type: 'selectView', index: 0 }, input('/close'));
+    expect(server.effects).toEqual([]);
+    expect(lastText(server.state)).toMatch(/server view stays open/);
+  });
+
+  it('/topic without text shows the topic; with text it sets it', () => {
+    let s = joinedAs('alice', '#lobby', '#dev');
+    s = run(s, server({ type: 'rooms', rooms: [{ name: '#dev', users: 2, topic: 'ship it' }, { name: '#lobby', users: 2, topic: '' }] })).state;
+    expect(s.current).toBe('#lobby');
+    let step = run(s, input('/topic'));
+    expect(step.effects).toEqual([]);
+    expect(lastText(step.state)).toBe('#lobby has no topic');
+    step = run(s, input('/topic #dev'));
+    expect(lastText(step.state)).toBe('topic of #dev: ship it');
+    step = run(s, input('/topic #nowhere'));
+    expect(lastText(step.state)).toMatch(/^you are not in #nowhere/);
+    expect(run(s, input('/topic hello')).effects).toEqual([{ kind: 'send', message: { type: 'topic', room: '#lobby', topic: 'hello' } }]);
+    expect(run(s, input('/topic #dev new one')).effects).toEqual([{ kind: 'send', message: { type: 'topic', room: '#dev', topic: 'new one' } }]);
+  });
+
+  it('/clear empties the view, and scrolling up loads what it held again', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s, server({ type: 'history', room: '#lobby', messages: [msg('#lobby', 1, 'bob', 'a'), msg('#lobby', 2, 'bob', 'b')], more: false })).state;
+    const cleared = run(s, input('/clear')).state;
+    expect(view(cleared, '#lobby')!.lines).toEqual([]);
+    const up = run(cleared, { type: 'scroll', delta: 3, maxScroll: 0 });
+    expect(up.effects).toEqual([{ kind: 'send', message: { type: 'history', room: '#lobby', limit: 100, before: 3 } }]);
+  });
+
+  it('gives usage for /join alone, and does not rename to the same nick', () => {
+    const s = joinedAs('alice', '#lobby');
+    const join = run(s, input('/join'));
+    expect(join.effects).toEqual([]);
+    expect(lastText(join.state)).toBe('usage: /join #room');
+    const nick = run(s, input('/nick alice'));
+    expect(nick.effects).toEqual([]);
+    expect(lastText(nick.state)).toBe('you are already alice');
+    expect(run(s, input('/nick Alice')).effects).toEqual([{ kind: 'send', message: { type: 'nick', nick: 'Alice' } }]);
+  });
+
+  it('shows the result of any line at the bottom, even when scrolled up', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s, { type: 'scroll', delta: 5, maxScroll: 10 }).state;
+    expect(view(s, '#lobby')!.scroll).toBe(5);
+    s = run(s, input('/history 500')).state;
+    expect(view(s, '#lobby')!.scroll).toBe(0);
+    expect(lastText(s)).toMatch(/limit/);
+  });
+
+  it('says what /history brought, or that there is nothing older', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s, server({ type: 'history', room: '#lobby', messages: [msg('#lobby', 50, 'bob', 'x')], more: true })).state;
+    const asked = run(s, input('/history 20'));
+    expect(asked.effects).toEqual([{ kind: 'send', message: { type: 'history', room: '#lobby', limit: 20, before: 50 } }]);
+    const page = [msg('#lobby', 48, 'bob', 'y'), msg('#lobby', 49, 'bob', 'z')];
+    s = run(asked.state, server({ type: 'history', room: '#lobby', messages: page, more: false })).state;
+    expect(lastText(s)).toBe('loaded 2 earlier messages in #lobby: scroll up (PgUp) to read');
+    const again = run(s, input('/history'));
+    expect(again.effects).toEqual([]);
+    expect(lastText(again.state)).toBe('nothing older in #lobby: its first message is loaded');
+  });
+
+  it('lists its own commands and the keys in /help', () => {
+    const s = run(joinedAs('alice', '#lobby'), input('/help')).state;
+    const text = view(s, '#lobby')!.lines.map((l) => l.text).join('\n');
+    for (const want of ['/join #room', '/close', '/clear', 'Keys:', 'Alt+1..9', 'Alt+Enter', 'PgUp']) expect(text).toContain(want);
+    expect(lastText(run(s, input('/help close')).state)).toBe('/close: close the current DM view (in a room: leave it)');
+  });
+});
+
+describe('DM views', () => {
+  const view = (s: AppState, id: string) => s.views.find((v) => v.id === id);
+  const texts = (s: AppState, id: string) => view(s, id)!.lines.map((l) => l.text);
+
+  it('take the nick as the server spells it, and say when the other person leaves or renames', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s, server({ type: 'who', room: '#lobby', users: ['alice', 'dave'], total: 2 }), input('/msg DAVE hello')).state;
+    expect(view(s, '@dave')!.title).toBe('DAVE');
+    s = run(s, server({ type: 'dm', id: 'd1', from: 'alice', to: 'dave', text: 'hello', ts: NOW, ref: 'r1' })).state;
+    expect(view(s, '@dave')!.title).toBe('dave');
+    s = run(s, server({ type: 'nick', old: 'dave', new: 'david' })).state;
+    expect(texts(s, '@david').at(-1)).toBe('dave is now known as david');
+    s = run(s, server({ type: 'left', room: '#lobby', nick: 'david', reason: 'quit' })).state;
+    expect(texts(s, '@david').at(-1)).toBe('← david left #lobby (quit)');
+  });
+
+  it('close when the other person does not exist, and say so', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s, input('/msg ghost boo')).state;
+    expect(s.current).toBe('@ghost');
+    s = run(s, server({ type: 'error', code: 'NO_SUCH_USER', message: 'no user is called ghost', ref: 'r1' })).state;
+    expect(view(s, '@ghost')).toBeUndefined();
+    expect(s.views.find((v) => v.id === s.current)!.lines.at(-1)!.text).toBe('no user is called ghost: nothing sent (Up brings the line back)');
+  });
+
+  it('announce your own nick change once in the view you read', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s, server({ type: 'who', room: '#lobby', users: ['alice', 'bob'], total: 2 }), server({ type: 'nick', old: 'alice', new: 'al' })).state;
+    expect(texts(s, '#lobby').filter((t) => t.includes('now known as'))).toEqual(['you are now known as al']);
   });
 });

@@ -149,9 +149,12 @@ describe('the terminal client in tmux against the real server', () => {
     await tmux.keys('alice', 'Tab');
     await tmux.waitForScreen('alice', 'nick completion', (s) => /^\[#lobby\] carol:$/m.test(s)); // capture-pane trims the trailing space
     await tmux.keys('alice', 'C-u');
+    await tmux.type('alice', '/msg');
+    await tmux.keys('alice', 'Enter');
+    await tmux.waitForScreen('alice', 'usage error', (s) => s.includes('!! usage: /msg nick text'));
     await tmux.type('alice', '/topic');
     await tmux.keys('alice', 'Enter');
-    await tmux.waitForScreen('alice', 'usage error', (s) => s.includes('!! usage: /topic [#room] text'));
+    await tmux.waitForScreen('alice', 'the topic shown', (s) => s.includes('-!- #lobby has no topic'));
     await tmux.type('alice', '/quit');
     await tmux.keys('alice', 'Enter');
     await tmux.waitForScreen('bob', 'alice leaving', (s) => s.includes('alice left #lobby'));
