@@ -25,6 +25,8 @@ export type NetEvent =
   | { type: 'status'; status: ConnectionStatus }
   | { type: 'message'; msg: ServerMessage }
   | { type: 'rtt'; ms: number }
+  /** The outstanding ping has gone unanswered this long (more than usual). */
+  | { type: 'lag'; ms: number }
   | { type: 'sendState'; ref: string; status: SendStatus; reason?: string }
   | { type: 'nickRejected'; nick: string; reason: string }
   /** The gap after a reconnect was too long to fill: lines of `room` below seq `below` no longer join up. */
@@ -105,13 +107,14 @@ export class ChatClient {
     this.nickname = options.nick;
     this.server = describeAddress(options.address);
     this.liveness = new Liveness(
-      { intervalMs: this.opts.pingIntervalMs, timeoutMs: this.opts.pongTimeoutMs },
+      { intervalMs: this.opts.pingIntervalMs, timeoutMs: this.opts.pongTimeoutMs, lagAfterMs: Math.min(2000, this.opts.pongTimeoutMs / 4) },
       (ref) => this.transmitNow({ type: 'ping', ref }),
       (ms) => this.emit({ type: 'rtt', ms }),
       () => {
         this.lastCloseReason = 'server stopped answering';
         this.transport?.kill();
       },
+      (ms) => this.emit({ type: 'lag', ms }),
     );
   }
 
@@ -293,7 +296,11 @@ export class ChatClient {
 
   private receive(text: string): void {
     const parsed = parseServerMessage(text);
-    if (!parsed.ok) return; // a newer server's extra message types are not ours to draw
+    if (!parsed.ok) {
+      // tcp:// to the WebSocket port: an HTTP server answers our JSON with an error page and closes.
+      if (!this.registeredOnce && text.startsWith('HTTP/')) this.lastCloseReason = `an HTTP server answered (${text.trim()}): for the WebSocket port use ws://`;
+      return; // a newer server's extra message types are not ours to draw
+    }
     let msg = parsed.value;
     if (msg.type === 'history' || msg.type === 'rooms' || msg.type === 'who') this.pacer.charge(replyCost(text.length));
     switch (msg.type) {

@@ -95,6 +95,14 @@ export function applyConfirm(state: AppState, yes: boolean, now: number): Step {
 }
 
 export function applyInput(typedIn: AppState, text: string, now: number): Step {
+  const step = applyLine(typedIn, text, now);
+  // Messages show [queued: offline]; a command sent while offline says so too, or it would seem ignored.
+  const waits = step.effects.some((e) => e.kind === 'send' && e.message.type !== 'say' && e.message.type !== 'dm');
+  if (!waits || typedIn.conn.state === 'online') return step;
+  return { ...step, state: infoLines(step.state, 'not connected: this is sent once the connection is back', now) };
+}
+
+function applyLine(typedIn: AppState, text: string, now: number): Step {
   if (typedIn.nickPrompt !== undefined) return chooseNick(typedIn, text, now);
   if (typedIn.confirm) return { state: typedIn, effects: [] };
   // Whatever the line does, its result shows at the bottom: a reader scrolled up sees the answer.

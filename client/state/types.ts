@@ -99,7 +99,13 @@ export interface AppState {
   me: string;
   server: string;
   conn: ConnectionInfo;
+  /** Has been online at least once: a failure after that is a lost connection, before it a wrong address. */
+  everOnline: boolean;
+  /** Set from the first failure until online again: one line per outage, and how long it lasted. */
+  outage?: { since: number };
   rttMs?: number;
+  /** How long the outstanding ping has gone unanswered, once that is longer than usual. */
+  lagMs?: number;
   views: View[];
   current: string;
   /** Set while the server refuses our nick: the input line asks for another. */
@@ -125,6 +131,7 @@ export type Action =
   | { type: 'server'; msg: ServerMessage; now: number }
   | { type: 'connection'; conn: ConnectionInfo; now: number }
   | { type: 'rtt'; ms: number }
+  | { type: 'lag'; ms: number }
   | { type: 'sendState'; ref: string; status: PendingStatus; reason?: string }
   | { type: 'nickRejected'; nick: string; reason: string; now: number }
   | { type: 'historyCut'; room: string; below: number }

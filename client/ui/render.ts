@@ -82,7 +82,12 @@ function statusLine(state: AppState, view: View, theme: Theme, now: number): { s
     { text: ` ${conn.state === 'online' ? '●' : '○'} ${label} `, style: conn.state === 'online' ? theme.barOnline : theme.barOffline },
     { text: ` ${state.server} │ ${state.me}`, style: theme.bar },
   ];
-  if (state.rttMs !== undefined && conn.state === 'online') segments.push({ text: ` │ rtt ${state.rttMs} ms`, style: theme.bar });
+  if (state.lagMs !== undefined && conn.state === 'online') {
+    // A frozen server: how long the last ping has waited, not the last round trip that worked.
+    segments.push({ text: ` │ no answer for ${Math.floor(state.lagMs / 1000)} s`, style: theme.barOffline });
+  } else if (state.rttMs !== undefined && conn.state === 'online') {
+    segments.push({ text: ` │ rtt ${state.rttMs} ms`, style: theme.bar });
+  }
   if (view.scroll > 0) segments.push({ text: ` │ scrolled ↑${view.scroll}`, style: theme.bar });
   const where = view.kind === 'dm' ? `@${view.title}` : view.title;
   segments.push({ text: ` │ ${where}${view.topic ? `: ${view.topic}` : ''}`, style: theme.bar });

@@ -21,10 +21,20 @@ describe('the client command line', () => {
     expect(parseCli(['localhost:9000', '-n', 'bob'], 'x')).toMatchObject({ address: { kind: 'ws', url: 'ws://localhost:9000/' } });
   });
 
+  it('gives a bare host or a tcp:// host without a port the server\'s default ports', () => {
+    expect(parseCli(['chat.example.org'], 'x')).toMatchObject({ address: { kind: 'ws', url: 'ws://chat.example.org:7878/' } });
+    expect(parseCli(['127.0.0.1'], 'x')).toMatchObject({ address: { kind: 'ws', url: 'ws://127.0.0.1:7878/' } });
+    expect(parseCli(['ws://[::1]'], 'x')).toMatchObject({ address: { kind: 'ws', url: 'ws://[::1]:7878/' } });
+    expect(parseCli(['tcp://chat.example.org'], 'x')).toMatchObject({ address: { kind: 'tcp', host: 'chat.example.org', port: 7879 } });
+    // An explicit port stays, even the scheme's default; wss:// without a port is a TLS proxy on 443.
+    expect(parseCli(['ws://h:80'], 'x')).toMatchObject({ address: { kind: 'ws', url: 'ws://h/' } });
+    expect(parseCli(['wss://h'], 'x')).toMatchObject({ address: { kind: 'ws', url: 'wss://h/' } });
+  });
+
   it('explains bad arguments', () => {
     expect(parseCli(['--bogus'], 'x')).toMatchObject({ kind: 'error' });
     expect(parseCli(['http://x:1'], 'x')).toEqual({ kind: 'error', message: 'unsupported scheme http: (use ws:// or tcp://)' });
-    expect(parseCli(['tcp://host'], 'x')).toMatchObject({ kind: 'error', message: 'tcp:// needs a host and a port: tcp://host' });
+    expect(parseCli(['tcp://'], 'x')).toMatchObject({ kind: 'error' });
     expect(parseCli(['a:1', 'b:2'], 'x')).toMatchObject({ kind: 'error' });
   });
 

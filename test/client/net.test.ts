@@ -147,10 +147,15 @@ describe('ChatClient against the real server', () => {
     const chat = new ChatClient({ address: address(`tcp://127.0.0.1:${port}`), nick: 'x', pingIntervalMs: 100, pongTimeoutMs: 300, backoff: { baseMs: 50, maxMs: 100 } });
     const states: string[] = [];
     chat.onEvent((e) => { if (e.type === 'status') states.push(`${e.status.state}${e.status.reason ? `: ${e.status.reason}` : ''}`); });
+    const lags: number[] = [];
+    chat.onEvent((e) => { if (e.type === 'lag') lags.push(e.ms); });
     cleanups.push(() => chat.stop());
     chat.start();
     await waitFor('a second connection', () => connections >= 2, 5000);
     expect(states).toContain('reconnecting: server stopped answering');
+    // Before the cut, the wait for the pong was reported as it grew.
+    expect(lags.length).toBeGreaterThan(0);
+    expect(lags.every((ms) => ms >= 75)).toBe(true);
     expect(states.indexOf('online')).toBeLessThan(states.indexOf('reconnecting: server stopped answering'));
   });
 
@@ -200,5 +205,14 @@ describe('ChatClient against the real server', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(lobby(c.store).pending.every((p) => p.reason)).toBe(true);
+  });
+
+  it('says an HTTP server answered when tcp:// points at the WebSocket port', async () => {
+    const s = await server();
+    const port = Number(new URL(s.wsUrl).port);
+    const c = client(`tcp://127.0.0.1:${port}`, 'lost', 100);
+    await waitFor('a failed attempt', () => c.events.find((e) => e.type === 'status' && e.status.state === 'reconnecting'));
+    const failed = c.events.find((e) => e.type === 'status' && e.status.state === 'reconnecting');
+    expect(failed?.type === 'status' && failed.status.reason).toMatch(/^an HTTP server answered \(HTTP\/1\.1 400.*\): for the WebSocket port use ws:\/\/$/);
   });
 });

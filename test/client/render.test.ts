@@ -132,6 +132,15 @@ describe('rendering a frame from state', () => {
     expect(status(NOW + 9000)).toContain('○ reconnecting in 0.0s');
   });
 
+  it('shows how long a ping has waited instead of a stale round-trip time', () => {
+    let s = reduce(state(), { type: 'rtt', ms: 5 }).state;
+    const status = () => frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame)[28];
+    expect(status()).toContain('rtt 5 ms');
+    s = reduce(s, { type: 'lag', ms: 6400 }).state;
+    expect(status()).toContain('no answer for 6 s');
+    expect(status()).not.toContain('rtt');
+  });
+
   it('cuts styled segments at cluster boundaries and pads to the width', () => {
     const parts = fitSegments([{ text: 'ab', style: {} }, { text: '你好', style: { bold: true } }], 5);
     expect(parts.map((p) => p.text)).toEqual(['ab', '你', ' ']);

@@ -30,7 +30,7 @@ function seqs(state: AppState, viewId: string): number[] {
 
 function joinedAs(me: string, ...rooms: string[]): AppState {
   const welcome: ServerMessage = { type: 'welcome', sid: 's', nick: me, server: 'test', version: 1 };
-  return run(initialState('ws://x', me), server(welcome),
+  return run(initialState('ws://x', me), { type: 'connection', conn: { state: 'online' }, now: NOW }, server(welcome),
     ...rooms.map((room) => server({ type: 'joined', room, nick: me, ts: NOW }))).state;
 }
 
@@ -94,9 +94,9 @@ describe('state reducer', () => {
     expect(seqs(s, '#lobby')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     const lobby = s.views.find((v) => v.id === '#lobby')!;
     expect(lobby.unread).toBe(0);
-    // The "connection lost" notice stays between what was seen before and what came after.
-    const texts = lobby.lines.map((l) => (l.kind === 'chat' ? l.text : l.kind));
-    expect(texts.indexOf('info')).toBe(texts.indexOf('m5') + 1);
+    // The "connection lost" notice is in the server view, not in the conversation.
+    expect(lobby.lines.every((l) => l.kind === 'chat')).toBe(true);
+    expect(s.views[0]!.lines.at(-1)!.text).toBe('connection lost: closed; reconnecting (Ctrl+C quits)');
   });
 
   it('drops the lines that no longer join up when a long gap was cut short, so scrolling reloads them', () => {
@@ -368,5 +368,53 @@ describe('DM views', () => {
     let s = joinedAs('alice', '#lobby');
     s = run(s, server({ type: 'who', room: '#lobby', users: ['alice', 'bob'], total: 2 }), server({ type: 'nick', old: 'alice', new: 'al' })).state;
     expect(texts(s, '#lobby').filter((t) => t.includes('now known as'))).toEqual(['you are now known as al']);
+  });
+});
+
+describe('the connection, as the user is told about it', () => {
+  const conn = (state: 'connecting' | 'registering' | 'online' | 'reconnecting', at: number, reason?: string): Action =>
+    ({ type: 'connection', conn: { state, ...(reason ? { reason, retryInMs: 1000 } : {}) }, now: at });
+  const serverLines = (s: AppState) => s.views[0]!.lines.map((l) => l.text);
+
+  it('says once that it could not connect, with the reason in words, however often it retries', () => {
+    let s = initialState('ws://127.0.0.1:17999', 'alice');
+    for (let i = 0; i < 6; i++) s = run(s, conn('connecting', NOW + i), conn('reconnecting', NOW + i, 'connect ECONNREFUSED 127.0.0.1:17999')).state;
+    expect(serverLines(s)).toEqual([
+      'could not connect to ws://127.0.0.1:17999: connection refused: nothing is listening there (connect ECONNREFUSED 127.0.0.1:17999); retrying (Ctrl+C quits)',
+    ]);
+    expect(s.conn).toMatchObject({ state: 'reconnecting', reason: 'connect ECONNREFUSED 127.0.0.1:17999' });
+    // Getting through at last is not a "reconnect".
+    s = run(s, conn('registering', NOW + 10), conn('online', NOW + 11)).state;
+    expect(serverLines(s)).toHaveLength(1);
+  });
+
+  it('puts one line per outage in the server view, never in the conversation, and how long it lasted', () => {
+    let s = joinedAs('alice', '#lobby');
+    for (let i = 0; i < 4; i++) s = run(s, conn('reconnecting', NOW + i * 1000, 'closed (1006)'), conn('connecting', NOW + i * 1000 + 500)).state;
+    s = run(s, conn('registering', NOW + 12_000), conn('online', NOW + 12_400)).state;
+    s = run(s, conn('reconnecting', NOW + 20_000, 'server: flood'), conn('online', NOW + 21_000)).state;
+    expect(serverLines(s).slice(-4)).toEqual([
+      'connection lost: closed (1006); reconnecting (Ctrl+C quits)',
+      'reconnected after 12 s',
+      'connection lost: server: flood; reconnecting (Ctrl+C quits)',
+      'reconnected after 1 s',
+    ]);
+    expect(s.views.find((v) => v.id === '#lobby')!.lines).toEqual([]);
+  });
+
+  it('shows lag while a ping waits, until the next round trip', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s, { type: 'rtt', ms: 4 }, { type: 'lag', ms: 6200 }).state;
+    expect([s.rttMs, s.lagMs]).toEqual([4, 6200]);
+    s = run(s, { type: 'rtt', ms: 5 }).state;
+    expect(s.lagMs).toBeUndefined();
+  });
+
+  it('says that a command typed while offline waits for the connection', () => {
+    let s = joinedAs('alice', '#lobby');
+    s = run(s, conn('reconnecting', NOW, 'closed')).state;
+    const join = run(s, input('/join #later'));
+    expect(join.effects).toEqual([{ kind: 'send', message: { type: 'join', room: '#later' } }]);
+    expect(join.state.views.find((v) => v.id === '#lobby')!.lines.at(-1)!.text).toBe('not connected: this is sent once the connection is back');
   });
 });

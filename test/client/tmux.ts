@@ -26,10 +26,18 @@ export class Tmux {
     await this.tmux('set-option', '-t', session, 'remain-on-exit', 'on');
   }
 
-  /** Waits for the command in `session` to end and returns its exit code. */
+  /**
+   * Waits for the command in `session` to end and returns its exit code. It reads the scrollback too:
+   * when the pane dies, tmux writes "Pane is dead" on a new bottom row, which scrolls the top row off.
+   */
   async exitCode(session: string, timeoutMs = 5000): Promise<number> {
-    const screen = await this.waitForScreen(session, 'the client to exit', (s) => /\[exited with \d+\]/.test(s), timeoutMs);
+    const screen = await this.waitForScreen(session, 'the client to exit', (s) => /\[exited with \d+\]/.test(s), timeoutMs, true);
     return Number(/\[exited with (\d+)\]/.exec(screen)![1]);
+  }
+
+  /** The screen with the scrollback above it. */
+  async screenWithHistory(session: string): Promise<string> {
+    return this.tmux('capture-pane', '-p', '-S', '-', '-t', session);
   }
 
   async type(session: string, text: string): Promise<void> {
@@ -49,11 +57,11 @@ export class Tmux {
   }
 
   /** Polls the screen until `check` holds; on timeout the error shows the last screen. */
-  async waitForScreen(session: string, what: string, check: (screen: string) => boolean, timeoutMs = 10_000): Promise<string> {
+  async waitForScreen(session: string, what: string, check: (screen: string) => boolean, timeoutMs = 10_000, withHistory = false): Promise<string> {
     let last = '';
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      last = await this.screen(session);
+      last = withHistory ? await this.screenWithHistory(session) : await this.screen(session);
       if (check(last)) return last;
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} on ${session}'s screen:\n${last}`);
       await new Promise((r) => setTimeout(r, 50));
