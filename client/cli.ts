@@ -1,4 +1,5 @@
 /** Command-line arguments and the help text. */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isValidNick, NICK_MAX } from '../shared/index.js';
 import { clientHelp } from './help.js';
@@ -25,6 +26,7 @@ export function usage(): string {
     'Options:',
     '  -n, --nick NAME            the nick to use',
     '  -h, --help                 show this help',
+    '  -V, --version              show the version',
     '',
     'Environment:',
     '  NO_COLOR=1                 no colours, only bold/underline/reverse',
@@ -33,20 +35,48 @@ export function usage(): string {
   ].join('\n');
 }
 
+const NICK_RULE = 'a letter, then up to 23 letters, digits or _-[]\\^{}|';
+
+/** parseArgs' own words are written for programmers; these say what to do. */
+function argumentError(err: Error & { code?: string }): string {
+  const option = /'([^']+)'/.exec(err.message)?.[1];
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? ''}; try --help`;
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${/--[a-z-]+/.exec(err.message)?.[0] ?? 'an option'} needs a value; try --help`;
+  return `${err.message}; try --help`;
+}
+
 export function parseCli(argv: string[], login: string): CliResult {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
-      options: { nick: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        nick: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' },
+      },
       allowPositionals: true,
     });
   } catch (err) {
-    return { kind: 'error', message: `${(err as Error).message}\nTry --help.` };
+    return { kind: 'error', message: argumentError(err as Error) };
   }
   if (parsed.values.help) return { kind: 'help', text: usage() };
+  if (parsed.values.version) return { kind: 'help', text: `chat ${clientVersion()}` };
   if (parsed.positionals.length > 1) return { kind: 'error', message: 'give at most one server address; try --help' };
+  const nick = parsed.values.nick;
+  if (nick !== undefined && !isValidNick(nick)) return { kind: 'error', message: `"${nick}" is not a valid nick: ${NICK_RULE}` };
   const address = parseServerAddress(parsed.positionals[0] ?? DEFAULT_SERVER);
   if (typeof address === 'string') return { kind: 'error', message: address };
-  return { kind: 'run', address, nick: parsed.values.nick ?? nickFromLogin(login) };
+  return { kind: 'run', address, nick: nick ?? nickFromLogin(login) };
+}
+
+/** The package version: package.json is one folder up from client/cli.ts, two from dist/client/cli.js. */
+export function clientVersion(): string {
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { version?: string; bin?: Record<string, string> };
+      if (pkg.bin?.chat && pkg.version) return pkg.version;
+    } catch {
+      // not this one
+    }
+  }
+  return 'unknown';
 }

@@ -9,7 +9,7 @@ export const KEY_HELP: readonly [string, string][] = [
   ['Tab', 'complete a nick, /command or #room; press again for the next match'],
   ['PgUp / PgDn, wheel', 'scroll; scrolling past the top loads older history'],
   ['Esc (also Alt+End)', 'back to the newest line'],
-  ['Alt+1..9', 'go to the room or DM with that number'],
+  ['Alt+1..9, Alt+0', 'go to the view with that number (Alt+0: 10; /win N for any)'],
   ['Ctrl+N / Ctrl+P', 'next / previous room or DM (also Alt+Right / Alt+Left)'],
   ['Left / Right, Home / End', 'move in the input line (also Ctrl+A / Ctrl+E)'],
   ['Ctrl+U / Ctrl+K / Ctrl+W', 'delete before the cursor / after it / the word before it'],
@@ -21,6 +21,7 @@ export const KEY_HELP: readonly [string, string][] = [
 export const LOCAL_COMMANDS: readonly { name: string; usage: string; help: string }[] = [
   { name: 'close', usage: '/close', help: 'close the current DM view (in a room: leave it)' },
   { name: 'clear', usage: '/clear', help: 'clear the current view; scrolling up loads its history again' },
+  { name: 'win', usage: '/win N', help: 'go to the view with number N in the list (also /go)' },
 ];
 
 const indent = (rows: string[]) => rows.map((r) => `  ${r}`);

@@ -24,10 +24,12 @@ export function withView(state: AppState, id: string, update: (view: View) => Vi
   return { ...state, views };
 }
 
-/** The view with `id`, created (after the others) when missing. */
+/** The view with `id`, created when missing: a room after the other rooms, a DM after everything. */
 export function ensureView(state: AppState, id: string, kind: ViewKind, title: string): AppState {
   if (findView(state, id)) return state;
-  return { ...state, views: [...state.views, newView(id, kind, title)] };
+  const firstDm = state.views.findIndex((v) => v.kind === 'dm');
+  const at = kind === 'dm' || firstDm < 0 ? state.views.length : firstDm;
+  return { ...state, views: [...state.views.slice(0, at), newView(id, kind, title), ...state.views.slice(at)] };
 }
 
 export function removeView(state: AppState, id: string): AppState {

@@ -4,7 +4,7 @@
  * usage for a missing argument.
  */
 import { normalizeRoom } from '../../shared/index.js';
-import { currentView, findView, infoLines, removeView, withView } from './app-state.js';
+import { currentView, findView, infoLines, removeView, selectView, withView } from './app-state.js';
 import type { AppState, Step } from './types.js';
 import { roomViewId } from './views.js';
 
@@ -46,6 +46,13 @@ export function localCommand(state: AppState, text: string, now: number): Step |
       return note(state, 'the server view stays open (/quit leaves the chat)', now, 'error');
     case 'clear':
       return { state: cleared(state), effects: [] };
+    case 'win':
+    case 'go': {
+      const n = Number(rest);
+      const target = Number.isInteger(n) ? state.views[n - 1] : undefined;
+      if (!target) return note(state, `usage: /win N, with N from 1 to ${state.views.length}`, now, 'error');
+      return { state: selectView(state, target.id), effects: [] };
+    }
     case 'part':
     case 'leave':
       // In a DM view, /part alone closes it; /part #room still leaves that room.

@@ -8,11 +8,18 @@ import { addDirectMessage, dmViewId, mergeRoomMessages, roomViewId, SERVER_VIEW_
 
 type Msg<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
-/** Live lines from others in a view the user is not looking at: unread, mention mark, bell. */
+const FIRST_HINT = 'Type /help for commands and keys; Alt+1..9 or Ctrl+N/P switch views, PgUp scrolls back.';
+
+/**
+ * Live lines from others: in a view the user is not looking at, unread counts and the mention mark; the
+ * bell for a mention anywhere (the terminal may be in another window, as irssi and weechat assume) and for
+ * any DM in another view.
+ */
 function noticeArrivals(state: AppState, viewId: string, added: ChatLine[], ringForAny: boolean): AppState {
   const fromOthers = added.filter((l) => !l.self);
-  if (fromOthers.length === 0 || viewId === state.current) return state;
+  if (fromOthers.length === 0) return state;
   const mentioned = fromOthers.some((l) => l.mention);
+  if (viewId === state.current) return mentioned ? { ...state, bell: state.bell + 1 } : state;
   const next = withView(state, viewId, (v) => ({
     ...v, unread: v.unread + fromOthers.length, mentioned: v.mentioned || mentioned,
   }));
@@ -66,8 +73,9 @@ function onDirect(state: AppState, d: Msg<'dm'>): AppState {
   return noticeArrivals(s, id, added, true);
 }
 
-function onJoined(state: AppState, j: Msg<'joined'>): AppState {
+function onJoined(state: AppState, j: Msg<'joined'>, now: number): AppState {
   const id = roomViewId(j.room);
+  const isNew = !findView(state, id);
   let s = ensureView(state, id, 'room', j.room);
   s = withView(s, id, (v) => ({
     ...v,
@@ -75,8 +83,16 @@ function onJoined(state: AppState, j: Msg<'joined'>): AppState {
     members: v.members.some((n) => caseFold(n) === caseFold(j.nick)) ? v.members : [...v.members, j.nick].sort(byName),
   }));
   if (!isMe(s, j.nick)) return noteIn(s, id, 'event', `→ ${j.nick} joined ${j.room}`, j.ts);
-  const wanted = s.joining.includes(id) || s.current === SERVER_VIEW_ID;
+  const landing = s.current === SERVER_VIEW_ID;
+  const wanted = s.joining.includes(id) || landing;
   s = { ...s, joining: s.joining.filter((r) => r !== id) };
+  // A rejoin after a reconnect says nothing; a first join says so, and the first room also gets the
+  // message of the day and a hint, where the user lands instead of in the server view.
+  if (isNew) s = noteIn(s, id, 'event', `→ you joined ${j.room}`, j.ts);
+  if (landing && s.greeting) {
+    const lines = s.greeting;
+    s = lines.reduce((acc: AppState, line) => noteIn(acc, id, 'info', line, now), { ...s, greeting: undefined });
+  }
   return wanted ? selectView(s, id) : s;
 }
 
@@ -131,7 +147,7 @@ function onHistory(state: AppState, h: Msg<'history'>, now: number): AppState {
     const oldestHere = h.messages[0]?.seq ?? 0;
     // Only a page that reaches our oldest line says whether anything older exists.
     const reachesBottom = h.messages.length === 0 || oldestHere <= oldestBefore;
-    return { ...merged, loadingOlder: false, hasOlder: reachesBottom ? h.more : merged.hasOlder };
+    return { ...merged, loadingOlder: false, synced: true, hasOlder: reachesBottom ? h.more : merged.hasOlder };
   });
   if (!merged.historyWanted.includes(id)) return merged;
   // The answer to /history: the lines go above, out of sight, so say what came.
@@ -181,11 +197,13 @@ function onError(state: AppState, e: Msg<'error'>, now: number): AppState {
 export function applyServer(state: AppState, msg: ServerMessage, now: number): AppState {
   switch (msg.type) {
     case 'welcome': {
-      const s: AppState = { ...state, me: msg.nick, nickPrompt: undefined };
-      const text = `connected to ${msg.server} as ${msg.nick}${msg.motd ? `\n${msg.motd}` : ''}`;
-      return text.split('\n').reduce((acc, line) => noteIn(acc, SERVER_VIEW_ID, 'info', line, now), s);
+      const first = !state.everWelcomed;
+      const greeting = [...(msg.motd ? msg.motd.split('\n') : []), ...(first ? [FIRST_HINT] : [])];
+      const s: AppState = { ...state, me: msg.nick, nickPrompt: undefined, everWelcomed: true, greeting: first ? greeting : undefined };
+      const text = [`connected to ${msg.server} as ${msg.nick}`, ...greeting];
+      return text.reduce((acc, line) => noteIn(acc, SERVER_VIEW_ID, 'info', line, now), s);
     }
-    case 'joined': return onJoined(state, msg);
+    case 'joined': return onJoined(state, msg, now);
     case 'left': return onLeft(state, msg, now);
     case 'message': return onMessage(state, msg);
     case 'ack': return onAck(state, msg);

@@ -75,6 +75,8 @@ export interface View {
   scroll: number;
   /** The server has messages older than the oldest loaded one. */
   hasOlder: boolean;
+  /** A history page arrived, so an empty room is known to be empty (not just not loaded yet). */
+  synced: boolean;
   loadingOlder: boolean;
   minSeq: number;
   maxSeq: number;
@@ -122,6 +124,10 @@ export interface AppState {
   historyWanted: string[];
   /** Room names seen in `rooms`, for tab completion. */
   knownRooms: string[];
+  /** A welcome was received (the first one greets; a reconnect's does not). */
+  everWelcomed?: boolean;
+  /** The message of the day and a first-run hint, for the room the user lands in. */
+  greeting?: string[];
   /** Set while a long message waits for y/n. */
   confirm?: PendingConfirm;
 }

@@ -23,10 +23,11 @@ export interface KeyPress {
   sequence?: string;
 }
 
-/** Alt+1..9 selects view 0..8. */
+/** Alt+1..9 selects view 0..8, Alt+0 view 9 (the tenth). */
 export function viewIndexFor(key: KeyPress): number | undefined {
-  const m = /^M-([1-9])$/.exec(key.full ?? '');
-  return m ? Number(m[1]) - 1 : undefined;
+  const m = /^M-([0-9])$/.exec(key.full ?? '');
+  if (!m) return undefined;
+  return m[1] === '0' ? 9 : Number(m[1]) - 1;
 }
 
 /** Printable text a keypress inserts, or undefined for control keys. */

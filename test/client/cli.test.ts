@@ -31,8 +31,11 @@ describe('the client command line', () => {
     expect(parseCli(['wss://h'], 'x')).toMatchObject({ address: { kind: 'ws', url: 'wss://h/' } });
   });
 
-  it('explains bad arguments', () => {
-    expect(parseCli(['--bogus'], 'x')).toMatchObject({ kind: 'error' });
+  it('explains bad arguments in plain words, and checks the nick before connecting', () => {
+    expect(parseCli(['--bogus'], 'x')).toEqual({ kind: 'error', message: 'unknown option --bogus; try --help' });
+    expect(parseCli(['--nick'], 'x')).toEqual({ kind: 'error', message: '--nick needs a value; try --help' });
+    expect(parseCli(['--nick', 'bad nick'], 'x')).toEqual({ kind: 'error', message: '"bad nick" is not a valid nick: a letter, then up to 23 letters, digits or _-[]\\^{}|' });
+    expect(parseCli(['--version'], 'x')).toMatchObject({ kind: 'help', text: expect.stringMatching(/^chat \d+\.\d+\.\d+$/) });
     expect(parseCli(['http://x:1'], 'x')).toEqual({ kind: 'error', message: 'unsupported scheme http: (use ws:// or tcp://)' });
     expect(parseCli(['tcp://'], 'x')).toMatchObject({ kind: 'error' });
     expect(parseCli(['a:1', 'b:2'], 'x')).toMatchObject({ kind: 'error' });
@@ -41,7 +44,9 @@ describe('the client command line', () => {
   it('prints --help with every key and command, and refuses to run without a terminal', async () => {
     const main = path.join(ROOT, 'dist/client/main.js');
     const { stdout } = await promisify(execFile)(process.execPath, [main, '--help']);
-    for (const text of ['--nick', 'Alt+1..9', 'Ctrl+N', 'PgUp', 'Tab', '/join', '/msg', '/quit', 'NO_COLOR']) expect(stdout).toContain(text);
+    for (const text of ['--nick', 'Alt+1..9', 'Ctrl+N', 'PgUp', 'Tab', '/join', '/msg', '/quit', 'NO_COLOR', '/close', 'Alt+Enter']) expect(stdout).toContain(text);
+    // The Commands block is indented like the Keys block.
+    expect(stdout).toMatch(/^Commands:\n {2}\/join #room/m);
     const failed = await promisify(execFile)(process.execPath, [main]).catch((err: { code: number; stderr: string }) => err);
     expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('needs a terminal') });
   });

@@ -95,7 +95,7 @@ describe('state reducer', () => {
     const lobby = s.views.find((v) => v.id === '#lobby')!;
     expect(lobby.unread).toBe(0);
     // The "connection lost" notice is in the server view, not in the conversation.
-    expect(lobby.lines.every((l) => l.kind === 'chat')).toBe(true);
+    expect(lobby.lines.some((l) => /connection|reconnect/.test(l.text))).toBe(false);
     expect(s.views[0]!.lines.at(-1)!.text).toBe('connection lost: closed; reconnecting (Ctrl+C quits)');
   });
 
@@ -399,7 +399,7 @@ describe('the connection, as the user is told about it', () => {
       'connection lost: server: flood; reconnecting (Ctrl+C quits)',
       'reconnected after 1 s',
     ]);
-    expect(s.views.find((v) => v.id === '#lobby')!.lines).toEqual([]);
+    expect(s.views.find((v) => v.id === '#lobby')!.lines.some((l) => /connection|reconnect/.test(l.text))).toBe(false);
   });
 
   it('shows lag while a ping waits, until the next round trip', () => {
@@ -416,5 +416,19 @@ describe('the connection, as the user is told about it', () => {
     const join = run(s, input('/join #later'));
     expect(join.effects).toEqual([{ kind: 'send', message: { type: 'join', room: '#later' } }]);
     expect(join.state.views.find((v) => v.id === '#lobby')!.lines.at(-1)!.text).toBe('not connected: this is sent once the connection is back');
+  });
+});
+
+describe('the first screen', () => {
+  it('shows the message of the day, a hint and "you joined" where the user lands, and not again on reconnect', () => {
+    const welcome: ServerMessage = { type: 'welcome', sid: 's', nick: 'alice', server: 'demo', version: 1, motd: 'Welcome to the demo\nBe kind' };
+    const joined: ServerMessage = { type: 'joined', room: '#lobby', nick: 'alice', ts: NOW };
+    let s = run(initialState('ws://x', 'alice'), { type: 'connection', conn: { state: 'online' }, now: NOW }, server(welcome), server(joined)).state;
+    const lobby = () => s.views.find((v) => v.id === '#lobby')!.lines.map((l) => l.text);
+    expect(s.current).toBe('#lobby');
+    expect(lobby()).toEqual(['→ you joined #lobby', 'Welcome to the demo', 'Be kind', expect.stringMatching(/^Type \/help for commands and keys/)]);
+    s = run(s, server(welcome), server(joined), server({ type: 'joined', room: '#big', nick: 'alice', ts: NOW })).state;
+    expect(lobby()).toHaveLength(4);
+    expect(s.views.find((v) => v.id === '#big')!.lines.map((l) => l.text)).toEqual(['→ you joined #big']);
   });
 });
