@@ -4,9 +4,11 @@ import { parseArgs } from 'node:util';
 import { isValidNick, NICK_MAX } from '../shared/index.js';
 import { clientHelp } from './help.js';
 import { DEFAULT_SERVER, parseServerAddress, type ServerAddress } from './net/address.js';
+import { loadConfig, type ClientConfig } from './persist/config.js';
+import { configFile } from './persist/paths.js';
 
 export type CliResult =
-  | { kind: 'run'; address: ServerAddress; nick: string }
+  | { kind: 'run'; address: ServerAddress; nick: string; config: ClientConfig; configFile?: string }
   | { kind: 'help'; text: string }
   | { kind: 'error'; message: string };
 
@@ -25,6 +27,7 @@ export function usage(): string {
     '',
     'Options:',
     '  -n, --nick NAME            the nick to use',
+    '  -c, --config FILE          settings file (default: $XDG_CONFIG_HOME/chat/config.json, ~/.config/…)',
     '  -h, --help                 show this help',
     '  -V, --version              show the version',
     '',
@@ -45,13 +48,18 @@ function argumentError(err: Error & { code?: string }): string {
   return `${err.message}; try --help`;
 }
 
-export function parseCli(argv: string[], login: string): CliResult {
+/**
+ * The arguments, over the config file, over the defaults. `env` locates the config file (XDG_CONFIG_HOME,
+ * HOME); without either, only --config reads one.
+ */
+export function parseCli(argv: string[], login: string, env: Record<string, string | undefined> = {}): CliResult {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       options: {
         nick: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' },
+        config: { type: 'string', short: 'c' },
       },
       allowPositionals: true,
     });
@@ -61,11 +69,15 @@ export function parseCli(argv: string[], login: string): CliResult {
   if (parsed.values.help) return { kind: 'help', text: usage() };
   if (parsed.values.version) return { kind: 'help', text: `chat ${clientVersion()}` };
   if (parsed.positionals.length > 1) return { kind: 'error', message: 'give at most one server address; try --help' };
-  const nick = parsed.values.nick;
+  const file = parsed.values.config ?? (env.XDG_CONFIG_HOME || env.HOME ? configFile(env) : undefined);
+  const config = file === undefined ? {} : loadConfig(file, parsed.values.config !== undefined);
+  if (typeof config === 'string') return { kind: 'error', message: config };
+  const nick = parsed.values.nick ?? config.nick;
   if (nick !== undefined && !isValidNick(nick)) return { kind: 'error', message: `"${nick}" is not a valid nick: ${NICK_RULE}` };
-  const address = parseServerAddress(parsed.positionals[0] ?? DEFAULT_SERVER);
+  const address = parseServerAddress(parsed.positionals[0] ?? config.server ?? DEFAULT_SERVER);
   if (typeof address === 'string') return { kind: 'error', message: address };
-  return { kind: 'run', address, nick: nick ?? nickFromLogin(login) };
+  const run: CliResult = { kind: 'run', address, nick: nick ?? nickFromLogin(login), config };
+  return file === undefined ? run : { ...run, configFile: file };
 }
 
 /** The package version: package.json is one folder up from client/cli.ts, two from dist/client/cli.js. */

@@ -46,6 +46,8 @@ export interface ChatClientOptions {
   pace?: PaceOptions;
   /** A message the server has not answered in this long is marked failed (a late answer still counts). */
   ackTimeoutMs?: number;
+  /** Rooms to join once registered the first time (from the config and the last run). */
+  autojoin?: string[];
 }
 
 /** A message on its way through the pacer; `fromUser` ones go back to the offline queue if the connection drops. */
@@ -100,7 +102,7 @@ export class ChatClient {
   constructor(options: ChatClientOptions) {
     this.opts = {
       clientName: 'chat-tui', backoff: DEFAULT_BACKOFF, pingIntervalMs: 5000, pongTimeoutMs: 15_000, maxQueued: 500,
-      pace: CLIENT_PACE, ackTimeoutMs: 20_000,
+      pace: CLIENT_PACE, ackTimeoutMs: 20_000, autojoin: [],
       ...options,
     };
     this.pacer = new SendPacer(this.opts.pace, (out) => this.deliver(out));
@@ -345,6 +347,13 @@ export class ChatClient {
       for (const [key, mark] of this.rooms) {
         if (mark.synced) this.gaps.expect(key, mark.lastSeq);
         if (key !== caseFold(LOBBY)) this.transmit({ type: 'join', room: mark.name });
+      }
+    } else {
+      const wanted = new Set<string>([caseFold(LOBBY)]);
+      for (const room of this.opts.autojoin) {
+        if (wanted.has(caseFold(room))) continue;
+        wanted.add(caseFold(room));
+        this.transmit({ type: 'join', room });
       }
     }
     this.registeredOnce = true;

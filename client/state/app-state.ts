@@ -3,9 +3,9 @@ import { caseFold } from '../../shared/index.js';
 import type { AppState, View, ViewKind } from './types.js';
 import { addNote, mentionsNick, newView, SERVER_VIEW_ID, type Perspective } from './views.js';
 
-export function initialState(server: string, nick: string): AppState {
+export function initialState(server: string, nick: string, highlights: string[] = []): AppState {
   return {
-    me: nick, server, conn: { state: 'connecting' }, everOnline: false,
+    me: nick, server, conn: { state: 'connecting' }, everOnline: false, highlights, pendingRead: {},
     views: [newView(SERVER_VIEW_ID, 'server', 'server')], current: SERVER_VIEW_ID,
     nextRef: 1, bell: 0, joining: [], whoWanted: [], roomsWanted: false, historyWanted: [], knownRooms: [],
   };
@@ -47,7 +47,8 @@ export function selectView(state: AppState, id: string): AppState {
   if (state.current !== id) {
     s = withView(s, state.current, (v) => {
       const newest = v.lines.at(-1);
-      return newest ? { ...v, readUpTo: { order: newest.order, sub: newest.sub } } : v;
+      const seen = v.kind === 'room' ? { ...v, readSeq: Math.max(v.readSeq ?? 0, v.maxSeq) } : v;
+      return newest ? { ...seen, readUpTo: { order: newest.order, sub: newest.sub } } : seen;
     });
   }
   // The "new" rule marks unread messages only: coming back to a view with none clears it.
@@ -64,7 +65,7 @@ export function infoLines(state: AppState, text: string, ts: number, kind: 'info
 }
 
 export function perspective(state: AppState): Perspective {
-  return { me: state.me, mentions: (text) => mentionsNick(text, state.me) };
+  return { me: state.me, mentions: (text) => mentionsNick(text, state.me) || state.highlights.some((w) => mentionsNick(text, w)) };
 }
 
 export function isMe(state: AppState, nick: string): boolean {

@@ -1,6 +1,7 @@
 /** The one entry point that turns an action into the next state and the effects to run. */
 import { infoLines, noteIn, selectView, withView } from './app-state.js';
 import { applyConfirm, applyInput, applyScroll, cycleView } from './intents.js';
+import { restore } from './remember.js';
 import { applyServer } from './server-events.js';
 import type { Action, AppState, ConnectionInfo, Step } from './types.js';
 import { outageNote, seconds } from './connection-notes.js';
@@ -46,6 +47,7 @@ export function reduce(state: AppState, action: Action): Step {
     case 'historyCut': return { state: withView(state, roomViewId(action.room), (v) => cutBelow(v, action.below)), effects: [] };
     case 'input': return applyInput(state, action.text, action.now);
     case 'confirm': return applyConfirm(state, action.yes, action.now);
+    case 'restore': return { state: restore(state, action.memory), effects: [] };
     case 'note': return { state: infoLines(state, action.text, action.now, action.kind), effects: [] };
     case 'selectView': {
       const view = state.views[action.index];

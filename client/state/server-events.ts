@@ -3,6 +3,7 @@ import { caseFold, ErrorCode, type ServerMessage } from '../../shared/index.js';
 import {
   currentView, ensureView, findView, infoLines, isMe, noteIn, perspective, removeView, selectView, withView,
 } from './app-state.js';
+import { settleReadPosition } from './remember.js';
 import type { AppState, ChatLine, View } from './types.js';
 import { addDirectMessage, dmViewId, mergeRoomMessages, roomViewId, SERVER_VIEW_ID } from './views.js';
 
@@ -147,7 +148,7 @@ function onHistory(state: AppState, h: Msg<'history'>, now: number): AppState {
     const oldestHere = h.messages[0]?.seq ?? 0;
     // Only a page that reaches our oldest line says whether anything older exists.
     const reachesBottom = h.messages.length === 0 || oldestHere <= oldestBefore;
-    return { ...merged, loadingOlder: false, synced: true, hasOlder: reachesBottom ? h.more : merged.hasOlder };
+    return settleReadPosition(s, { ...merged, loadingOlder: false, synced: true, hasOlder: reachesBottom ? h.more : merged.hasOlder });
   });
   if (!merged.historyWanted.includes(id)) return merged;
   // The answer to /history: the lines go above, out of sight, so say what came.

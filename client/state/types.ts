@@ -3,6 +3,7 @@
  * Line variants are declared separately, then unioned, so narrowing on `kind` stays exact.
  */
 import type { ClientMessage, ServerMessage } from '../../shared/index.js';
+import type { Remembered } from '../persist/memory.js';
 
 export type ConnectionState = 'connecting' | 'registering' | 'online' | 'reconnecting' | 'closed';
 
@@ -84,6 +85,8 @@ export interface View {
   tick: number;
   /** The newest line when the user last left this view: lines after it are new to them. */
   readUpTo?: { order: number; sub: number };
+  /** Rooms: the newest seq the user has seen here (kept between runs). */
+  readSeq?: number;
 }
 
 /** A long message waiting for the user's y or n before it is sent. */
@@ -130,6 +133,10 @@ export interface AppState {
   greeting?: string[];
   /** Set while a long message waits for y/n. */
   confirm?: PendingConfirm;
+  /** Words from the config that mark a line like a mention of your nick. */
+  highlights: string[];
+  /** Read positions remembered from the last run, for rooms whose history has not come yet. */
+  pendingRead: Record<string, number>;
 }
 
 /** Something that happened: a server message, a network report, or a user intent. */
@@ -142,6 +149,8 @@ export type Action =
   | { type: 'nickRejected'; nick: string; reason: string; now: number }
   | { type: 'historyCut'; room: string; below: number }
   | { type: 'input'; text: string; now: number }
+  /** At start: the rooms, DMs and read positions remembered from the last run. */
+  | { type: 'restore'; memory: Remembered }
   | { type: 'confirm'; yes: boolean; now: number }
   /** A note from the UI itself (a paste that was cut), shown in the current view. */
   | { type: 'note'; text: string; kind: 'info' | 'error'; now: number }

@@ -37,6 +37,7 @@ export class ChatScreen {
     private readonly size: () => ScreenSize,
     private readonly theme: Theme,
     private readonly onEffects: (effects: Effect[]) => void,
+    private readonly options: { bell: boolean } = { bell: true },
   ) {
     this.lastBell = store.state.bell;
     store.subscribe(() => this.schedule());
@@ -76,7 +77,7 @@ export class ChatScreen {
     this.writer.draw(rendered.frame);
     if (state.bell !== this.lastBell) {
       this.lastBell = state.bell;
-      this.writer.bell();
+      if (this.options.bell) this.writer.bell();
     }
   }
 

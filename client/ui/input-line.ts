@@ -26,6 +26,17 @@ export class InputLine {
   private draft = '';
   private completion: Completion | undefined;
 
+  /** The input history, oldest first (to remember between runs). */
+  get entries(): readonly string[] {
+    return this.history;
+  }
+
+  /** Input history from the last run, oldest first. */
+  loadHistory(lines: readonly string[]): void {
+    this.history.splice(0, this.history.length, ...lines.slice(-HISTORY_MAX));
+    this.historyAt = this.history.length;
+  }
+
   insert(chars: string): void {
     this.completion = undefined;
     this.text = this.text.slice(0, this.cursor) + chars + this.text.slice(this.cursor);

@@ -1,6 +1,7 @@
 /** Drives the real client in a detached tmux server with its own socket, so tests never touch the user's tmux. */
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from './helpers.js';
@@ -8,7 +9,21 @@ import { waitFor } from './helpers.js';
 const run = promisify(execFile);
 
 export class Tmux {
-  constructor(readonly socket: string) {}
+  /**
+   * The clients' home: XDG_CONFIG_HOME, XDG_STATE_HOME and XDG_DATA_HOME point below it, so what a client
+   * remembers between runs stays in this test and never reads or writes the user's own files.
+   */
+  readonly home: string;
+
+  constructor(readonly socket: string) {
+    this.home = mkdtempSync(path.join(tmpdir(), 'chat-tmux-home-'));
+  }
+
+  /** `-e` options that give a session this test's home. */
+  private environment(): string[] {
+    return [['HOME', this.home], ['XDG_CONFIG_HOME', `${this.home}/config`], ['XDG_STATE_HOME', `${this.home}/state`], ['XDG_DATA_HOME', `${this.home}/data`]]
+      .flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  }
 
   async tmux(...args: string[]): Promise<string> {
     const { stdout } = await run('tmux', ['-L', this.socket, ...args]);
@@ -22,7 +37,7 @@ export class Tmux {
    */
   async start(session: string, command: string, width = 100, height = 30): Promise<void> {
     const wrapped = `${command}; echo "[exited with $?]"`;
-    await this.tmux('-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', String(width), '-y', String(height), wrapped);
+    await this.tmux('-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', String(width), '-y', String(height), ...this.environment(), wrapped);
     await this.tmux('set-option', '-t', session, 'remain-on-exit', 'on');
   }
 
@@ -77,6 +92,7 @@ export class Tmux {
     await this.tmux('kill-server').catch(() => undefined);
     const dir = path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`);
     rmSync(path.join(dir, this.socket), { force: true });
+    rmSync(this.home, { recursive: true, force: true });
   }
 }
 
