@@ -87,13 +87,46 @@ export class Tmux {
     await this.tmux('resize-window', '-t', session, '-x', String(width), '-y', String(height));
   }
 
-  /** Ends this tmux server and removes its socket file, which kill-server leaves behind. */
+  /**
+   * Ends this tmux server and removes its socket file, which kill-server leaves behind, and the home. The
+   * clients still running save what they remember as they go (on SIGHUP), so the home is removed only
+   * once every process that ran in a pane has ended.
+   */
   async kill(): Promise<void> {
+    const panes = (await this.tmux('list-panes', '-a', '-F', '#{pane_pid}').catch(() => '')).split('\n').filter(Boolean).map(Number);
+    const running = await descendants(panes);
     await this.tmux('kill-server').catch(() => undefined);
     const dir = path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`);
     rmSync(path.join(dir, this.socket), { force: true });
-    rmSync(this.home, { recursive: true, force: true });
+    await waitFor('the clients to exit', () => running.every((pid) => !alive(pid)), 10_000).catch(() => undefined);
+    rmSync(this.home, { recursive: true, force: true, maxRetries: 5 });
   }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `roots` and every process below them. */
+async function descendants(roots: number[]): Promise<number[]> {
+  const { stdout } = await run('ps', ['-eo', 'pid=,ppid=']).catch(() => ({ stdout: '' }));
+  const children = new Map<number, number[]>();
+  for (const line of stdout.split('\n')) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    if (pid && ppid !== undefined) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  }
+  const all: number[] = [];
+  const walk = (pid: number) => {
+    all.push(pid);
+    for (const child of children.get(pid) ?? []) walk(child);
+  };
+  roots.forEach(walk);
+  return all;
 }
 
 export { waitFor };
