@@ -191,7 +191,8 @@ function onError(state: AppState, e: Msg<'error'>, now: number): AppState {
       pending: v.pending.map((p) => (p.ref === e.ref ? { ...p, status: 'failed' as const, reason: e.message } : p)),
     }));
   }
-  const s = { ...state, views: state.views.map((v) => (v.loadingOlder ? { ...v, loadingOlder: false } : v)) };
+  // An error without a ref may answer a history request: nothing is loading any more.
+  const s = { ...state, historyWanted: [], views: state.views.map((v) => (v.loadingOlder ? { ...v, loadingOlder: false } : v)) };
   return noteIn(s, s.current, 'error', `${e.code}: ${e.message}`, now);
 }
 

@@ -326,6 +326,10 @@ describe('commands the client answers or routes itself', () => {
     const page = [msg('#lobby', 48, 'bob', 'y'), msg('#lobby', 49, 'bob', 'z')];
     s = run(asked.state, server({ type: 'history', room: '#lobby', messages: page, more: false })).state;
     expect(lastText(s)).toBe('loaded 2 earlier messages in #lobby: scroll up (PgUp) to read');
+    // A refused /history (a room not joined) leaves nothing waiting to be reported later.
+    let refused = run(s, input('/history #elsewhere'), server({ type: 'error', code: 'NOT_IN_ROOM', message: 'you are not in #elsewhere' })).state;
+    refused = run(refused, server({ type: 'joined', room: '#elsewhere', nick: 'alice', ts: NOW }), server({ type: 'history', room: '#elsewhere', messages: [msg('#elsewhere', 1, 'bob', 'q')], more: false })).state;
+    expect(refused.views.find((v) => v.id === '#elsewhere')!.lines.map((l) => l.text)).toEqual(['→ you joined #elsewhere', 'q']);
     const again = run(s, input('/history'));
     expect(again.effects).toEqual([]);
     expect(lastText(again.state)).toBe('nothing older in #lobby: its first message is loaded');
