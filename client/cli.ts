@@ -1,11 +1,14 @@
 /** Command-line arguments and the help text. */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { helpText, isValidNick, NICK_MAX } from '../shared/index.js';
+import { isValidNick, NICK_MAX } from '../shared/index.js';
+import { clientHelp } from './help.js';
 import { DEFAULT_SERVER, parseServerAddress, type ServerAddress } from './net/address.js';
-import { KEY_HELP } from './ui/keys.js';
+import { loadConfig, type ClientConfig } from './persist/config.js';
+import { configFile } from './persist/paths.js';
 
 export type CliResult =
-  | { kind: 'run'; address: ServerAddress; nick: string }
+  | { kind: 'run'; address: ServerAddress; nick: string; config: ClientConfig; configFile?: string }
   | { kind: 'help'; text: string }
   | { kind: 'error'; message: string };
 
@@ -16,7 +19,6 @@ export function nickFromLogin(login: string): string {
 }
 
 export function usage(): string {
-  const keys = KEY_HELP.map(([k, what]) => `  ${k.padEnd(26)} ${what}`);
   return [
     'Usage: chat [ws://host:port | tcp://host:port] [--nick NAME]',
     '',
@@ -25,33 +27,68 @@ export function usage(): string {
     '',
     'Options:',
     '  -n, --nick NAME            the nick to use',
+    '  -c, --config FILE          settings file (default: $XDG_CONFIG_HOME/chat/config.json, ~/.config/…)',
     '  -h, --help                 show this help',
+    '  -V, --version              show the version',
     '',
     'Environment:',
     '  NO_COLOR=1                 no colours, only bold/underline/reverse',
     '',
-    'Keys:',
-    ...keys,
-    '',
-    helpText(),
-    '/msg nick (without text)   open a DM view; in a DM view, plain lines go to that person and /part closes it',
+    clientHelp(),
   ].join('\n');
 }
 
-export function parseCli(argv: string[], login: string): CliResult {
+const NICK_RULE = 'a letter, then up to 23 letters, digits or _-[]\\^{}|';
+
+/** parseArgs' own words are written for programmers; these say what to do. */
+function argumentError(err: Error & { code?: string }): string {
+  const option = /'([^']+)'/.exec(err.message)?.[1];
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? ''}; try --help`;
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${/--[a-z-]+/.exec(err.message)?.[0] ?? 'an option'} needs a value; try --help`;
+  return `${err.message}; try --help`;
+}
+
+/**
+ * The arguments, over the config file, over the defaults. `env` locates the config file (XDG_CONFIG_HOME,
+ * HOME); without either, only --config reads one.
+ */
+export function parseCli(argv: string[], login: string, env: Record<string, string | undefined> = {}): CliResult {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
-      options: { nick: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        nick: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' },
+        config: { type: 'string', short: 'c' },
+      },
       allowPositionals: true,
     });
   } catch (err) {
-    return { kind: 'error', message: `${(err as Error).message}\nTry --help.` };
+    return { kind: 'error', message: argumentError(err as Error) };
   }
   if (parsed.values.help) return { kind: 'help', text: usage() };
+  if (parsed.values.version) return { kind: 'help', text: `chat ${clientVersion()}` };
   if (parsed.positionals.length > 1) return { kind: 'error', message: 'give at most one server address; try --help' };
-  const address = parseServerAddress(parsed.positionals[0] ?? DEFAULT_SERVER);
+  const file = parsed.values.config ?? (env.XDG_CONFIG_HOME || env.HOME ? configFile(env) : undefined);
+  const config = file === undefined ? {} : loadConfig(file, parsed.values.config !== undefined);
+  if (typeof config === 'string') return { kind: 'error', message: config };
+  const nick = parsed.values.nick ?? config.nick;
+  if (nick !== undefined && !isValidNick(nick)) return { kind: 'error', message: `"${nick}" is not a valid nick: ${NICK_RULE}` };
+  const address = parseServerAddress(parsed.positionals[0] ?? config.server ?? DEFAULT_SERVER);
   if (typeof address === 'string') return { kind: 'error', message: address };
-  return { kind: 'run', address, nick: parsed.values.nick ?? nickFromLogin(login) };
+  const run: CliResult = { kind: 'run', address, nick: nick ?? nickFromLogin(login), config };
+  return file === undefined ? run : { ...run, configFile: file };
+}
+
+/** The package version: package.json is one folder up from client/cli.ts, two from dist/client/cli.js. */
+export function clientVersion(): string {
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { version?: string; bin?: Record<string, string> };
+      if (pkg.bin?.chat && pkg.version) return pkg.version;
+    } catch {
+      // not this one
+    }
+  }
+  return 'unknown';
 }

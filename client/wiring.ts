@@ -8,6 +8,7 @@ export function actionFor(event: NetEvent, now: number): Action {
     case 'status': return { type: 'connection', conn: event.status, now };
     case 'message': return { type: 'server', msg: event.msg, now };
     case 'rtt': return { type: 'rtt', ms: event.ms };
+    case 'lag': return { type: 'lag', ms: event.ms };
     case 'sendState': return { type: 'sendState', ref: event.ref, status: event.status, reason: event.reason };
     case 'nickRejected': return { type: 'nickRejected', nick: event.nick, reason: event.reason, now };
     case 'historyCut': return { type: 'historyCut', room: event.room, below: event.below };

@@ -8,6 +8,7 @@ import { describeAddress, type ServerAddress } from './address.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { GapFiller } from './gap-fill.js';
 import { Liveness } from './liveness.js';
+import { CLIENT_PACE, replyCost, SendPacer, sendCost, type PaceOptions } from './send-pacer.js';
 import { openTransport, type Transport } from './transport.js';
 
 export type ConnectionState = 'connecting' | 'registering' | 'online' | 'reconnecting' | 'closed';
@@ -18,12 +19,14 @@ export interface ConnectionStatus {
   retryInMs?: number;
 }
 
-export type SendStatus = 'queued' | 'failed';
+export type SendStatus = 'sending' | 'queued' | 'failed';
 
 export type NetEvent =
   | { type: 'status'; status: ConnectionStatus }
   | { type: 'message'; msg: ServerMessage }
   | { type: 'rtt'; ms: number }
+  /** The outstanding ping has gone unanswered this long (more than usual). */
+  | { type: 'lag'; ms: number }
   | { type: 'sendState'; ref: string; status: SendStatus; reason?: string }
   | { type: 'nickRejected'; nick: string; reason: string }
   /** The gap after a reconnect was too long to fill: lines of `room` below seq `below` no longer join up. */
@@ -39,6 +42,26 @@ export interface ChatClientOptions {
   pongTimeoutMs?: number;
   /** Most messages held while offline; more are refused as failed rather than grown without bound. */
   maxQueued?: number;
+  /** How fast the client lets itself send (see send-pacer.ts). */
+  pace?: PaceOptions;
+  /** A message the server has not answered in this long is marked failed (a late answer still counts). */
+  ackTimeoutMs?: number;
+  /** Rooms to join once registered the first time (from the config and the last run). */
+  autojoin?: string[];
+}
+
+/** A message on its way through the pacer; `fromUser` ones go back to the offline queue if the connection drops. */
+interface Outgoing {
+  message: ClientMessage;
+  fromUser: boolean;
+}
+
+/** A say or dm the server has not answered yet. */
+interface Inflight {
+  message: ClientMessage;
+  timer: NodeJS.Timeout | undefined;
+  /** Already shown as failed (refused without a ref, or no answer in time); an answer may still come. */
+  givenUp: boolean;
 }
 
 interface RoomMark {
@@ -62,7 +85,8 @@ export class ChatClient {
   private readonly listeners = new Set<(event: NetEvent) => void>();
   private readonly rooms = new Map<string, RoomMark>();
   private readonly queue: ClientMessage[] = [];
-  private readonly inflight = new Map<string, ClientMessage>();
+  private readonly inflight = new Map<string, Inflight>();
+  private readonly pacer: SendPacer<Outgoing>;
   private readonly gaps = new GapFiller();
   private attempt = 0;
   private ghostRetries = 0;
@@ -78,18 +102,21 @@ export class ChatClient {
   constructor(options: ChatClientOptions) {
     this.opts = {
       clientName: 'chat-tui', backoff: DEFAULT_BACKOFF, pingIntervalMs: 5000, pongTimeoutMs: 15_000, maxQueued: 500,
+      pace: CLIENT_PACE, ackTimeoutMs: 20_000, autojoin: [],
       ...options,
     };
+    this.pacer = new SendPacer(this.opts.pace, (out) => this.deliver(out));
     this.nickname = options.nick;
     this.server = describeAddress(options.address);
     this.liveness = new Liveness(
-      { intervalMs: this.opts.pingIntervalMs, timeoutMs: this.opts.pongTimeoutMs },
-      (ref) => this.transmit({ type: 'ping', ref }),
+      { intervalMs: this.opts.pingIntervalMs, timeoutMs: this.opts.pongTimeoutMs, lagAfterMs: Math.min(2000, this.opts.pongTimeoutMs / 4) },
+      (ref) => this.transmitNow({ type: 'ping', ref }),
       (ms) => this.emit({ type: 'rtt', ms }),
       () => {
         this.lastCloseReason = 'server stopped answering';
         this.transport?.kill();
       },
+      (ms) => this.emit({ type: 'lag', ms }),
     );
   }
 
@@ -119,10 +146,10 @@ export class ChatClient {
     if (this.state === 'registering') this.sendHello();
   }
 
-  /** Sends now when online; otherwise queues, so nothing the user typed is silently lost. */
+  /** Sends when online, paced; otherwise queues, so nothing the user typed is silently lost. */
   send(message: ClientMessage): void {
     if (this.state === 'online') {
-      this.transmitTracked(message);
+      this.pacer.send({ message, fromUser: true }, costOf(message));
       return;
     }
     if (this.queue.length >= this.opts.maxQueued) {
@@ -144,7 +171,7 @@ export class ChatClient {
       this.setState({ state: 'closed' });
       return;
     }
-    if (this.state === 'online') this.transmit(reason ? { type: 'quit', reason } : { type: 'quit' });
+    if (this.state === 'online') this.transmitNow(reason ? { type: 'quit', reason } : { type: 'quit' });
     await new Promise<void>((resolve) => {
       const done = this.onEvent((e) => {
         if (e.type === 'status' && e.status.state === 'closed') {
@@ -180,7 +207,7 @@ export class ChatClient {
   }
 
   private sendHello(): void {
-    this.transmit({ type: 'hello', nick: this.nickname, client: this.opts.clientName });
+    this.transmitNow({ type: 'hello', nick: this.nickname, client: this.opts.clientName });
     clearTimeout(this.helloTimer);
     this.helloTimer = setTimeout(() => {
       this.lastCloseReason = 'no answer to hello';
@@ -193,8 +220,13 @@ export class ChatClient {
     this.transport = undefined;
     this.liveness.stop();
     this.gaps.clear();
-    for (const ref of this.inflight.keys()) {
-      this.emit({ type: 'sendState', ref, status: 'failed', reason: 'connection lost before the server confirmed it' });
+    // What the pacer still held never left: the user's messages wait for the next connection.
+    const unsent = this.pacer.reset().filter((out) => out.fromUser).map((out) => out.message);
+    this.queue.unshift(...unsent);
+    for (const message of unsent) if (message.ref) this.emit({ type: 'sendState', ref: message.ref, status: 'queued' });
+    for (const [ref, sent] of this.inflight) {
+      clearTimeout(sent.timer);
+      if (!sent.givenUp) this.emit({ type: 'sendState', ref, status: 'failed', reason: 'connection lost before the server confirmed it' });
     }
     this.inflight.clear();
     const why = this.lastCloseReason ?? reason;
@@ -208,32 +240,84 @@ export class ChatClient {
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
+  /** The client's own requests (rejoins, gap fill, the room list): paced like the user's. */
   private transmit(message: ClientMessage): void {
+    this.pacer.send({ message, fromUser: false }, costOf(message));
+  }
+
+  /** hello, ping and quit skip the queue (a ping must measure the network, not our queue), but still cost. */
+  private transmitNow(message: ClientMessage): void {
+    const text = encode(message);
+    this.pacer.charge(sendCost(Buffer.byteLength(text)));
+    this.transport?.send(text);
+  }
+
+  private deliver(out: Outgoing): void {
+    const { message } = out;
+    if ((message.type === 'say' || message.type === 'dm') && message.ref) {
+      const ref = message.ref;
+      const timer = setTimeout(() => this.noAnswer(ref), this.opts.ackTimeoutMs);
+      this.inflight.set(ref, { message, timer, givenUp: false });
+    }
     this.transport?.send(encode(message));
   }
 
-  private transmitTracked(message: ClientMessage): void {
-    if ((message.type === 'say' || message.type === 'dm') && message.ref) this.inflight.set(message.ref, message);
-    this.transmit(message);
+  private noAnswer(ref: string): void {
+    const sent = this.inflight.get(ref);
+    if (!sent || sent.givenUp) return;
+    sent.givenUp = true;
+    const seconds = Math.round(this.opts.ackTimeoutMs / 1000);
+    this.emit({ type: 'sendState', ref, status: 'failed', reason: `no answer from the server in ${seconds} s` });
+  }
+
+  /** The server answered `ref` (an ack, an error, the dm echo): returns what was sent. */
+  private answered(ref: string | undefined): ClientMessage | undefined {
+    const sent = ref === undefined ? undefined : this.inflight.get(ref);
+    if (!sent) return undefined;
+    clearTimeout(sent.timer);
+    this.inflight.delete(ref!);
+    return sent.message;
+  }
+
+  /**
+   * A RATE_LIMITED without a ref refused one of our messages, and we cannot tell which. The server handles
+   * what it read in order and refuses what arrives while its queue is full, so the refused one is the newest
+   * it read: the newest unanswered say or dm is shown as refused. If that guess is wrong, the line's ack still
+   * comes and puts it right, and the one really refused gets no answer and fails on its timeout. Either way
+   * nothing stays "sending".
+   */
+  private refusedWithoutRef(msg: Extract<ServerMessage, { type: 'error' }>): Extract<ServerMessage, { type: 'error' }> {
+    this.pacer.slowDown();
+    const newest = [...this.inflight].reverse().find(([, sent]) => !sent.givenUp);
+    if (!newest) return msg;
+    const [ref, sent] = newest;
+    clearTimeout(sent.timer);
+    sent.givenUp = true;
+    return { ...msg, ref };
   }
 
   private receive(text: string): void {
     const parsed = parseServerMessage(text);
-    if (!parsed.ok) return; // a newer server's extra message types are not ours to draw
-    const msg = parsed.value;
+    if (!parsed.ok) {
+      // tcp:// to the WebSocket port: an HTTP server answers our JSON with an error page and closes.
+      if (!this.registeredOnce && text.startsWith('HTTP/')) this.lastCloseReason = `an HTTP server answered (${text.trim()}): for the WebSocket port use ws://`;
+      return; // a newer server's extra message types are not ours to draw
+    }
+    let msg = parsed.value;
+    if (msg.type === 'history' || msg.type === 'rooms' || msg.type === 'who') this.pacer.charge(replyCost(text.length));
     switch (msg.type) {
       case 'welcome': return this.welcomed(msg);
       case 'error':
         if (this.refusedNick(msg)) return;
-        if (msg.ref) this.inflight.delete(msg.ref);
+        if (msg.ref) this.answered(msg.ref);
+        else if (msg.code === ErrorCode.RATE_LIMITED) msg = this.refusedWithoutRef(msg);
         break;
       case 'ack': {
-        const sent = this.inflight.get(msg.ref);
-        this.inflight.delete(msg.ref);
+        const sent = this.answered(msg.ref);
         if (sent?.type === 'say') this.markSeq(sent.room, msg.seq);
         break;
       }
-      case 'dm': if (msg.ref) this.inflight.delete(msg.ref); break;
+      case 'dm': this.answered(msg.ref); break;
       case 'message': this.markSeq(msg.room, msg.seq); break;
       case 'history': this.historyPage(msg); break;
       case 'joined':
@@ -264,9 +348,19 @@ export class ChatClient {
         if (mark.synced) this.gaps.expect(key, mark.lastSeq);
         if (key !== caseFold(LOBBY)) this.transmit({ type: 'join', room: mark.name });
       }
+    } else {
+      const wanted = new Set<string>([caseFold(LOBBY)]);
+      for (const room of this.opts.autojoin) {
+        if (wanted.has(caseFold(room))) continue;
+        wanted.add(caseFold(room));
+        this.transmit({ type: 'join', room });
+      }
     }
     this.registeredOnce = true;
-    for (const message of this.queue.splice(0)) this.transmitTracked(message);
+    for (const message of this.queue.splice(0)) {
+      if (message.ref) this.emit({ type: 'sendState', ref: message.ref, status: 'sending' });
+      this.pacer.send({ message, fromUser: true }, costOf(message));
+    }
     this.liveness.start();
   }
 
@@ -299,4 +393,8 @@ export class ChatClient {
     if (step && 'next' in step) this.transmit({ type: 'history', ...step.next });
     else if (step) this.emit({ type: 'historyCut', room: page.room, below: step.abandonBelow });
   }
+}
+
+function costOf(message: ClientMessage): number {
+  return sendCost(Buffer.byteLength(encode(message)));
 }

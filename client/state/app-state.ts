@@ -3,11 +3,11 @@ import { caseFold } from '../../shared/index.js';
 import type { AppState, View, ViewKind } from './types.js';
 import { addNote, mentionsNick, newView, SERVER_VIEW_ID, type Perspective } from './views.js';
 
-export function initialState(server: string, nick: string): AppState {
+export function initialState(server: string, nick: string, highlights: string[] = []): AppState {
   return {
-    me: nick, server, conn: { state: 'connecting' },
+    me: nick, server, conn: { state: 'connecting' }, everOnline: false, highlights, pendingRead: {},
     views: [newView(SERVER_VIEW_ID, 'server', 'server')], current: SERVER_VIEW_ID,
-    nextRef: 1, bell: 0, joining: [], whoWanted: [], roomsWanted: false, knownRooms: [],
+    nextRef: 1, bell: 0, joining: [], whoWanted: [], roomsWanted: false, historyWanted: [], knownRooms: [],
   };
 }
 
@@ -24,10 +24,12 @@ export function withView(state: AppState, id: string, update: (view: View) => Vi
   return { ...state, views };
 }
 
-/** The view with `id`, created (after the others) when missing. */
+/** The view with `id`, created when missing: a room after the other rooms, a DM after everything. */
 export function ensureView(state: AppState, id: string, kind: ViewKind, title: string): AppState {
   if (findView(state, id)) return state;
-  return { ...state, views: [...state.views, newView(id, kind, title)] };
+  const firstDm = state.views.findIndex((v) => v.kind === 'dm');
+  const at = kind === 'dm' || firstDm < 0 ? state.views.length : firstDm;
+  return { ...state, views: [...state.views.slice(0, at), newView(id, kind, title), ...state.views.slice(at)] };
 }
 
 export function removeView(state: AppState, id: string): AppState {
@@ -45,7 +47,8 @@ export function selectView(state: AppState, id: string): AppState {
   if (state.current !== id) {
     s = withView(s, state.current, (v) => {
       const newest = v.lines.at(-1);
-      return newest ? { ...v, readUpTo: { order: newest.order, sub: newest.sub } } : v;
+      const seen = v.kind === 'room' ? { ...v, readSeq: Math.max(v.readSeq ?? 0, v.maxSeq) } : v;
+      return newest ? { ...seen, readUpTo: { order: newest.order, sub: newest.sub } } : seen;
     });
   }
   // The "new" rule marks unread messages only: coming back to a view with none clears it.
@@ -62,7 +65,7 @@ export function infoLines(state: AppState, text: string, ts: number, kind: 'info
 }
 
 export function perspective(state: AppState): Perspective {
-  return { me: state.me, mentions: (text) => mentionsNick(text, state.me) };
+  return { me: state.me, mentions: (text) => mentionsNick(text, state.me) || state.highlights.some((w) => mentionsNick(text, w)) };
 }
 
 export function isMe(state: AppState, nick: string): boolean {

@@ -1,31 +1,34 @@
 /** The one entry point that turns an action into the next state and the effects to run. */
 import { infoLines, noteIn, selectView, withView } from './app-state.js';
-import { applyInput, applyScroll, cycleView } from './intents.js';
+import { applyConfirm, applyInput, applyScroll, cycleView } from './intents.js';
+import { restore } from './remember.js';
 import { applyServer } from './server-events.js';
 import type { Action, AppState, ConnectionInfo, Step } from './types.js';
-import { cutBelow, roomViewId } from './views.js';
+import { outageNote, seconds } from './connection-notes.js';
+import { cutBelow, roomViewId, SERVER_VIEW_ID } from './views.js';
 
-function describeConnection(prev: ConnectionInfo, next: ConnectionInfo): string | undefined {
-  if (next.state === 'reconnecting' && prev.state !== 'reconnecting') {
-    return `connection lost${next.reason ? ` (${next.reason})` : ''}; reconnecting`;
+/** Connection changes: the state for the status line, and one line in the server view per outage. */
+function onConnection(state: AppState, next: ConnectionInfo, now: number): AppState {
+  // Keep the last drop reason through the retry: the status line shows why it is still offline.
+  const reason = next.reason ?? (next.state === 'online' ? undefined : state.conn.reason);
+  const conn: ConnectionInfo = reason === undefined ? { ...next } : { ...next, reason };
+  if (conn.retryInMs !== undefined) conn.retryAt = now + conn.retryInMs;
+  const s: AppState = { ...state, conn };
+  if (conn.state === 'online') {
+    const back = state.outage && state.everOnline ? `reconnected after ${seconds(now - state.outage.since)}` : undefined;
+    const online: AppState = { ...s, outage: undefined, everOnline: true, lagMs: undefined };
+    return back ? noteIn(online, SERVER_VIEW_ID, 'info', back, now) : online;
   }
-  if (next.state === 'online' && prev.state === 'registering' && prev.reason) return 'reconnected';
-  return undefined;
+  if (conn.state !== 'reconnecting' || state.outage) return s;
+  return noteIn({ ...s, outage: { since: now } }, SERVER_VIEW_ID, 'info', outageNote(state.server, state.everOnline, reason), now);
 }
 
 export function reduce(state: AppState, action: Action): Step {
   switch (action.type) {
     case 'server': return { state: applyServer(state, action.msg, action.now), effects: [] };
-    case 'connection': {
-      // Keep the last drop reason through the retry, so "reconnected" can be told apart from a first connect.
-      const reason = action.conn.reason ?? (action.conn.state === 'online' ? undefined : state.conn.reason);
-      const conn: ConnectionInfo = reason === undefined ? { ...action.conn } : { ...action.conn, reason };
-      if (conn.retryInMs !== undefined) conn.retryAt = action.now + conn.retryInMs;
-      const text = describeConnection(state.conn, conn);
-      const s = { ...state, conn };
-      return { state: text ? noteIn(s, s.current, 'info', text, action.now) : s, effects: [] };
-    }
-    case 'rtt': return { state: { ...state, rttMs: action.ms }, effects: [] };
+    case 'connection': return { state: onConnection(state, action.conn, action.now), effects: [] };
+    case 'rtt': return { state: { ...state, rttMs: action.ms, lagMs: undefined }, effects: [] };
+    case 'lag': return { state: { ...state, lagMs: action.ms }, effects: [] };
     case 'sendState': {
       const owner = state.views.find((v) => v.pending.some((p) => p.ref === action.ref));
       if (!owner) return { state, effects: [] };
@@ -43,6 +46,9 @@ export function reduce(state: AppState, action: Action): Step {
     }
     case 'historyCut': return { state: withView(state, roomViewId(action.room), (v) => cutBelow(v, action.below)), effects: [] };
     case 'input': return applyInput(state, action.text, action.now);
+    case 'confirm': return applyConfirm(state, action.yes, action.now);
+    case 'restore': return { state: restore(state, action.memory), effects: [] };
+    case 'note': return { state: infoLines(state, action.text, action.now, action.kind), effects: [] };
     case 'selectView': {
       const view = state.views[action.index];
       return { state: view ? selectView(state, view.id) : state, effects: [] };

@@ -1,18 +1,26 @@
 /** How each server message changes the state. Pure: (state, message) -> state. */
-import { caseFold, type ServerMessage } from '../../shared/index.js';
+import { caseFold, ErrorCode, type ServerMessage } from '../../shared/index.js';
 import {
   currentView, ensureView, findView, infoLines, isMe, noteIn, perspective, removeView, selectView, withView,
 } from './app-state.js';
+import { settleReadPosition } from './remember.js';
 import type { AppState, ChatLine, View } from './types.js';
 import { addDirectMessage, dmViewId, mergeRoomMessages, roomViewId, SERVER_VIEW_ID } from './views.js';
 
 type Msg<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
-/** Live lines from others in a view the user is not looking at: unread, mention mark, bell. */
+const FIRST_HINT = 'Type /help for commands and keys; Alt+1..9 or Ctrl+N/P switch views, PgUp scrolls back.';
+
+/**
+ * Live lines from others: in a view the user is not looking at, unread counts and the mention mark; the
+ * bell for a mention anywhere (the terminal may be in another window, as irssi and weechat assume) and for
+ * any DM in another view.
+ */
 function noticeArrivals(state: AppState, viewId: string, added: ChatLine[], ringForAny: boolean): AppState {
   const fromOthers = added.filter((l) => !l.self);
-  if (fromOthers.length === 0 || viewId === state.current) return state;
+  if (fromOthers.length === 0) return state;
   const mentioned = fromOthers.some((l) => l.mention);
+  if (viewId === state.current) return mentioned ? { ...state, bell: state.bell + 1 } : state;
   const next = withView(state, viewId, (v) => ({
     ...v, unread: v.unread + fromOthers.length, mentioned: v.mentioned || mentioned,
   }));
@@ -57,7 +65,8 @@ function onDirect(state: AppState, d: Msg<'dm'>): AppState {
   let s = ensureView(state, id, 'dm', other);
   let added: ChatLine[] = [];
   s = withView(s, id, (v) => {
-    const r = addDirectMessage(v, d, perspective(s));
+    // The server spells the nick as its owner does: `/msg DAVE` opened a view the answer renames to dave.
+    const r = addDirectMessage({ ...v, title: other }, d, perspective(s));
     added = r.added;
     const pending = d.ref && fromMe ? r.view.pending.filter((p) => p.ref !== d.ref) : r.view.pending;
     return { ...r.view, pending };
@@ -65,8 +74,9 @@ function onDirect(state: AppState, d: Msg<'dm'>): AppState {
   return noticeArrivals(s, id, added, true);
 }
 
-function onJoined(state: AppState, j: Msg<'joined'>): AppState {
+function onJoined(state: AppState, j: Msg<'joined'>, now: number): AppState {
   const id = roomViewId(j.room);
+  const isNew = !findView(state, id);
   let s = ensureView(state, id, 'room', j.room);
   s = withView(s, id, (v) => ({
     ...v,
@@ -74,8 +84,16 @@ function onJoined(state: AppState, j: Msg<'joined'>): AppState {
     members: v.members.some((n) => caseFold(n) === caseFold(j.nick)) ? v.members : [...v.members, j.nick].sort(byName),
   }));
   if (!isMe(s, j.nick)) return noteIn(s, id, 'event', `→ ${j.nick} joined ${j.room}`, j.ts);
-  const wanted = s.joining.includes(id) || s.current === SERVER_VIEW_ID;
+  const landing = s.current === SERVER_VIEW_ID;
+  const wanted = s.joining.includes(id) || landing;
   s = { ...s, joining: s.joining.filter((r) => r !== id) };
+  // A rejoin after a reconnect says nothing; a first join says so, and the first room also gets the
+  // message of the day and a hint, where the user lands instead of in the server view.
+  if (isNew) s = noteIn(s, id, 'event', `→ you joined ${j.room}`, j.ts);
+  if (landing && s.greeting) {
+    const lines = s.greeting;
+    s = lines.reduce((acc: AppState, line) => noteIn(acc, id, 'info', line, now), { ...s, greeting: undefined });
+  }
   return wanted ? selectView(s, id) : s;
 }
 
@@ -86,40 +104,58 @@ function onLeft(state: AppState, l: Msg<'left'>, now: number): AppState {
     const s = removeView(state, id);
     return noteIn(s, s.current, 'info', `you left ${l.room}`, now);
   }
-  const s = withView(state, id, (v) => ({ ...v, members: v.members.filter((n) => caseFold(n) !== caseFold(l.nick)) }));
-  return noteIn(s, id, 'event', `← ${l.nick} left ${l.room}${l.reason ? ` (${l.reason})` : ''}`, now);
+  let s = withView(state, id, (v) => ({ ...v, members: v.members.filter((n) => caseFold(n) !== caseFold(l.nick)) }));
+  const said = `← ${l.nick} left ${l.room}${l.reason ? ` (${l.reason})` : ''}`;
+  s = noteIn(s, id, 'event', said, now);
+  // The DM view says so when the other person is in no room with us any more (quit, or parted the last one).
+  const dm = findView(s, dmViewId(l.nick));
+  const stillSeen = s.views.some((v) => v.kind === 'room' && v.members.some((n) => caseFold(n) === caseFold(l.nick)));
+  return dm && !stillSeen ? noteIn(s, dm.id, 'event', said, now) : s;
 }
 
 function onNick(state: AppState, n: Msg<'nick'>, now: number): AppState {
   const old = caseFold(n.old);
   const wasMe = isMe(state, n.old);
   let s: AppState = wasMe ? { ...state, me: n.new } : state;
+  const said = wasMe ? `you are now known as ${n.new}` : `${n.old} is now known as ${n.new}`;
+  let toldHere = false;
   for (const v of s.views) {
     if (!v.members.some((m) => caseFold(m) === old)) continue;
     s = withView(s, v.id, (x) => ({ ...x, members: x.members.map((m) => (caseFold(m) === old ? n.new : m)).sort(byName) }));
-    s = noteIn(s, v.id, 'event', `${n.old} is now known as ${n.new}`, now);
+    s = noteIn(s, v.id, 'event', said, now);
+    toldHere ||= v.id === s.current;
   }
   const dm = findView(s, dmViewId(n.old));
-  if (dm && !findView(s, dmViewId(n.new))) {
+  if (dm && (!findView(s, dmViewId(n.new)) || dmViewId(n.new) === dm.id)) {
     const renamed = dmViewId(n.new);
     s = { ...s, views: s.views.map((v) => (v === dm ? { ...v, id: renamed, title: n.new } : v)) };
     if (s.current === dm.id) s = { ...s, current: renamed };
+    s = noteIn(s, renamed, 'event', said, now);
+    toldHere ||= s.current === renamed;
   }
-  return wasMe ? noteIn(s, s.current, 'info', `you are now known as ${n.new}`, now) : s;
+  // Once in the view being read: not a room line and an info line both.
+  return wasMe && !toldHere ? noteIn(s, s.current, 'info', said, now) : s;
 }
 
-function onHistory(state: AppState, h: Msg<'history'>): AppState {
+function onHistory(state: AppState, h: Msg<'history'>, now: number): AppState {
   const id = roomViewId(h.room);
   const s = ensureView(state, id, 'room', h.room);
-  return withView(s, id, (v) => {
+  const before = findView(s, id)!.lines.length;
+  const merged = withView(s, id, (v) => {
     const oldestBefore = v.minSeq;
     const result = mergeRoomMessages(v, h.messages, perspective(s));
     const merged = settleEchoes(result.view, result.added);
     const oldestHere = h.messages[0]?.seq ?? 0;
     // Only a page that reaches our oldest line says whether anything older exists.
     const reachesBottom = h.messages.length === 0 || oldestHere <= oldestBefore;
-    return { ...merged, loadingOlder: false, hasOlder: reachesBottom ? h.more : merged.hasOlder };
+    return settleReadPosition(s, { ...merged, loadingOlder: false, synced: true, hasOlder: reachesBottom ? h.more : merged.hasOlder });
   });
+  if (!merged.historyWanted.includes(id)) return merged;
+  // The answer to /history: the lines go above, out of sight, so say what came.
+  const added = findView(merged, id)!.lines.length - before;
+  const done = { ...merged, historyWanted: merged.historyWanted.filter((r) => r !== id) };
+  const text = added > 0 ? `loaded ${added} earlier message${added === 1 ? '' : 's'} in ${h.room}: scroll up (PgUp) to read` : `nothing older in ${h.room}`;
+  return noteIn(done, id, 'info', text, now);
 }
 
 function onWho(state: AppState, w: Msg<'who'>, now: number): AppState {
@@ -144,24 +180,32 @@ function onRooms(state: AppState, r: Msg<'rooms'>, now: number): AppState {
 
 function onError(state: AppState, e: Msg<'error'>, now: number): AppState {
   const owner = e.ref ? state.views.find((v) => v.pending.some((p) => p.ref === e.ref)) : undefined;
+  if (owner?.kind === 'dm' && e.code === ErrorCode.NO_SUCH_USER && !owner.lines.some((l) => l.kind === 'chat')) {
+    // A DM view opened for someone who is not here holds nothing worth keeping.
+    const s = removeView(state, owner.id);
+    return noteIn(s, s.current, 'error', `${e.message}: nothing sent (Up brings the line back)`, now);
+  }
   if (owner) {
     return withView(state, owner.id, (v) => ({
       ...v,
       pending: v.pending.map((p) => (p.ref === e.ref ? { ...p, status: 'failed' as const, reason: e.message } : p)),
     }));
   }
-  const s = { ...state, views: state.views.map((v) => (v.loadingOlder ? { ...v, loadingOlder: false } : v)) };
+  // An error without a ref may answer a history request: nothing is loading any more.
+  const s = { ...state, historyWanted: [], views: state.views.map((v) => (v.loadingOlder ? { ...v, loadingOlder: false } : v)) };
   return noteIn(s, s.current, 'error', `${e.code}: ${e.message}`, now);
 }
 
 export function applyServer(state: AppState, msg: ServerMessage, now: number): AppState {
   switch (msg.type) {
     case 'welcome': {
-      const s: AppState = { ...state, me: msg.nick, nickPrompt: undefined };
-      const text = `connected to ${msg.server} as ${msg.nick}${msg.motd ? `\n${msg.motd}` : ''}`;
-      return text.split('\n').reduce((acc, line) => noteIn(acc, SERVER_VIEW_ID, 'info', line, now), s);
+      const first = !state.everWelcomed;
+      const greeting = [...(msg.motd ? msg.motd.split('\n') : []), ...(first ? [FIRST_HINT] : [])];
+      const s: AppState = { ...state, me: msg.nick, nickPrompt: undefined, everWelcomed: true, greeting: first ? greeting : undefined };
+      const text = [`connected to ${msg.server} as ${msg.nick}`, ...greeting];
+      return text.reduce((acc, line) => noteIn(acc, SERVER_VIEW_ID, 'info', line, now), s);
     }
-    case 'joined': return onJoined(state, msg);
+    case 'joined': return onJoined(state, msg, now);
     case 'left': return onLeft(state, msg, now);
     case 'message': return onMessage(state, msg);
     case 'ack': return onAck(state, msg);
@@ -173,7 +217,7 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
       const s = withView(state, id, (v) => ({ ...v, topic: msg.topic }));
       return noteIn(s, id, 'event', `${msg.by} set the topic: ${msg.topic}`, msg.ts);
     }
-    case 'history': return onHistory(state, msg);
+    case 'history': return onHistory(state, msg, now);
     case 'who': return onWho(state, msg, now);
     case 'rooms': return onRooms(state, msg, now);
     case 'pong': return state;

@@ -7,8 +7,8 @@ export class Store {
   private current: AppState;
   private readonly listeners = new Set<(state: AppState) => void>();
 
-  constructor(server: string, nick: string) {
-    this.current = initialState(server, nick);
+  constructor(server: string, nick: string, highlights: string[] = []) {
+    this.current = initialState(server, nick, highlights);
   }
 
   get state(): AppState {

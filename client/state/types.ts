@@ -3,6 +3,7 @@
  * Line variants are declared separately, then unioned, so narrowing on `kind` stays exact.
  */
 import type { ClientMessage, ServerMessage } from '../../shared/index.js';
+import type { Remembered } from '../persist/memory.js';
 
 export type ConnectionState = 'connecting' | 'registering' | 'online' | 'reconnecting' | 'closed';
 
@@ -75,6 +76,8 @@ export interface View {
   scroll: number;
   /** The server has messages older than the oldest loaded one. */
   hasOlder: boolean;
+  /** A history page arrived, so an empty room is known to be empty (not just not loaded yet). */
+  synced: boolean;
   loadingOlder: boolean;
   minSeq: number;
   maxSeq: number;
@@ -82,13 +85,32 @@ export interface View {
   tick: number;
   /** The newest line when the user last left this view: lines after it are new to them. */
   readUpTo?: { order: number; sub: number };
+  /** Rooms: the newest seq the user has seen here (kept between runs). */
+  readSeq?: number;
+}
+
+/** A long message waiting for the user's y or n before it is sent. */
+export interface PendingConfirm {
+  /** The line as typed, given back to the input on "n". */
+  text: string;
+  /** Where it goes. */
+  viewId: string;
+  /** The messages it becomes (more than one when it is over the protocol's length limit). */
+  parts: string[];
+  question: string;
 }
 
 export interface AppState {
   me: string;
   server: string;
   conn: ConnectionInfo;
+  /** Has been online at least once: a failure after that is a lost connection, before it a wrong address. */
+  everOnline: boolean;
+  /** Set from the first failure until online again: one line per outage, and how long it lasted. */
+  outage?: { since: number };
   rttMs?: number;
+  /** How long the outstanding ping has gone unanswered, once that is longer than usual. */
+  lagMs?: number;
   views: View[];
   current: string;
   /** Set while the server refuses our nick: the input line asks for another. */
@@ -101,8 +123,20 @@ export interface AppState {
   /** Rooms whose `who` the user asked for, so the answer is printed. */
   whoWanted: string[];
   roomsWanted: boolean;
+  /** Rooms whose history the user asked for with /history, so the answer is reported. */
+  historyWanted: string[];
   /** Room names seen in `rooms`, for tab completion. */
   knownRooms: string[];
+  /** A welcome was received (the first one greets; a reconnect's does not). */
+  everWelcomed?: boolean;
+  /** The message of the day and a first-run hint, for the room the user lands in. */
+  greeting?: string[];
+  /** Set while a long message waits for y/n. */
+  confirm?: PendingConfirm;
+  /** Words from the config that mark a line like a mention of your nick. */
+  highlights: string[];
+  /** Read positions remembered from the last run, for rooms whose history has not come yet. */
+  pendingRead: Record<string, number>;
 }
 
 /** Something that happened: a server message, a network report, or a user intent. */
@@ -110,10 +144,16 @@ export type Action =
   | { type: 'server'; msg: ServerMessage; now: number }
   | { type: 'connection'; conn: ConnectionInfo; now: number }
   | { type: 'rtt'; ms: number }
+  | { type: 'lag'; ms: number }
   | { type: 'sendState'; ref: string; status: PendingStatus; reason?: string }
   | { type: 'nickRejected'; nick: string; reason: string; now: number }
   | { type: 'historyCut'; room: string; below: number }
   | { type: 'input'; text: string; now: number }
+  /** At start: the rooms, DMs and read positions remembered from the last run. */
+  | { type: 'restore'; memory: Remembered }
+  | { type: 'confirm'; yes: boolean; now: number }
+  /** A note from the UI itself (a paste that was cut), shown in the current view. */
+  | { type: 'note'; text: string; kind: 'info' | 'error'; now: number }
   | { type: 'selectView'; index: number }
   | { type: 'cycleView'; delta: number }
   | { type: 'scroll'; delta: number; maxScroll: number };

@@ -10,6 +10,11 @@ const ESCAPE_SEQUENCE =
   /(?:\x1b\[|\x9b)[\x20-\x3f]*[\x40-\x7e]?|(?:\x1b[\]P_^X]|[\x90\x9d\x9e\x9f\x98])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[\x20-\x2f]*[\x30-\x7e]?/g;
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
+/** Text with every terminal escape sequence taken out (pasted text may carry colours). */
+export function stripEscapes(text: string): string {
+  return text.replace(ESCAPE_SEQUENCE, '');
+}
+
 /**
  * One display line: escape sequences removed, tabs and line breaks (U+2028/U+2029 too) become spaces,
  * controls dropped, bidi and zero-width characters marked (see shared/invisible.ts).

@@ -8,6 +8,7 @@ import { completionCandidates } from './completion.js';
 import { InputLine } from './input-line.js';
 import { KEY_BINDINGS, printable, viewIndexFor, type KeyCommand, type KeyPress } from './keys.js';
 import { RowCache } from './message-rows.js';
+import { cleanPaste, PASTE_MAX } from './paste.js';
 import { renderFrame } from './render.js';
 import type { TerminalWriter } from './terminal.js';
 import type { Theme } from './theme.js';
@@ -36,6 +37,7 @@ export class ChatScreen {
     private readonly size: () => ScreenSize,
     private readonly theme: Theme,
     private readonly onEffects: (effects: Effect[]) => void,
+    private readonly options: { bell: boolean } = { bell: true },
   ) {
     this.lastBell = store.state.bell;
     store.subscribe(() => this.schedule());
@@ -75,7 +77,7 @@ export class ChatScreen {
     this.writer.draw(rendered.frame);
     if (state.bell !== this.lastBell) {
       this.lastBell = state.bell;
-      this.writer.bell();
+      if (this.options.bell) this.writer.bell();
     }
   }
 
@@ -88,7 +90,23 @@ export class ChatScreen {
     this.scroll(direction === 'up' ? WHEEL_ROWS : -WHEEL_ROWS);
   }
 
+  /** A bracketed paste goes into the input whole, line breaks included: Enter sends it as one message. */
+  paste(text: string, cut: boolean): void {
+    if (this.store.state.confirm) return;
+    const clean = cleanPaste(text);
+    if (clean !== '') this.input.insert(clean);
+    if (cut) this.dispatch({ type: 'note', kind: 'error', text: `the paste was cut to its first ${PASTE_MAX.toLocaleString('en')} characters`, now: Date.now() });
+    this.schedule();
+  }
+
+  newline(): void {
+    if (this.store.state.confirm) return;
+    this.input.newline();
+    this.schedule();
+  }
+
   key(ch: string | undefined, key: KeyPress): void {
+    if (this.store.state.confirm) return this.answer(ch, key);
     const index = viewIndexFor(key);
     if (index !== undefined) return this.dispatch({ type: 'selectView', index });
     const command = KEY_BINDINGS[key.full ?? ''];
@@ -97,6 +115,17 @@ export class ChatScreen {
     if (text !== undefined) {
       this.input.insert(text);
       this.schedule();
+    }
+  }
+
+  /** While a long message waits for y/n, only the answer counts; n gives the text back to the input. */
+  private answer(ch: string | undefined, key: KeyPress): void {
+    const pending = this.store.state.confirm!;
+    if (ch === 'y' || ch === 'Y' || key.full === 'enter') {
+      this.dispatch({ type: 'confirm', yes: true, now: Date.now() });
+    } else if (ch === 'n' || ch === 'N' || key.full === 'escape' || key.full === 'C-c') {
+      this.dispatch({ type: 'confirm', yes: false, now: Date.now() });
+      this.input.replace(pending.text);
     }
   }
 
@@ -123,6 +152,7 @@ export class ChatScreen {
       case 'complete': input.complete((word, first) => completionCandidates(this.store.state, word, first)); break;
       case 'pageUp': this.scroll(this.pageRows); return;
       case 'pageDown': this.scroll(-this.pageRows); return;
+      case 'bottom': this.scroll(-Infinity); return;
       case 'nextView': this.dispatch({ type: 'cycleView', delta: 1 }); return;
       case 'prevView': this.dispatch({ type: 'cycleView', delta: -1 }); return;
       case 'redraw': this.resized(); return;

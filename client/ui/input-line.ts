@@ -7,6 +7,9 @@ import { clusterWidth, graphemes } from '../text/width.js';
 
 const HISTORY_MAX = 200;
 
+/** How a line break and a tab in the input are drawn on its one row. */
+const SHOWN: Record<string, string> = { '\n': '↵', '\t': ' ' };
+
 interface Completion {
   start: number;
   candidates: string[];
@@ -23,10 +26,26 @@ export class InputLine {
   private draft = '';
   private completion: Completion | undefined;
 
+  /** The input history, oldest first (to remember between runs). */
+  get entries(): readonly string[] {
+    return this.history;
+  }
+
+  /** Input history from the last run, oldest first. */
+  loadHistory(lines: readonly string[]): void {
+    this.history.splice(0, this.history.length, ...lines.slice(-HISTORY_MAX));
+    this.historyAt = this.history.length;
+  }
+
   insert(chars: string): void {
     this.completion = undefined;
     this.text = this.text.slice(0, this.cursor) + chars + this.text.slice(this.cursor);
     this.cursor += chars.length;
+  }
+
+  /** Alt+Enter: a line break in the message (multi-line compose). */
+  newline(): void {
+    this.insert('\n');
   }
 
   backspace(): void {
@@ -86,7 +105,7 @@ export class InputLine {
     }
     this.historyAt = this.history.length;
     this.draft = '';
-    this.set('');
+    this.replace('');
     return line;
   }
 
@@ -94,13 +113,13 @@ export class InputLine {
     if (this.historyAt === 0) return;
     if (this.historyAt === this.history.length) this.draft = this.text;
     this.historyAt--;
-    this.set(this.history[this.historyAt]!);
+    this.replace(this.history[this.historyAt]!);
   }
 
   historyDown(): void {
     if (this.historyAt >= this.history.length) return;
     this.historyAt++;
-    this.set(this.historyAt === this.history.length ? this.draft : this.history[this.historyAt]!);
+    this.replace(this.historyAt === this.history.length ? this.draft : this.history[this.historyAt]!);
   }
 
   /**
@@ -130,25 +149,27 @@ export class InputLine {
   view(width: number): { text: string; cursorCol: number } {
     if (width <= 0) return { text: '', cursorCol: 0 };
     const clusters = graphemes(this.text);
+    const shown = clusters.map((c) => SHOWN[c] ?? c);
     let offset = 0;
     let cursorIndex = 0;
     for (let i = 0, at = 0; i < clusters.length && at < this.cursor; i++) {
       at += clusters[i]!.length;
       cursorIndex = i + 1;
     }
-    const widths = clusters.map(clusterWidth);
+    const widths = shown.map(clusterWidth);
     const widthBetween = (from: number, to: number) => widths.slice(from, to).reduce((a, b) => a + b, 0);
     while (widthBetween(offset, cursorIndex) > width - 1) offset++;
     let text = '';
     let used = 0;
     for (let i = offset; i < clusters.length && used + widths[i]! <= width; i++) {
-      text += clusters[i];
+      text += shown[i];
       used += widths[i]!;
     }
     return { text, cursorCol: widthBetween(offset, cursorIndex) };
   }
 
-  private set(text: string): void {
+  /** Puts `text` in the input with the cursor at its end (a line given back after "send? n"). */
+  replace(text: string): void {
     this.completion = undefined;
     this.text = text;
     this.cursor = text.length;

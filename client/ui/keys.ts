@@ -1,8 +1,8 @@
-/** Key bindings: blessed key names (key.full) to what they do. The table is also the source for --help. */
+/** Key bindings: blessed key names (key.full) to what they do. client/help.ts describes them. */
 export type KeyCommand =
   | 'submit' | 'quit' | 'historyUp' | 'historyDown' | 'left' | 'right' | 'home' | 'end'
   | 'backspace' | 'delete' | 'killBefore' | 'killAfter' | 'killWord' | 'complete'
-  | 'pageUp' | 'pageDown' | 'nextView' | 'prevView' | 'redraw';
+  | 'pageUp' | 'pageDown' | 'bottom' | 'nextView' | 'prevView' | 'redraw';
 
 export const KEY_BINDINGS: Record<string, KeyCommand> = {
   enter: 'submit', linefeed: 'submit', 'C-c': 'quit',
@@ -11,22 +11,9 @@ export const KEY_BINDINGS: Record<string, KeyCommand> = {
   backspace: 'backspace', 'C-h': 'backspace', delete: 'delete', 'C-d': 'delete',
   'C-u': 'killBefore', 'C-k': 'killAfter', 'C-w': 'killWord', 'M-backspace': 'killWord',
   tab: 'complete', pageup: 'pageUp', pagedown: 'pageDown', 'S-up': 'pageUp', 'S-down': 'pageDown',
+  escape: 'bottom', 'M-end': 'bottom', 'C-end': 'bottom',
   'C-n': 'nextView', 'C-p': 'prevView', 'M-right': 'nextView', 'M-left': 'prevView', 'C-l': 'redraw',
 };
-
-/** Documented in --help and docs/client.md. */
-export const KEY_HELP: readonly [string, string][] = [
-  ['Enter', 'send the line (a message, or a /command)'],
-  ['Up / Down', 'walk the input history'],
-  ['Tab', 'complete a nick, /command or #room; press again for the next match'],
-  ['PgUp / PgDn, wheel', 'scroll; scrolling past the top loads older history'],
-  ['Alt+1..9', 'go to the room or DM with that number'],
-  ['Ctrl+N / Ctrl+P', 'next / previous room or DM (also Alt+Right / Alt+Left)'],
-  ['Left / Right, Home / End', 'move in the input line (also Ctrl+A / Ctrl+E)'],
-  ['Ctrl+U / Ctrl+K / Ctrl+W', 'delete before the cursor / after it / the word before it'],
-  ['Ctrl+L', 'redraw the screen'],
-  ['Ctrl+C', 'quit (or type /quit)'],
-];
 
 export interface KeyPress {
   name?: string;
@@ -36,10 +23,11 @@ export interface KeyPress {
   sequence?: string;
 }
 
-/** Alt+1..9 selects view 0..8. */
+/** Alt+1..9 selects view 0..8, Alt+0 view 9 (the tenth). */
 export function viewIndexFor(key: KeyPress): number | undefined {
-  const m = /^M-([1-9])$/.exec(key.full ?? '');
-  return m ? Number(m[1]) - 1 : undefined;
+  const m = /^M-([0-9])$/.exec(key.full ?? '');
+  if (!m) return undefined;
+  return m[1] === '0' ? 9 : Number(m[1]) - 1;
 }
 
 /** Printable text a keypress inserts, or undefined for control keys. */

@@ -19,7 +19,7 @@ function wrapped(head: Segment[], text: string, style: Style, width: number): Ro
   const indent = width - headWidth >= 12 ? headWidth : 0;
   const rows: Row[] = [];
   let first = true;
-  for (const paragraph of sanitizeLines(text)) {
+  for (const paragraph of foldBlankRuns(sanitizeLines(text))) {
     const firstWidth = first ? width - headWidth : width - indent;
     const pieces = wrapLine(paragraph, Math.max(1, firstWidth));
     const head0 = pieces.shift() ?? '';
@@ -30,6 +30,29 @@ function wrapped(head: Segment[], text: string, style: Style, width: number): Ro
     if (rest) for (const piece of wrapLine(rest, Math.max(1, width - indent))) rows.push([{ text: ' '.repeat(indent), style: {} }, { text: piece, style }]);
   }
   return rows;
+}
+
+/** More blank lines in a row than this in one message are folded into one note, so no message can blank the screen. */
+const BLANK_RUN_SHOWN = 2;
+
+function foldBlankRuns(paragraphs: string[]): string[] {
+  const out: string[] = [];
+  let blanks = 0;
+  const flush = () => {
+    if (blanks > BLANK_RUN_SHOWN) out.push(`[… ${blanks} blank lines]`);
+    else for (let i = 0; i < blanks; i++) out.push('');
+    blanks = 0;
+  };
+  for (const p of paragraphs) {
+    if (p.trim() === '') {
+      blanks++;
+      continue;
+    }
+    flush();
+    out.push(p);
+  }
+  flush();
+  return out;
 }
 
 export function lineRows(line: Line, width: number, theme: Theme): Row[] {

@@ -6,6 +6,8 @@ import type { InputLine } from './input-line.js';
 import { computeLayout, type Rect } from './layout.js';
 import { pendingRows, RowCache, type Row } from './message-rows.js';
 import { nickStyle, type Theme } from './theme.js';
+import { codePointLength, TEXT_MAX } from '../../shared/index.js';
+import { stringWidth } from '../text/width.js';
 
 export interface Rendered {
   frame: Frame;
@@ -20,10 +22,12 @@ export interface Rendered {
 
 function roomList(frame: Frame, rect: Rect, state: AppState, theme: Theme): void {
   place(frame, rect.row, rect.col, rect.width, [{ text: 'Rooms', style: theme.heading }]);
+  // Every view has a number (Alt+1..9, Alt+0 for 10, /win N for any); two digits widen the column.
+  const keyWidth = state.views.length >= 10 ? 3 : 2;
   state.views.forEach((view, i) => {
     const row = rect.row + 1 + i;
     if (row >= rect.row + rect.height) return;
-    const key = i < 9 ? `${i + 1} ` : '  ';
+    const key = String(i + 1).padEnd(keyWidth);
     const count = view.unread > 0 ? String(view.unread > 999 ? '999+' : view.unread) : '';
     // key, name, a space, the mention mark, the count flush right.
     const nameWidth = Math.max(1, rect.width - key.length - 2 - count.length);
@@ -41,9 +45,17 @@ function roomList(frame: Frame, rect: Rect, state: AppState, theme: Theme): void
 function memberList(frame: Frame, rect: Rect, view: View, theme: Theme): void {
   const title = view.kind === 'room' ? `Members (${view.members.length + view.unlistedMembers})` : view.kind === 'dm' ? 'Direct' : '';
   place(frame, rect.row, rect.col, rect.width, [{ text: title, style: theme.heading }]);
-  const rows = (view.kind === 'dm' ? [view.title] : view.members).map((nick) => ({ text: nick, style: nickStyle(theme, nick) }));
-  if (view.kind === 'room' && view.unlistedMembers > 0) rows.push({ text: `+${view.unlistedMembers} more`, style: theme.info });
-  rows.slice(0, Math.max(0, rect.height - 1)).forEach((row, i) => place(frame, rect.row + 1 + i, rect.col, rect.width, [row]));
+  // A nick too long for the column ends in … rather than being cut silently.
+  const fit = (nick: string) => (stringWidth(nick) > rect.width ? `${nick.slice(0, Math.max(0, rect.width - 1))}…` : nick);
+  const names = view.kind === 'dm' ? [view.title] : view.members;
+  const room = Math.max(0, rect.height - 1);
+  let unlisted = view.kind === 'room' ? view.unlistedMembers : 0;
+  // What does not fit is counted in a last "+N more" row, like the members the server did not list.
+  const shown = names.length + (unlisted > 0 ? 1 : 0) > room ? names.slice(0, Math.max(0, room - 1)) : names;
+  unlisted += names.length - shown.length;
+  const rows = shown.map((nick) => ({ text: fit(nick), style: nickStyle(theme, nick) }));
+  if (unlisted > 0) rows.push({ text: `+${unlisted} more`, style: theme.info });
+  rows.slice(0, room).forEach((row, i) => place(frame, rect.row + 1 + i, rect.col, rect.width, [row]));
 }
 
 function separators(frame: Frame, col: number, rect: Rect, theme: Theme): void {
@@ -53,7 +65,7 @@ function separators(frame: Frame, col: number, rect: Rect, theme: Theme): void {
 function messageRows(state: AppState, view: View, width: number, theme: Theme, cache: RowCache): Row[] {
   const rows: Row[] = [];
   if (view.loadingOlder) rows.push([{ text: '… loading older messages', style: theme.info }]);
-  else if (view.kind === 'room' && !view.hasOlder && Number.isFinite(view.minSeq)) {
+  else if (view.kind === 'room' && !view.hasOlder && (view.synced || Number.isFinite(view.minSeq))) {
     rows.push([{ text: `— start of ${view.title} —`, style: theme.event }]);
   }
   const mark = view.readUpTo;
@@ -71,20 +83,49 @@ function messageRows(state: AppState, view: View, width: number, theme: Theme, c
   return rows;
 }
 
-function statusLine(state: AppState, view: View, theme: Theme, now: number): { segments: Segment[] } {
+/** Views with unread lines, by number, `@` for a mention: the room list's news when it is hidden. */
+function hotlist(state: AppState): string {
+  const active = state.views.flatMap((v, i) => (v.id !== state.current && (v.unread > 0 || v.mentioned) ? [`${i + 1}${v.mentioned ? '@' : ''}`] : []));
+  return active.length ? ` │ unread: ${active.join(' ')}` : '';
+}
+
+/**
+ * Most important first, since a narrow window cuts it from the right: the connection, where you are
+ * (and, without the room list, where there is news), then your nick, the round trip, the server, the topic.
+ */
+function statusLine(state: AppState, view: View, theme: Theme, now: number, roomListShown: boolean): { segments: Segment[] } {
   const conn = state.conn;
   const label = conn.state === 'reconnecting'
     ? `reconnecting${conn.retryAt !== undefined ? ` in ${Math.max(0, (conn.retryAt - now) / 1000).toFixed(1)}s` : ''}`
     : conn.state;
+  const where = view.kind === 'dm' ? `@${view.title}` : view.title;
   const segments: Segment[] = [
     { text: ` ${conn.state === 'online' ? '●' : '○'} ${label} `, style: conn.state === 'online' ? theme.barOnline : theme.barOffline },
-    { text: ` ${state.server} │ ${state.me}`, style: theme.bar },
+    { text: ` ${where}`, style: { ...theme.bar, bold: true } },
   ];
-  if (state.rttMs !== undefined && conn.state === 'online') segments.push({ text: ` │ rtt ${state.rttMs} ms`, style: theme.bar });
-  if (view.scroll > 0) segments.push({ text: ` │ scrolled ↑${view.scroll}`, style: theme.bar });
-  const where = view.kind === 'dm' ? `@${view.title}` : view.title;
-  segments.push({ text: ` │ ${where}${view.topic ? `: ${view.topic}` : ''}`, style: theme.bar });
+  if (!roomListShown) {
+    const news = hotlist(state);
+    if (news) segments.push({ text: news, style: state.views.some((v) => v.mentioned && v.id !== state.current) ? theme.barOffline : theme.bar });
+  }
+  if (view.scroll > 0) segments.push({ text: ` │ scrolled ↑${view.scroll} (Esc: back down)`, style: theme.bar });
+  segments.push({ text: ` │ ${state.me}`, style: theme.bar });
+  if (state.lagMs !== undefined && conn.state === 'online') {
+    // A frozen server: how long the last ping has waited, not the last round trip that worked.
+    segments.push({ text: ` │ no answer for ${Math.floor(state.lagMs / 1000)} s`, style: theme.barOffline });
+  } else if (state.rttMs !== undefined && conn.state === 'online') {
+    segments.push({ text: ` │ rtt ${state.rttMs} ms`, style: theme.bar });
+  }
+  segments.push({ text: ` │ ${state.server}`, style: theme.bar });
+  if (view.topic) segments.push({ text: ` │ ${view.topic}`, style: theme.bar });
   return { segments };
+}
+
+/** Near or over the length limit, the prompt counts characters; a multi-line input says how many lines. */
+function inputSize(text: string): string {
+  const lines = text.split('\n').length;
+  const length = codePointLength(text, TEXT_MAX * 64);
+  const parts = [lines > 1 ? `${lines} lines` : '', length > TEXT_MAX * 0.75 ? `${length}/${TEXT_MAX}` : ''].filter(Boolean);
+  return parts.length ? ` ${parts.join(' ')}` : '';
 }
 
 export function renderFrame(
@@ -116,9 +157,14 @@ export function renderFrame(
     visible.forEach((row, i) => place(frame, top + i, pane.col, pane.width, row));
   }
   if (layout.statusRow !== undefined) {
-    place(frame, layout.statusRow, 0, layout.width, statusLine(state, view, theme, now).segments, theme.bar);
+    place(frame, layout.statusRow, 0, layout.width, statusLine(state, view, theme, now, layout.rooms !== undefined).segments, theme.bar);
   }
-  const prompt = state.nickPrompt !== undefined ? 'nick: ' : `[${view.kind === 'dm' ? `@${view.title}` : view.title}] `;
+  if (state.confirm) {
+    place(frame, layout.inputRow, 0, layout.width, [{ text: state.confirm.question, style: theme.prompt }]);
+    frame.cursor = { row: layout.inputRow, col: Math.min(layout.width - 1, stringWidth(state.confirm.question)) };
+    return { frame, pageRows: Math.max(1, pane.height - 1), maxScroll, totalRows, newest: view.lines.at(-1) };
+  }
+  const prompt = state.nickPrompt !== undefined ? 'nick: ' : `[${view.kind === 'dm' ? `@${view.title}` : view.title}${inputSize(input.text)}] `;
   const promptWidth = Math.min(prompt.length, Math.max(0, layout.width - 2));
   const shown = input.view(layout.width - promptWidth);
   place(frame, layout.inputRow, 0, promptWidth, [{ text: prompt, style: theme.prompt }]);

@@ -1,10 +1,10 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChatClient, type NetEvent } from '../../client/net/chat-client.js';
+import { ChatClient, type ChatClientOptions, type NetEvent } from '../../client/net/chat-client.js';
 import { parseServerAddress, type ServerAddress } from '../../client/net/address.js';
 import { Store } from '../../client/state/store.js';
 import type { ChatLine } from '../../client/state/types.js';
-import { feedStore } from '../../client/wiring.js';
+import { feedStore, runEffects } from '../../client/wiring.js';
 import { removeDir, startServer, type RunningServer } from '../helpers/server.js';
 import { connectPeer, waitFor, type Peer } from './helpers.js';
 
@@ -30,8 +30,8 @@ function address(text: string): ServerAddress {
   return a;
 }
 
-function client(url: string, nick: string, backoffMs = 100): { chat: ChatClient; store: Store; events: NetEvent[] } {
-  const chat = new ChatClient({ address: address(url), nick, backoff: { baseMs: backoffMs, maxMs: backoffMs * 4 }, pingIntervalMs: 500 });
+function client(url: string, nick: string, backoffMs = 100, extra: Partial<ChatClientOptions> = {}): { chat: ChatClient; store: Store; events: NetEvent[] } {
+  const chat = new ChatClient({ address: address(url), nick, backoff: { baseMs: backoffMs, maxMs: backoffMs * 4 }, pingIntervalMs: 500, ...extra });
   const store = new Store(chat.server, nick);
   const events: NetEvent[] = [];
   chat.onEvent((e) => events.push(e));
@@ -46,6 +46,15 @@ function peer(url: string, nick: string): Promise<Peer> {
     cleanups.push(() => p.close());
     return p;
   });
+}
+
+/** Types a line as the user would: through the store, whose effects go to the network. */
+function typeLine(c: { chat: ChatClient; store: Store }, text: string): void {
+  runEffects(c.store.dispatch({ type: 'input', text, now: Date.now() }), c.chat, () => undefined);
+}
+
+function lobby(store: Store) {
+  return store.state.views.find((v) => v.id === '#lobby')!;
 }
 
 function lobbySeqs(store: Store): number[] {
@@ -138,10 +147,72 @@ describe('ChatClient against the real server', () => {
     const chat = new ChatClient({ address: address(`tcp://127.0.0.1:${port}`), nick: 'x', pingIntervalMs: 100, pongTimeoutMs: 300, backoff: { baseMs: 50, maxMs: 100 } });
     const states: string[] = [];
     chat.onEvent((e) => { if (e.type === 'status') states.push(`${e.status.state}${e.status.reason ? `: ${e.status.reason}` : ''}`); });
+    const lags: number[] = [];
+    chat.onEvent((e) => { if (e.type === 'lag') lags.push(e.ms); });
     cleanups.push(() => chat.stop());
     chat.start();
     await waitFor('a second connection', () => connections >= 2, 5000);
     expect(states).toContain('reconnecting: server stopped answering');
+    // Before the cut, the wait for the pong was reported as it grew.
+    expect(lags.length).toBeGreaterThan(0);
+    expect(lags.every((ms) => ms >= 75)).toBe(true);
     expect(states.indexOf('online')).toBeLessThan(states.indexOf('reconnecting: server stopped answering'));
+  });
+
+  it('paces 100 lines typed at once under the server\'s limits: every one is stored, none refused, no flood', async () => {
+    // The client's default pace is half the server's default budget (send-pacer.test.ts); here both are
+    // scaled to a fast rate and a small burst, which 100 lines at once would overflow, so the test is quick.
+    const s = await server({ args: ['--rate-limit', '100', '--rate-burst', '10'] });
+    const c = client(s.wsUrl, 'paster', 100, { pace: { perSecond: 50, burst: 5 } });
+    await waitFor('online in #lobby', () => c.store.state.current === '#lobby');
+    for (let i = 1; i <= 100; i++) typeLine(c, `pasted line ${i}`);
+    await waitFor(() => `all 100 acked (${lobbySeqs(c.store).length}, pending ${lobby(c.store).pending.length})`,
+      () => lobbySeqs(c.store).length === 100 && lobby(c.store).pending.length === 0, 20_000);
+    expect(c.events.filter((e) => e.type === 'message' && (e.msg.type === 'error' || e.msg.type === 'bye'))).toEqual([]);
+    expect(c.chat.connectionState).toBe('online');
+  });
+
+  it('never leaves a line sending: refusals without a ref and unanswered lines end failed, the stored ones shown sent', async () => {
+    const s = await server({ args: ['--rate-limit', '1', '--rate-burst', '2'] });
+    // No pacing here, so the server has to refuse.
+    const c = client(s.wsUrl, 'flooder', 100, { pace: { perSecond: 0, burst: 1 }, ackTimeoutMs: 3000, pingIntervalMs: 60_000 });
+    await waitFor('online in #lobby', () => c.store.state.current === '#lobby');
+    for (let i = 1; i <= 10; i++) typeLine(c, `burst ${i}`);
+    const settled = () => {
+      const view = lobby(c.store);
+      const sent = view.lines.flatMap((l) => (l.kind === 'chat' && l.self ? [l.text] : []));
+      const failed = view.pending.filter((p) => p.status === 'failed').map((p) => p.text);
+      return sent.length + failed.length === 10 && view.pending.every((p) => p.status === 'failed') ? { sent, failed } : undefined;
+    };
+    await waitFor('no line left sending', settled, 15_000);
+    // Guesses about which line was refused are put right by late acks and timeouts: in the end the lines
+    // shown as sent are exactly the ones the server stored, and all the others are failed.
+    const witness = await peer(s.wsUrl, 'witness');
+    const pages = () => witness.received.filter((m) => m.type === 'history');
+    await waitFor('the join replay', () => pages().length === 1);
+    const deadline = Date.now() + 15_000;
+    for (let round = 1; ; round++) {
+      witness.send({ type: 'history', room: '#lobby' });
+      const page = await waitFor('history', () => pages()[round]);
+      const stored = page.type === 'history' ? page.messages.map((m) => m.text) : [];
+      const now = settled();
+      if (now && now.sent.join('|') === stored.join('|')) {
+        expect(stored.length).toBeGreaterThan(0);
+        expect(now.failed).toHaveLength(10 - stored.length);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`shown ${JSON.stringify(now)}, stored ${JSON.stringify(stored)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(lobby(c.store).pending.every((p) => p.reason)).toBe(true);
+  });
+
+  it('says an HTTP server answered when tcp:// points at the WebSocket port', async () => {
+    const s = await server();
+    const port = Number(new URL(s.wsUrl).port);
+    const c = client(`tcp://127.0.0.1:${port}`, 'lost', 100);
+    await waitFor('a failed attempt', () => c.events.find((e) => e.type === 'status' && e.status.state === 'reconnecting'));
+    const failed = c.events.find((e) => e.type === 'status' && e.status.state === 'reconnecting');
+    expect(failed?.type === 'status' && failed.status.reason).toMatch(/^an HTTP server answered \(HTTP\/1\.1 400.*\): for the WebSocket port use ws:\/\/$/);
   });
 });

@@ -5,6 +5,7 @@ import { reduce } from '../../client/state/reducer.js';
 import type { Action, AppState } from '../../client/state/types.js';
 import { frameText, fitSegments } from '../../client/ui/frame.js';
 import { InputLine } from '../../client/ui/input-line.js';
+import { viewIndexFor } from '../../client/ui/keys.js';
 import { clock } from '../../client/ui/message-rows.js';
 import { renderFrame } from '../../client/ui/render.js';
 import { TerminalWriter } from '../../client/ui/terminal.js';
@@ -36,7 +37,7 @@ describe('rendering a frame from state', () => {
     expect(rows[0]).toMatch(/^Rooms\s+│\s+│Members \(2\)/);
     expect(rows[2]).toMatch(/^2 #lobby/);
     expect(rows[27]).toContain(`${clock(NOW)} <bob> hello alice`);
-    expect(rows[28]).toMatch(/online.*ws:\/\/127\.0\.0\.1:7878 │ alice │ #lobby: the topic/);
+    expect(rows[28]).toMatch(/^ ● online {2}#lobby │ alice │ ws:\/\/127\.0\.0\.1:7878 │ the topic/);
     expect(rows[29]).toMatch(/^\[#lobby\] /);
   });
 
@@ -71,7 +72,7 @@ describe('rendering a frame from state', () => {
     const rows = frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame);
     expect(rows.join('\n')).not.toMatch(/[\u200b\u202a-\u202e\u2028\u2029]/);
     expect(rows.join('\n')).toContain(`${clock(NOW)} <bob> abc<U+202E>gnp.exe`);
-    expect(rows[28]).toContain('#lobby: evil<U+202E>topic <U+200B>fake');
+    expect(rows[28]).toContain('│ evil<U+202E>topic <U+200B>fake');
     const first = rows.findIndex((r) => r.includes('<bob> first'));
     const textColumn = rows[first]!.indexOf('first');
     // The separated part is a continuation row under the text, not a line that passes for alice's.
@@ -132,6 +133,60 @@ describe('rendering a frame from state', () => {
     expect(status(NOW + 9000)).toContain('○ reconnecting in 0.0s');
   });
 
+  it('marks the start of an empty room once its history says it is empty', () => {
+    let s = reduce(state(), { type: 'server', msg: { type: 'joined', room: '#big', nick: 'alice', ts: NOW }, now: NOW }).state;
+    s = reduce(s, { type: 'selectView', index: 2 }).state;
+    const shown = () => frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame).join('\n');
+    expect(shown()).not.toContain('— start of #big —');
+    s = reduce(s, { type: 'server', msg: { type: 'history', room: '#big', messages: [], more: false }, now: NOW }).state;
+    expect(shown()).toContain('— start of #big —');
+    expect(shown()).toContain('-- → you joined #big');
+  });
+
+  it('puts the view first in the status line and, without the room list, where there is news', () => {
+    let s = reduce(state(), { type: 'server', msg: { type: 'joined', room: '#hist', nick: 'alice', ts: NOW }, now: NOW }).state;
+    s = reduce(s, { type: 'selectView', index: 2 }).state;
+    s = reduce(s, { type: 'server', msg: say(5, 'bob', 'alice: look'), now: NOW }).state;
+    s = reduce(s, { type: 'server', msg: { type: 'dm', id: 'd', from: 'bob', to: 'alice', text: 'hi', ts: NOW }, now: NOW }).state;
+    const narrow = frameText(renderFrame(s, new InputLine(), 45, 12, theme).frame);
+    expect(narrow[10]).toBe(' ● online  #hist │ unread: 2@ 4 │ alice │ ws:/'.slice(0, 45).padEnd(45));
+    // With the room list on screen, the list says it.
+    expect(frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame)[28]).not.toContain('unread');
+  });
+
+  it('numbers every view, DMs after the rooms, and lists members that do not fit as +N more', () => {
+    let s = state();
+    s = reduce(s, { type: 'server', msg: { type: 'dm', id: 'd', from: 'bob', to: 'alice', text: 'hi', ts: NOW }, now: NOW }).state;
+    for (let i = 1; i <= 10; i++) s = reduce(s, { type: 'server', msg: { type: 'joined', room: `#r${i}`, nick: 'alice', ts: NOW }, now: NOW }).state;
+    const members = Array.from({ length: 51 }, (_, i) => (i === 0 ? 'Alongnick_with_24_chars' : `member${String(i).padStart(2, '0')}`));
+    s = reduce(s, { type: 'server', msg: { type: 'who', room: '#lobby', users: ['alice', ...members], total: 52 }, now: NOW }).state;
+    const rows = frameText(renderFrame(s, new InputLine(), 100, 20, theme).frame);
+    expect(rows.slice(1, 4).map((r) => r.slice(0, 18).trimEnd())).toEqual(['1  server', '2  #lobby', '3  #r1']);
+    expect(rows[12]!.slice(0, 18).trimEnd()).toBe('12 #r10');
+    expect(rows[13]!.slice(0, 18)).toMatch(/^13 @bob\s+1$/);
+    const side = rows.map((r) => r.slice(82));
+    expect(side[17]).toBe('+36 more          ');
+    expect(side).toContain('Alongnick_with_24…');
+    expect(reduce(s, { type: 'input', text: '/win 13', now: NOW }).state.current).toBe('@bob');
+    expect(viewIndexFor({ full: 'M-0' })).toBe(9);
+    expect(viewIndexFor({ full: 'M-1' })).toBe(0);
+  });
+
+  it('folds a long run of blank lines in one message', () => {
+    const s = state(say(1, 'bob', `top${'\n'.repeat(200)}bottom`));
+    const shown = frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame).join('\n');
+    expect(shown).toMatch(/<bob> top[^\n]*\n[^\n]*│\s+\[… 199 blank lines\][^\n]*\n[^\n]*│\s+bottom/);
+  });
+
+  it('shows how long a ping has waited instead of a stale round-trip time', () => {
+    let s = reduce(state(), { type: 'rtt', ms: 5 }).state;
+    const status = () => frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame)[28];
+    expect(status()).toContain('rtt 5 ms');
+    s = reduce(s, { type: 'lag', ms: 6400 }).state;
+    expect(status()).toContain('no answer for 6 s');
+    expect(status()).not.toContain('rtt');
+  });
+
   it('cuts styled segments at cluster boundaries and pads to the width', () => {
     const parts = fitSegments([{ text: 'ab', style: {} }, { text: '你好', style: { bold: true } }], 5);
     expect(parts.map((p) => p.text)).toEqual(['ab', '你', ' ']);
@@ -187,8 +242,28 @@ describe('the input line', () => {
   });
 });
 
+describe('multi-line input', () => {
+  it('shows line breaks as ↵ and says how many lines, and counts characters near the limit', () => {
+    const input = new InputLine();
+    input.insert('first');
+    input.newline();
+    input.insert('second');
+    const rows = frameText(renderFrame(state(), input, 60, 10, theme).frame);
+    expect(rows.at(-1)!.trimEnd()).toBe('[#lobby 2 lines] first↵second');
+    input.replace('x'.repeat(3500));
+    expect(frameText(renderFrame(state(), input, 60, 10, theme).frame).at(-1)!.trimEnd()).toMatch(/^\[#lobby 3500\/4000\] x+$/);
+  });
+
+  it('asks its question in the input line', () => {
+    let s = state();
+    s = reduce(s, { type: 'input', text: 'a\nb\nc\nd\ne\nf', now: NOW }).state;
+    const rows = frameText(renderFrame(s, new InputLine(), 80, 10, theme).frame);
+    expect(rows.at(-1)!.trimEnd()).toBe('Send 6 lines (11 characters) to #lobby as one message? y/n');
+  });
+});
+
 describe('the chat screen', () => {
-  it('draws on every change and rings the bell once for a DM or mention in another view, not in the current one', async () => {
+  it('rings the bell for a DM in another view and for a mention anywhere, not for other lines in the current view', async () => {
     const { Store } = await import('../../client/state/store.js');
     const { ChatScreen } = await import('../../client/ui/chat-screen.js');
     const store = new Store('ws://x', 'alice');
@@ -198,13 +273,17 @@ describe('the chat screen', () => {
     feed({ type: 'welcome', sid: 's', nick: 'alice', server: 't', version: 1 });
     feed({ type: 'joined', room: '#lobby', nick: 'alice', ts: NOW });
     screen.draw();
-    feed(say(1, 'bob', 'hello alice'));
+    feed(say(1, 'bob', 'hello all'));
     screen.draw();
     expect(out).not.toContain('\x07');
+    // A mention in the view being read rings too: the terminal may be in another window (audit D10).
+    feed(say(2, 'bob', 'hello alice'));
+    screen.draw();
+    expect(out.split('\x07')).toHaveLength(2);
     feed({ type: 'dm', id: 'd1', from: 'bob', to: 'alice', text: 'psst', ts: NOW });
     screen.draw();
     screen.draw();
-    expect(out.split('\x07')).toHaveLength(2);
+    expect(out.split('\x07')).toHaveLength(3);
     expect(out).toContain('@bob');
   });
 });

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, ROOT, startServer, type RunningServer } from '../helpers/server.js';
@@ -138,8 +139,10 @@ describe('the terminal client in tmux against the real server', () => {
     await tmux.keys('bob', 'End');
     for (let i = 0; i < 12; i++) await tmux.keys('bob', 'PageDown');
     await tmux.waitForScreen('bob', 'the bottom again', (s) => s.includes('<carol> new while bob reads') && !s.includes('scrolled'));
-    await tmux.keys('bob', 'C-p');
-    await tmux.waitForScreen('bob', 'the previous view', (s) => /^\[@carol2\]/m.test(s));
+    // DM views come after the rooms: #busy, joined after the DM opened, sits before it.
+    expect(still).toMatch(/^3 #busy/m);
+    await tmux.keys('bob', 'C-n');
+    await tmux.waitForScreen('bob', 'the next view', (s) => /^\[@carol2\]/m.test(s));
     await tmux.keys('bob', 'M-2');
     await tmux.waitForScreen('bob', 'back to #lobby', (s) => /^\[#lobby\]/m.test(s));
   });
@@ -149,15 +152,66 @@ describe('the terminal client in tmux against the real server', () => {
     await tmux.keys('alice', 'Tab');
     await tmux.waitForScreen('alice', 'nick completion', (s) => /^\[#lobby\] carol:$/m.test(s)); // capture-pane trims the trailing space
     await tmux.keys('alice', 'C-u');
+    await tmux.type('alice', '/msg');
+    await tmux.keys('alice', 'Enter');
+    await tmux.waitForScreen('alice', 'usage error', (s) => s.includes('!! usage: /msg nick text'));
     await tmux.type('alice', '/topic');
     await tmux.keys('alice', 'Enter');
-    await tmux.waitForScreen('alice', 'usage error', (s) => s.includes('!! usage: /topic [#room] text'));
+    await tmux.waitForScreen('alice', 'the topic shown', (s) => s.includes('-!- #lobby has no topic'));
     await tmux.type('alice', '/quit');
     await tmux.keys('alice', 'Enter');
     await tmux.waitForScreen('bob', 'alice leaving', (s) => s.includes('alice left #lobby'));
     expect(await tmux.exitCode('alice')).toBe(0);
     await tmux.keys('bob', 'C-c');
     expect(await tmux.exitCode('bob')).toBe(0);
+  });
+});
+
+describe('a server that is not there', () => {
+  it('says once that it could not connect and why, counts down in the status line, and connects when it comes', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const lonely = new Tmux(`chat-e2e-lonely-${process.pid}`);
+    let late: RunningServer | undefined;
+    try {
+      // A bare host and port, as a user would type it.
+      await lonely.start('lonely', `node ${CLIENT} 127.0.0.1:${port} --nick lonely`);
+      // A countdown of 2 s or more means several attempts have failed already.
+      const failing = await lonely.waitForScreen('lonely', 'several failed attempts', (s) => /○ reconnecting in [2-9]\.\ds/.test(s), 15_000);
+      expect(failing.match(/could not connect to ws:\/\/127\.0\.0\.1:\d+:/g)).toHaveLength(1);
+      expect(failing).toContain('connection refused: nothing is listening there');
+      expect(failing).not.toContain('connection lost');
+      late = await startServer({ wsPort: port });
+      const up = await lonely.waitForScreen('lonely', 'online at last', online, 20_000);
+      expect(up).not.toContain('reconnected');
+    } finally {
+      await lonely.kill();
+      await late?.stop('SIGKILL');
+      if (late) removeDir(late.dataDir);
+    }
+  });
+});
+
+describe('the terminal after the client', () => {
+  it('comes back as it was: what the shell printed before, and its cursor, after Ctrl+C', async () => {
+    const solo = await startServer();
+    const shell = new Tmux(`chat-e2e-exit-${process.pid}`);
+    try {
+      await shell.start('exit', `echo 'the shell before'; node ${CLIENT} ${solo.wsUrl} --nick leaver`);
+      await shell.waitForScreen('exit', 'online', online);
+      await shell.type('exit', 'abc');
+      await shell.waitForScreen('exit', 'typed', (s) => /^\[#lobby\] abc/m.test(s));
+      await shell.keys('exit', 'C-c');
+      expect(await shell.exitCode('exit')).toBe(0);
+      // Not on the bottom row, indented where the input cursor was (tmux, when ?47l came before ?1049l).
+      expect((await shell.screenWithHistory('exit')).split('\n').slice(0, 2)).toEqual(['the shell before', '[exited with 0]']);
+    } finally {
+      await shell.kill();
+      await solo.stop('SIGKILL');
+      removeDir(solo.dataDir);
+    }
   });
 });
 
@@ -173,14 +227,19 @@ describe('the terminal client when the server dies', () => {
       await solo.keys('solo', 'Enter');
       await solo.waitForScreen('solo', 'first message', (s) => s.includes('<solo> before the crash') && !s.includes('[sending'));
       await first.stop('SIGKILL');
-      await solo.waitForScreen('solo', 'the drop in the status line', (s) => /○ (reconnecting|connecting)/.test(s) && s.includes('connection lost'));
+      await solo.waitForScreen('solo', 'the drop in the status line', (s) => /○ (reconnecting|connecting)/.test(s));
       await solo.type('solo', 'typed while the server was down');
       await solo.keys('solo', 'Enter');
       await solo.waitForScreen('solo', 'the queued mark', (s) => s.includes('[queued: offline]'));
       second = await startServer({ dataDir: first.dataDir, wsPort: first.wsPort });
-      const after = await solo.waitForScreen('solo', 'reconnected and delivered', (s) => online(s) && s.includes('reconnected')
+      const after = await solo.waitForScreen('solo', 'reconnected and delivered', (s) => online(s)
         && s.includes('<solo> typed while the server was down') && !s.includes('[queued'), 15_000);
       expect(after.indexOf('before the crash')).toBeLessThan(after.indexOf('typed while the server was down'));
+      // The outage is told in the server view, once, not in the conversation.
+      expect(after).not.toMatch(/connection lost|reconnect/);
+      await solo.keys('solo', 'M-1');
+      const told = await solo.waitForScreen('solo', 'the server view', (s) => /^\[server\]/m.test(s) && s.includes('reconnected after'));
+      expect(told.match(/connection lost: /g)).toHaveLength(1);
       const peer = await connectPeer(second.wsUrl, 'witness');
       peer.send({ type: 'history', room: '#lobby' });
       await waitFor('the queued line in history', () => peer.received.some((m) => m.type === 'history'

@@ -1,0 +1,76 @@
+/**
+ * The optional config file (JSON, see docs/client.md): the server, the nick, rooms to join, highlight
+ * words, the bell and local logs. Command-line arguments win over it. A file that is there but wrong is
+ * an error with the file and the setting named, never silently ignored.
+ */
+import { readFileSync } from 'node:fs';
+import { isValidNick, normalizeRoom } from '../../shared/index.js';
+
+export interface ClientConfig {
+  server?: string;
+  nick?: string;
+  /** Joined at start, with the rooms remembered from last time. */
+  rooms?: string[];
+  /** Words that mark a line like a mention of your nick (whole words, any case). */
+  highlights?: string[];
+  /** "mentions" (default): mentions anywhere and DMs elsewhere; "off": never. */
+  bell?: 'mentions' | 'off';
+  /** Plain-text logs of rooms and DMs, one file each, in $XDG_DATA_HOME/chat/logs. */
+  logs?: boolean;
+  /** Remember rooms, DMs, input history and read positions between runs (default true). */
+  remember?: boolean;
+}
+
+export const CONFIG_KEYS: Record<keyof ClientConfig, string> = {
+  server: 'ws://host:port, tcp://host:port or host:port',
+  nick: 'your nick',
+  rooms: 'a list of rooms to join, such as ["#dev", "#ops"]',
+  highlights: 'a list of words, such as ["deploy", "alice"]',
+  bell: '"mentions" or "off"',
+  logs: 'true or false',
+  remember: 'true or false',
+};
+
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+function problem(key: string, value: unknown): string | undefined {
+  switch (key) {
+    case 'server': return typeof value === 'string' && value !== '' ? undefined : 'must be a server address';
+    case 'nick': return typeof value === 'string' && isValidNick(value) ? undefined : 'must be a valid nick';
+    case 'rooms':
+      if (!isStringList(value)) return 'must be a list of room names';
+      return value.find((r) => normalizeRoom(r) === null) === undefined ? undefined : `has a bad room name: ${value.find((r) => normalizeRoom(r) === null)}`;
+    case 'highlights': return isStringList(value) && value.every((w) => w.trim() !== '') ? undefined : 'must be a list of words';
+    case 'bell': return value === 'mentions' || value === 'off' ? undefined : 'must be "mentions" or "off"';
+    case 'logs':
+    case 'remember': return typeof value === 'boolean' ? undefined : 'must be true or false';
+    default: return `is not a setting (known: ${Object.keys(CONFIG_KEYS).join(', ')})`;
+  }
+}
+
+/**
+ * Reads the config at `file`. A missing file is an empty config, unless the user named it (`required`).
+ * Returns an error message otherwise.
+ */
+export function loadConfig(file: string, required: boolean): ClientConfig | string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required) return {};
+    return `cannot read the config file ${file}: ${(err as Error).message}`;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return `the config file ${file} is not valid JSON: ${(err as Error).message}`;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `the config file ${file} must hold one JSON object`;
+  for (const [key, v] of Object.entries(value)) {
+    const wrong = problem(key, v);
+    if (wrong) return `in ${file}: "${key}" ${wrong}`;
+  }
+  const config = value as ClientConfig;
+  return config.rooms ? { ...config, rooms: config.rooms.map((r) => normalizeRoom(r)!) } : config;
+}
