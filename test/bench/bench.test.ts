@@ -126,8 +126,9 @@ describe('bench harness', () => {
     }
     expect(rows[0]!.outcome).toBeNull();
     const dm = rows[1]!.outcome!;
-    // Ten senders at 19/s for 1.5 s, the victim still connected at the end.
-    expect(dm.connections).toBe(10);
+    // Ten senders at 19/s for 1.5 s, the victim still connected at the end. Senders from one address past
+    // its 8 unregistered sockets are refused at first and connect again, so there may be more than ten.
+    expect(dm.connections).toBeGreaterThanOrEqual(10);
     expect(dm.requests).toBeGreaterThan(100);
     expect(dm.victimDropped).toBeNull();
     expect(dm.victimReceived).toBeGreaterThan(0);
