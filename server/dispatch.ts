@@ -51,11 +51,11 @@ export class Dispatcher {
   }
 
   /** A message that arrived while the connection already had as many waiting as it may: refused, and a strike. */
-  overflow(session: Session): void {
+  overflow(session: Session, ref?: string): void {
     if (session.closed) return;
     this.metrics.messagesIn.inc();
     this.metrics.rateLimited.inc();
-    this.hub.fail(session, ErrorCode.RATE_LIMITED, 'too many messages; slow down');
+    this.hub.fail(session, ErrorCode.RATE_LIMITED, 'too many messages; slow down', ref);
     this.hub.strike(session);
   }
 

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Ticket } from '../admission.js';
+import { isUtf8 } from 'node:buffer';
 import type { ErrorCode } from '../../shared/errors.js';
+import { parseClientMessage } from '../../shared/parse.js';
 import type { Dispatcher } from '../dispatch.js';
 import type { Hub } from '../hub.js';
 import { InputGate, type GateOwner } from '../input-gate.js';
@@ -187,8 +189,18 @@ export abstract class SocketPeer implements Peer, GateOwner<Input> {
     else this.host.dispatcher.refuse(session, item.refused, item.message);
   }
 
-  refuse(): void {
-    if (this.session && !this.closing) this.host.dispatcher.overflow(this.session);
+  refuse(item: Input): void {
+    if (this.session && !this.closing) this.host.dispatcher.overflow(this.session, Buffer.isBuffer(item) ? this.refOf(item) : undefined);
+  }
+
+  /**
+   * The ref of a refused frame or line, so its sender knows which one was refused. It costs a parse, but a
+   * refusal is also a strike: a connection gets few before it is dropped.
+   */
+  protected refOf(item: Buffer): string | undefined {
+    if (!isUtf8(item)) return undefined;
+    const parsed = parseClientMessage(item.toString('utf8'));
+    return parsed.ok ? parsed.value.ref : parsed.error.ref;
   }
 
   pauseReading(): void {

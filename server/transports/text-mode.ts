@@ -49,6 +49,11 @@ export class TextPeer extends SocketPeer {
     this.decoder.push(chunk);
   }
 
+  // A text-mode line carries no ref.
+  protected override refOf(): undefined {
+    return undefined;
+  }
+
   protected encode(out: Outgoing): string {
     for (const m of out.messages) this.track(m);
     const text = out.text(renderText);

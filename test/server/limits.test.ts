@@ -90,6 +90,9 @@ describe('limits', () => {
     expect(20 - passed.length).toBeGreaterThanOrEqual(8);
     // The refusals went out before the delayed answers.
     expect(answers.indexOf(passed.at(-1)!)).toBeGreaterThan(answers.lastIndexOf('RATE_LIMITED'));
+    // Each refusal names the ping it refused: together with the answered ones, every ping exactly once.
+    const refusedRefs = a.received.filter((m) => m.type === 'error' && m.code === 'RATE_LIMITED').map((m) => (m.type === 'error' ? m.ref : ''));
+    expect([...passed, ...refusedRefs].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}`).sort());
     a.send({ type: 'ping', ref: 'later' });
     expect(await a.next('pong')).toEqual({ type: 'pong', ref: 'later' });
     a.sendRaw(Array.from({ length: 40 }, (_, i) => `${JSON.stringify({ type: 'say', room: '#lobby', text: `spam ${i}` })}\n`).join(''));
