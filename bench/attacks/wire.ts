@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import net from 'node:net';
-import { LineReader } from '../gen/line-reader.js';
+import { LineSplitter } from '../../shared/lines.js';
 import {
   FrameReader, OP_CLOSE, OP_PING, OP_PONG, checkHandshakeResponse, encodeFrame, encodeText, handshakeRequest,
 } from '../gen/ws-frames.js';
@@ -58,7 +58,8 @@ export class Wire {
         },
       });
     } else {
-      this.lines = new LineSplitter((line) => this.deliver(line));
+      // The server's own splitter; a line past its cap (never sent by the server) is skipped.
+      this.lines = new LineSplitter(LINE_MAX_BYTES, (line) => this.deliver(line), () => {});
     }
     this.closed = new Promise((resolve) => socket.once('close', () => {
       this.isClosed = true;
@@ -179,31 +180,8 @@ export class Wire {
   }
 }
 
-/** Splits bytes into lines (LF, a CR before it dropped) without decoding them. */
-class LineSplitter {
-  private partial: Buffer | null = null;
-
-  constructor(private readonly onLine: (line: Buffer) => void) {}
-
-  push(view: Buffer): void {
-    let start = 0;
-    let nl = view.indexOf(0x0a);
-    while (nl !== -1) {
-      let line = view.subarray(start, nl);
-      if (this.partial) {
-        line = Buffer.concat([this.partial, line]);
-        this.partial = null;
-      }
-      this.onLine(line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, line.length - 1) : line);
-      start = nl + 1;
-      nl = view.indexOf(0x0a, start);
-    }
-    if (start < view.length) {
-      const rest = view.subarray(start);
-      this.partial = this.partial ? Buffer.concat([this.partial, rest]) : Buffer.from(rest);
-    }
-  }
-}
+/** Longer than any line the server writes (a history page is about 256 KiB). */
+const LINE_MAX_BYTES = 8 * 1024 * 1024;
 
 const TYPE_PREFIX = '{"type":"';
 

@@ -3,6 +3,7 @@
  * records what happens to it. Attack tests assert it is never refused or dropped.
  */
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { JsonClient } from './clients.js';
 
 export interface BystanderReport {
@@ -83,4 +84,24 @@ export function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 a second on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Writes `chunk` to every socket as fast as the server takes it for `ms`, and returns the share of one
+ * core the server (`pid`) used meanwhile.
+ */
+export async function serverCpuWhileStreaming(pid: number, streams: Array<{ socket: Socket; chunk: Buffer }>, ms: number): Promise<number> {
+  const cpuBefore = cpuSeconds(pid);
+  const started = performance.now();
+  await Promise.all(streams.map(({ socket, chunk }) => new Promise<void>((resolve) => {
+    let done = false;
+    setTimeout(() => { done = true; resolve(); }, ms);
+    const pump = (): void => {
+      if (done || socket.destroyed) return;
+      if (socket.write(chunk)) setImmediate(pump);
+      else socket.once('drain', pump);
+    };
+    pump();
+  })));
+  return (cpuSeconds(pid) - cpuBefore) / ((performance.now() - started) / 1000);
 }
