@@ -1,0 +1,127 @@
+/**
+ * The engine: where rooms' seqs, durable history, nicks and membership are decided. The hub keeps only
+ * what this process serves (sessions, local members, recent windows) and applies the engine's ordered
+ * event stream, the same way in both modes:
+ *
+ * - LocalEngine: one process, SQLite. Events are emitted in process (a message's once it is committed).
+ * - RedisEngine: a cluster. Events are what every node reads from one Redis stream, `chat:bus`, so
+ *   every node sees one order per room.
+ *
+ * A request that changes shared state (join, part, topic, nick) resolves once the engine has accepted
+ * it; its effect on sessions happens when its event is applied, on every node alike.
+ */
+import type { ChatMessage, RoomInfo } from '../../shared/protocol.js';
+
+/** A room member as the cluster knows it: the node holding its connection, its session, its nick. */
+export interface MemberRef {
+  node: string;
+  sid: string;
+  nick: string;
+}
+
+/** A message to append: the engine gives it its seq and ts. `room` is the display name. */
+export interface NewMessage {
+  roomKey: string;
+  room: string;
+  id: string;
+  from: string;
+  text: string;
+  action?: true;
+}
+
+export interface HistoryPage {
+  messages: ChatMessage[];
+  more: boolean;
+}
+
+export type EngineEvent =
+  /** A committed message; `message.room` is the display name. Per room, seqs arrive in order. */
+  | { kind: 'msg'; roomKey: string; message: ChatMessage }
+  /** `seq` is the room's last seq when the join was accepted: the joiner's history ends there. */
+  | { kind: 'join'; roomKey: string; room: string; member: MemberRef; seq: number; ts: number }
+  | { kind: 'part'; roomKey: string; room: string; member: MemberRef; reason?: string }
+  | { kind: 'topic'; roomKey: string; room: string; topic: string; by: string; ts: number }
+  /** `member` carries the new nick; `rooms` are the keys of the rooms the member was in. */
+  | { kind: 'nick'; member: MemberRef; old: string; rooms: string[] }
+  /** Events of this room were lost (the bus was trimmed under a stalled node): reload it. */
+  | { kind: 'resync'; roomKey: string };
+
+/** A direct message, as the receiver's node needs it. Not stored, in either mode. */
+export interface DirectMessage {
+  id: string;
+  from: string;
+  to: string;
+  text: string;
+  ts: number;
+  action?: true;
+}
+
+export type DmOutcome = 'delivered' | 'no-such-user' | 'busy';
+
+/** What a room is, cluster-wide, when this node starts serving it. */
+export interface RoomSnapshot {
+  key: string;
+  name: string;
+  /** The room's last seq: `recent` ends here and live events continue after it. */
+  seq: number;
+  topic: string;
+  /** Every member, on every node. */
+  members: MemberRef[];
+  /** The newest page of history up to `seq`. */
+  recent: HistoryPage;
+}
+
+/** What the hub gives the engine to apply events and serve DMs. */
+export interface EngineSink {
+  /** Whether this node serves the room (cheap skip of others' traffic before parsing it). */
+  serves(roomKey: string): boolean;
+  apply(event: EngineEvent): void;
+  /** After a run of events: the transports may send what they queued. */
+  flushed(): void;
+  /** A DM for a session of this node, found by its folded nick. */
+  receiveDm(toFold: string, dm: DirectMessage): DmOutcome;
+  /** This node lost its lease (paused past it): every session must go. */
+  fenced(reason: string): void;
+}
+
+export interface EngineHealth {
+  ok: boolean;
+  problems: string[];
+  detail: Record<string, unknown>;
+}
+
+export interface Engine {
+  /** This process's id in the cluster ('local' alone). */
+  readonly node: string;
+  /** Whether other processes share the rooms (rooms lists and nicks then come from the engine). */
+  readonly shared: boolean;
+  start(sink: EngineSink): Promise<void>;
+
+  /** Appends one batch (any rooms); resolves once durable. The `msg` events carry the seqs. */
+  append(batch: NewMessage[]): Promise<void>;
+
+  /** False when someone else holds the nick (compared case-folded). */
+  claimNick(nick: string, sid: string): Promise<boolean>;
+  releaseNick(nick: string, sid: string): Promise<void>;
+  /** Claims `member.nick`, frees `old` and emits `nick`; false (and no event) when it is taken. */
+  rename(member: MemberRef, old: string, roomKeys: string[]): Promise<boolean>;
+
+  /** The room as it is now, for this node to start serving it. */
+  openRoom(roomKey: string, name: string): Promise<RoomSnapshot>;
+  /** This node no longer serves the room. */
+  closeRoom(roomKey: string): void;
+  join(roomKey: string, name: string, member: MemberRef): Promise<void>;
+  part(roomKey: string, name: string, member: MemberRef, reason?: string): Promise<void>;
+  setTopic(roomKey: string, name: string, topic: string, by: string): Promise<void>;
+
+  /** The newest `limit` messages older than `before`, cut at REPLY_MAX_BYTES. */
+  page(roomKey: string, name: string, before: number, limit: number): Promise<HistoryPage>;
+  /** Every room with members, cluster-wide; null when this node's rooms are all there are. */
+  roomDirectory(): Promise<RoomInfo[]> | null;
+
+  sendDm(toFold: string, dm: DirectMessage): Promise<DmOutcome>;
+
+  health(): EngineHealth;
+  /** Gives back everything this node holds (members leave at once) and stops. */
+  stop(): Promise<void>;
+}
