@@ -43,8 +43,8 @@ export type EngineEvent =
   | { kind: 'topic'; roomKey: string; room: string; topic: string; by: string; ts: number }
   /** `member` carries the new nick; `rooms` are the keys of the rooms the member was in. */
   | { kind: 'nick'; member: MemberRef; old: string; rooms: string[] }
-  /** Events of this room were lost (the bus was trimmed under a stalled node): reload it. */
-  | { kind: 'resync'; roomKey: string };
+  /** Events were lost (the bus was trimmed under a stalled node): reload every room this node serves. */
+  | { kind: 'resync' };
 
 /** A direct message, as the receiver's node needs it. Not stored, in either mode. */
 export interface DirectMessage {
