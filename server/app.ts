@@ -2,18 +2,15 @@
 import type { AddressInfo } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
 import { Admission } from './admission.js';
-import { LocalBus } from './bus.js';
 import { StallWatch } from './clock.js';
 import type { Config } from './config.js';
 import { Dispatcher } from './dispatch.js';
+import { openLocalEngine } from './engine/open-local.js';
+import type { OpenedEngine } from './engine/opened.js';
 import { Hub } from './hub.js';
 import type { Logger } from './log.js';
 import { createMetrics } from './metrics.js';
 import { readOpenFilesLimit, socketBudget } from './open-files.js';
-import { StoreOpenError } from './store/database-file.js';
-import { HistoryStore } from './store/history-store.js';
-import { HistoryWriter } from './store/history-writer.js';
-import { storeReport } from './store/store-health.js';
 import { createAdminServer } from './transports/admin-http.js';
 import { guardHttpServer } from './transports/admission-gate.js';
 import { createHttpServer } from './transports/http.js';
@@ -22,9 +19,6 @@ import { createTcpServer } from './transports/tcp.js';
 import { attachWebSocket } from './transports/ws.js';
 
 const LISTEN_BACKLOG = 4096;
-
-/** How often the database file is checked for having been deleted or replaced. */
-const DATABASE_CHECK_MS = 1000;
 
 export interface ChatServer {
   wsPort: number;
@@ -48,29 +42,13 @@ export interface InternalOptions {
 export class StartupError extends Error {}
 
 export async function startChatServer(config: Config, log: Logger, internal: InternalOptions = {}): Promise<ChatServer> {
-  let store: HistoryStore;
+  let opened: OpenedEngine;
   try {
-    store = new HistoryStore(config.data);
+    opened = await openEngine(config, log, internal);
   } catch (err) {
-    throw new StartupError(err instanceof StoreOpenError ? err.message : `cannot use data folder '${config.data}': ${(err as Error).message}`);
+    throw new StartupError((err as Error).message);
   }
-  const { wal } = store;
-  log.info({ file: store.file, historyId: store.historyId, walBytes: wal.bytes, walFrames: wal.frames, walCheckpointed: wal.checkpointed }, 'history database opened');
-  // SQLite drops a damaged write-ahead log without a word; all we can do is say that it held something.
-  if (wal.bytes > 0 && wal.frames === 0) {
-    log.warn({ file: `${store.file}-wal`, walBytes: wal.bytes }, 'the write-ahead log held bytes but no valid commit; whatever it held was discarded');
-  }
-  const database = store.database;
-  database.onGone = (detail) => log.error({ file: store.file, detail }, 'history database was deleted or replaced; refusing messages until restarted');
-  const writer = new HistoryWriter(store.file, database, log, {
-    commitTimeoutMs: config.commitTimeoutMs, restartMinMs: internal.writerRestartMinMs,
-  });
-  try {
-    await writer.start();
-  } catch (err) {
-    store.close();
-    throw new StartupError(`cannot use data folder '${config.data}': ${(err as Error).message}`);
-  }
+  const engine = opened.engine;
   // Sockets that never register (silent TCP, HTTP without an upgrade) hold no session, so the hub's
   // SERVER_FULL never sees them: admission caps all sockets together, below the open-files limit.
   const openFilesLimit = readOpenFilesLimit();
@@ -88,16 +66,22 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
     connectBurst: config.connectBurst,
     exempt: config.limitExempt,
   });
-  database.watch(DATABASE_CHECK_MS);
   let hub: Hub | null = null;
   const metrics = createMetrics({
     connections: () => hub?.sessions.size ?? 0,
     rooms: () => hub?.roomCount ?? 0,
-    historyWritable: () => (storeReport(writer, database).writable ? 1 : 0),
+    historyWritable: () => (engine.health().ok ? 1 : 0),
   });
   const stalls = new StallWatch();
-  hub = new Hub({ ...config, maxConnections: budget.maxConnections }, store, writer, new LocalBus(), metrics, log, stalls);
+  hub = new Hub({ ...config, maxConnections: budget.maxConnections }, engine, metrics, log, stalls);
   hub.commits.afterFlush = releaseWrites;
+  try {
+    await hub.start();
+  } catch (err) {
+    await engine.stop().catch(() => {});
+    await opened.close();
+    throw new StartupError((err as Error).message);
+  }
   const dispatcher = new Dispatcher(hub, metrics, log);
   const host = { hub, dispatcher, metrics, maxBufferedBytes: config.maxBufferedBytes, maxQueuedInput: config.rateBurst };
 
@@ -105,10 +89,10 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
   const adminServer = createAdminServer({
     registry: metrics.registry,
     health: () => {
-      const { writable, problems, ...detail } = storeReport(writer, database);
+      const { ok, problems, detail } = engine.health();
       return {
-        ok: writable,
-        body: { status: writable ? 'ok' : 'unavailable', problems, connections: hub.sessions.size, rooms: hub.roomCount, store: detail },
+        ok,
+        body: { status: ok ? 'ok' : 'unavailable', problems, connections: hub.sessions.size, rooms: hub.roomCount, store: detail },
       };
     },
   });
@@ -149,9 +133,8 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
     httpServer.close();
     tcpServer.close();
     adminServer.close();
-    database.stop();
-    await writer.close();
-    store.close();
+    await engine.stop();
+    await opened.close();
   }
 
   let stopping: Promise<void> | null = null;
@@ -159,7 +142,9 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
     wsPort: (httpServer.address() as AddressInfo).port,
     tcpPort: (tcpServer.address() as AddressInfo).port,
     adminPort: (adminServer.address() as AddressInfo).port,
-    faults: { killHistoryWriter: () => writer.killWorker() },
+    faults: {
+      killHistoryWriter: () => (opened.killHistoryWriter ?? (() => Promise.reject(new Error('no history writer in cluster mode'))))(),
+    },
     stop(reason = 'shutdown') {
       stopping ??= (async () => {
         ws.close();
@@ -170,11 +155,8 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
         tcp.dismissUndecided(reason);
         // Messages already said are committed (or failed) and delivered before everyone gets bye.
         await hub.shutdown(reason);
-        database.stop();
-        await writer.close();
-        store.close();
-        const orphans = database.setAsideOrphans();
-        if (orphans.length > 0) log.warn({ orphans }, 'set aside the deleted or replaced database\'s write-ahead log');
+        await engine.stop();
+        await opened.close();
         httpServer.closeAllConnections();
         // Give the byes a moment to leave; sockets that will not take them are cut.
         await waitUntil(() => sockets.size === 0, CLOSE_GRACE_MS);
@@ -183,6 +165,13 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
       return stopping;
     },
   };
+}
+
+/** Cluster mode with --redis, else the single node on SQLite (which never loads the Redis client). */
+async function openEngine(config: Config, log: Logger, internal: InternalOptions): Promise<OpenedEngine> {
+  if (!config.redis) return openLocalEngine({ data: config.data, commitTimeoutMs: config.commitTimeoutMs, writerRestartMinMs: internal.writerRestartMinMs }, log);
+  const { openRedisEngine } = await import('./engine/open-redis.js');
+  return openRedisEngine(config, log);
 }
 
 function listen(server: NetServer, port: number, host: string): Promise<void> {

@@ -1,23 +1,23 @@
 /**
- * Group commit: room messages wait here for the end of the event-loop turn, are committed to history
- * in one transaction on the writer thread, and only then are delivered (and acked) in the order they
- * were said. One batch is in flight at a time; what arrives meanwhile forms the next batch, so a busier
- * server commits bigger batches, not more of them. Nothing goes out before it is durable, and the event
- * loop never waits for the disk. The writer settles every batch (it fails them when it dies, hangs or
- * is down), so a batch is never in flight for good.
+ * Group commit: room messages wait here for the end of the event-loop turn and go to the engine as one
+ * batch (one SQLite transaction, or one Redis script). They are delivered, and acked, when the engine's
+ * events bring them back, so nothing goes out before it is durable. One batch is in flight at a time;
+ * what arrives meanwhile forms the next batch, so a busier server commits bigger batches, not more of
+ * them, and the event loop never waits for the disk. The engine settles every batch (the writer fails
+ * them when it dies, hangs or is down; Redis refuses at once when it is unreachable), so a batch is never
+ * in flight for good.
  */
 import { performance } from 'node:perf_hooks';
+import { EngineError, type NewMessage } from './engine/engine.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import { CommitError, type HistoryWriter } from './store/history-writer.js';
-import type { StoredMessage } from './store/history-store.js';
 
 const FAILURE_LOG_INTERVAL_MS = 5000;
 
 interface Entry {
-  message: StoredMessage;
-  /** `reason` says why it was not stored, in words fit for the sender. */
-  deliver: (stored: boolean, reason?: string) => void;
+  message: NewMessage;
+  /** Called only if the batch fails; `reason` says why, in words fit for the sender. */
+  failed: (reason?: string) => void;
 }
 
 export class CommitQueue {
@@ -32,14 +32,14 @@ export class CommitQueue {
   afterFlush: () => void = () => {};
 
   constructor(
-    private readonly writer: HistoryWriter,
+    private readonly append: (batch: NewMessage[]) => Promise<void>,
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {}
 
-  /** Queues a message for commit; `deliver` runs once it is committed (or failed), in order. */
-  add(message: StoredMessage, deliver: Entry['deliver']): void {
-    this.pending.push({ message, deliver });
+  /** Queues a message for commit; `failed` runs if it could not be stored. */
+  add(message: NewMessage, failed: Entry['failed']): void {
+    this.pending.push({ message, failed });
     this.schedule();
   }
 
@@ -77,15 +77,16 @@ export class CommitQueue {
     this.pending = [];
     this.inFlight = true;
     this.metrics.historyBatchSize.observe(batch.length);
-    this.writer.append(batch.map((e) => e.message)).then(
-      (seconds) => {
-        this.metrics.historyCommitSeconds.observe(seconds);
+    const started = performance.now();
+    this.append(batch.map((e) => e.message)).then(
+      () => {
+        this.metrics.historyCommitSeconds.observe((performance.now() - started) / 1000);
         this.settled(batch, true);
       },
       (err: unknown) => {
         this.metrics.historyCommitFailures.inc();
         this.logFailure(err, batch.length);
-        this.settled(batch, false, err instanceof CommitError ? err.message : undefined);
+        this.settled(batch, false, err instanceof EngineError ? err.message : undefined);
       },
     );
   }
@@ -101,7 +102,7 @@ export class CommitQueue {
   }
 
   private settled(batch: Entry[], stored: boolean, reason?: string): void {
-    for (const entry of batch) this.run(() => entry.deliver(stored, reason));
+    if (!stored) for (const entry of batch) this.run(() => entry.failed(reason));
     this.inFlight = false;
     this.commitNext();
     this.afterFlush();

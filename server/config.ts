@@ -46,16 +46,28 @@ export interface Config {
   adminPort: number;
   /** A history commit not done within this is failed (INTERNAL to its senders) and the writer replaced. */
   commitTimeoutMs: number;
+  /** Cluster mode: the Redis shared by every node (redis://host:port or a unix socket path); '' = single node. */
+  redis: string;
+  /** Prefix of this node's id in the cluster, for logs. */
+  nodeName: string;
+  /** How long a node's lease lasts without a heartbeat: its members leave and nicks free this long after it dies. */
+  nodeLeaseMs: number;
+  /** Entries the cluster bus keeps: a node stalled past them reloads its rooms. */
+  busMaxLen: number;
+  /** Messages kept per room in cluster mode (0 = all). */
+  historyMax: number;
+  /** Accept a Redis with appendfsync everysec, which can lose acked messages when Redis dies. */
+  redisAllowEverysec: boolean;
 }
 
-type Kind = 'string' | 'int' | 'level' | 'addresses';
+type Kind = 'string' | 'int' | 'level' | 'addresses' | 'bool';
 
 interface OptionSpec {
   key: keyof Config;
   flag: string;
   env: string;
   kind: Kind;
-  def: string | number;
+  def: string | number | boolean;
   min?: number;
   max?: number;
   /** Multiplies the number the user gives (seconds to milliseconds). */
@@ -94,6 +106,12 @@ const OPTIONS: OptionSpec[] = [
   { key: 'handshakeTimeoutMs', flag: 'handshake-timeout', env: 'CHAT_HANDSHAKE_TIMEOUT', kind: 'int', def: 10, min: 1, max: 3600, scale: 1000, help: 'seconds an HTTP request may take to arrive, and a TCP socket among others from its address may stay silent' },
   { key: 'adminHost', flag: 'admin-host', env: 'CHAT_ADMIN_HOST', kind: 'string', def: '127.0.0.1', help: 'address of the admin listener (GET /healthz, /metrics)' },
   { key: 'adminPort', flag: 'admin-port', env: 'CHAT_ADMIN_PORT', kind: 'int', def: 7880, min: 0, max: 65535, help: 'admin listener port; 0 picks a free one' },
+  { key: 'redis', flag: 'redis', env: 'CHAT_REDIS', kind: 'string', def: '', help: "cluster mode: the Redis every node shares (redis://host:port or a unix socket path); '' = one node on SQLite" },
+  { key: 'nodeName', flag: 'node-name', env: 'CHAT_NODE_NAME', kind: 'string', def: '', help: "cluster mode: a name this node's id starts with, for logs" },
+  { key: 'nodeLeaseMs', flag: 'node-lease', env: 'CHAT_NODE_LEASE', kind: 'int', def: 10, min: 1, max: 3600, scale: 1000, help: 'cluster mode: seconds after a node dies before its members leave and its nicks are free' },
+  { key: 'busMaxLen', flag: 'bus-maxlen', env: 'CHAT_BUS_MAXLEN', kind: 'int', def: 100_000, min: 100, max: 100_000_000, help: 'cluster mode: events the bus keeps; a node stalled past them reloads its rooms' },
+  { key: 'historyMax', flag: 'history-max', env: 'CHAT_HISTORY_MAX', kind: 'int', def: 0, min: 0, max: 1_000_000_000, help: 'cluster mode: messages kept per room (0 = all)' },
+  { key: 'redisAllowEverysec', flag: 'redis-allow-everysec', env: 'CHAT_REDIS_ALLOW_EVERYSEC', kind: 'bool', def: false, help: 'cluster mode: accept appendfsync everysec, which can lose acked messages if Redis dies' },
   { key: 'commitTimeoutMs', flag: 'commit-timeout', env: 'CHAT_COMMIT_TIMEOUT', kind: 'int', def: 10, min: 1, max: 600, scale: 1000, help: 'seconds a history commit may take before its messages fail with INTERNAL and the writer is replaced' },
 ];
 
@@ -107,14 +125,20 @@ export function usage(): string {
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadResult {
   let values: Record<string, string | boolean | undefined>;
   try {
-    const options = Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }]));
+    const options = Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: o.kind === 'bool' ? 'boolean' as const : 'string' as const }]));
     values = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
   } catch (err) {
     return { ok: false, error: `${(err as Error).message}\nRun with --help for the options.` };
   }
   if (values.help) return { ok: false, help: usage() };
-  const config: Record<string, string | number> = {};
+  const config: Record<string, string | number | boolean> = {};
   for (const o of OPTIONS) {
+    if (o.kind === 'bool') {
+      const raw = values[o.flag] ?? env[o.env];
+      if (typeof raw === 'string' && !['', '0', '1', 'true', 'false'].includes(raw)) return { ok: false, error: `${o.env} must be 1 or 0, got '${raw}'` };
+      config[o.key] = raw === true || raw === '1' || raw === 'true';
+      continue;
+    }
     const given = values[o.flag] as string | undefined;
     const raw = given ?? env[o.env];
     const source = given !== undefined ? `--${o.flag}` : o.env;

@@ -20,7 +20,7 @@ export class Dispatcher {
   ) {}
 
   /** One JSON frame or line, already checked for size and UTF-8 by the transport. */
-  receiveRaw(session: Session, raw: string): void {
+  receiveRaw(session: Session, raw: string): void | Promise<void> {
     if (session.closed) return;
     this.metrics.messagesIn.inc();
     const parsed = parseClientMessage(raw);
@@ -29,14 +29,14 @@ export class Dispatcher {
       this.hub.fail(session, code, message, ref);
       return;
     }
-    this.run(session, parsed.value);
+    return this.run(session, parsed.value);
   }
 
   /** One message built by a transport itself (the TCP text mode's commands). */
-  receive(session: Session, message: ClientMessage): void {
+  receive(session: Session, message: ClientMessage): void | Promise<void> {
     if (session.closed) return;
     this.metrics.messagesIn.inc();
-    this.run(session, message);
+    return this.run(session, message);
   }
 
   /**
@@ -59,21 +59,31 @@ export class Dispatcher {
     this.hub.strike(session);
   }
 
-  private run(session: Session, message: ClientMessage): void {
+  /**
+   * Runs the command. A handler that waits for the engine returns its promise, which the connection's
+   * input gate holds on to: a session's requests are answered in the order it sent them.
+   */
+  private run(session: Session, message: ClientMessage): void | Promise<void> {
     const spec = COMMANDS[message.type] as CommandSpec;
     if (!session.registered && !spec.preRegistration) {
       this.hub.fail(session, ErrorCode.NOT_REGISTERED, 'send hello first', message.ref);
       return;
     }
     try {
-      spec.handle(this.hub, session, message);
+      const pending = spec.handle(this.hub, session, message);
+      if (pending) return pending.catch((err: unknown) => this.failed(session, message, err));
     } catch (err) {
-      if (err instanceof ProtocolFault) {
-        this.hub.fail(session, err.code, err.message, message.ref);
-      } else {
-        this.log.error({ err, sid: session.id, type: message.type }, 'handler failed');
-        this.hub.fail(session, ErrorCode.INTERNAL, 'the server failed to handle that message', message.ref);
-      }
+      this.failed(session, message, err);
+    }
+  }
+
+  private failed(session: Session, message: ClientMessage, err: unknown): void {
+    if (session.closed) return;
+    if (err instanceof ProtocolFault) {
+      this.hub.fail(session, err.code, err.message, message.ref);
+    } else {
+      this.log.error({ err, sid: session.id, type: message.type }, 'handler failed');
+      this.hub.fail(session, ErrorCode.INTERNAL, 'the server failed to handle that message', message.ref);
     }
   }
 }

@@ -1,30 +1,30 @@
 /**
- * The hub: sessions, nicks, rooms and fan-out. Knows nothing of sockets (it talks to `Peer`) and
- * nothing of SQLite (it talks to `HistoryStore`).
+ * The hub: this process's sessions and the rooms it serves. Knows nothing of sockets (it talks to
+ * `Peer`) and nothing of storage (it talks to the `Engine`).
  *
- * Room messages go through the commit queue (group commit: delivered and acked only once durable);
- * other events go out at once. A message is delivered to whoever is a member when its commit lands,
- * and history pages show only delivered messages, so nobody gets a message twice or misses one.
+ * Shared state changes (messages, joins, parts, topics, nicks) are asked of the engine by the commands
+ * and take effect when the engine's ordered events are applied here (`apply`), the same way on one node
+ * or many: a message is delivered to whoever is a member when its event arrives, and a joiner's history
+ * ends at the seq its join event carries, so nobody gets a message twice or misses one.
  */
 import { nanoid } from 'nanoid';
 import { ErrorCode, ProtocolFault } from '../shared/errors.js';
-import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, LOBBY, PROTOCOL_VERSION, REPLY_MAX_BYTES, WHO_PREVIEW } from '../shared/limits.js';
+import { HISTORY_PAGE_MAX, LOBBY, WHO_PREVIEW } from '../shared/limits.js';
 import type { ChatMessage, RoomInfo, ServerMessage } from '../shared/protocol.js';
 import { caseFold } from '../shared/validate.js';
-import type { Bus } from './bus.js';
 import { monotonic, type StallWatch } from './clock.js';
 import { CommitQueue } from './commit-queue.js';
 import type { Config } from './config.js';
+import type { DirectMessage, DmOutcome, Engine, EngineEvent, EngineSink, MemberRef, RoomSnapshot } from './engine/engine.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { Outgoing } from './outgoing.js';
 import { TokenBucket } from './rate-limit.js';
 import { Room } from './room.js';
+import { sortRoomList } from './room-list.js';
 import { Session, type Peer } from './session.js';
-import type { HistoryStore, StoredMessage } from './store/history-store.js';
-import type { HistoryWriter } from './store/history-writer.js';
 
-type HubConfig = Pick<Config, 'serverName' | 'motd' | 'maxConnections' | 'rateLimit' | 'rateBurst'
+export type HubConfig = Pick<Config, 'serverName' | 'motd' | 'maxConnections' | 'rateLimit' | 'rateBurst'
   | 'abuseStrikes' | 'registrationTimeoutMs' | 'announceLimit' | 'maxBufferedBytes' | 'maxRooms'
   | 'maxRoomsPerConnection' | 'maxRoomMembers' | 'maxTopicBytes' | 'roomRate'>;
 
@@ -43,34 +43,55 @@ export const PRESENCE_BATCH_MEMBERS = 64;
 /** Reply bytes that cost as much of a connection's budget as one message: a full history page costs 8. */
 export const REPLY_BYTES_PER_TOKEN = 32 * 1024;
 export const PRESENCE_WINDOW_MS = 25;
+/** A request whose event has not come back from the engine by then is answered INTERNAL. */
+const EVENT_TIMEOUT_MS = 10_000;
 
-export class Hub {
+/** A room this node is starting to serve: its events wait for the snapshot. */
+interface Opening {
+  events: EngineEvent[];
+  room: Promise<Room>;
+  /** Joiners waiting for it (they count as the room's `expected` once it is open). */
+  joiners: number;
+}
+
+interface PendingAck {
+  session: Session;
+  ref: string;
+}
+
+export class Hub implements EngineSink {
   readonly sessions = new Map<string, Session>();
+  /** Sessions of this node by folded nick; the engine decides who may hold a nick. */
   private readonly nicks = new Map<string, Session>();
   private readonly rooms = new Map<string, Room>();
+  private readonly opening = new Map<string, Opening>();
+  /** Messages whose sender waits for an ack, by message id. */
+  private readonly acks = new Map<string, PendingAck>();
+  /** Requests waiting for their event, by `<kind>:<sid>[:<room>]`. */
+  private readonly waiting = new Map<string, () => void>();
   /** The room list as `rooms` sorts it, until a room, a member count or a topic changes. */
   private sortedRooms: RoomInfo[] | null = null;
   readonly commits: CommitQueue;
 
   constructor(
-    private readonly config: HubConfig,
-    private readonly store: HistoryStore,
-    writer: HistoryWriter,
-    private readonly bus: Bus,
+    readonly config: HubConfig,
+    readonly engine: Engine,
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly stalls: StallWatch | null = null,
   ) {
-    this.commits = new CommitQueue(writer, metrics, log);
-    this.loadRoom(LOBBY);
-    bus.subscribe((roomKey, out) => {
-      const room = this.rooms.get(roomKey);
-      if (room) this.metrics.deliveries.inc(room.broadcast(out));
-    });
+    this.commits = new CommitQueue((batch) => engine.append(batch), metrics, log);
   }
 
+  /** Starts the engine and opens #lobby, where every session lands. */
+  async start(): Promise<void> {
+    await this.engine.start(this);
+    await this.openRoom(LOBBY, LOBBY);
+  }
+
+  /** Rooms served here, and those being opened. */
   get roomCount(): number {
-    return this.rooms.size;
+    return this.rooms.size + this.opening.size;
   }
 
   // ---- connections --------------------------------------------------------------------------
@@ -96,21 +117,36 @@ export class Hub {
     return session;
   }
 
-  private bucket(rate: number, burst: number): TokenBucket {
+  bucket(rate: number, burst: number): TokenBucket {
     return new TokenBucket(rate, burst, monotonic, this.forgiven);
   }
 
   /** One function for every bucket: a closure per bucket would cost every idle connection ~200 bytes. */
   private readonly forgiven = (now: number): number => this.stalls?.forgivenMs(now) ?? 0;
 
-  /** Forgets a connection: it leaves its rooms (members see `left`) and frees its nick. Idempotent. */
+  /**
+   * Forgets a connection: it leaves its rooms here at once, and the engine tells everyone (members see
+   * `left`); its nick is freed. Idempotent.
+   */
   disconnect(session: Session, reason: string): void {
     if (session.closed) return;
     session.closed = true;
     if (session.registrationTimer) clearTimeout(session.registrationTimer);
-    for (const room of [...session.rooms]) this.leave(session, room, reason);
+    const member = session.registered ? this.memberOf(session) : null;
+    for (const room of session.rooms) {
+      room.remove(session);
+      session.exit(room);
+      this.sortedRooms = null;
+      if (member) this.quietly(this.engine.part(room.key, room.name, member, reason), 'part');
+    }
     if (session.nickKey && this.nicks.get(session.nickKey) === session) this.nicks.delete(session.nickKey);
+    if (session.nick) this.quietly(this.engine.releaseNick(session.nick, session.id), 'release nick');
     this.sessions.delete(session.id);
+  }
+
+  /** The engine's side of a closed session; it cannot be told, so a failure is only logged. */
+  private quietly(work: Promise<void>, what: string): void {
+    work.catch((err: unknown) => this.log.warn({ err }, `engine ${what} failed`));
   }
 
   /** Counts a strike (flood, oversize); too many and the connection gets `bye` and is closed. */
@@ -119,6 +155,19 @@ export class Hub {
       this.log.warn({ sid: session.id, remote: session.peer.remote }, 'closing abusive connection');
       session.peer.close('flood');
     }
+  }
+
+  memberOf(session: Session): MemberRef {
+    return { node: this.engine.node, sid: session.id, nick: session.nick! };
+  }
+
+  /** Nick bookkeeping of this node once the engine granted `nick` to `session`. */
+  holdNick(session: Session, nick: string): void {
+    const key = caseFold(nick);
+    if (session.nickKey && session.nickKey !== key && this.nicks.get(session.nickKey) === session) this.nicks.delete(session.nickKey);
+    this.nicks.set(key, session);
+    session.nick = nick;
+    session.nickKey = key;
   }
 
   // ---- sending ------------------------------------------------------------------------------
@@ -155,92 +204,124 @@ export class Hub {
     this.send(session, ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
   }
 
-  private broadcast(room: Room, message: ServerMessage): void {
-    this.metrics.messagesOut.inc();
-    this.bus.publish(room.key, new Outgoing(message));
+  // ---- requests that wait for their event ---------------------------------------------------
+
+  /**
+   * Runs `request` and resolves once its event (keyed `key`) has been applied here, so the session's next
+   * request sees its effect. On one node the event comes before `request` settles; in a cluster it comes
+   * through the bus, before or after.
+   */
+  whenApplied(key: string, request: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(key);
+        reject(new ProtocolFault(ErrorCode.INTERNAL, 'the cluster did not confirm the request in time; try again'));
+      }, EVENT_TIMEOUT_MS);
+      this.waiting.set(key, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      request().catch((err: unknown) => {
+        if (!this.waiting.delete(key)) return;
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
   }
 
-  // ---- registration and nicks ---------------------------------------------------------------
-
-  register(session: Session, nick: string): void {
-    if (session.registered) throw new ProtocolFault(ErrorCode.ALREADY_REGISTERED, 'already registered');
-    this.claimNick(session, nick);
-    if (session.registrationTimer) clearTimeout(session.registrationTimer);
-    session.registrationTimer = null;
-    const welcome: ServerMessage = {
-      type: 'welcome', sid: session.id, nick, server: this.config.serverName, version: PROTOCOL_VERSION,
-    };
-    if (this.config.motd) welcome.motd = this.config.motd;
-    this.send(session, welcome);
-    this.join(session, LOBBY);
-  }
-
-  changeNick(session: Session, nick: string): void {
-    const old = session.nick!;
-    const oldKey = session.nickKey!;
-    if (nick === old) return this.send(session, { type: 'nick', old, new: nick });
-    this.claimNick(session, nick);
-    if (oldKey !== session.nickKey) this.nicks.delete(oldKey);
-    for (const room of session.rooms) room.renamed();
-    const out = new Outgoing({ type: 'nick', old, new: nick });
-    this.metrics.messagesOut.inc();
-    // Every room, not only the renamer's: one it has just left may still hold its `left`, which must go
-    // out under the old nick before members rename it.
-    for (const room of this.rooms.values()) this.metrics.deliveries.inc(room.flushPresence());
-    const seen = new Set<Session>([session]);
-    for (const room of session.rooms) for (const member of room.members) seen.add(member);
-    for (const member of seen) member.peer.deliver(out);
-    this.metrics.deliveries.inc(seen.size);
-  }
-
-  private claimNick(session: Session, nick: string): void {
-    const key = caseFold(nick);
-    const holder = this.nicks.get(key);
-    if (holder && holder !== session) throw new ProtocolFault(ErrorCode.NICK_TAKEN, `nick ${nick} is taken`);
-    this.nicks.set(key, session);
-    session.nick = nick;
-    session.nickKey = key;
+  private applied(key: string): void {
+    const done = this.waiting.get(key);
+    if (!done) return;
+    this.waiting.delete(key);
+    done();
   }
 
   // ---- rooms --------------------------------------------------------------------------------
 
-  join(session: Session, name: string): void {
-    const room = this.admitTo(session, name);
-    const nick = session.nick!;
-    const joined = new Outgoing({ type: 'joined', room: room.name, nick, ts: Date.now() });
-    const rejoin = room.members.has(session);
-    room.add(session);
-    this.sortedRooms = null;
-    session.enter(room);
-    // In a room too large to announce single joins, only the joiner is told.
-    if (rejoin || room.members.size > this.config.announceLimit) this.sendShared(session, joined);
-    else this.announce(room, joined, session);
-    const history = room.joinHistory()
-      ?? new Outgoing({ type: 'history', room: room.name, ...this.history(room.name, Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN) });
-    this.reply(session, history);
-    // Built at the end of the turn, so everyone who joined in this turn shares one member list. A room
-    // too large to announce joins gets a preview: a full list per joiner would make its fill quadratic.
-    this.commits.later(() => {
-      const large = room.members.size > this.config.announceLimit;
-      this.reply(session, large ? room.whoPreview(Math.min(WHO_PREVIEW, this.config.announceLimit)) : room.who());
-    });
+  /** A room this node serves, if it does. */
+  room(name: string): Room | undefined {
+    return this.rooms.get(caseFold(name));
   }
 
-  /** The room `session` may join (loaded if need be), or TOO_MANY_ROOMS / ROOM_FULL. */
-  private admitTo(session: Session, name: string): Room {
-    const { maxRooms, maxRoomsPerConnection, maxRoomMembers } = this.config;
-    const loaded = this.rooms.get(caseFold(name));
-    if (loaded?.members.has(session)) return loaded;
-    if (session.rooms.length >= maxRoomsPerConnection) {
-      throw new ProtocolFault(ErrorCode.TOO_MANY_ROOMS, `you are in ${session.rooms.length} rooms, the most one connection may be in; part one first`);
+  /** The room, if `session` is in it; otherwise NOT_IN_ROOM. */
+  memberRoom(session: Session, name: string): Room {
+    const room = this.rooms.get(caseFold(name));
+    if (!room || !room.members.has(session)) throw new ProtocolFault(ErrorCode.NOT_IN_ROOM, `you are not in ${name}`);
+    return room;
+  }
+
+  /**
+   * The room served here, opened if need be, counted as expecting one more joiner until `settle` is
+   * called: it is not dropped while a join is on its way.
+   */
+  async enterRoom(key: string, name: string): Promise<Room> {
+    const served = this.rooms.get(key);
+    if (served) {
+      served.expected++;
+      return served;
     }
-    if (!loaded && this.rooms.size >= maxRooms) {
-      throw new ProtocolFault(ErrorCode.TOO_MANY_ROOMS, `the server holds its maximum of ${maxRooms} rooms; join an existing one`);
+    const opening = this.opening.get(key);
+    if (opening) {
+      opening.joiners++;
+      return opening.room;
     }
-    if (loaded && loaded.members.size >= maxRoomMembers) {
-      throw new ProtocolFault(ErrorCode.ROOM_FULL, `${loaded.name} is full (${maxRoomMembers} members)`);
+    return this.openRoom(key, name, 1);
+  }
+
+  /** A joiner counted by `enterRoom` has landed or given up. */
+  settle(room: Room): void {
+    room.expected--;
+    this.forgetIfIdle(room);
+  }
+
+  private openRoom(key: string, name: string, joiners = 0): Promise<Room> {
+    const opening: Opening = { events: [], joiners, room: null! };
+    opening.room = this.engine.openRoom(key, name).then(
+      (snapshot) => {
+        this.opening.delete(key);
+        const room = this.roomFrom(snapshot);
+        room.expected = opening.joiners;
+        this.rooms.set(key, room);
+        this.sortedRooms = null;
+        for (const event of opening.events) this.apply(event);
+        return room;
+      },
+      (err: unknown) => {
+        this.opening.delete(key);
+        throw err;
+      },
+    );
+    this.opening.set(key, opening);
+    return opening.room;
+  }
+
+  private roomFrom(snapshot: RoomSnapshot): Room {
+    const traffic = this.bucket(this.config.roomRate, this.config.roomRate * ROOM_BURST_SECONDS);
+    const recent = snapshot.recent;
+    // A full page from the store means older messages exist; an empty room or a short page is complete.
+    const room = new Room(snapshot.key, snapshot.name, snapshot.seq, recent.messages, traffic, !recent.more);
+    room.topic = snapshot.topic;
+    for (const member of snapshot.members) {
+      if (member.node !== this.engine.node) room.remote.set(caseFold(member.nick), member);
     }
-    return loaded ?? this.loadRoom(name);
+    return room;
+  }
+
+  /** A room with nobody here (and no join on its way) is no longer served. #lobby always is. */
+  forgetIfIdle(room: Room): void {
+    if (room.members.size === 0 && room.expected === 0 && room.key !== LOBBY && this.rooms.get(room.key) === room) {
+      this.rooms.delete(room.key);
+      this.engine.closeRoom(room.key);
+      this.sortedRooms = null;
+    }
+  }
+
+  /** The rooms served here, as `rooms` lists them: on a single node, these are all the rooms. */
+  sortedRoomList(): RoomInfo[] {
+    if (this.sortedRooms) return this.sortedRooms;
+    const list: RoomInfo[] = [];
+    for (const room of this.rooms.values()) list.push({ name: room.name, users: room.total, topic: room.topic });
+    return (this.sortedRooms = sortRoomList(list));
   }
 
   /**
@@ -249,168 +330,244 @@ export class Hub {
    */
   private announce(room: Room, out: Outgoing, joiner?: Session): void {
     this.metrics.messagesOut.inc();
-    if (room.members.size < PRESENCE_BATCH_MEMBERS) return this.bus.publish(room.key, out);
+    if (room.members.size < PRESENCE_BATCH_MEMBERS) return void this.metrics.deliveries.inc(room.broadcast(out));
     if (joiner) this.sendOut(joiner, out);
     if (room.holdPresence(out, joiner)) {
       setTimeout(() => this.metrics.deliveries.inc(room.flushPresence()), PRESENCE_WINDOW_MS);
     }
   }
 
-  part(session: Session, name: string, reason?: string): void {
-    this.leave(session, this.memberRoom(session, name), reason);
+  /** What a member sees right after joining: the history up to the join and, at the end of the turn, who. */
+  welcomeToRoom(session: Session, room: Room): void {
+    this.reply(session, room.joinHistory());
+    // Built at the end of the turn, so everyone who joined in this turn shares one member list. A room
+    // too large to announce joins gets a preview: a full list per joiner would make its fill quadratic.
+    this.commits.later(() => {
+      const large = room.total > this.config.announceLimit;
+      this.reply(session, large ? room.whoPreview(Math.min(WHO_PREVIEW, this.config.announceLimit)) : room.who());
+    });
   }
 
-  private leave(session: Session, room: Room, reason?: string): void {
-    room.remove(session);
-    this.sortedRooms = null;
-    session.exit(room);
-    const out = new Outgoing(reason === undefined
-      ? { type: 'left', room: room.name, nick: session.nick! }
-      : { type: 'left', room: room.name, nick: session.nick!, reason });
-    // In a room too large to announce single parts, only the leaver is told.
-    if (room.members.size < this.config.announceLimit) this.announce(room, out);
-    else this.metrics.messagesOut.inc();
-    if (!session.closed) this.sendOut(session, out);
-    this.forgetIfIdle(room);
-  }
+  // ---- messages -----------------------------------------------------------------------------
 
-  /**
-   * An empty room is dropped from memory, but not while its messages are still being committed: a room
-   * loaded again from the store then would hand out their seqs a second time.
-   */
-  private forgetIfIdle(room: Room): void {
-    if (room.members.size === 0 && room.unsettled === 0 && room.key !== LOBBY && this.rooms.get(room.key) === room) {
-      this.rooms.delete(room.key);
-      this.sortedRooms = null;
-    }
-  }
-
-  say(session: Session, name: string, text: string, action: boolean, ref?: string): void {
-    const room = this.memberRoom(session, name);
-    // Every member must read what the room says: past its byte rate the room refuses, so no group of
-    // talkers can push its readers into being dropped as slow consumers.
-    if (!room.traffic.take(Buffer.byteLength(text))) {
-      throw new ProtocolFault(ErrorCode.RATE_LIMITED, `${room.name} is getting more text than its members can read; try again shortly`);
-    }
-    const message: StoredMessage = {
-      roomKey: room.key, room: room.name, id: nanoid(), seq: room.nextSeq(), from: session.nick!, text, ts: Date.now(),
-    };
-    if (action) message.action = true;
-    room.unsettled++;
-    this.commits.add(message, (stored, why) => this.deliverMessage(message, room, session, stored, ref, why));
-  }
-
-  private deliverMessage(message: StoredMessage, room: Room, sender: Session, stored: boolean, ref?: string, why?: string): void {
-    room.unsettled--;
-    this.forgetIfIdle(room);
-    if (!stored) {
-      this.fail(sender, ErrorCode.INTERNAL, `the message could not be stored, so it was not sent${why ? `: ${why}` : ''}`, ref);
-      return;
-    }
-    const { roomKey: _key, ...chat } = message;
-    room.remember(chat);
-    this.metrics.messagesOut.inc();
-    this.bus.publish(room.key, new Outgoing({ type: 'message', ...chat }));
-    if (ref !== undefined && !sender.closed) {
-      this.send(sender, { type: 'ack', ref, id: chat.id, seq: chat.seq, ts: chat.ts });
-    }
-  }
-
-  dm(session: Session, to: string, text: string, action: boolean, ref?: string): void {
-    const target = this.nicks.get(caseFold(to));
-    if (!target) throw new ProtocolFault(ErrorCode.NO_SUCH_USER, `no user is called ${to}`);
-    if (target !== session) this.admitDm(target, text);
-    const base = { type: 'dm' as const, id: nanoid(), from: session.nick!, to: target.nick!, text, ts: Date.now() };
-    const dm = action ? { ...base, action: true } : base;
-    if (target !== session) this.send(target, dm);
-    this.send(session, ref === undefined ? dm : { ...dm, ref });
+  /** Queues a room message for the engine; it is delivered, and acked, when its event comes back. */
+  post(session: Session, room: Room, text: string, action: boolean, ref?: string): void {
+    const id = nanoid();
+    const message = action
+      ? { roomKey: room.key, room: room.name, id, from: session.nick!, text, action: true as const }
+      : { roomKey: room.key, room: room.name, id, from: session.nick!, text };
+    if (ref !== undefined) this.acks.set(id, { session, ref });
+    this.commits.add(message, (why) => {
+      this.acks.delete(id);
+      if (!session.closed) {
+        this.fail(session, ErrorCode.INTERNAL, `the message could not be stored, so it was not sent${why ? `: ${why}` : ''}`, ref);
+      }
+    });
   }
 
   /**
    * DMs to one user, from everyone together, are bounded in bytes per second and refused while the
    * user has a backlog: many senders must not get a reading user dropped as a slow consumer.
    */
-  private admitDm(target: Session, text: string): void {
+  receiveDm(toFold: string, dm: DirectMessage): DmOutcome {
+    const target = this.nicks.get(toFold);
+    if (!target || target.closed) return 'no-such-user';
+    dm.to = target.nick!;
     // Made at the first DM: most users never get one, and every idle connection would carry it.
     target.inbound ??= this.bucket(DM_BYTES_PER_SECOND, DM_BURST_BYTES);
-    if (target.peer.outputBacklog() > this.config.maxBufferedBytes / 2 || !target.inbound.take(Buffer.byteLength(text))) {
-      throw new ProtocolFault(ErrorCode.RATE_LIMITED, `${target.nick} is being sent more than they can read; try again shortly`);
+    if (target.peer.outputBacklog() > this.config.maxBufferedBytes / 2 || !target.inbound.take(Buffer.byteLength(dm.text))) {
+      return 'busy';
+    }
+    this.send(target, { type: 'dm', ...dm });
+    return 'delivered';
+  }
+
+  // ---- the engine's events ------------------------------------------------------------------
+
+  serves(roomKey: string): boolean {
+    return this.rooms.has(roomKey) || this.opening.has(roomKey);
+  }
+
+  apply(event: EngineEvent): void {
+    if (event.kind !== 'nick' && event.kind !== 'resync') {
+      const opening = this.opening.get(event.roomKey);
+      if (opening) return void opening.events.push(event);
+    }
+    switch (event.kind) {
+      case 'msg': return this.applyMessage(event);
+      case 'join': return this.applyJoin(event);
+      case 'part': return this.applyPart(event);
+      case 'topic': return this.applyTopic(event);
+      case 'nick': return this.applyNick(event);
+      case 'resync': return this.resync();
     }
   }
 
-  setTopic(session: Session, name: string, topic: string): void {
-    if (Buffer.byteLength(topic) > this.config.maxTopicBytes) {
-      throw new ProtocolFault(ErrorCode.TEXT_INVALID, `topic is over ${this.config.maxTopicBytes} bytes`);
+  flushed(): void {
+    this.commits.afterFlush();
+  }
+
+  fenced(reason: string): void {
+    this.log.error({ reason }, 'this node lost its place in the cluster; closing every session');
+    for (const session of [...this.sessions.values()]) session.peer.close('shutdown');
+  }
+
+  private applyMessage({ roomKey, message }: Extract<EngineEvent, { kind: 'msg' }>): void {
+    const room = this.rooms.get(roomKey);
+    if (room && message.seq > room.deliveredSeq) {
+      if (message.seq > room.deliveredSeq + 1) this.log.warn({ room: roomKey, from: room.deliveredSeq, to: message.seq }, 'seq gap in room events');
+      room.remember(message);
+      this.metrics.messagesOut.inc();
+      this.metrics.deliveries.inc(room.broadcast(new Outgoing({ type: 'message', ...message })));
     }
-    const room = this.memberRoom(session, name);
-    const ts = Date.now();
-    this.store.setTopic(room.key, topic, session.nick!, ts);
-    room.topic = topic;
+    const ack = this.acks.get(message.id);
+    if (ack) {
+      this.acks.delete(message.id);
+      if (!ack.session.closed) this.send(ack.session, { type: 'ack', ref: ack.ref, id: message.id, seq: message.seq, ts: message.ts });
+    }
+  }
+
+  /** The session of this node a member event is about, or null (another node's, or gone). */
+  private localSession(member: MemberRef): Session | null {
+    if (member.node !== this.engine.node) return null;
+    const session = this.sessions.get(member.sid);
+    return session && !session.closed ? session : null;
+  }
+
+  private applyJoin(event: Extract<EngineEvent, { kind: 'join' }>): void {
+    const { member } = event;
+    const room = this.rooms.get(event.roomKey);
+    const session = this.localSession(member);
+    if (member.node === this.engine.node && !session) {
+      // Its session closed while the join was on its way: it must not stay a member.
+      if (room) this.quietly(this.engine.part(event.roomKey, event.room, member, 'connection closed'), 'part');
+      return;
+    }
+    if (!room) return;
+    const joined = new Outgoing({ type: 'joined', room: room.name, nick: member.nick, ts: event.ts });
+    if (session) {
+      room.add(session);
+      session.enter(room);
+    } else {
+      room.remote.set(caseFold(member.nick), member);
+      room.renamed();
+    }
     this.sortedRooms = null;
-    this.broadcast(room, { type: 'topic', room: room.name, topic, by: session.nick!, ts });
+    // In a room too large to announce single joins, only the joiner is told.
+    if (room.total <= this.config.announceLimit) this.announce(room, joined, session ?? undefined);
+    else if (session) this.sendShared(session, joined);
+    if (session) {
+      this.welcomeToRoom(session, room);
+      this.applied(`join:${session.id}:${room.key}`);
+    }
+  }
+
+  private applyPart(event: Extract<EngineEvent, { kind: 'part' }>): void {
+    const { member } = event;
+    const room = this.rooms.get(event.roomKey);
+    const session = this.localSession(member);
+    if (!room) return;
+    if (session) {
+      room.remove(session);
+      session.exit(room);
+    } else if (room.remote.get(caseFold(member.nick))?.sid === member.sid) {
+      room.remote.delete(caseFold(member.nick));
+      room.renamed();
+    } else if (member.node !== this.engine.node) {
+      return; // not a member known here: nothing to announce
+    }
+    this.sortedRooms = null;
+    const out = new Outgoing(event.reason === undefined
+      ? { type: 'left', room: room.name, nick: member.nick }
+      : { type: 'left', room: room.name, nick: member.nick, reason: event.reason });
+    // In a room too large to announce single parts, only the leaver is told.
+    if (room.total < this.config.announceLimit) this.announce(room, out);
+    else this.metrics.messagesOut.inc();
+    if (session) {
+      this.sendOut(session, out);
+      this.applied(`part:${session.id}:${room.key}`);
+    }
+    this.forgetIfIdle(room);
+  }
+
+  private applyTopic(event: Extract<EngineEvent, { kind: 'topic' }>): void {
+    const room = this.rooms.get(event.roomKey);
+    if (!room) return;
+    room.topic = event.topic;
+    this.sortedRooms = null;
+    this.metrics.messagesOut.inc();
+    this.metrics.deliveries.inc(room.broadcast(new Outgoing({ type: 'topic', room: room.name, topic: event.topic, by: event.by, ts: event.ts })));
+  }
+
+  private applyNick(event: Extract<EngineEvent, { kind: 'nick' }>): void {
+    const { member, old } = event;
+    const session = this.localSession(member);
+    if (session) this.holdNick(session, member.nick);
+    // Its session closed while the rename was on its way: the new nick must not stay taken.
+    else if (member.node === this.engine.node) this.quietly(this.engine.releaseNick(member.nick, member.sid), 'release nick');
+    const out = new Outgoing({ type: 'nick', old, new: member.nick });
+    this.metrics.messagesOut.inc();
+    // Every room, not only the renamer's: one it has just left may still hold its `left`, which must go
+    // out under the old nick before members rename it.
+    for (const room of this.rooms.values()) this.metrics.deliveries.inc(room.flushPresence());
+    const seen = new Set<Session>();
+    if (session) seen.add(session);
+    const oldKey = caseFold(old);
+    for (const key of event.rooms) {
+      const room = this.rooms.get(key);
+      if (!room) continue;
+      if (!session && room.remote.get(oldKey)?.sid === member.sid) {
+        room.remote.delete(oldKey);
+        room.remote.set(caseFold(member.nick), member);
+      }
+      room.renamed();
+      for (const m of room.members) seen.add(m);
+    }
+    for (const m of seen) m.peer.deliver(out);
+    this.metrics.deliveries.inc(seen.size);
+    if (session) this.applied(`nick:${session.id}`);
   }
 
   /**
-   * A page of history as members have seen it: messages committed but not yet delivered are left out,
-   * since they are about to arrive live (a joiner must not get them twice).
+   * Events were lost: each room is read again from the engine, members here get the messages they
+   * missed, and its member list is replaced by the engine's.
    */
-  history(name: string, before: number, limit: number): { messages: ChatMessage[]; more: boolean } {
-    const room = this.rooms.get(caseFold(name));
-    if (!room) return this.store.page(caseFold(name), name, before, limit);
-    const upTo = Math.min(before, room.deliveredSeq + 1);
-    return room.recentPage(upTo, limit) ?? this.store.page(room.key, room.name, upTo, limit);
-  }
-
-  /** One page of the room list, largest first, from the `from`th room, cut at REPLY_MAX_BYTES. */
-  roomList(from = 0): Extract<ServerMessage, { type: 'rooms' }> {
-    const all = (this.sortedRooms ??= this.sortRooms());
-    const rooms: RoomInfo[] = [];
-    let bytes = 0;
-    for (let i = from; i < all.length; i++) {
-      const info = all[i]!;
-      bytes += info.name.length + Buffer.byteLength(info.topic) + 40;
-      if (bytes > REPLY_MAX_BYTES && rooms.length > 0) break;
-      rooms.push(info);
+  private resync(): void {
+    for (const room of [...this.rooms.values()]) {
+      const opening: Opening = { events: [], joiners: 0, room: null! };
+      this.opening.set(room.key, opening);
+      opening.room = this.engine.openRoom(room.key, room.name).then(
+        async (snapshot) => {
+          for (const message of await this.missed(room, snapshot.seq)) this.applyMessage({ kind: 'msg', roomKey: room.key, message });
+          room.remote.clear();
+          for (const member of snapshot.members) if (member.node !== this.engine.node) room.remote.set(caseFold(member.nick), member);
+          room.topic = snapshot.topic;
+          room.renamed();
+          return room;
+        },
+      ).catch((err: unknown) => {
+        this.log.error({ err, room: room.key }, 'could not resync room');
+        return room;
+      }).finally(() => {
+        this.opening.delete(room.key);
+        for (const event of opening.events) this.apply(event);
+        this.commits.afterFlush();
+      });
     }
-    const next = from + rooms.length;
-    return next < all.length
-      ? { type: 'rooms', rooms, total: all.length, more: true, next }
-      : { type: 'rooms', rooms, total: all.length, more: false };
   }
 
-  private sortRooms(): RoomInfo[] {
-    const list: RoomInfo[] = [];
-    for (const room of this.rooms.values()) list.push({ name: room.name, users: room.members.size, topic: room.topic });
-    return list.sort((a, b) => b.users - a.users || a.name.localeCompare(b.name));
-  }
-
-  /** Every member of the room, as `who` answers it. */
-  who(name: string): Outgoing {
-    const room = this.rooms.get(caseFold(name));
-    return room ? room.who() : new Outgoing({ type: 'who', room: name, users: [], total: 0 });
-  }
-
-  /** The room, if `session` is in it; otherwise NOT_IN_ROOM. */
-  private memberRoom(session: Session, name: string): Room {
-    const room = this.rooms.get(caseFold(name));
-    if (!room || !room.members.has(session)) throw new ProtocolFault(ErrorCode.NOT_IN_ROOM, `you are not in ${name}`);
-    return room;
-  }
-
-  private loadRoom(name: string): Room {
-    const key = caseFold(name);
-    let room = this.rooms.get(key);
-    if (!room) {
-      const record = this.store.loadRoom(key);
-      // The page is cut by bytes too, so only the store can say whether older messages exist.
-      const recent = this.store.page(key, name, Number.MAX_SAFE_INTEGER, HISTORY_PAGE_MAX);
-      const traffic = this.bucket(this.config.roomRate, this.config.roomRate * ROOM_BURST_SECONDS);
-      room = new Room(key, name, record.lastSeq, recent.messages, traffic, !recent.more);
-      room.topic = record.topic;
-      this.rooms.set(key, room);
-      this.sortedRooms = null;
+  /** The messages after what `room` delivered, up to `seq`, oldest first, paged back from the engine. */
+  private async missed(room: Room, seq: number): Promise<ChatMessage[]> {
+    const pages: ChatMessage[][] = [];
+    let before = seq + 1;
+    while (before > room.deliveredSeq + 1) {
+      const page = await this.engine.page(room.key, room.name, before, HISTORY_PAGE_MAX);
+      const newer = page.messages.filter((m) => m.seq > room.deliveredSeq);
+      pages.unshift(newer);
+      if (!page.more || newer.length < page.messages.length || page.messages.length === 0) break;
+      before = page.messages[0]!.seq;
     }
-    return room;
+    return pages.flat();
   }
 
   /** Sends `bye` to everyone, commits what is pending and stops. */
@@ -419,4 +576,3 @@ export class Hub {
     for (const session of [...this.sessions.values()]) session.peer.close(reason);
   }
 }
-

@@ -7,6 +7,9 @@
  * the budget to refill, and the rest are refused (the owner answers RATE_LIMITED and counts a strike;
  * enough strikes end in bye). So a client over its budget is first slowed, then refused, then
  * dropped, and no client can make one turn of the event loop do unbounded work.
+ *
+ * An item whose handling waits for the engine (a join in a cluster) holds the gate until it settles, so
+ * a connection's requests are answered in order; reading stops only once a slice's worth waits behind it.
  */
 import type { TokenBucket } from './rate-limit.js';
 import { currentTurn } from './turn.js';
@@ -22,7 +25,8 @@ export interface GateOwner<T> {
    */
   sliceTurn: number;
   sliceUsed: number;
-  handle(item: T): void;
+  /** A promise holds the gate until it settles. */
+  handle(item: T): void | Promise<void>;
   /** An item that found the queue full. */
   refuse(item: T): void;
   pauseReading(): void;
@@ -42,6 +46,8 @@ export class InputGate<T> {
   private head = 0;
   private waiting = false;
   private paused = false;
+  /** Waiting for a handled item's promise, not for budget, output or the next turn. */
+  private holding = false;
 
   constructor(
     private readonly owner: GateOwner<T>,
@@ -63,6 +69,7 @@ export class InputGate<T> {
     }
     this.queue.push(item);
     if (!this.waiting) this.pump();
+    else if (this.holding && !this.paused && this.queued >= SLICE) this.pause();
   }
 
   /**
@@ -102,7 +109,8 @@ export class InputGate<T> {
       this.budget.take();
       owner.sliceUsed++;
       const item = this.queue[this.head++]!;
-      this.owner.handle(item);
+      const pending = this.owner.handle(item);
+      if (pending) return this.hold(pending);
     }
     this.clear();
     const debt = this.budget.msUntilPaid();
@@ -116,12 +124,24 @@ export class InputGate<T> {
 
   private wait(arm: () => void): void {
     this.waiting = true;
-    if (!this.paused) {
-      this.paused = true;
-      this.owner.pauseReading();
-      this.owner.onPaused?.();
-    }
+    if (!this.paused) this.pause();
     arm();
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.owner.pauseReading();
+    this.owner.onPaused?.();
+  }
+
+  private hold(pending: Promise<void>): void {
+    this.waiting = true;
+    this.holding = true;
+    const release = (): void => {
+      this.holding = false;
+      this.resume();
+    };
+    pending.then(release, release);
   }
 
   private clear(): void {

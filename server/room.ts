@@ -1,20 +1,24 @@
 import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, REPLY_MAX_BYTES, WHO_MAX } from '../shared/limits.js';
 import type { ChatMessage } from '../shared/protocol.js';
+import type { MemberRef } from './engine/engine.js';
 import { Outgoing, OutgoingBatch } from './outgoing.js';
 import { fitNewest, messageBytes } from './reply-size.js';
 import type { TokenBucket } from './rate-limit.js';
 import type { Session } from './session.js';
 
-/** A room owns its members, its topic, its sequence counter and a window of recent history. */
+/**
+ * A room as this process serves it: its members here (who get its events), those on other nodes (for
+ * `who` and counts), its topic and a window of recent history. Seqs are the engine's.
+ */
 export class Room {
   readonly members = new Set<Session>();
+  /** Members connected to other nodes, by folded nick (always empty on a single node). */
+  readonly remote = new Map<string, MemberRef>();
   topic = '';
-  /** The last seq handed out; durable through the store, so it carries on after a restart. */
-  lastSeq: number;
-  /** The newest seq delivered to members; later ones are still being committed. */
+  /** The newest seq delivered to members here. */
   deliveredSeq: number;
-  /** Messages handed out a seq but not yet committed and delivered. */
-  unsettled = 0;
+  /** Joins on their way through the engine: the room must not be dropped before they land. */
+  expected = 0;
   /** The newest committed messages, oldest first, so joins and short history reads skip the disk. */
   private readonly recent: ChatMessage[];
   /** Their size as messageBytes counts it: a window is bounded in bytes too, or 10,000 rooms of maximal messages would hold gigabytes. */
@@ -34,22 +38,22 @@ export class Room {
   constructor(
     readonly key: string,
     readonly name: string,
-    lastSeq: number,
+    seq: number,
     recent: ChatMessage[],
     /** Bytes of text the room may still be sent; every member has to read them. */
     readonly traffic: TokenBucket,
     /** Whether `recent` is the room's whole history (no older message is stored). */
     complete = recent.length === 0,
   ) {
-    this.lastSeq = lastSeq;
-    this.deliveredSeq = lastSeq;
+    this.deliveredSeq = seq;
     this.recent = recent;
     for (const m of recent) this.recentBytes += messageBytes(m);
     this.recentIsComplete = complete;
   }
 
-  nextSeq(): number {
-    return ++this.lastSeq;
+  /** Members on every node. */
+  get total(): number {
+    return this.members.size + this.remote.size;
   }
 
   add(session: Session): void {
@@ -65,7 +69,7 @@ export class Room {
     this.membersChanged();
   }
 
-  /** A member changed nick. */
+  /** A member changed nick, or one elsewhere came or went. */
   renamed(): void {
     this.membersChanged();
   }
@@ -103,11 +107,14 @@ export class Room {
     return null;
   }
 
-  /** The `history` a joiner gets, or null when the in-memory window cannot answer it. */
-  joinHistory(): Outgoing | null {
+  /**
+   * The `history` a joiner gets, from the window alone: it must end exactly where live messages begin,
+   * which a read elsewhere (another thread, another node) cannot promise. A window too small to fill the
+   * page says `more`, and the client pages on from the store.
+   */
+  joinHistory(): Outgoing {
     if (this.joinHistoryCache) return this.joinHistoryCache;
-    const page = this.recentPage(Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN);
-    if (!page) return null;
+    const page = this.recentPage(Number.MAX_SAFE_INTEGER, HISTORY_ON_JOIN) ?? { messages: this.recent.slice(), more: true };
     return (this.joinHistoryCache = new Outgoing({ type: 'history', room: this.name, ...page }));
   }
 
@@ -122,7 +129,7 @@ export class Room {
   }
 
   private whoMessage(limit: number): Outgoing {
-    return new Outgoing({ type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX)), total: this.members.size });
+    return new Outgoing({ type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX)), total: this.total });
   }
 
   broadcast(out: Outgoing): number {
@@ -161,6 +168,10 @@ export class Room {
     for (const member of this.members) {
       if (nicks.length >= limit) break;
       if (member.nick) nicks.push(member.nick);
+    }
+    for (const member of this.remote.values()) {
+      if (nicks.length >= limit) break;
+      nicks.push(member.nick);
     }
     return nicks;
   }

@@ -1,12 +1,36 @@
+import { nanoid } from 'nanoid';
+import { ErrorCode, ProtocolFault } from '../../shared/errors.js';
 import type { DmMsg, SayMsg } from '../../shared/protocol.js';
+import { caseFold } from '../../shared/validate.js';
+import type { DirectMessage } from '../engine/engine.js';
 import type { CommandSpec } from './types.js';
 
-// say { room, text, action?, ref? } -> message (all members, once stored), ack{ref} (sender)
+// say { room, text, action?, ref? } -> message (all members, once stored), ack{ref} (sender, after it)
 export const say: CommandSpec<SayMsg> = {
-  handle: (hub, session, m) => hub.say(session, m.room, m.text, m.action === true, m.ref),
+  handle: (hub, session, m) => {
+    const room = hub.memberRoom(session, m.room);
+    // Every member must read what the room says: past its byte rate the room refuses, so no group of
+    // talkers can push its readers into being dropped as slow consumers.
+    if (!room.traffic.take(Buffer.byteLength(m.text))) {
+      throw new ProtocolFault(ErrorCode.RATE_LIMITED, `${room.name} is getting more text than its members can read; try again shortly`);
+    }
+    hub.post(session, room, m.text, m.action === true, m.ref);
+  },
 };
 
-// dm { to, text, action?, ref? } -> dm (target, and the sender with ref)
+// dm { to, text, action?, ref? } -> dm (target), then the sender's copy with ref once delivered
 export const dm: CommandSpec<DmMsg> = {
-  handle: (hub, session, m) => hub.dm(session, m.to, m.text, m.action === true, m.ref),
+  handle: async (hub, session, m) => {
+    const dm: DirectMessage = { id: nanoid(), from: session.nick!, to: m.to, text: m.text, ts: Date.now() };
+    if (m.action) dm.action = true;
+    const toFold = caseFold(m.to);
+    if (toFold === session.nickKey) {
+      dm.to = session.nick!;
+    } else {
+      const outcome = await hub.engine.sendDm(toFold, dm);
+      if (outcome === 'no-such-user') throw new ProtocolFault(ErrorCode.NO_SUCH_USER, `no user is called ${m.to}`);
+      if (outcome === 'busy') throw new ProtocolFault(ErrorCode.RATE_LIMITED, `${dm.to} is being sent more than they can read; try again shortly`);
+    }
+    hub.send(session, m.ref === undefined ? { type: 'dm', ...dm } : { type: 'dm', ...dm, ref: m.ref });
+  },
 };

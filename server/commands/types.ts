@@ -5,8 +5,11 @@ import type { Session } from '../session.js';
 export interface CommandSpec<T extends ClientMessage = ClientMessage> {
   /** Allowed before `hello` has succeeded. */
   preRegistration?: boolean;
-  /** Carries out one request; throws ProtocolFault for an error answer. */
-  handle(hub: Hub, session: Session, message: T): void;
+  /**
+   * Carries out one request; throws (or rejects with) ProtocolFault for an error answer. A handler that
+   * waits for the engine returns a promise; the session's next request waits for it.
+   */
+  handle(hub: Hub, session: Session, message: T): void | Promise<void>;
 }
 
 export type CommandTable = { [K in ClientMessageType]: CommandSpec<Extract<ClientMessage, { type: K }>> };

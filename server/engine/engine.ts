@@ -114,8 +114,11 @@ export interface Engine {
   part(roomKey: string, name: string, member: MemberRef, reason?: string): Promise<void>;
   setTopic(roomKey: string, name: string, topic: string, by: string): Promise<void>;
 
-  /** The newest `limit` messages older than `before`, cut at REPLY_MAX_BYTES. */
-  page(roomKey: string, name: string, before: number, limit: number): Promise<HistoryPage>;
+  /**
+   * The newest `limit` messages older than `before`, cut at REPLY_MAX_BYTES. A page read at once comes
+   * back as is: its cost is charged before the connection's next request is let through.
+   */
+  page(roomKey: string, name: string, before: number, limit: number): HistoryPage | Promise<HistoryPage>;
   /** Every room with members, cluster-wide; null when this node's rooms are all there are. */
   roomDirectory(): Promise<RoomInfo[]> | null;
 
@@ -125,3 +128,6 @@ export interface Engine {
   /** Gives back everything this node holds (members leave at once) and stops. */
   stop(): Promise<void>;
 }
+
+/** A failure whose message is fit for the client whose request it refused (it says what went wrong). */
+export class EngineError extends Error {}

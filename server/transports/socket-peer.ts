@@ -182,11 +182,11 @@ export abstract class SocketPeer implements Peer, GateOwner<Input> {
     this.gate = null;
   }
 
-  handle(item: Input): void {
+  handle(item: Input): void | Promise<void> {
     const session = this.session;
     if (!session || this.closing) return;
-    if (Buffer.isBuffer(item)) this.handleInput(session, item);
-    else this.host.dispatcher.refuse(session, item.refused, item.message);
+    if (Buffer.isBuffer(item)) return this.handleInput(session, item);
+    this.host.dispatcher.refuse(session, item.refused, item.message);
   }
 
   refuse(item: Input): void {
@@ -223,7 +223,8 @@ export abstract class SocketPeer implements Peer, GateOwner<Input> {
   }
 
   /** One frame or line, in order, once the gate lets it through. */
-  protected abstract handleInput(session: Session, item: Buffer): void;
+  /** A promise when the request waits for the engine: the connection's next input waits for it. */
+  protected abstract handleInput(session: Session, item: Buffer): void | Promise<void>;
 
   private send(out: Outgoing): void {
     this.write(this.encode(out));

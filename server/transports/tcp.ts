@@ -36,10 +36,10 @@ class JsonLinePeer extends SocketPeer {
     this.splitter.push(chunk);
   }
 
-  protected handleInput(session: Session, line: Buffer): void {
+  protected handleInput(session: Session, line: Buffer): void | Promise<void> {
     const { dispatcher } = this.host;
     if (!isUtf8(line)) return dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'line is not valid UTF-8');
-    dispatcher.receiveRaw(session, line.toString('utf8'));
+    return dispatcher.receiveRaw(session, line.toString('utf8'));
   }
 
   protected encode(out: Outgoing): Buffer {

@@ -80,7 +80,7 @@ export class TextPeer extends SocketPeer {
     return last;
   }
 
-  protected handleInput(session: Session, bytes: Buffer): void {
+  protected handleInput(session: Session, bytes: Buffer): void | Promise<void> {
     const { dispatcher } = this.host;
     if (!isUtf8(bytes)) return dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'line is not valid UTF-8');
     const line = bytes.toString('utf8').replace(TERMINAL_NOISE, '').trim();
@@ -96,12 +96,17 @@ export class TextPeer extends SocketPeer {
     if (outcome.kind === 'help') this.write(`${outcome.text.replace(/\n/g, '\r\n')}\r\n`);
     else if (outcome.kind === 'error') dispatcher.refuse(session, outcome.code ?? ErrorCode.BAD_MESSAGE, outcome.message);
     else {
-      dispatcher.receive(session, outcome.message);
+      const handled = dispatcher.receive(session, outcome.message);
       // A join (new or repeated) makes that room current as soon as the hub has us in it.
       if (outcome.message.type === 'join') {
         const key = caseFold(outcome.message.room);
-        if (session.rooms.some((r) => r.key === key)) this.room = key;
+        const enter = () => {
+          if (session.rooms.some((r) => r.key === key)) this.room = key;
+        };
+        if (handled) return handled.then(enter);
+        enter();
       }
+      return handled;
     }
   }
 }

@@ -48,10 +48,10 @@ class WsPeer extends SocketPeer {
     else this.input(data);
   }
 
-  protected handleInput(session: Session, frame: Buffer): void {
+  protected handleInput(session: Session, frame: Buffer): void | Promise<void> {
     const { dispatcher } = this.host;
     if (!isUtf8(frame)) return dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'frame is not valid UTF-8');
-    dispatcher.receiveRaw(session, frame.toString('utf8'));
+    return dispatcher.receiveRaw(session, frame.toString('utf8'));
   }
 
   // ws stops reading the socket, and emits no more messages than it has already parsed.

@@ -1,0 +1,56 @@
+/** Opens the single-node engine: the SQLite history in the data folder and its writer thread. */
+import type { Logger } from '../log.js';
+import { StoreOpenError } from '../store/database-file.js';
+import { HistoryStore } from '../store/history-store.js';
+import { HistoryWriter } from '../store/history-writer.js';
+import { LocalEngine } from './local-engine.js';
+import type { OpenedEngine } from './opened.js';
+
+/** How often the database file is checked for having been deleted or replaced. */
+const DATABASE_CHECK_MS = 1000;
+
+export interface LocalOptions {
+  data: string;
+  commitTimeoutMs: number;
+  /** The history writer's first restart delay (tests only). */
+  writerRestartMinMs?: number;
+}
+
+/** Throws an Error whose message says what is wrong with the data folder. */
+export async function openLocalEngine(options: LocalOptions, log: Logger): Promise<OpenedEngine> {
+  let store: HistoryStore;
+  try {
+    store = new HistoryStore(options.data);
+  } catch (err) {
+    throw new Error(err instanceof StoreOpenError ? err.message : `cannot use data folder '${options.data}': ${(err as Error).message}`);
+  }
+  const { wal } = store;
+  log.info({ file: store.file, historyId: store.historyId, walBytes: wal.bytes, walFrames: wal.frames, walCheckpointed: wal.checkpointed }, 'history database opened');
+  // SQLite drops a damaged write-ahead log without a word; all we can do is say that it held something.
+  if (wal.bytes > 0 && wal.frames === 0) {
+    log.warn({ file: `${store.file}-wal`, walBytes: wal.bytes }, 'the write-ahead log held bytes but no valid commit; whatever it held was discarded');
+  }
+  const database = store.database;
+  database.onGone = (detail) => log.error({ file: store.file, detail }, 'history database was deleted or replaced; refusing messages until restarted');
+  const writer = new HistoryWriter(store.file, database, log, {
+    commitTimeoutMs: options.commitTimeoutMs, restartMinMs: options.writerRestartMinMs,
+  });
+  try {
+    await writer.start();
+  } catch (err) {
+    store.close();
+    throw new Error(`cannot use data folder '${options.data}': ${(err as Error).message}`);
+  }
+  database.watch(DATABASE_CHECK_MS);
+  return {
+    engine: new LocalEngine(store, writer, database),
+    killHistoryWriter: () => writer.killWorker(),
+    async close() {
+      database.stop();
+      await writer.close();
+      store.close();
+      const orphans = database.setAsideOrphans();
+      if (orphans.length > 0) log.warn({ orphans }, 'set aside the deleted or replaced database\'s write-ahead log');
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import type { Engine } from './engine.js';
+
+/** An engine and what it holds open (files, threads, connections). */
+export interface OpenedEngine {
+  engine: Engine;
+  /** Releases what the engine holds, after the hub has stopped using it. */
+  close(): Promise<void>;
+  /** Fault injection for tests (single node only). */
+  killHistoryWriter?(): Promise<void>;
+}
