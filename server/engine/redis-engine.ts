@@ -1,0 +1,331 @@
+/**
+ * The cluster engine: rooms, seqs, nicks and membership live in one Redis (see
+ * docs/cluster.md and shared/design/cluster.md §5). Three connections per node:
+ * - commands: auto-pipelined; no offline queue (a write while Redis is down fails at once, and truly
+ *   was not sent); in-flight commands are resent after a reconnect, which the scripts make idempotent;
+ * - the bus reader (redis-bus-reader.ts), a blocking XREAD loop of its own;
+ * - the DM subscriber (redis-dm.ts).
+ * Every change to shared state is one Lua script (redis-scripts.ts) that also puts its event on the
+ * bus; events reach the hub only from the bus, so every node applies them in the same order.
+ */
+import { nanoid } from 'nanoid';
+import type { Redis } from 'ioredis';
+import { HISTORY_PAGE_MAX } from '../../shared/limits.js';
+import type { RoomInfo } from '../../shared/protocol.js';
+import { caseFold } from '../../shared/validate.js';
+import type { Logger } from '../log.js';
+import type {
+  DirectMessage, DmOutcome, Engine, EngineHealth, EngineSink, HistoryPage, MemberRef, NewMessage, RoomSnapshot,
+} from './engine.js';
+import { BusReader, READ_BLOCK_MS } from './redis-bus-reader.js';
+import { decodeMember, encodeMember, encodePayload, type StreamEntry } from './redis-codec.js';
+import { checkSettings, connectAll, openConnection } from './redis-connect.js';
+import { DmRelay } from './redis-dm.js';
+import { firstChunk, readPage } from './redis-history.js';
+import { NodeLease } from './redis-lease.js';
+import { reapNode } from './redis-reaper.js';
+import {
+  BUS, DEAD_MARKER_MS, deadMarker, defineScripts, leaseKey, nickKey, nodeNicks, nodeRooms, ROOMS, roomLog,
+  roomMembers, roomMeta, type ScriptedRedis,
+} from './redis-scripts.js';
+
+export interface RedisEngineOptions {
+  /** redis://host:port or a unix socket path (starting with '/'). */
+  url: string;
+  /** A readable prefix of this node's id in logs and keys. */
+  nodeName?: string;
+  leaseMs: number;
+  /** Approximate length the bus is trimmed to (MAXLEN ~). */
+  busMaxLen: number;
+  /** Per-room log cap (0 = keep everything). */
+  historyMax: number;
+  /** Accept appendfsync everysec (a Redis crash may lose up to 2 s of acked messages). */
+  allowEverysec?: boolean;
+  log: Logger;
+}
+
+export interface RedisEngineStats {
+  appendBatches: number;
+  appendedMessages: number;
+  appendLastMs: number;
+  appendAvgMs: number;
+  reaps: number;
+  fenced: number;
+  busLagMs: number;
+  busEntriesBehind: number;
+  resyncs: number;
+}
+
+const CONNECT_TIMEOUT_MS = 5000;
+const DIRECTORY_CACHE_MS = 1000;
+
+export class RedisEngine implements Engine {
+  readonly shared = true;
+  private sink!: EngineSink;
+  private cmd!: ScriptedRedis;
+  private readerConn!: Redis;
+  private subConn!: Redis;
+  private reader!: BusReader;
+  private lease!: NodeLease;
+  private dms!: DmRelay;
+  private batchNo = 0;
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private directory: { at: number; list: Promise<RoomInfo[]> } | null = null;
+  private appendBatches = 0;
+  private appendedMessages = 0;
+  private appendLastMs = 0;
+  private appendTotalMs = 0;
+
+  constructor(private readonly options: RedisEngineOptions) {}
+
+  get node(): string {
+    return this.lease?.node ?? 'starting';
+  }
+
+  async start(sink: EngineSink): Promise<void> {
+    const { url, log } = this.options;
+    this.sink = sink;
+    this.cmd = defineScripts(openConnection(url, 'chat-commands', log, {
+      enableAutoPipelining: true, maxRetriesPerRequest: null, enableOfflineQueue: false,
+    }));
+    this.readerConn = openConnection(url, 'chat-bus-reader', log, { maxRetriesPerRequest: null });
+    this.subConn = openConnection(url, 'chat-dm', log, { maxRetriesPerRequest: null });
+    await connectAll([this.cmd, this.readerConn, this.subConn], url, CONNECT_TIMEOUT_MS);
+    try {
+      await checkSettings(this.cmd, url, this.options.allowEverysec ?? false, log);
+      this.lease = new NodeLease(this.cmd, {
+        leaseMs: this.options.leaseMs, nodeName: this.options.nodeName, busMaxLen: this.options.busMaxLen, log,
+        onFenced: (_old, reason) => this.sink.fenced(reason),
+        onNewId: (node) => this.dms.listen(node),
+      });
+      this.lease.connected();
+      this.cmd.on('ready', () => this.lease.connected());
+      this.cmd.on('close', () => this.lease.disconnected());
+      await this.lease.start();
+      this.dms = new DmRelay(this.cmd, this.subConn, sink, () => this.node, log);
+      await this.dms.listen(this.node);
+      this.reader = new BusReader(this.readerConn, sink, log);
+      await this.reader.start();
+    } catch (err) {
+      this.lease?.stop();
+      for (const c of [this.cmd, this.readerConn, this.subConn]) c.disconnect();
+      throw err;
+    }
+    log.info({ node: this.node, url }, 'cluster engine started');
+  }
+
+  async append(batch: NewMessage[]): Promise<void> {
+    if (batch.length === 0) return;
+    const byRoom = new Map<string, NewMessage[]>();
+    for (const m of batch) {
+      const list = byRoom.get(m.roomKey);
+      if (list) list.push(m);
+      else byRoom.set(m.roomKey, [m]);
+    }
+    const started = performance.now();
+    const work = this.write(this.node, (node) => {
+      const keys: string[] = [BUS, leaseKey(node)];
+      const args: Array<string | number> = [node, ++this.batchNo, this.options.busMaxLen, this.options.historyMax];
+      for (const [roomKey, msgs] of byRoom) {
+        keys.push(roomMeta(roomKey), roomLog(roomKey));
+        args.push(roomKey, msgs.length, ...msgs.map(encodePayload));
+      }
+      return this.cmd.chatAppend(keys.length, ...keys, ...args);
+    });
+    this.inFlight.add(work);
+    try {
+      await work;
+    } finally {
+      this.inFlight.delete(work);
+    }
+    const ms = performance.now() - started;
+    this.appendBatches++;
+    this.appendedMessages += batch.length;
+    this.appendLastMs = ms;
+    this.appendTotalMs += ms;
+  }
+
+  async claimNick(nick: string, sid: string): Promise<boolean> {
+    const fold = caseFold(nick);
+    const won = await this.write(this.node, (node) =>
+      this.cmd.chatClaim(nickKey(fold), nodeNicks(node), leaseKey(node), `${node}|${sid}|${nick}`, fold, DEAD_MARKER_MS));
+    return won === 1;
+  }
+
+  async releaseNick(nick: string, sid: string): Promise<void> {
+    const fold = caseFold(nick);
+    const node = this.node;
+    await this.cmd.chatRelease(nickKey(fold), nodeNicks(node), `${node}|${sid}|${nick}`, fold);
+  }
+
+  async rename(member: MemberRef, old: string, roomKeys: string[]): Promise<boolean> {
+    const newFold = caseFold(member.nick);
+    const oldFold = caseFold(old);
+    const done = await this.write(member.node, (node) => {
+      const keys = [nickKey(newFold), nickKey(oldFold), nodeNicks(node), leaseKey(node), BUS];
+      for (const k of roomKeys) keys.push(roomMembers(k), roomMeta(k));
+      return this.cmd.chatRename(keys.length, ...keys, encodeMember(member), encodeMember({ ...member, nick: old }),
+        newFold, oldFold, this.options.busMaxLen, DEAD_MARKER_MS, old, JSON.stringify(roomKeys));
+    });
+    return done === 1;
+  }
+
+  async openRoom(roomKey: string, name: string): Promise<RoomSnapshot> {
+    const res = await this.cmd.multi()
+      .hmget(roomMeta(roomKey), 'seq', 'name', 'topic')
+      .hgetall(roomMembers(roomKey))
+      .xrevrange(roomLog(roomKey), '+', '-', 'COUNT', firstChunk(HISTORY_PAGE_MAX))
+      .exec();
+    if (!res) throw new Error('room snapshot aborted');
+    for (const [err] of res) if (err) throw err;
+    const [seq, storedName, topic] = res[0]![1] as Array<string | null>;
+    const members = Object.values(res[1]![1] as Record<string, string>).map(decodeMember);
+    const room = storedName ?? name;
+    const recent = await readPage(this.cmd, roomKey, room, null, HISTORY_PAGE_MAX, res[2]![1] as StreamEntry[]);
+    return { key: roomKey, name: room, seq: Number(seq ?? 0), topic: topic ?? '', members, recent };
+  }
+
+  closeRoom(_roomKey: string): void {
+    // Nothing shared: the bus reader skips rooms the sink no longer serves.
+  }
+
+  async join(roomKey: string, name: string, member: MemberRef): Promise<void> {
+    await this.write(member.node, (node) =>
+      this.cmd.chatJoin(roomMembers(roomKey), roomMeta(roomKey), nodeRooms(node), BUS, ROOMS, leaseKey(node),
+        roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, name, nanoid()));
+    this.directory = null;
+  }
+
+  async part(roomKey: string, name: string, member: MemberRef, reason?: string): Promise<void> {
+    await this.cmd.chatPart(roomMembers(roomKey), roomMeta(roomKey), nodeRooms(member.node), BUS, ROOMS,
+      roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, reason ?? '', name);
+    this.directory = null;
+  }
+
+  async setTopic(roomKey: string, name: string, topic: string, by: string): Promise<void> {
+    await this.write(this.node, (node) =>
+      this.cmd.chatTopic(roomMeta(roomKey), BUS, leaseKey(node), roomKey, topic, by, this.options.busMaxLen, name, nanoid()));
+    this.directory = null;
+  }
+
+  page(roomKey: string, name: string, before: number, limit: number): Promise<HistoryPage> {
+    return readPage(this.cmd, roomKey, name, before, limit);
+  }
+
+  roomDirectory(): Promise<RoomInfo[]> {
+    const now = Date.now();
+    if (this.directory && now - this.directory.at < DIRECTORY_CACHE_MS) return this.directory.list;
+    const list = this.readDirectory();
+    this.directory = { at: now, list };
+    list.catch(() => { if (this.directory?.list === list) this.directory = null; });
+    return list;
+  }
+
+  private async readDirectory(): Promise<RoomInfo[]> {
+    const flat = await this.cmd.zrevrangebyscore(ROOMS, '+inf', 1, 'WITHSCORES');
+    const rooms: Array<{ key: string; users: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) rooms.push({ key: flat[i]!, users: Number(flat[i + 1]) });
+    const metas = await Promise.all(rooms.map((r) => this.cmd.hmget(roomMeta(r.key), 'name', 'topic')));
+    const list = rooms.map((r, i) => ({ name: metas[i]![0] ?? r.key, users: r.users, topic: metas[i]![1] ?? '' }));
+    return list.sort((a, b) => b.users - a.users || a.name.localeCompare(b.name));
+  }
+
+  async sendDm(toFold: string, dm: DirectMessage): Promise<DmOutcome> {
+    const owner = await this.cmd.get(nickKey(toFold));
+    if (!owner) return 'no-such-user';
+    const holder = decodeMember(owner).node;
+    if (holder === this.node) return this.sink.receiveDm(toFold, dm);
+    if ((await this.cmd.exists(leaseKey(holder))) === 0) return 'no-such-user';
+    return this.dms.send(holder, toFold, dm);
+  }
+
+  health(): EngineHealth {
+    const connected = this.lease?.isConnected ?? false;
+    const leaseHeld = this.lease?.leaseHeld ?? false;
+    const problems: string[] = [];
+    if (!connected) problems.push('redis unreachable');
+    if (!leaseHeld) problems.push('lease lost');
+    const reader = this.reader;
+    const stalled = reader ? Date.now() - reader.lastReadAt > READ_BLOCK_MS + 5000 : false;
+    if (connected && reader && (stalled || reader.lagMs > 5000)) problems.push('bus reader lagging');
+    return {
+      ok: problems.length === 0,
+      problems,
+      detail: { node: this.node, connected, leaseHeld, busLagMs: reader?.lagMs ?? 0, busEntriesBehind: reader?.entriesBehind ?? 0 },
+    };
+  }
+
+  stats(): RedisEngineStats {
+    return {
+      appendBatches: this.appendBatches,
+      appendedMessages: this.appendedMessages,
+      appendLastMs: this.appendLastMs,
+      appendAvgMs: this.appendBatches ? this.appendTotalMs / this.appendBatches : 0,
+      reaps: this.lease?.reaps ?? 0,
+      fenced: this.lease?.fencedCount ?? 0,
+      busLagMs: this.reader?.lagMs ?? 0,
+      busEntriesBehind: this.reader?.entriesBehind ?? 0,
+      resyncs: this.reader?.resyncs ?? 0,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.lease.stop();
+    await Promise.allSettled([...this.inFlight]);
+    const node = this.node;
+    try {
+      // Give everything back now: others see this node's members leave and its nicks free at once.
+      await this.cmd.multi().del(leaseKey(node)).set(deadMarker(node), '1', 'PX', DEAD_MARKER_MS).exec();
+      await reapNode(this.cmd, node, this.options.busMaxLen);
+    } catch (err) {
+      this.options.log.warn({ err: (err as Error).message }, 'could not give back this node\'s nicks and members (the reapers will)');
+    }
+    await this.dropConnections(true);
+  }
+
+  /** Test only: drops every connection at once and gives nothing back, as if the process were killed. */
+  async crash(): Promise<void> {
+    this.stopping = true;
+    this.lease.stop();
+    await this.dropConnections(false);
+  }
+
+  private async dropConnections(graceful: boolean): Promise<void> {
+    this.dms?.close('the cluster engine stopped');
+    this.readerConn.disconnect();
+    const readerDone = this.reader?.stop();
+    if (graceful) {
+      await Promise.allSettled([this.cmd.quit(), this.subConn.quit()]);
+    } else {
+      this.cmd.disconnect();
+      this.subConn.disconnect();
+    }
+    await readerDone;
+  }
+
+  /**
+   * Runs a write under `node`'s lease. A FENCED answer for this node's current id fences it (once); the
+   * caller gets an Error that says the write was refused.
+   */
+  private async write<T>(node: string, run: (node: string) => Promise<T>): Promise<T> {
+    if (this.stopping) throw new Error('the cluster engine is stopping');
+    if (this.lease.acquiring && node === this.node) {
+      if (!this.lease.isConnected) throw new Error('Redis unreachable');
+      await this.lease.acquiring;
+      node = this.node;
+    }
+    try {
+      return await run(node);
+    } catch (err) {
+      const message = (err as Error).message ?? '';
+      if (message.startsWith('FENCED')) {
+        this.lease.fence(node, 'lease lost');
+        throw new Error(`refused: node ${node} lost its cluster lease (fenced)`);
+      }
+      throw err;
+    }
+  }
+}
