@@ -9,7 +9,7 @@ import { openLocalEngine } from './engine/open-local.js';
 import type { OpenedEngine } from './engine/opened.js';
 import { Hub } from './hub.js';
 import type { Logger } from './log.js';
-import { createMetrics } from './metrics.js';
+import { addEngineGauges, createMetrics } from './metrics.js';
 import { readOpenFilesLimit, socketBudget } from './open-files.js';
 import { createAdminServer } from './transports/admin-http.js';
 import { guardHttpServer } from './transports/admission-gate.js';
@@ -24,6 +24,8 @@ export interface ChatServer {
   wsPort: number;
   tcpPort: number;
   adminPort: number;
+  /** This node's id in the cluster ('local' on a single node). */
+  node: string;
   /** Fault injection for tests; production never calls these. */
   faults: {
     /** Ends the history writer's thread as a crash would; resolves once the server has seen it die. */
@@ -72,6 +74,7 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
     rooms: () => hub?.roomCount ?? 0,
     historyWritable: () => (engine.health().ok ? 1 : 0),
   });
+  if (opened.stats) addEngineGauges(metrics.registry, opened.stats);
   const stalls = new StallWatch();
   hub = new Hub({ ...config, maxConnections: budget.maxConnections }, engine, metrics, log, stalls);
   hub.commits.afterFlush = releaseWrites;
@@ -92,7 +95,7 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
       const { ok, problems, detail } = engine.health();
       return {
         ok,
-        body: { status: ok ? 'ok' : 'unavailable', problems, connections: hub.sessions.size, rooms: hub.roomCount, store: detail },
+        body: { status: ok ? 'ok' : 'unavailable', problems, connections: hub.sessions.size, rooms: hub.roomCount, [engine.shared ? 'cluster' : 'store']: detail },
       };
     },
   });
@@ -142,6 +145,7 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
     wsPort: (httpServer.address() as AddressInfo).port,
     tcpPort: (tcpServer.address() as AddressInfo).port,
     adminPort: (adminServer.address() as AddressInfo).port,
+    get node() { return engine.node; },
     faults: {
       killHistoryWriter: () => (opened.killHistoryWriter ?? (() => Promise.reject(new Error('no history writer in cluster mode'))))(),
     },

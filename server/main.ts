@@ -40,7 +40,7 @@ try {
   process.on('SIGINT', () => stop('SIGINT'));
   // Only now: whoever reads this line may signal us at once, and must not meet the default handler.
   console.log(`chat-server listening ws://${config.host}:${server.wsPort}/ tcp://${config.host}:${server.tcpPort}`
-    + ` admin=http://${config.adminHost}:${server.adminPort}/ data=${config.data}`);
+    + ` admin=http://${config.adminHost}:${server.adminPort}/ ${config.redis ? `redis=${config.redis} node=${server.node}` : `data=${config.data}`}`);
 } catch (err) {
   console.error(`chat-server: ${err instanceof StartupError ? err.message : String(err)}`);
   process.exit(1);

@@ -23,6 +23,14 @@ export interface Gauges {
   historyWritable(): number;
 }
 
+/** One gauge per figure an engine reports (bus lag, reaps, fenced, ...), read at each scrape. */
+export function addEngineGauges(registry: Registry, stats: () => Record<string, number>): void {
+  for (const key of Object.keys(stats())) {
+    const name = `chat_engine_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+    new Gauge({ name, help: `Cluster engine: ${key}`, registers: [registry], collect() { this.set(stats()[key] ?? 0); } });
+  }
+}
+
 export function createMetrics(gauges: Gauges): Metrics {
   const registry = new Registry();
   // Includes nodejs_eventloop_lag_* (mean, p50, p90, p99) from monitorEventLoopDelay.

@@ -15,5 +15,5 @@ export async function openRedisEngine(config: Config, log: Logger): Promise<Open
     log,
   });
   // The engine's start (settings, lease, bus reader) runs when the hub starts it; stop() lets go of Redis.
-  return { engine, close: async () => {} };
+  return { engine, close: async () => {}, stats: () => ({ ...engine.stats() }) };
 }

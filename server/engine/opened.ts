@@ -5,6 +5,8 @@ export interface OpenedEngine {
   engine: Engine;
   /** Releases what the engine holds, after the hub has stopped using it. */
   close(): Promise<void>;
+  /** The engine's own figures for /metrics, each as a gauge `chat_engine_<snake_case name>`. */
+  stats?(): Record<string, number>;
   /** Fault injection for tests (single node only). */
   killHistoryWriter?(): Promise<void>;
 }
