@@ -412,10 +412,11 @@ export class Hub implements EngineSink {
     for (const session of [...this.sessions.values()]) session.peer.close('shutdown');
   }
 
-  private applyMessage({ roomKey, message }: Extract<EngineEvent, { kind: 'msg' }>): void {
+  private applyMessage(event: Extract<EngineEvent, { kind: 'msg' }>): void {
+    const { roomKey, message } = event;
     const room = this.rooms.get(roomKey);
+    if (room && message.seq > room.deliveredSeq + 1) return this.repair(room, event);
     if (room && message.seq > room.deliveredSeq) {
-      if (message.seq > room.deliveredSeq + 1) this.log.warn({ room: roomKey, from: room.deliveredSeq, to: message.seq }, 'seq gap in room events');
       room.remember(message);
       this.metrics.messagesOut.inc();
       this.metrics.deliveries.inc(room.broadcast(new Outgoing({ type: 'message', ...message })));
@@ -533,26 +534,52 @@ export class Hub implements EngineSink {
    * missed, and its member list is replaced by the engine's.
    */
   private resync(): void {
-    for (const room of [...this.rooms.values()]) {
-      const opening: Opening = { events: [], joiners: 0, room: null! };
-      this.opening.set(room.key, opening);
-      opening.room = this.engine.openRoom(room.key, room.name).then(
-        async (snapshot) => {
-          for (const message of await this.missed(room, snapshot.seq)) this.applyMessage({ kind: 'msg', roomKey: room.key, message });
-          room.remote.clear();
-          for (const member of snapshot.members) if (member.node !== this.engine.node) room.remote.set(caseFold(member.nick), member);
-          room.topic = snapshot.topic;
-          room.renamed();
-          return room;
-        },
-      ).catch((err: unknown) => {
-        this.log.error({ err, room: room.key }, 'could not resync room');
-        return room;
-      }).finally(() => {
-        this.opening.delete(room.key);
-        for (const event of opening.events) this.apply(event);
-        this.commits.afterFlush();
+    for (const room of this.rooms.values()) {
+      if (this.opening.has(room.key)) continue; // being read from the engine already
+      this.catchUp(room, [], async () => {
+        const snapshot = await this.engine.openRoom(room.key, room.name);
+        await this.deliverMissed(room, snapshot.seq);
+        room.remote.clear();
+        for (const member of snapshot.members) if (member.node !== this.engine.node) room.remote.set(caseFold(member.nick), member);
+        room.topic = snapshot.topic;
+        room.renamed();
+        this.sortedRooms = null;
       });
+    }
+  }
+
+  /**
+   * A room's message arrived after a hole in its seqs (its events were trimmed from the bus under this
+   * node, or its commit failed on a single node): the missing ones are read from the log first.
+   */
+  private repair(room: Room, event: Extract<EngineEvent, { kind: 'msg' }>): void {
+    this.log.warn({ room: room.key, from: room.deliveredSeq + 1, to: event.message.seq - 1 }, 'seq gap in room events: reading it from the log');
+    this.catchUp(room, [event], () => this.deliverMissed(room, event.message.seq - 1));
+  }
+
+  /** Holds the room's events (starting with `held`) while `work` reads from the engine, then applies them. */
+  private catchUp(room: Room, held: EngineEvent[], work: () => Promise<void>): void {
+    const opening: Opening = { events: held, joiners: 0, room: null! };
+    this.opening.set(room.key, opening);
+    opening.room = work().catch((err: unknown) => {
+      this.log.error({ err, room: room.key }, 'could not read a room from the engine');
+    }).then(() => {
+      this.opening.delete(room.key);
+      for (const event of opening.events) this.apply(event);
+      this.commits.afterFlush();
+      return room;
+    });
+  }
+
+  /**
+   * Delivers what `room` missed up to `seq`. What the log no longer holds (or cannot be read now) is
+   * skipped for good, so a hole is repaired once, never retried in a loop; clients fill it from history.
+   */
+  private async deliverMissed(room: Room, seq: number): Promise<void> {
+    try {
+      for (const message of await this.missed(room, seq)) this.applyMessage({ kind: 'msg', roomKey: room.key, message });
+    } finally {
+      if (room.deliveredSeq < seq) room.deliveredSeq = seq;
     }
   }
 
