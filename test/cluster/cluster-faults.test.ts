@@ -4,6 +4,7 @@
  * health as the admin listener reports it.
  */
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import type { ServerMessage } from '../../shared/protocol.js';
 import { JsonClient } from '../helpers/clients.js';
 import { startCluster, startNode } from '../helpers/cluster.js';
@@ -151,6 +152,41 @@ describe('cluster faults', () => {
     const who = await first.next((m) => m.type === 'who' && m.room === '#big' && m.total === 1201, 15_000);
     if (who.type === 'who') expect(new Set(who.users).size).toBe(1201);
   }, 180_000);
+
+  it('Redis connections dropped with appends in flight: nothing stored twice, every ack kept', async () => {
+    const [a, b] = await startCluster(redis.url, 2, { args: ['--rate-limit', '0', '--room-rate', '0'] });
+    running.push(a!, b!);
+    const talker = await client(a!, 'kill-talker');
+    const reader = await client(b!, 'kill-reader');
+    await join(talker, '#drop');
+    await join(reader, '#drop');
+    const admin = new Redis(redis.url);
+    try {
+      for (let round = 0; round < 5; round++) {
+        for (let k = 0; k < 60; k++) talker.send({ type: 'say', room: '#drop', text: `r${round}-${k}`, ref: `r${round}-${k}` });
+        await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      }
+    } finally {
+      admin.disconnect();
+    }
+    const answered = () => talker.received.filter((m) => (m.type === 'ack' || m.type === 'error') && m.ref?.startsWith('r')).length;
+    await expect.poll(answered, { timeout: 30_000 }).toBe(300);
+    const acked = talker.received.flatMap((m) => (m.type === 'ack' ? [m.id] : []));
+    let ids: string[] = [];
+    let before: number | undefined;
+    for (;;) {
+      reader.send(before === undefined ? { type: 'history', room: '#drop', limit: 200 } : { type: 'history', room: '#drop', before, limit: 200 });
+      const page = await reader.next((m) => m.type === 'history' && m.room === '#drop' && (before === undefined || m.messages.every((x) => x.seq < before!)));
+      if (page.type !== 'history') throw new Error('unreachable');
+      ids = [...page.messages.map((m) => m.id), ...ids];
+      if (!page.more || page.messages.length === 0) break;
+      before = page.messages[0]!.seq;
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of acked) expect(ids).toContain(id);
+    const live = messagesOf(reader, '#drop').map((m) => m.id);
+    expect(new Set(live).size).toBe(live.length);
+  }, 90_000);
 
   it('/healthz reports the cluster state: 200 with the node and lease, 503 while Redis is unreachable', async () => {
     const own = await startRedis();

@@ -246,4 +246,49 @@ describe('cluster: Redis dies', () => {
       await own.stop();
     }
   }, 90_000);
+
+  it('Redis killed in the middle of a burst: every ack is in history once, refused says are not, seqs never reused', async () => {
+    const own = await startRedis();
+    const nodes = await startCluster(own.url, 2, { args: ['--rate-limit', '0', '--room-rate', '0'] });
+    running.push(...nodes);
+    try {
+      const x = await client(nodes[0]!, 'bx');
+      const y = await client(nodes[1]!, 'by');
+      await joinAll('#burst', [x, y]);
+      const burst = (from: number, n: number) => {
+        for (let k = from; k < from + n; k++) x.send({ type: 'say', room: '#burst', text: `b${k}`, ref: `b${k}` });
+      };
+      burst(0, 100);
+      await expect.poll(() => x.received.filter((m) => m.type === 'ack').length, { timeout: 15_000 }).toBeGreaterThan(10);
+      await own.kill('SIGKILL');
+      burst(100, 100);
+      await expect.poll(() => x.received.filter((m) => m.type === 'error' && m.code === 'INTERNAL').length, { timeout: 15_000 }).toBeGreaterThan(0);
+      await own.restart();
+      await expect.poll(async () => {
+        x.send({ type: 'say', room: '#burst', text: 'again', ref: `again${Date.now()}` });
+        const answer = await x.next((m) => (m.type === 'ack' && m.ref.startsWith('again')) || (m.type === 'error' && m.ref?.startsWith('again') === true), 10_000);
+        return answer.type;
+      }, { timeout: 30_000, interval: 500 }).toBe('ack');
+      // Every say is answered, one way or the other.
+      const answered = (ref: string) => x.received.some((m) => (m.type === 'ack' || m.type === 'error') && m.ref === ref);
+      await expect.poll(() => Array.from({ length: 200 }, (_, k) => `b${k}`).every(answered), { timeout: 30_000 }).toBe(true);
+      const acked = new Set(x.received.flatMap((m) => (m.type === 'ack' && m.ref.startsWith('b') ? [m.id] : [])));
+      const refused = new Set(x.received.flatMap((m) => (m.type === 'error' && m.ref?.startsWith('b') ? [m.ref] : [])));
+      const history = await fullHistory(y, '#burst');
+      const ids = history.map((m) => m.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const id of acked) expect(ids).toContain(id);
+      for (const ref of refused) expect(history.some((m) => m.text === ref)).toBe(false);
+      const seqs = history.map((m) => m.seq);
+      expect(seqs).toEqual([...seqs].sort((p, q) => p - q));
+      // What the other node delivered live was durable: all of it is in history, once, in order.
+      const live = messagesOf(y, '#burst');
+      expect(new Set(live.map((m) => m.id)).size).toBe(live.length);
+      for (const m of live) expect(ids).toContain(m.id);
+      expect(live.map((m) => m.seq)).toEqual([...live.map((m) => m.seq)].sort((p, q) => p - q));
+    } finally {
+      await Promise.all(running.splice(0).map((s) => s.stop('SIGKILL')));
+      await own.stop();
+    }
+  }, 120_000);
 });
