@@ -1,8 +1,11 @@
 /**
  * The cluster engine: rooms, seqs, nicks and membership live in one Redis (see
  * docs/cluster.md and shared/design/cluster.md §5). Three connections per node:
- * - commands: auto-pipelined; no offline queue (a write while Redis is down fails at once, and truly
- *   was not sent); in-flight commands are resent after a reconnect, which the scripts make idempotent;
+ * - commands: no offline queue (a write while Redis is down fails at once, and truly was not sent);
+ *   in-flight commands are resent after a reconnect, which the scripts make idempotent. Not
+ *   auto-pipelined: ioredis 5.11 with enableAutoPipelining and no offline queue throws an uncaught
+ *   "Stream isn't writeable" from a setImmediate when Redis is away (a crash), and leaves the command
+ *   unsettled;
  * - the bus reader (redis-bus-reader.ts), a blocking XREAD loop of its own;
  * - the DM subscriber (redis-dm.ts).
  * Every change to shared state is one Lua script (redis-scripts.ts) that also puts its event on the
@@ -87,7 +90,7 @@ export class RedisEngine implements Engine {
     const { url, log } = this.options;
     this.sink = sink;
     this.cmd = defineScripts(openConnection(url, 'chat-commands', log, {
-      enableAutoPipelining: true, maxRetriesPerRequest: null, enableOfflineQueue: false,
+      maxRetriesPerRequest: null, enableOfflineQueue: false,
     }));
     this.readerConn = openConnection(url, 'chat-bus-reader', log, { maxRetriesPerRequest: null });
     this.subConn = openConnection(url, 'chat-dm', log, { maxRetriesPerRequest: null });
@@ -295,15 +298,14 @@ export class RedisEngine implements Engine {
 
   private async dropConnections(graceful: boolean): Promise<void> {
     this.dms?.close('the cluster engine stopped');
+    this.reader?.stop();
     this.readerConn.disconnect();
-    const readerDone = this.reader?.stop();
     if (graceful) {
       await Promise.allSettled([this.cmd.quit(), this.subConn.quit()]);
     } else {
       this.cmd.disconnect();
       this.subConn.disconnect();
     }
-    await readerDone;
   }
 
   /**
