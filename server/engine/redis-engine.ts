@@ -74,6 +74,7 @@ export class RedisEngine implements Engine {
   private batchNo = 0;
   private stopping = false;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private appendTail: Promise<void> = Promise.resolve();
   private directory: { at: number; list: Promise<RoomInfo[]> } | null = null;
   private appendBatches = 0;
   private appendedMessages = 0;
@@ -118,25 +119,28 @@ export class RedisEngine implements Engine {
     log.info({ node: this.node, url }, 'cluster engine started');
   }
 
+  /**
+   * One batch in flight at a time (as the hub's commit queue sends them), so that batch numbers reach
+   * Redis in order: the script then takes any number not above the last one recorded for a room as a
+   * resend. A batch whose outcome is in doubt (the connection dropped and ioredis could not resend it)
+   * is sent again, same number, once Redis is back; a batch never sent is refused at once.
+   */
   async append(batch: NewMessage[]): Promise<void> {
     if (batch.length === 0) return;
+    if (this.stopping) throw new Error('the cluster engine is stopping');
+    if (this.cmd.status !== 'ready') throw new Error('Redis unreachable: the messages were not sent');
     const byRoom = new Map<string, NewMessage[]>();
     for (const m of batch) {
       const list = byRoom.get(m.roomKey);
       if (list) list.push(m);
       else byRoom.set(m.roomKey, [m]);
     }
-    const started = performance.now();
-    const work = this.write(this.node, (node) => {
-      const keys: string[] = [BUS, leaseKey(node)];
-      const args: Array<string | number> = [node, ++this.batchNo, this.options.busMaxLen, this.options.historyMax];
-      for (const [roomKey, msgs] of byRoom) {
-        keys.push(roomMeta(roomKey), roomLog(roomKey));
-        args.push(roomKey, msgs.length, ...msgs.map(encodePayload));
-      }
-      return this.cmd.chatAppend(keys.length, ...keys, ...args);
-    });
+    const turn = this.appendTail;
+    let release!: () => void;
+    this.appendTail = new Promise<void>((resolve) => { release = resolve; });
+    const work = turn.then(() => this.appendBatch(byRoom)).finally(release);
     this.inFlight.add(work);
+    const started = performance.now();
     try {
       await work;
     } finally {
@@ -147,6 +151,44 @@ export class RedisEngine implements Engine {
     this.appendedMessages += batch.length;
     this.appendLastMs = ms;
     this.appendTotalMs += ms;
+  }
+
+  private async appendBatch(byRoom: Map<string, NewMessage[]>): Promise<void> {
+    if (this.cmd.status !== 'ready') throw new Error('Redis unreachable: the messages were not sent');
+    let call: { node: string; keys: string[]; args: Array<string | number> } | null = null;
+    await this.write(this.node, async (node) => {
+      call ??= this.appendCall(node, byRoom);
+      for (;;) {
+        try {
+          return await this.cmd.chatAppend(call.keys.length, ...call.keys, ...call.args);
+        } catch (err) {
+          if (!isConnectionError(err) || this.stopping) throw err;
+          // Perhaps appended, perhaps not: the same batch again settles it (the script skips a resend).
+          await this.connectedAgain();
+        }
+      }
+    });
+  }
+
+  private appendCall(node: string, byRoom: Map<string, NewMessage[]>) {
+    const keys: string[] = [BUS, leaseKey(node)];
+    const args: Array<string | number> = [node, ++this.batchNo, this.options.busMaxLen, this.options.historyMax];
+    for (const [roomKey, msgs] of byRoom) {
+      keys.push(roomMeta(roomKey), roomLog(roomKey));
+      args.push(roomKey, msgs.length, ...msgs.map(encodePayload));
+    }
+    return { node, keys, args };
+  }
+
+  /** Resolves once the command connection is ready again (or the engine stops). */
+  private connectedAgain(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.cmd.status === 'ready' || this.stopping) resolve();
+        else setTimeout(check, 50);
+      };
+      check();
+    });
   }
 
   async claimNick(nick: string, sid: string): Promise<boolean> {
@@ -330,4 +372,9 @@ export class RedisEngine implements Engine {
       throw err;
     }
   }
+}
+
+/** The command may or may not have reached Redis: the connection went away around it. */
+function isConnectionError(err: unknown): boolean {
+  return /Stream isn't writeable|Connection is closed|ECONNRESET|EPIPE/.test((err as Error)?.message ?? '');
 }
