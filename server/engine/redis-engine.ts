@@ -21,7 +21,8 @@ import type {
   DirectMessage, DmOutcome, Engine, EngineHealth, EngineSink, HistoryPage, MemberRef, NewMessage, RoomSnapshot,
 } from './engine.js';
 import { BusReader, READ_BLOCK_MS } from './redis-bus-reader.js';
-import { decodeMember, encodeMember, encodePayload, type StreamEntry } from './redis-codec.js';
+import { BatchAppender } from './redis-appender.js';
+import { decodeMember, encodeMember, type StreamEntry } from './redis-codec.js';
 import { checkSettings, connectAll, openConnection } from './redis-connect.js';
 import { DmRelay } from './redis-dm.js';
 import { firstChunk, readPage } from './redis-history.js';
@@ -71,15 +72,9 @@ export class RedisEngine implements Engine {
   private reader!: BusReader;
   private lease!: NodeLease;
   private dms!: DmRelay;
-  private batchNo = 0;
   private stopping = false;
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private appendTail: Promise<void> = Promise.resolve();
+  private appender!: BatchAppender;
   private directory: { at: number; list: Promise<RoomInfo[]> } | null = null;
-  private appendBatches = 0;
-  private appendedMessages = 0;
-  private appendLastMs = 0;
-  private appendTotalMs = 0;
 
   constructor(private readonly options: RedisEngineOptions) {}
 
@@ -109,6 +104,7 @@ export class RedisEngine implements Engine {
       await this.lease.start();
       this.dms = new DmRelay(this.cmd, this.subConn, sink, () => this.node, log);
       await this.dms.listen(this.node);
+      this.appender = new BatchAppender(this.cmd, this.options, () => this.node, (node, run) => this.write(node, run), () => this.stopping);
       this.reader = new BusReader(this.readerConn, sink, log);
       await this.reader.start();
     } catch (err) {
@@ -119,76 +115,9 @@ export class RedisEngine implements Engine {
     log.info({ node: this.node, url }, 'cluster engine started');
   }
 
-  /**
-   * One batch in flight at a time (as the hub's commit queue sends them), so that batch numbers reach
-   * Redis in order: the script then takes any number not above the last one recorded for a room as a
-   * resend. A batch whose outcome is in doubt (the connection dropped and ioredis could not resend it)
-   * is sent again, same number, once Redis is back; a batch never sent is refused at once.
-   */
-  async append(batch: NewMessage[]): Promise<void> {
-    if (batch.length === 0) return;
-    if (this.stopping) throw new Error('the cluster engine is stopping');
-    if (this.cmd.status !== 'ready') throw new Error('Redis unreachable: the messages were not sent');
-    const byRoom = new Map<string, NewMessage[]>();
-    for (const m of batch) {
-      const list = byRoom.get(m.roomKey);
-      if (list) list.push(m);
-      else byRoom.set(m.roomKey, [m]);
-    }
-    const turn = this.appendTail;
-    let release!: () => void;
-    this.appendTail = new Promise<void>((resolve) => { release = resolve; });
-    const work = turn.then(() => this.appendBatch(byRoom)).finally(release);
-    this.inFlight.add(work);
-    const started = performance.now();
-    try {
-      await work;
-    } finally {
-      this.inFlight.delete(work);
-    }
-    const ms = performance.now() - started;
-    this.appendBatches++;
-    this.appendedMessages += batch.length;
-    this.appendLastMs = ms;
-    this.appendTotalMs += ms;
-  }
-
-  private async appendBatch(byRoom: Map<string, NewMessage[]>): Promise<void> {
-    if (this.cmd.status !== 'ready') throw new Error('Redis unreachable: the messages were not sent');
-    let call: { node: string; keys: string[]; args: Array<string | number> } | null = null;
-    await this.write(this.node, async (node) => {
-      call ??= this.appendCall(node, byRoom);
-      for (;;) {
-        try {
-          return await this.cmd.chatAppend(call.keys.length, ...call.keys, ...call.args);
-        } catch (err) {
-          if (!isConnectionError(err) || this.stopping) throw err;
-          // Perhaps appended, perhaps not: the same batch again settles it (the script skips a resend).
-          await this.connectedAgain();
-        }
-      }
-    });
-  }
-
-  private appendCall(node: string, byRoom: Map<string, NewMessage[]>) {
-    const keys: string[] = [BUS, leaseKey(node)];
-    const args: Array<string | number> = [node, ++this.batchNo, this.options.busMaxLen, this.options.historyMax];
-    for (const [roomKey, msgs] of byRoom) {
-      keys.push(roomMeta(roomKey), roomLog(roomKey));
-      args.push(roomKey, msgs.length, ...msgs.map(encodePayload));
-    }
-    return { node, keys, args };
-  }
-
-  /** Resolves once the command connection is ready again (or the engine stops). */
-  private connectedAgain(): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.cmd.status === 'ready' || this.stopping) resolve();
-        else setTimeout(check, 50);
-      };
-      check();
-    });
+  append(batch: NewMessage[]): Promise<void> {
+    if (this.stopping) return Promise.reject(new Error('the cluster engine is stopping'));
+    return this.appender.append(batch);
   }
 
   async claimNick(nick: string, sid: string): Promise<boolean> {
@@ -303,10 +232,7 @@ export class RedisEngine implements Engine {
 
   stats(): RedisEngineStats {
     return {
-      appendBatches: this.appendBatches,
-      appendedMessages: this.appendedMessages,
-      appendLastMs: this.appendLastMs,
-      appendAvgMs: this.appendBatches ? this.appendTotalMs / this.appendBatches : 0,
+      ...(this.appender?.stats() ?? { appendBatches: 0, appendedMessages: 0, appendLastMs: 0, appendAvgMs: 0 }),
       reaps: this.lease?.reaps ?? 0,
       fenced: this.lease?.fencedCount ?? 0,
       busLagMs: this.reader?.lagMs ?? 0,
@@ -319,7 +245,7 @@ export class RedisEngine implements Engine {
     if (this.stopping) return;
     this.stopping = true;
     this.lease.stop();
-    await Promise.allSettled([...this.inFlight]);
+    await this.appender.settled();
     const node = this.node;
     try {
       // Give everything back now: others see this node's members leave and its nicks free at once.
@@ -374,7 +300,3 @@ export class RedisEngine implements Engine {
   }
 }
 
-/** The command may or may not have reached Redis: the connection went away around it. */
-function isConnectionError(err: unknown): boolean {
-  return /Stream isn't writeable|Connection is closed|ECONNRESET|EPIPE/.test((err as Error)?.message ?? '');
-}
