@@ -2,27 +2,26 @@
  * The one loop that reads `chat:bus` on its own connection (a blocking read never delays commands) and
  * applies its entries to the sink in bus order, which is every room's seq order on every node.
  *
- * Each read is pipelined after an `XINFO STREAM`: Redis runs the two back to back, so the reader knows
- * exactly whether an entry after its position was trimmed away (`max-deleted-entry-id`, Redis 7) before
- * it reads on. Then it emits `resync` and continues from the tail instead of delivering with a hole.
+ * Every bus entry carries its number `q` (1, 2, 3…, see BUS_ADD in redis-scripts.ts). An entry whose
+ * number is not the next one means the bus was trimmed past what this node had read (it stalled longer
+ * than the bus's MAXLEN covers): the reader emits `resync` and continues from the bus's tail instead of
+ * delivering with a hole. (Stream metadata cannot tell this reliably: a blocked XREAD is answered after
+ * the script that trimmed, and trimming does not move `max-deleted-entry-id` in Redis 7.0.)
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { EngineEvent, EngineSink } from './engine.js';
-import { compareIds, decodeMember, decodePayload, fieldsOf, idMs, type StreamEntry } from './redis-codec.js';
-import { BUS } from './redis-scripts.js';
+import { decodeMember, decodePayload, fieldsOf, idMs, type StreamEntry } from './redis-codec.js';
+import { BUS, BUS_SEQ } from './redis-scripts.js';
 
 const READ_COUNT = 1000;
 export const READ_BLOCK_MS = 5000;
 
-interface StreamInfo { lastGenerated: string; maxDeleted: string; entriesAdded: number }
-
 export class BusReader {
   private lastId = '0-0';
-  /** `entries-added` of the bus at lastId: how far behind the tail the reader is, in entries. */
-  private addedAtLastId = 0;
+  /** The number of the entry at lastId. */
+  private lastQ = 0;
   private running = false;
-  private loopDone: Promise<void> = Promise.resolve();
   lagMs = 0;
   entriesBehind = 0;
   /** When the last read came back (a healthy reader comes back at least every READ_BLOCK_MS). */
@@ -33,34 +32,43 @@ export class BusReader {
 
   /** Starts at the bus's current tail: what was there before is history, read from the room logs. */
   async start(): Promise<void> {
-    const info = await readInfo(this.conn);
-    this.lastId = info?.lastGenerated ?? '0-0';
-    this.addedAtLastId = info?.entriesAdded ?? 0;
+    await this.moveToTail();
     this.running = true;
-    this.loopDone = this.loop();
+    void this.loop();
   }
 
-  /** Stops reading (the caller drops the connection, which ends the pending read). */
-  async stop(): Promise<void> {
+  /**
+   * Stops applying events. The caller drops the connection; the pending read is not awaited (ioredis
+   * leaves a command queued while reconnecting unsettled when disconnected then).
+   */
+  stop(): void {
     this.running = false;
-    await this.loopDone;
+  }
+
+  private async moveToTail(): Promise<void> {
+    // Atomically: with an empty bus, the number the next entry follows is chat:bus:seq.
+    const res = await this.conn.multi().xrevrange(BUS, '+', '-', 'COUNT', 1).get(BUS_SEQ).exec();
+    const [last] = (res?.[0]?.[1] ?? []) as StreamEntry[];
+    this.lastId = last?.[0] ?? '0-0';
+    this.lastQ = last ? entryNumber(last[1]) : Number(res?.[1]?.[1] ?? 0);
   }
 
   private async loop(): Promise<void> {
     let failures = 0;
     while (this.running) {
-      let info: StreamInfo | null;
-      let reply: Array<[string, StreamEntry[]]> | null;
+      let busSeq: number;
+      let entries: StreamEntry[];
       try {
         const res = await this.conn
           .pipeline()
-          .xinfo('STREAM', BUS)
+          .get(BUS_SEQ)
           .xread('COUNT', READ_COUNT, 'BLOCK', READ_BLOCK_MS, 'STREAMS', BUS, this.lastId)
           .exec();
-        const [infoRes, readRes] = res ?? [];
+        const [seqRes, readRes] = res ?? [];
         if (readRes?.[0]) throw readRes[0];
-        info = infoRes?.[0] ? null : parseInfo(infoRes?.[1]);
-        reply = (readRes?.[1] ?? null) as Array<[string, StreamEntry[]]> | null;
+        busSeq = Number(seqRes?.[1] ?? 0);
+        const reply = (readRes?.[1] ?? null) as Array<[string, StreamEntry[]]> | null;
+        entries = reply?.[0]?.[1] ?? [];
         failures = 0;
       } catch (err) {
         if (!this.running) break;
@@ -71,32 +79,30 @@ export class BusReader {
       }
       if (!this.running) break;
       this.lastReadAt = Date.now();
-      if (info) {
-        this.lagMs = Math.max(0, idMs(info.lastGenerated) - idMs(this.lastId));
-        this.entriesBehind = Math.max(0, info.entriesAdded - this.addedAtLastId);
-        if (compareIds(info.maxDeleted, this.lastId) > 0) {
-          this.resync(info);
-          continue;
+      // Behind as the read began (the GET ran just before the XREAD).
+      this.entriesBehind = Math.max(0, busSeq - this.lastQ);
+      this.lagMs = this.entriesBehind > 0 ? Math.max(0, Date.now() - idMs(this.lastId)) : 0;
+      if (entries.length > 0 && !this.apply(entries)) {
+        try {
+          await this.resync();
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message }, 'bus resync failed; retrying');
         }
       }
-      const entries = reply?.[0]?.[1];
-      if (entries && entries.length > 0) this.apply(entries);
     }
   }
 
-  private resync(info: StreamInfo): void {
-    this.log.warn({ from: this.lastId, to: info.lastGenerated }, 'bus trimmed past this node: resync');
-    this.resyncs++;
-    this.lastId = info.lastGenerated;
-    this.addedAtLastId = info.entriesAdded;
-    this.emit({ kind: 'resync' });
-    this.sink.flushed();
-  }
-
-  private apply(entries: StreamEntry[]): void {
+  /** Applies entries in order; false at a gap (the entries from there on are not applied). */
+  private apply(entries: StreamEntry[]): boolean {
+    let complete = true;
     for (const [id, flat] of entries) {
+      const q = entryNumber(flat);
+      if (q !== this.lastQ + 1) {
+        complete = false;
+        break;
+      }
       this.lastId = id;
-      this.addedAtLastId++;
+      this.lastQ = q;
       // Fields start with k <kind> r <room key>: skip rooms not served here before parsing anything.
       const kind = flat[1];
       if (kind !== 'nick' && !this.sink.serves(flat[3] ?? '')) continue;
@@ -109,7 +115,16 @@ export class BusReader {
       }
       if (event) this.emit(event);
     }
-    this.entriesBehind = Math.max(0, this.entriesBehind - entries.length);
+    this.sink.flushed();
+    return complete;
+  }
+
+  private async resync(): Promise<void> {
+    const from = this.lastId;
+    await this.moveToTail();
+    this.log.warn({ from, to: this.lastId }, 'bus trimmed past what this node had read: resync');
+    this.resyncs++;
+    this.emit({ kind: 'resync' });
     this.sink.flushed();
   }
 
@@ -121,6 +136,11 @@ export class BusReader {
       this.log.error({ err: (err as Error).message, kind: event.kind }, 'applying an engine event failed');
     }
   }
+}
+
+/** The entry's number: fields are k <kind> r <room> q <n> …. */
+function entryNumber(flat: string[]): number {
+  return flat[4] === 'q' ? Number(flat[5]) : 0;
 }
 
 export function decodeEvent(flat: string[]): EngineEvent | null {
@@ -143,24 +163,4 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
     default:
       return null;
   }
-}
-
-async function readInfo(conn: Redis): Promise<StreamInfo | null> {
-  try {
-    return parseInfo(await conn.xinfo('STREAM', BUS));
-  } catch (err) {
-    if (/no such key/i.test((err as Error).message)) return null;
-    throw err;
-  }
-}
-
-function parseInfo(raw: unknown): StreamInfo | null {
-  if (!Array.isArray(raw)) return null;
-  const f: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) f[String(raw[i])] = raw[i + 1];
-  return {
-    lastGenerated: String(f['last-generated-id'] ?? '0-0'),
-    maxDeleted: String(f['max-deleted-entry-id'] ?? '0-0'),
-    entriesAdded: Number(f['entries-added'] ?? 0),
-  };
 }

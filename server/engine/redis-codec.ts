@@ -47,13 +47,6 @@ export function logMessage([id, flat]: StreamEntry, room: string): ChatMessage {
   return decodePayload(f.m ?? '{}', Number.parseInt(id, 10), Number(f.t), room);
 }
 
-/** Stream ids `<ms>-<n>` compared in order. */
-export function compareIds(a: string, b: string): number {
-  const [am, an] = splitId(a);
-  const [bm, bn] = splitId(b);
-  return am - bm || an - bn;
-}
-
 export function idMs(id: string): number {
   return splitId(id)[0];
 }

@@ -1,8 +1,11 @@
 /**
  * The cluster engine: rooms, seqs, nicks and membership live in one Redis (see
  * docs/cluster.md and shared/design/cluster.md §5). Three connections per node:
- * - commands: auto-pipelined; no offline queue (a write while Redis is down fails at once, and truly
- *   was not sent); in-flight commands are resent after a reconnect, which the scripts make idempotent;
+ * - commands: no offline queue (a write while Redis is down fails at once, and truly was not sent);
+ *   in-flight commands are resent after a reconnect, which the scripts make idempotent. Not
+ *   auto-pipelined: ioredis 5.11 with enableAutoPipelining and no offline queue throws an uncaught
+ *   "Stream isn't writeable" from a setImmediate when Redis is away (a crash), and leaves the command
+ *   unsettled;
  * - the bus reader (redis-bus-reader.ts), a blocking XREAD loop of its own;
  * - the DM subscriber (redis-dm.ts).
  * Every change to shared state is one Lua script (redis-scripts.ts) that also puts its event on the
@@ -18,7 +21,8 @@ import type {
   DirectMessage, DmOutcome, Engine, EngineHealth, EngineSink, HistoryPage, MemberRef, NewMessage, RoomSnapshot,
 } from './engine.js';
 import { BusReader, READ_BLOCK_MS } from './redis-bus-reader.js';
-import { decodeMember, encodeMember, encodePayload, type StreamEntry } from './redis-codec.js';
+import { BatchAppender } from './redis-appender.js';
+import { decodeMember, encodeMember, type StreamEntry } from './redis-codec.js';
 import { checkSettings, connectAll, openConnection } from './redis-connect.js';
 import { DmRelay } from './redis-dm.js';
 import { firstChunk, readPage } from './redis-history.js';
@@ -68,14 +72,9 @@ export class RedisEngine implements Engine {
   private reader!: BusReader;
   private lease!: NodeLease;
   private dms!: DmRelay;
-  private batchNo = 0;
   private stopping = false;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private appender!: BatchAppender;
   private directory: { at: number; list: Promise<RoomInfo[]> } | null = null;
-  private appendBatches = 0;
-  private appendedMessages = 0;
-  private appendLastMs = 0;
-  private appendTotalMs = 0;
 
   constructor(private readonly options: RedisEngineOptions) {}
 
@@ -87,7 +86,7 @@ export class RedisEngine implements Engine {
     const { url, log } = this.options;
     this.sink = sink;
     this.cmd = defineScripts(openConnection(url, 'chat-commands', log, {
-      enableAutoPipelining: true, maxRetriesPerRequest: null, enableOfflineQueue: false,
+      maxRetriesPerRequest: null, enableOfflineQueue: false,
     }));
     this.readerConn = openConnection(url, 'chat-bus-reader', log, { maxRetriesPerRequest: null });
     this.subConn = openConnection(url, 'chat-dm', log, { maxRetriesPerRequest: null });
@@ -105,6 +104,7 @@ export class RedisEngine implements Engine {
       await this.lease.start();
       this.dms = new DmRelay(this.cmd, this.subConn, sink, () => this.node, log);
       await this.dms.listen(this.node);
+      this.appender = new BatchAppender(this.cmd, this.options, () => this.node, (node, run) => this.write(node, run), () => this.stopping);
       this.reader = new BusReader(this.readerConn, sink, log);
       await this.reader.start();
     } catch (err) {
@@ -115,35 +115,9 @@ export class RedisEngine implements Engine {
     log.info({ node: this.node, url }, 'cluster engine started');
   }
 
-  async append(batch: NewMessage[]): Promise<void> {
-    if (batch.length === 0) return;
-    const byRoom = new Map<string, NewMessage[]>();
-    for (const m of batch) {
-      const list = byRoom.get(m.roomKey);
-      if (list) list.push(m);
-      else byRoom.set(m.roomKey, [m]);
-    }
-    const started = performance.now();
-    const work = this.write(this.node, (node) => {
-      const keys: string[] = [BUS, leaseKey(node)];
-      const args: Array<string | number> = [node, ++this.batchNo, this.options.busMaxLen, this.options.historyMax];
-      for (const [roomKey, msgs] of byRoom) {
-        keys.push(roomMeta(roomKey), roomLog(roomKey));
-        args.push(roomKey, msgs.length, ...msgs.map(encodePayload));
-      }
-      return this.cmd.chatAppend(keys.length, ...keys, ...args);
-    });
-    this.inFlight.add(work);
-    try {
-      await work;
-    } finally {
-      this.inFlight.delete(work);
-    }
-    const ms = performance.now() - started;
-    this.appendBatches++;
-    this.appendedMessages += batch.length;
-    this.appendLastMs = ms;
-    this.appendTotalMs += ms;
+  append(batch: NewMessage[]): Promise<void> {
+    if (this.stopping) return Promise.reject(new Error('the cluster engine is stopping'));
+    return this.appender.append(batch);
   }
 
   async claimNick(nick: string, sid: string): Promise<boolean> {
@@ -258,10 +232,7 @@ export class RedisEngine implements Engine {
 
   stats(): RedisEngineStats {
     return {
-      appendBatches: this.appendBatches,
-      appendedMessages: this.appendedMessages,
-      appendLastMs: this.appendLastMs,
-      appendAvgMs: this.appendBatches ? this.appendTotalMs / this.appendBatches : 0,
+      ...(this.appender?.stats() ?? { appendBatches: 0, appendedMessages: 0, appendLastMs: 0, appendAvgMs: 0 }),
       reaps: this.lease?.reaps ?? 0,
       fenced: this.lease?.fencedCount ?? 0,
       busLagMs: this.reader?.lagMs ?? 0,
@@ -274,7 +245,7 @@ export class RedisEngine implements Engine {
     if (this.stopping) return;
     this.stopping = true;
     this.lease.stop();
-    await Promise.allSettled([...this.inFlight]);
+    await this.appender.settled();
     const node = this.node;
     try {
       // Give everything back now: others see this node's members leave and its nicks free at once.
@@ -295,15 +266,14 @@ export class RedisEngine implements Engine {
 
   private async dropConnections(graceful: boolean): Promise<void> {
     this.dms?.close('the cluster engine stopped');
+    this.reader?.stop();
     this.readerConn.disconnect();
-    const readerDone = this.reader?.stop();
     if (graceful) {
       await Promise.allSettled([this.cmd.quit(), this.subConn.quit()]);
     } else {
       this.cmd.disconnect();
       this.subConn.disconnect();
     }
-    await readerDone;
   }
 
   /**
@@ -329,3 +299,4 @@ export class RedisEngine implements Engine {
     }
   }
 }
+

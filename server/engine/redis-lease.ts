@@ -32,6 +32,7 @@ export class NodeLease {
   private confirmedAt = 0;
   private connectedSince: number | null = null;
   private reconnected = false;
+  private everConnected = false;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private beating = false;
@@ -56,8 +57,10 @@ export class NodeLease {
   /** The command connection is ready (first time, or again after an outage). */
   connected(): void {
     if (this.connectedSince !== null) return;
+    // Only a reconnect may re-take the lease; at the first connect it was just taken.
+    this.reconnected = this.everConnected;
+    this.everConnected = true;
     this.connectedSince = Date.now();
-    this.reconnected = true;
   }
 
   disconnected(): void {

@@ -11,13 +11,15 @@
  * Scripts that only take back what a node holds (release, part, reap) need no lease: a zombie can only
  * remove its own entries, which the reaper would remove anyway.
  *
- * Bus entries always start with `k <kind> r <room key>` so a node can skip rooms it does not serve
- * before parsing anything. Keys of several rooms in one script are fine on one Redis primary, not on
+ * Bus entries always start with `k <kind> r <room key> q <entry number>` so a node can skip rooms it
+ * does not serve before parsing anything, and notice entries it missed. Keys of several rooms in one script are fine on one Redis primary, not on
  * Redis Cluster (a deliberate limit, see docs/cluster.md).
  */
 import type { Redis } from 'ioredis';
 
 export const BUS = 'chat:bus';
+/** The number of the last bus entry (see BUS_ADD). */
+export const BUS_SEQ = 'chat:bus:seq';
 export const ROOMS = 'chat:rooms';
 export const NODES = 'chat:nodes';
 export const roomLog = (key: string) => `chat:{r:${key}}:log`;
@@ -39,6 +41,15 @@ export const DEAD_MARKER_MS = 24 * 3600 * 1000;
 const FENCE = `if redis.call('EXISTS', KEYS[LEASE]) == 0 then return redis.error_reply('FENCED lease lost') end`;
 const NOW_MS = `local now = redis.call('TIME'); now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)`;
 const HOLDER = `local function holder(v) return string.sub(v, 1, string.find(v, '|', 1, true) - 1) end`;
+/**
+ * Adds a bus entry `k <kind> r <room> q <n> …`: q numbers the bus entries 1, 2, 3… (chat:bus:seq), so a
+ * reader sees at once when entries it had not read were trimmed away.
+ */
+const BUS_ADD = `
+local function bus(key, maxlen, kind, room, ...)
+  local q = redis.call('INCR', key .. ':seq')
+  return redis.call('XADD', key, 'MAXLEN', '~', maxlen, '*', 'k', kind, 'r', room, 'q', q, ...)
+end`;
 /** Count a member in or out of the room directory and of its node's rooms (entries at 0 go). */
 const COUNTS = `
 local function count(zkey, hkey, room, by)
@@ -58,6 +69,7 @@ function fence(leaseIndex: number): string {
  * then per room: room key, n, n payloads. Returns { ts, first seq per room (0 for a resend) }.
  */
 const APPEND = `${fence(2)}
+${BUS_ADD}
 ${NOW_MS}
 local batch, field = tonumber(ARGV[2]), 'b:' .. ARGV[1]
 local out = { now }
@@ -79,7 +91,7 @@ for k = 3, #KEYS, 2 do
       else
         redis.call('XADD', log, 'MAXLEN', '~', ARGV[4], seq, 'm', ARGV[a + i], 't', ts)
       end
-      redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'k', 'msg', 'r', room, 's', seq, 'm', ARGV[a + i], 't', ts)
+      bus(KEYS[1], ARGV[3], 'msg', room, 's', seq, 'm', ARGV[a + i], 't', ts)
     end
     redis.call('HSET', meta, field, ARGV[2] .. '|' .. first, 'ts', ts)
     out[#out + 1] = first
@@ -126,6 +138,7 @@ return 0`;
  * nonce. Returns { seq, 1 if an event was added }.
  */
 const JOIN = `${fence(6)}
+${BUS_ADD}
 ${COUNTS}
 local seq = tonumber(redis.call('HGET', KEYS[2], 'seq') or '0')
 local nf = 'j:' .. ARGV[2]
@@ -138,13 +151,13 @@ if cur ~= ARGV[3] then
   if cur then
     local h = string.sub(cur, 1, string.find(cur, '|', 1, true) - 1)
     count(KEYS[5], 'chat:node:' .. h .. ':rooms', ARGV[1], -1)
-    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'k', 'part', 'r', ARGV[1], 'rn', name, 'n', cur, 'why', 'connection closed')
+    bus(KEYS[4], ARGV[4], 'part', ARGV[1], 'rn', name, 'n', cur, 'why', 'connection closed')
   end
   redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
   count(KEYS[5], KEYS[3], ARGV[1], 1)
 end
 redis.call('HSET', KEYS[2], nf, ARGV[6])
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'k', 'join', 'r', ARGV[1], 'rn', name, 'n', ARGV[3], 's', seq, 't', now)
+bus(KEYS[4], ARGV[4], 'join', ARGV[1], 'rn', name, 'n', ARGV[3], 's', seq, 't', now)
 return { seq, 1 }`;
 
 /**
@@ -153,12 +166,13 @@ return { seq, 1 }`;
  * reason ('' for none), name. Returns 1 or 0.
  */
 const PART = `${COUNTS}
+${BUS_ADD}
 if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[3] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[2])
 redis.call('HDEL', KEYS[2], 'j:' .. ARGV[2])
 count(KEYS[5], KEYS[3], ARGV[1], -1)
 local name = redis.call('HGET', KEYS[2], 'name') or ARGV[6]
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'k', 'part', 'r', ARGV[1], 'rn', name, 'n', ARGV[3], 'why', ARGV[5])
+bus(KEYS[4], ARGV[4], 'part', ARGV[1], 'rn', name, 'n', ARGV[3], 'why', ARGV[5])
 return 1`;
 
 /**
@@ -166,12 +180,13 @@ return 1`;
  * KEYS: meta, bus, lease. ARGV: room key, topic, by, bus maxlen, name, nonce. Returns 1 or 0.
  */
 const TOPIC = `${fence(3)}
+${BUS_ADD}
 if redis.call('HGET', KEYS[1], 'tn') == ARGV[6] then return 0 end
 redis.call('HSETNX', KEYS[1], 'name', ARGV[5])
 local name = redis.call('HGET', KEYS[1], 'name')
 ${NOW_MS}
 redis.call('HSET', KEYS[1], 'topic', ARGV[2], 'topic_by', ARGV[3], 'topic_ts', now, 'tn', ARGV[6])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'k', 'topic', 'r', ARGV[1], 'rn', name, 'tp', ARGV[2], 'by', ARGV[3], 't', now)
+bus(KEYS[2], ARGV[4], 'topic', ARGV[1], 'rn', name, 'tp', ARGV[2], 'by', ARGV[3], 't', now)
 return 1`;
 
 /**
@@ -181,6 +196,7 @@ return 1`;
  * owner, new fold, old fold, bus maxlen, dead marker ms, old nick, room keys as JSON. Returns 1 or 0.
  */
 const RENAME = `${fence(4)}
+${BUS_ADD}
 ${HOLDER}
 local cur = redis.call('GET', KEYS[1])
 local oldFree = ARGV[3] == ARGV[4] or redis.call('GET', KEYS[2]) ~= ARGV[2]
@@ -207,14 +223,14 @@ for i = 6, #KEYS, 2 do
       local h = holder(stale)
       if redis.call('HINCRBY', 'chat:node:' .. h .. ':rooms', room, -1) <= 0 then redis.call('HDEL', 'chat:node:' .. h .. ':rooms', room) end
       redis.call('ZINCRBY', 'chat:rooms', -1, room)
-      redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'k', 'part', 'r', room, 'rn', redis.call('HGET', meta, 'name') or room, 'n', stale, 'why', 'connection closed')
+      bus(KEYS[5], ARGV[5], 'part', room, 'rn', redis.call('HGET', meta, 'name') or room, 'n', stale, 'why', 'connection closed')
     end
     redis.call('HDEL', members, ARGV[4])
     redis.call('HDEL', meta, 'j:' .. ARGV[4])
     redis.call('HSET', members, ARGV[3], ARGV[1])
   end
 end
-redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'k', 'nick', 'r', '', 'n', ARGV[1], 'o', ARGV[7], 'rs', ARGV[8])
+bus(KEYS[5], ARGV[5], 'nick', '', 'n', ARGV[1], 'o', ARGV[7], 'rs', ARGV[8])
 return 1`;
 
 /**
@@ -270,6 +286,7 @@ return 1`;
  * Returns how many left, or -1 when the node's lease exists.
  */
 const REAP_ROOM = `
+${BUS_ADD}
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 local removed, prefix = 0, ARGV[1] .. '|'
 local name = redis.call('HGET', KEYS[6], 'name') or ARGV[2]
@@ -278,7 +295,7 @@ for i = 1, #all, 2 do
   if string.sub(all[i + 1], 1, #prefix) == prefix then
     redis.call('HDEL', KEYS[3], all[i])
     redis.call('HDEL', KEYS[6], 'j:' .. all[i])
-    redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], '*', 'k', 'part', 'r', ARGV[2], 'rn', name, 'n', all[i + 1], 'why', 'connection closed')
+    bus(KEYS[4], ARGV[3], 'part', ARGV[2], 'rn', name, 'n', all[i + 1], 'why', 'connection closed')
     removed = removed + 1
   end
 end
