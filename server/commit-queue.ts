@@ -35,6 +35,8 @@ export class CommitQueue {
     private readonly append: (batch: NewMessage[]) => Promise<void>,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    /** False while the engine cannot take writes: then nothing waits behind an unsettled batch. */
+    private readonly reachable: () => boolean = () => true,
   ) {}
 
   /** Queues a message for commit; `failed` runs if it could not be stored. */
@@ -67,6 +69,14 @@ export class CommitQueue {
     const actions = this.afterTurn;
     this.afterTurn = [];
     for (const action of actions) this.run(action);
+    // A batch in flight whose outcome waits for the engine to come back: the messages behind it were
+    // never sent, so they are refused now, truthfully, instead of hanging until then.
+    if (this.inFlight && this.pending.length > 0 && !this.reachable()) {
+      const refused = this.pending;
+      this.pending = [];
+      this.metrics.historyCommitFailures.inc();
+      for (const entry of refused) this.run(() => entry.failed('the message store is unreachable'));
+    }
     this.commitNext();
     this.afterFlush();
   };

@@ -80,7 +80,7 @@ export class Hub implements EngineSink {
     private readonly log: Logger,
     private readonly stalls: StallWatch | null = null,
   ) {
-    this.commits = new CommitQueue((batch) => engine.append(batch), metrics, log);
+    this.commits = new CommitQueue((batch) => engine.append(batch), metrics, log, () => engine.reachable);
   }
 
   /** Starts the engine and opens #lobby, where every session lands. */
@@ -446,6 +446,14 @@ export class Hub implements EngineSink {
     }
     if (!room) return;
     const joined = new Outgoing({ type: 'joined', room: room.name, nick: member.nick, ts: event.ts });
+    // A join already reflected here (read again after a room snapshot, or sent again): the joiner is
+    // answered as for a repeated join, and nobody else hears it twice.
+    if (session && room.members.has(session)) {
+      this.sendShared(session, joined);
+      this.welcomeToRoom(session, room);
+      return this.applied(`join:${session.id}:${room.key}`);
+    }
+    if (!session && room.remote.get(caseFold(member.nick))?.sid === member.sid) return;
     if (session) {
       room.add(session);
       session.enter(room);
@@ -468,6 +476,7 @@ export class Hub implements EngineSink {
     const room = this.rooms.get(event.roomKey);
     const session = this.localSession(member);
     if (!room) return;
+    if (session && !room.members.has(session)) return this.applied(`part:${session.id}:${room.key}`);
     if (session) {
       room.remove(session);
       session.exit(room);

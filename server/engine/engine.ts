@@ -96,6 +96,11 @@ export interface Engine {
   /** Whether other processes share the rooms (rooms lists and nicks then come from the engine). */
   readonly shared: boolean;
   start(sink: EngineSink): Promise<void>;
+  /**
+   * False while the engine cannot take writes at all (Redis unreachable): messages waiting behind a
+   * batch whose outcome is not known yet are refused at once rather than left hanging.
+   */
+  readonly reachable: boolean;
 
   /** Appends one batch (any rooms); resolves once durable. The `msg` events carry the seqs. */
   append(batch: NewMessage[]): Promise<void>;

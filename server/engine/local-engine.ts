@@ -28,6 +28,8 @@ interface RoomSeq {
 export class LocalEngine implements Engine {
   readonly node = 'local';
   readonly shared = false;
+  /** The writer thread fails every batch at once while it is down: nothing waits behind one. */
+  readonly reachable = true;
   private sink!: EngineSink;
   private readonly seqs = new Map<string, RoomSeq>();
   /** Folded nick → the session holding it. */

@@ -1,7 +1,7 @@
 /**
  * Appending batches of messages with the chat:append script (redis-scripts.ts).
  */
-import type { NewMessage } from './engine.js';
+import { EngineError, type NewMessage } from './engine.js';
 import { encodePayload } from './redis-codec.js';
 import { BUS, leaseKey, roomLog, roomMeta, type ScriptedRedis } from './redis-scripts.js';
 
@@ -33,7 +33,7 @@ export class BatchAppender {
    */
   async append(batch: NewMessage[]): Promise<void> {
     if (batch.length === 0) return;
-    if (this.cmd.status !== 'ready') throw new Error('Redis unreachable: the messages were not sent');
+    if (this.cmd.status !== 'ready') throw new EngineError('the message store (Redis) is unreachable');
     const byRoom = new Map<string, NewMessage[]>();
     for (const m of batch) {
       const list = byRoom.get(m.roomKey);
@@ -59,16 +59,21 @@ export class BatchAppender {
   }
 
   private async appendBatch(byRoom: Map<string, NewMessage[]>): Promise<void> {
-    if (this.cmd.status !== 'ready') throw new Error('Redis unreachable: the messages were not sent');
+    if (this.cmd.status !== 'ready') throw new EngineError('the message store (Redis) is unreachable');
     let call: { node: string; keys: string[]; args: Array<string | number> } | null = null;
     await this.write(this.node(), async (node) => {
       call ??= this.appendCall(node, byRoom);
+      let inDoubt = false;
       for (;;) {
         try {
           return await this.cmd.chatAppend(call.keys.length, ...call.keys, ...call.args);
         } catch (err) {
+          // Refused before it was written (the connection had already gone): truly not sent, so the
+          // senders are told at once rather than kept waiting for Redis to come back.
+          if (!inDoubt && isNotSent(err)) throw new EngineError('the message store (Redis) is unreachable');
           if (!isConnectionError(err) || this.stopping()) throw err;
           // Perhaps appended, perhaps not: the same batch again settles it (the script skips a resend).
+          inDoubt = true;
           await this.connectedAgain();
         }
       }
@@ -109,6 +114,11 @@ export class BatchAppender {
       appendAvgMs: this.appendBatches ? this.appendTotalMs / this.appendBatches : 0,
     };
   }
+}
+
+/** ioredis refused the command without writing it (no connection, and no offline queue). */
+function isNotSent(err: unknown): boolean {
+  return /Stream isn't writeable/.test((err as Error)?.message ?? '');
 }
 
 /** The command may or may not have reached Redis: the connection went away around it. */

@@ -78,6 +78,10 @@ export class RedisEngine implements Engine {
 
   constructor(private readonly options: RedisEngineOptions) {}
 
+  get reachable(): boolean {
+    return this.lease?.isConnected ?? false;
+  }
+
   get node(): string {
     return this.lease?.node ?? 'starting';
   }

@@ -500,7 +500,7 @@ describe('RedisEngine when Redis dies', () => {
       for (const node of [a, b]) {
         await vi.waitFor(() => expect(node.engine.health().problems).toContain('redis unreachable'), WAIT);
         const refused = [msg(r)];
-        await expect(node.engine.append(refused)).rejects.toThrow(/Redis unreachable/);
+        await expect(node.engine.append(refused)).rejects.toThrow(/Redis\) is unreachable/);
         rejected.push(refused[0]!.id);
       }
       await redis.restart();
