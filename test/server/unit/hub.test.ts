@@ -146,6 +146,31 @@ describe('join', () => {
     // bob never saw alice as a member of #den: no joined, and her left is not announced under her name twice.
     expect(bob.of('joined').filter((j) => j.room === '#den')).toEqual([]);
   });
+
+  it.each([
+    ['its session still open', false],
+    ['its session closed meanwhile', true],
+  ])('is taken back when its event comes after the request gave up and the room was let go (%s)', async (_, closes) => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    alice.clear();
+
+    alice.send({ type: 'join', room: '#den', ref: 'j1' });
+    await settle();
+    const late = t.engine.take((e) => e.kind === 'join');
+    if (closes) alice.drop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    await settle();
+    if (!closes) expect(alice.got).toEqual([{ type: 'error', code: ErrorCode.INTERNAL, message: expect.any(String), ref: 'j1' }]);
+    expect(t.hub.room('#den')).toBeUndefined();
+
+    // The cluster has alice in #den, but she was told it failed (or is gone) and this node no longer
+    // serves #den: nothing here would ever part her, and every node would list her there.
+    t.engine.inject(...late);
+    await settle();
+    expect(t.engine.room('#den').members).toEqual([]);
+    expect(alice.session.rooms.map((r) => r.name)).toEqual(closes ? [] : ['#lobby']);
+  });
 });
 
 describe('requests that wait for their event', () => {
