@@ -439,9 +439,10 @@ export class Hub implements EngineSink {
     const { member } = event;
     const room = this.rooms.get(event.roomKey);
     const session = this.localSession(member);
-    if (member.node === this.engine.node && !session) {
-      // Its session closed while the join was on its way: it must not stay a member.
-      if (room) this.quietly(this.engine.part(event.roomKey, event.room, member, 'connection closed'), 'part');
+    if (member.node === this.engine.node && (!session || !room)) {
+      // Its session closed, or its request gave up (INTERNAL) and the room was let go, while the join was
+      // on its way: it must not stay a member in the cluster, where nothing here would ever part it.
+      this.quietly(this.engine.part(event.roomKey, event.room, member, session ? 'join timed out' : 'connection closed'), 'part');
       return;
     }
     if (!room) return;

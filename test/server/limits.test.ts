@@ -107,7 +107,17 @@ describe('limits', () => {
   it('a JSON client that speaks only after the text banner still gets JSON', async () => {
     const s = await serverWith([]);
     const c = await JsonClient.tcp(s.tcpPort);
-    await new Promise((r) => setTimeout(r, 800));
+    // Silent until the server has decided it may be a person and shown the text banner.
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      const onData = (chunk: string) => {
+        seen += chunk;
+        if (!seen.includes('Choose a nick: ')) return;
+        c.socket.off('data', onData);
+        resolve();
+      };
+      c.socket.on('data', onData);
+    });
     c.send({ type: 'hello', nick: 'latecomer' });
     expect(await c.next('welcome')).toMatchObject({ nick: 'latecomer' });
     c.close();

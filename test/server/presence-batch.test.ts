@@ -183,8 +183,11 @@ describe('held presence at the announce limit', () => {
     const rejoinAt = m.received.length;
     m.send({ type: 'join', room });
     await m.next((x) => x.type === 'who' && x.room === room && x.total === LIMIT + 1);
-    // Past the presence window: whatever was held has been sent by now.
-    await new Promise((r) => setTimeout(r, 300));
+    // The held part and join reach the crowd in one flush, which hands m whatever it hands m; m's pong
+    // is written after that flush, so once it arrives m has read everything the flush gave it.
+    await crowd[0]!.next((x) => x.type === 'joined' && x.room === room && x.nick === 'aa');
+    m.send({ type: 'ping', ref: 'flushed' });
+    await m.next((x) => x.type === 'pong' && x.ref === 'flushed');
     const presence = m.received.slice(rejoinAt).filter((x) => (x.type === 'left' || x.type === 'joined') && x.room === room);
     expect(presence.map((x) => `${x.type} ${x.type === 'joined' || x.type === 'left' ? x.nick : ''}`)).toEqual(['joined mm']);
     for (const c of [...crowd, m, a]) c.close();

@@ -1,0 +1,258 @@
+/**
+ * The hub applying the engine's events as a cluster's bus delivers them: members on other nodes, lost
+ * and late events, seq holes, resync and fencing, and the batching of presence in busy rooms.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PRESENCE_BATCH_MEMBERS, PRESENCE_WINDOW_MS } from '../../../server/hub.js';
+import { deliverAll, register, request, scriptedHub, settle, type FakeClient, type TestHub } from './harness.js';
+
+beforeEach(() => { vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }); });
+afterEach(() => { vi.useRealTimers(); });
+
+const texts = (c: FakeClient, room = '#lobby') => c.of('message').filter((m) => m.room === room).map((m) => m.text);
+
+async function who(t: TestHub, client: FakeClient, room: string) {
+  client.clear();
+  await request(client, { type: 'who', room });
+  const [answer] = client.of('who');
+  client.clear();
+  return answer;
+}
+
+describe('members on other nodes', () => {
+  it('appear in who and total when their join arrives, and leave on their part', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    alice.clear();
+    const rita = t.engine.remoteMember('rita');
+
+    t.engine.remoteJoin('#lobby', rita);
+    await deliverAll(t);
+    expect(alice.got).toEqual([{ type: 'joined', room: '#lobby', nick: 'rita', ts: expect.any(Number) }]);
+    expect(await who(t, alice, '#lobby')).toEqual({ type: 'who', room: '#lobby', users: ['alice', 'rita'], total: 2 });
+    expect(t.hub.sortedRoomList()).toEqual([{ name: '#lobby', users: 2, topic: '' }]);
+
+    t.engine.remotePart('#lobby', rita, 'gone home');
+    await deliverAll(t);
+    expect(alice.got).toEqual([{ type: 'left', room: '#lobby', nick: 'rita', reason: 'gone home' }]);
+    expect(await who(t, alice, '#lobby')).toEqual({ type: 'who', room: '#lobby', users: ['alice'], total: 1 });
+  });
+
+  it('a part for a member not known here announces nothing and changes nothing', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    const rita = t.engine.remoteMember('rita');
+    t.engine.remoteJoin('#lobby', rita);
+    await deliverAll(t);
+    alice.clear();
+
+    t.engine.remotePart('#lobby', t.engine.remoteMember('ghost'));
+    // A stale part for rita's earlier session (same nick, another sid) is not about the rita here now.
+    t.engine.remotePart('#lobby', { ...rita, sid: 'node-b:an-earlier-session' });
+    await deliverAll(t);
+    expect(alice.got).toEqual([]);
+    expect(await who(t, alice, '#lobby')).toEqual({ type: 'who', room: '#lobby', users: ['alice', 'rita'], total: 2 });
+  });
+
+  it('a room opened here starts with the members other nodes have in it', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    t.engine.remoteJoin('#den', t.engine.remoteMember('rita'));
+    t.engine.take(() => true); // this node does not serve #den yet: it never reads that join
+    alice.send({ type: 'join', room: '#den' });
+    await settle();
+    await deliverAll(t);
+    expect(alice.of('who').find((w) => w.room === '#den')).toEqual({ type: 'who', room: '#den', users: ['alice', 'rita'], total: 2 });
+  });
+
+  it('a rename updates the remote member in the listed rooms, and reaches each local member sharing one once', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    const bob = await register(t, 'bob');
+    const carol = await register(t, 'carol');
+    alice.send({ type: 'join', room: '#x' });
+    bob.send({ type: 'join', room: '#x' });
+    bob.send({ type: 'join', room: '#y' });
+    await settle();
+    await deliverAll(t);
+    await deliverAll(t);
+    // rita is on another node, in #x and #y but not in #lobby.
+    const rita = t.engine.remoteMember('rita');
+    t.engine.remoteJoin('#x', rita);
+    t.engine.remoteJoin('#y', rita);
+    await deliverAll(t);
+    for (const c of [alice, bob, carol]) c.clear();
+
+    t.engine.remoteRename(rita, 'rina', ['#x', '#y']);
+    await deliverAll(t);
+    const renamed = { type: 'nick', old: 'rita', new: 'rina' };
+    expect(alice.got).toEqual([renamed]);
+    expect(bob.got).toEqual([renamed]);
+    expect(carol.got).toEqual([]);
+    expect((await who(t, bob, '#x'))!.users).toEqual(['alice', 'bob', 'rina']);
+    expect((await who(t, bob, '#y'))!.users).toEqual(['bob', 'rina']);
+
+    // Her part under the new nick is recognized.
+    t.engine.remotePart('#y', { ...rita, nick: 'rina' });
+    await deliverAll(t);
+    expect(bob.got).toEqual([{ type: 'left', room: '#y', nick: 'rina' }]);
+  });
+});
+
+describe('seq holes', () => {
+  /** alice in #lobby with message 1 delivered; rita's 2 and 3 committed; 2 lost from the bus. */
+  async function withHole() {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    const bob = await register(t, 'bob');
+    bob.send({ type: 'join', room: '#other' });
+    await settle();
+    await deliverAll(t);
+    await request(alice, { type: 'say', room: '#lobby', text: 'one' });
+    await deliverAll(t);
+    t.engine.remoteSay('#lobby', 'rita', 'two');
+    t.engine.remoteSay('#lobby', 'rita', 'three');
+    t.engine.take((e) => e.kind === 'msg' && e.message.seq === 2);
+    alice.clear();
+    bob.clear();
+    return { t, alice, bob };
+  }
+
+  it('a message after a hole waits while the missing ones are read from the engine; order and acks are kept', async () => {
+    const { t, alice, bob } = await withHole();
+    await request(alice, { type: 'say', room: '#lobby', text: 'four', ref: 'r4' });
+    t.engine.remoteSay('#other', 'rita', 'elsewhere');
+    t.engine.hold('page');
+    await deliverAll(t);
+
+    // #lobby's events wait for the page; #other's do not.
+    expect(t.engine.callsOf('page')).toEqual([['#lobby', '#lobby', 3, expect.any(Number)]]);
+    expect(alice.got).toEqual([]);
+    expect(texts(bob, '#other')).toEqual(['elsewhere']);
+
+    t.engine.release('page');
+    await settle();
+    expect(alice.got.map((m) => (m.type === 'message' ? m.seq : m.type))).toEqual([2, 3, 4, 'ack']);
+    expect(alice.of('ack')[0]).toMatchObject({ ref: 'r4', seq: 4 });
+    expect(texts(bob)).toEqual(['two', 'three', 'four']);
+    expect(t.logs.filter((r) => r.msg.includes('seq gap'))).toHaveLength(1);
+
+    // Later messages go straight through.
+    t.engine.remoteSay('#lobby', 'rita', 'five');
+    await deliverAll(t);
+    expect(texts(alice)).toEqual(['two', 'three', 'four', 'five']);
+    expect(t.engine.callsOf('page')).toHaveLength(1);
+  });
+
+  it('a hole the engine no longer holds is skipped once, not retried', async () => {
+    const { t, alice } = await withHole();
+    t.engine.room('#lobby').log.splice(1, 1); // trimmed from the log too
+    await deliverAll(t);
+    expect(texts(alice)).toEqual(['three']);
+
+    t.engine.remoteSay('#lobby', 'rita', 'four');
+    await deliverAll(t);
+    expect(texts(alice)).toEqual(['three', 'four']);
+    expect(t.engine.callsOf('page')).toHaveLength(1);
+    expect(t.logs.filter((r) => r.msg.includes('seq gap'))).toHaveLength(1);
+  });
+
+  it('a hole the engine cannot be read for now is skipped once, and the room goes on', async () => {
+    const { t, alice } = await withHole();
+    t.engine.failNext('page', new Error('redis is down'));
+    await deliverAll(t);
+    expect(texts(alice)).toEqual(['three']);
+    expect(t.logs.filter((r) => r.msg.includes('could not read a room'))).toHaveLength(1);
+
+    t.engine.remoteSay('#lobby', 'rita', 'four');
+    await deliverAll(t);
+    expect(texts(alice)).toEqual(['three', 'four']);
+    expect(t.engine.callsOf('page')).toHaveLength(1);
+  });
+
+  it('pages back as far as the hole goes when it is longer than a page', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    alice.clear();
+    for (let i = 1; i <= 450; i++) t.engine.remoteSay('#lobby', 'rita', `m${i}`);
+    t.engine.take((e) => e.kind === 'msg' && e.message.seq < 450);
+    await deliverAll(t);
+    expect(alice.of('message').map((m) => m.seq)).toEqual(Array.from({ length: 450 }, (_, i) => i + 1));
+    expect(t.engine.callsOf('page').length).toBeGreaterThan(1);
+  });
+});
+
+describe('resync', () => {
+  it('replaces each room\'s remote members and delivers what was missed, before the events that follow', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    const rita = t.engine.remoteMember('rita');
+    t.engine.remoteJoin('#lobby', rita);
+    await deliverAll(t);
+    alice.clear();
+
+    // Trimmed from the bus under this node: rita left, ron came and spoke, the topic changed.
+    t.engine.remotePart('#lobby', rita);
+    const ron = t.engine.remoteMember('ron', 'node-c');
+    t.engine.remoteJoin('#lobby', ron);
+    t.engine.remoteSay('#lobby', 'ron', 'missed');
+    t.engine.room('#lobby').topic = 'new topic';
+    t.engine.take(() => true);
+
+    t.engine.hold('openRoom');
+    t.engine.inject({ kind: 'resync' });
+    t.engine.remoteSay('#lobby', 'ron', 'after');
+    await deliverAll(t);
+    expect(alice.got).toEqual([]);
+
+    t.engine.release('openRoom');
+    await settle();
+    expect(texts(alice)).toEqual(['missed', 'after']);
+    expect(await who(t, alice, '#lobby')).toEqual({ type: 'who', room: '#lobby', users: ['alice', 'ron'], total: 2 });
+    expect(t.hub.sortedRoomList()).toEqual([{ name: '#lobby', users: 2, topic: 'new topic' }]);
+  });
+});
+
+describe('fencing', () => {
+  it('closes every session with bye shutdown', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    const bob = await register(t, 'bob');
+    const unregistered = t.connect();
+    t.engine.sink.fenced('lease lost');
+    expect([alice.bye, bob.bye, unregistered.bye]).toEqual(['shutdown', 'shutdown', 'shutdown']);
+    expect(t.hub.sessions.size).toBe(0);
+    expect(t.logged('lost its place')).toHaveLength(1);
+  });
+});
+
+describe('presence in a busy room', () => {
+  it(`is held ${PRESENCE_WINDOW_MS} ms and sent together, except to the joiner; a message flushes it first`, async () => {
+    const t = await scriptedHub();
+    const members: FakeClient[] = [];
+    for (let i = 0; i < PRESENCE_BATCH_MEMBERS - 1; i++) members.push(await register(t, `m${i}`));
+    for (const m of members) m.clear();
+
+    const late = await register(t, 'late');
+    expect(late.types()).toEqual(['welcome', 'joined', 'history', 'who']);
+    expect(members[0]!.got).toEqual([]);
+    await vi.advanceTimersByTimeAsync(PRESENCE_WINDOW_MS - 1);
+    expect(members[0]!.got).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    for (const m of members) expect(m.got).toEqual([{ type: 'joined', room: '#lobby', nick: 'late', ts: expect.any(Number) }]);
+    for (const m of members) m.clear();
+    late.clear();
+
+    // Two more joins are held; a message goes out after them, without waiting for the window.
+    const rita = t.engine.remoteMember('rita');
+    t.engine.remoteJoin('#lobby', rita);
+    t.engine.remoteJoin('#lobby', t.engine.remoteMember('ron'));
+    await deliverAll(t);
+    expect(late.got).toEqual([]);
+    t.engine.remoteSay('#lobby', 'rita', 'hi all');
+    await deliverAll(t);
+    expect(late.got.map((m) => (m.type === 'joined' ? m.nick : m.type))).toEqual(['rita', 'ron', 'message']);
+    await vi.advanceTimersByTimeAsync(PRESENCE_WINDOW_MS);
+    expect(late.got).toHaveLength(3);
+  });
+});

@@ -1,0 +1,273 @@
+/**
+ * An Engine written for the hub's unit tests, acting like a cluster's bus: it hands out seqs and keeps
+ * each room's log, members and topic as the shared store would, but the events it would put on the bus
+ * wait in `bus` until the test delivers them (now, later, reordered across rooms, with holes, or never).
+ * It can put on the bus what another node would (`remote*`), fail a call, or hold calls of one kind
+ * until released. Every call is recorded.
+ */
+import { HISTORY_PAGE_MAX } from '../../../shared/limits.js';
+import type { ChatMessage, RoomInfo } from '../../../shared/protocol.js';
+import { caseFold } from '../../../shared/validate.js';
+import type {
+  DirectMessage, DmOutcome, Engine, EngineEvent, EngineHealth, EngineSink, HistoryPage, MemberRef, NewMessage, RoomSnapshot,
+} from '../../../server/engine/engine.js';
+
+export type Op = 'append' | 'claimNick' | 'releaseNick' | 'rename' | 'openRoom' | 'closeRoom' | 'join' | 'part' | 'setTopic'
+  | 'page' | 'sendDm';
+
+/** A room as the shared store holds it. */
+export interface SharedRoom {
+  name: string;
+  seq: number;
+  topic: string;
+  log: ChatMessage[];
+  members: MemberRef[];
+}
+
+export class ScriptedEngine implements Engine {
+  sink!: EngineSink;
+  /** Events put on the bus that this node has not read yet, in bus order. */
+  bus: EngineEvent[] = [];
+  readonly calls: Array<{ op: Op; args: unknown[] }> = [];
+  readonly rooms = new Map<string, SharedRoom>();
+  /** Folded nick → sid, cluster-wide. */
+  readonly nicks = new Map<string, string>();
+  /** What roomDirectory() answers when shared. */
+  directory: RoomInfo[] = [];
+  /** What sendDm answers; 'local' hands the DM to this node's sink, as a DM to a user here would. */
+  dmOutcome: DmOutcome | 'local' = 'local';
+  private readonly failures = new Map<Op, Error>();
+  private readonly held = new Map<Op, Array<() => void>>();
+  private clock = 1_000;
+
+  constructor(readonly node = 'node-a', readonly shared = true) {}
+
+  // ---- test controls --------------------------------------------------------------------------
+
+  /** The next call of `op` rejects with `err`. */
+  failNext(op: Op, err: Error): void {
+    this.failures.set(op, err);
+  }
+
+  /** Calls of `op` wait (after being recorded) until `release(op)`. */
+  hold(op: Op): void {
+    if (!this.held.has(op)) this.held.set(op, []);
+  }
+
+  /** Lets the held calls of `op` go on, and stops holding it. */
+  release(op: Op): void {
+    const waiters = this.held.get(op) ?? [];
+    this.held.delete(op);
+    for (const go of waiters) go();
+  }
+
+  callsOf(op: Op): unknown[][] {
+    return this.calls.filter((c) => c.op === op).map((c) => c.args);
+  }
+
+  /** Reads the bus: applies the first `count` events (all by default), then tells the sink the run ended. */
+  deliver(count = Infinity): EngineEvent[] {
+    const events = this.bus.splice(0, count);
+    for (const event of events) this.sink.apply(event);
+    this.sink.flushed();
+    return events;
+  }
+
+  /** Applies, in bus order, only the events `which` picks; the rest stay on the bus. */
+  deliverWhere(which: (e: EngineEvent) => boolean): EngineEvent[] {
+    const picked = this.take(which);
+    for (const event of picked) this.sink.apply(event);
+    this.sink.flushed();
+    return picked;
+  }
+
+  /** Takes events off the bus (to deliver later with `inject`, or never). */
+  take(which: (e: EngineEvent) => boolean): EngineEvent[] {
+    const picked = this.bus.filter(which);
+    this.bus = this.bus.filter((e) => !which(e));
+    return picked;
+  }
+
+  /** Applies an event at once, as if just read from the bus. */
+  inject(...events: EngineEvent[]): void {
+    for (const event of events) this.sink.apply(event);
+    this.sink.flushed();
+  }
+
+  room(name: string): SharedRoom {
+    const key = caseFold(name);
+    let room = this.rooms.get(key);
+    if (!room) {
+      room = { name, seq: 0, topic: '', log: [], members: [] };
+      this.rooms.set(key, room);
+    }
+    return room;
+  }
+
+  // ---- what other nodes put on the bus ----------------------------------------------------------
+
+  remoteMember(nick: string, node = 'node-b'): MemberRef {
+    return { node, sid: `${node}:${nick}`, nick };
+  }
+
+  remoteJoin(roomName: string, member: MemberRef): EngineEvent {
+    const room = this.room(roomName);
+    room.members = [...room.members.filter((m) => m.sid !== member.sid), member];
+    return this.put({ kind: 'join', roomKey: caseFold(roomName), room: room.name, member, seq: room.seq, ts: this.tick() });
+  }
+
+  remotePart(roomName: string, member: MemberRef, reason?: string): EngineEvent {
+    const room = this.room(roomName);
+    room.members = room.members.filter((m) => m.sid !== member.sid);
+    return this.put(reason === undefined
+      ? { kind: 'part', roomKey: caseFold(roomName), room: room.name, member }
+      : { kind: 'part', roomKey: caseFold(roomName), room: room.name, member, reason });
+  }
+
+  remoteSay(roomName: string, from: string, text: string): EngineEvent {
+    return this.commit({ roomKey: caseFold(roomName), room: this.room(roomName).name, id: `remote-${this.tick()}`, from, text });
+  }
+
+  remoteRename(member: MemberRef, nick: string, roomNames: string[]): { member: MemberRef; event: EngineEvent } {
+    const renamed = { ...member, nick };
+    for (const name of roomNames) {
+      const room = this.room(name);
+      room.members = room.members.map((m) => (m.sid === member.sid ? renamed : m));
+    }
+    const event = this.put({ kind: 'nick', member: renamed, old: member.nick, rooms: roomNames.map(caseFold) });
+    return { member: renamed, event };
+  }
+
+  // ---- Engine -----------------------------------------------------------------------------------
+
+  async start(sink: EngineSink): Promise<void> {
+    this.sink = sink;
+  }
+
+  async append(batch: NewMessage[]): Promise<void> {
+    await this.call('append', [batch]);
+    for (const m of batch) this.commit(m);
+  }
+
+  async claimNick(nick: string, sid: string): Promise<boolean> {
+    await this.call('claimNick', [nick, sid]);
+    return this.claim(nick, sid);
+  }
+
+  async releaseNick(nick: string, sid: string): Promise<void> {
+    await this.call('releaseNick', [nick, sid]);
+    if (this.nicks.get(caseFold(nick)) === sid) this.nicks.delete(caseFold(nick));
+  }
+
+  async rename(member: MemberRef, old: string, roomKeys: string[]): Promise<boolean> {
+    await this.call('rename', [member, old, roomKeys]);
+    if (!this.claim(member.nick, member.sid)) return false;
+    if (caseFold(old) !== caseFold(member.nick) && this.nicks.get(caseFold(old)) === member.sid) this.nicks.delete(caseFold(old));
+    for (const key of roomKeys) {
+      const room = this.rooms.get(key);
+      if (room) room.members = room.members.map((m) => (m.sid === member.sid ? member : m));
+    }
+    this.put({ kind: 'nick', member, old, rooms: roomKeys });
+    return true;
+  }
+
+  async openRoom(roomKey: string, name: string): Promise<RoomSnapshot> {
+    await this.call('openRoom', [roomKey, name]);
+    const room = this.rooms.get(roomKey) ?? this.room(name);
+    return {
+      key: roomKey, name: room.name, seq: room.seq, topic: room.topic, members: [...room.members],
+      recent: pageOf(room, room.seq + 1, HISTORY_PAGE_MAX),
+    };
+  }
+
+  closeRoom(roomKey: string): void {
+    this.calls.push({ op: 'closeRoom', args: [roomKey] });
+  }
+
+  async join(roomKey: string, name: string, member: MemberRef): Promise<void> {
+    await this.call('join', [roomKey, name, member]);
+    const room = this.room(name);
+    room.members = [...room.members.filter((m) => m.sid !== member.sid), member];
+    this.put({ kind: 'join', roomKey, room: room.name, member, seq: room.seq, ts: this.tick() });
+  }
+
+  async part(roomKey: string, name: string, member: MemberRef, reason?: string): Promise<void> {
+    await this.call('part', [roomKey, name, member, reason]);
+    const room = this.room(name);
+    room.members = room.members.filter((m) => m.sid !== member.sid);
+    this.put(reason === undefined
+      ? { kind: 'part', roomKey, room: room.name, member }
+      : { kind: 'part', roomKey, room: room.name, member, reason });
+  }
+
+  async setTopic(roomKey: string, name: string, topic: string, by: string): Promise<void> {
+    await this.call('setTopic', [roomKey, name, topic, by]);
+    this.room(name).topic = topic;
+    this.put({ kind: 'topic', roomKey, room: name, topic, by, ts: this.tick() });
+  }
+
+  async page(roomKey: string, name: string, before: number, limit: number): Promise<HistoryPage> {
+    await this.call('page', [roomKey, name, before, limit]);
+    return pageOf(this.rooms.get(roomKey) ?? this.room(name), before, limit);
+  }
+
+  roomDirectory(): Promise<RoomInfo[]> | null {
+    return this.shared ? Promise.resolve(this.directory) : null;
+  }
+
+  async sendDm(toFold: string, dm: DirectMessage): Promise<DmOutcome> {
+    await this.call('sendDm', [toFold, dm]);
+    return this.dmOutcome === 'local' ? this.sink.receiveDm(toFold, dm) : this.dmOutcome;
+  }
+
+  health(): EngineHealth {
+    return { ok: true, problems: [], detail: {} };
+  }
+
+  async stop(): Promise<void> {}
+
+  // ---- inside -----------------------------------------------------------------------------------
+
+  private async call(op: Op, args: unknown[]): Promise<void> {
+    this.calls.push({ op, args });
+    const failure = this.failures.get(op);
+    if (failure) {
+      this.failures.delete(op);
+      throw failure;
+    }
+    const waiters = this.held.get(op);
+    if (waiters) await new Promise<void>((go) => waiters.push(go));
+  }
+
+  private claim(nick: string, sid: string): boolean {
+    const holder = this.nicks.get(caseFold(nick));
+    if (holder !== undefined && holder !== sid) return false;
+    this.nicks.set(caseFold(nick), sid);
+    return true;
+  }
+
+  /** Gives a message its seq, logs it and puts its event on the bus. */
+  private commit(m: NewMessage): EngineEvent {
+    const room = this.room(m.room);
+    const message: ChatMessage = { room: room.name, id: m.id, seq: ++room.seq, from: m.from, text: m.text, ts: this.tick() };
+    if (m.action) message.action = true;
+    room.log.push(message);
+    return this.put({ kind: 'msg', roomKey: m.roomKey, message });
+  }
+
+  private put(event: EngineEvent): EngineEvent {
+    this.bus.push(event);
+    return event;
+  }
+
+  private tick(): number {
+    return ++this.clock;
+  }
+}
+
+/** The newest `limit` messages of the log older than `before` (messages trimmed from the log are gone). */
+function pageOf(room: SharedRoom, before: number, limit: number): HistoryPage {
+  const older = room.log.filter((m) => m.seq < before);
+  const messages = older.slice(Math.max(0, older.length - limit));
+  return { messages, more: older.length > messages.length };
+}
