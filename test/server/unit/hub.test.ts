@@ -58,6 +58,26 @@ describe('say', () => {
     expect(alice.of('ack')[0]!.ref).toBe('r2');
   });
 
+  it('waiting behind a batch in doubt while the store is unreachable, is refused at once; the batch in doubt is not', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    alice.clear();
+    t.engine.hold('append');
+    await request(alice, { type: 'say', room: '#lobby', text: 'in doubt', ref: 'r1' });
+    expect(t.engine.callsOf('append')).toHaveLength(1);
+    t.engine.reachable = false;
+    await request(alice, { type: 'say', room: '#lobby', text: 'behind it', ref: 'r2' });
+    await settle();
+    expect(alice.got).toEqual([{ type: 'error', code: ErrorCode.INTERNAL, message: expect.stringContaining('unreachable'), ref: 'r2' }]);
+    expect(t.engine.callsOf('append')).toHaveLength(1);
+    // Back: the batch in doubt settles as stored, and is delivered and acked.
+    t.engine.reachable = true;
+    t.engine.release('append');
+    await settle();
+    await deliverAll(t);
+    expect(alice.of('ack').map((a) => a.ref)).toEqual(['r1']);
+  });
+
   it('is refused NOT_IN_ROOM for a room the sender is not in, and nothing is appended', async () => {
     const t = await scriptedHub();
     const alice = await register(t, 'alice');

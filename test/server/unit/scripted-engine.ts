@@ -40,6 +40,9 @@ export class ScriptedEngine implements Engine {
   private readonly held = new Map<Op, Array<() => void>>();
   private clock = 1_000;
 
+  /** Whether writes can reach the store at all (Redis up). */
+  reachable = true;
+
   constructor(readonly node = 'node-a', readonly shared = true) {}
 
   // ---- test controls --------------------------------------------------------------------------
