@@ -47,7 +47,7 @@ async function health(node: RunningServer): Promise<{ status: number; body: Reco
 
 describe('cluster faults', () => {
   it('a node paused past its lease is fenced: its nicks go to others, and when it wakes its sessions get bye', async () => {
-    const [a, b] = await startCluster(redis.url, 2, { lease: 2 });
+    const [a, b] = await startCluster(redis.url, 2, { lease: 3 });
     running.push(a!, b!);
     const sleeper = await client(a!, 'sleeper');
     const watcher = await client(b!, 'zwatcher');

@@ -8,7 +8,7 @@ export interface ClusterOptions {
 }
 
 export function startNode(redisUrl: string, options: ClusterOptions = {}): Promise<RunningServer> {
-  return startServer({ args: ['--redis', redisUrl, '--node-lease', String(options.lease ?? 2), ...(options.args ?? [])] });
+  return startServer({ args: ['--redis', redisUrl, '--node-lease', String(options.lease ?? 3), ...(options.args ?? [])] });
 }
 
 export async function startCluster(redisUrl: string, nodes: number, options: ClusterOptions = {}): Promise<RunningServer[]> {
