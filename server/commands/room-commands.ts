@@ -27,13 +27,13 @@ export async function joinRoom(hub: Hub, session: Session, name: string): Promis
     throw new ProtocolFault(ErrorCode.TOO_MANY_ROOMS, `the server holds its maximum of ${maxRooms} rooms; join an existing one`);
   }
   const key = caseFold(name);
-  const room = await hub.enterRoom(key, name);
+  const room = await hub.rooms.enter(key, name);
   try {
     if (session.closed) return;
     if (room.total >= maxRoomMembers) throw new ProtocolFault(ErrorCode.ROOM_FULL, `${room.name} is full (${maxRoomMembers} members)`);
     await hub.whenApplied(`join:${session.id}:${key}`, () => hub.engine.join(key, room.name, hub.memberOf(session)));
   } finally {
-    hub.settle(room);
+    hub.rooms.settle(room);
   }
 }
 
@@ -78,7 +78,7 @@ export const history: CommandSpec<HistoryMsg> = {
 // rooms { from? } -> rooms{rooms: [{name, users, topic}], total, more, next?}
 export const rooms: CommandSpec<RoomsMsg> = {
   handle: async (hub, session, m) => {
-    const all = await (hub.engine.roomDirectory() ?? hub.sortedRoomList());
+    const all = await (hub.engine.roomDirectory() ?? hub.rooms.sortedList());
     hub.reply(session, new Outgoing(roomListPage(all, m.from ?? 0)));
   },
 };

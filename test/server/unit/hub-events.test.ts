@@ -30,7 +30,7 @@ describe('members on other nodes', () => {
     await deliverAll(t);
     expect(alice.got).toEqual([{ type: 'joined', room: '#lobby', nick: 'rita', ts: expect.any(Number) }]);
     expect(await who(t, alice, '#lobby')).toEqual({ type: 'who', room: '#lobby', users: ['alice', 'rita'], total: 2 });
-    expect(t.hub.sortedRoomList()).toEqual([{ name: '#lobby', users: 2, topic: '' }]);
+    expect(t.hub.rooms.sortedList()).toEqual([{ name: '#lobby', users: 2, topic: '' }]);
 
     t.engine.remotePart('#lobby', rita, 'gone home');
     await deliverAll(t);
@@ -209,7 +209,7 @@ describe('resync', () => {
     await settle();
     expect(texts(alice)).toEqual(['missed', 'after']);
     expect(await who(t, alice, '#lobby')).toEqual({ type: 'who', room: '#lobby', users: ['alice', 'ron'], total: 2 });
-    expect(t.hub.sortedRoomList()).toEqual([{ name: '#lobby', users: 2, topic: 'new topic' }]);
+    expect(t.hub.rooms.sortedList()).toEqual([{ name: '#lobby', users: 2, topic: 'new topic' }]);
   });
 });
 
