@@ -51,6 +51,15 @@ export class CommitQueue {
     this.schedule();
   }
 
+  /** Fails the messages waiting for the next batch (not the one in flight): they were never sent. */
+  failPending(reason: string): void {
+    if (this.pending.length === 0) return;
+    const refused = this.pending;
+    this.pending = [];
+    this.metrics.historyCommitFailures.inc();
+    for (const entry of refused) this.run(() => entry.failed(reason));
+  }
+
   /** Resolves once every message added so far is committed and delivered. */
   drain(): Promise<void> {
     if (!this.inFlight && this.pending.length === 0) return Promise.resolve();
@@ -71,12 +80,7 @@ export class CommitQueue {
     for (const action of actions) this.run(action);
     // A batch in flight whose outcome waits for the engine to come back: the messages behind it were
     // never sent, so they are refused now, truthfully, instead of hanging until then.
-    if (this.inFlight && this.pending.length > 0 && !this.reachable()) {
-      const refused = this.pending;
-      this.pending = [];
-      this.metrics.historyCommitFailures.inc();
-      for (const entry of refused) this.run(() => entry.failed('the message store is unreachable'));
-    }
+    if (this.inFlight && this.pending.length > 0 && !this.reachable()) this.failPending('the message store is unreachable');
     this.commitNext();
     this.afterFlush();
   };

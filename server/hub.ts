@@ -292,6 +292,8 @@ export class Hub implements EngineSink {
 
   fenced(reason: string): void {
     this.log.error({ reason }, 'this node lost its place in the cluster; closing every session');
+    // Said under the identity that was lost: they must not be stored under the next one.
+    this.commits.failPending('this server lost its place in the cluster');
     for (const session of [...this.sessions.values()]) session.peer.close('shutdown');
   }
 
@@ -307,16 +309,13 @@ export class Hub implements EngineSink {
    * missed, and its member list is replaced by the engine's.
    */
   private resync(): void {
-    for (const room of this.rooms.values()) {
-      if (this.rooms.isReading(room.key)) continue; // being read from the engine already
-      this.rooms.catchUp(room, [], async () => {
-        const snapshot = await this.engine.openRoom(room.key, room.name);
-        await this.timeline.deliverMissed(room, snapshot.seq);
-        this.rooms.replaceRemote(room, snapshot);
-        room.topic = snapshot.topic;
-        this.rooms.changed();
-      });
-    }
+    this.rooms.catchUpAll(async (room) => {
+      const snapshot = await this.engine.openRoom(room.key, room.name);
+      await this.timeline.deliverMissed(room, snapshot.seq);
+      this.rooms.replaceRemote(room, snapshot);
+      room.topic = snapshot.topic;
+      this.rooms.changed();
+    });
   }
 
   /** Sends `bye` to everyone, commits what is pending and stops. */

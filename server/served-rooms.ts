@@ -20,7 +20,11 @@ interface Reading {
   room: Promise<Room>;
   /** Joiners waiting for it to open (they count as the room's `expected` once it is). */
   joiners: number;
+  /** A read asked for while this one was going on (events were lost meanwhile): it runs next. */
+  again: ((room: Room) => Promise<void>) | null;
 }
+
+type ReadWork = (room: Room) => Promise<void>;
 
 export class ServedRooms {
   private readonly rooms = new Map<string, Room>();
@@ -110,7 +114,7 @@ export class ServedRooms {
   }
 
   open(key: string, name: string, joiners = 0): Promise<Room> {
-    const reading: Reading = { events: [], joiners, room: null! };
+    const reading: Reading = { events: [], joiners, room: null!, again: null };
     reading.room = this.engine.openRoom(key, name).then(
       (snapshot) => {
         this.reading.delete(key);
@@ -118,7 +122,7 @@ export class ServedRooms {
         room.expected = reading.joiners;
         this.rooms.set(key, room);
         this.sorted = null;
-        for (const event of reading.events) this.apply(event);
+        this.finish(room, reading);
         return room;
       },
       (err: unknown) => {
@@ -148,18 +152,40 @@ export class ServedRooms {
     room.renamed();
   }
 
-  /** Holds the room's events (starting with `held`) while `work` reads from the engine, then applies them. */
-  catchUp(room: Room, held: EngineEvent[], work: () => Promise<void>): void {
-    const reading: Reading = { events: held, joiners: 0, room: null! };
+  /**
+   * Holds the room's events (starting with `held`) while `work` reads from the engine, then applies them.
+   * A read asked for while another is going on runs after it, with the events still held: what was lost
+   * during the first read is read by the second.
+   */
+  catchUp(room: Room, held: EngineEvent[], work: ReadWork): void {
+    const current = this.reading.get(room.key);
+    if (current) {
+      current.events.unshift(...held);
+      current.again = then(current.again, work);
+      return;
+    }
+    const reading: Reading = { events: held, joiners: 0, room: null!, again: null };
     this.reading.set(room.key, reading);
-    reading.room = work().catch((err: unknown) => {
+    reading.room = work(room).catch((err: unknown) => {
       this.log.error({ err, room: room.key }, 'could not read a room from the engine');
     }).then(() => {
       this.reading.delete(room.key);
-      for (const event of reading.events) this.apply(event);
-      this.flushed();
+      this.finish(room, reading);
       return room;
     });
+  }
+
+  /** Every room served or being opened is read again with `work` (after any read going on). */
+  catchUpAll(work: ReadWork): void {
+    for (const reading of this.reading.values()) reading.again = then(reading.again, work);
+    for (const room of this.rooms.values()) if (!this.reading.has(room.key)) this.catchUp(room, [], work);
+  }
+
+  /** A read is done: the next read if one was asked for, else the held events, in order. */
+  private finish(room: Room, reading: Reading): void {
+    if (reading.again) return this.catchUp(room, reading.events, reading.again);
+    for (const event of reading.events) this.apply(event);
+    this.flushed();
   }
 
   /** A room with nobody here (and no join on its way) is no longer served. #lobby always is. */
@@ -178,4 +204,9 @@ export class ServedRooms {
     for (const room of this.rooms.values()) list.push({ name: room.name, users: room.total, topic: room.topic });
     return (this.sorted = sortRoomList(list));
   }
+}
+
+/** `first`, then `next` (either may be missing). */
+function then(first: ReadWork | null, next: ReadWork): ReadWork {
+  return first ? async (room) => { await first(room); await next(room); } : next;
 }

@@ -81,7 +81,8 @@ export class Timeline {
    */
   private repair(room: Room, event: MessageEvent): void {
     this.log.warn({ room: room.key, from: room.deliveredSeq + 1, to: event.message.seq - 1 }, 'seq gap in room events: reading it from the log');
-    this.rooms.catchUp(room, [event], () => this.deliverMissed(room, event.message.seq - 1));
+    const upTo = event.message.seq - 1;
+    this.rooms.catchUp(room, [event], (r) => this.deliverMissed(r, upTo));
   }
 
   /**
