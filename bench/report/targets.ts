@@ -2,6 +2,7 @@
 import type { LoadResult } from '../gen/pool.js';
 import type { BenchResults } from '../results.js';
 import type { IdleRow } from '../scenarios/idle.js';
+import { isOursSingle } from '../lanes.js';
 
 export interface TargetCheck {
   metric: string;
@@ -24,7 +25,7 @@ const SLOW_P99_FACTOR = 2;
 
 function slowReaders(r: BenchResults): TargetCheck {
   const target = `all dropped ≤ ${SLOW_DROP_WITHIN_S} s; RSS growth ≤ stalled × bound; fast readers, during and after: all delivered, p99 ≤ ${SLOW_P99_FACTOR}× alone`;
-  const rows = r.slow.filter((s) => s.lane.startsWith('ours') && s.load);
+  const rows = r.slow.filter((s) => isOursSingle(s.lane) && s.load);
   if (!rows.length) return { metric: 'slow readers', target, measured: '—', status: 'not measured' };
   const unaffected = (l: LoadResult | null, alone: LoadResult | null) =>
     !l || (l.dropped === 0 && l.deliveredRatio >= 0.999 && (!alone || l.latency.p99 <= SLOW_P99_FACTOR * alone.latency.p99));
@@ -56,21 +57,21 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
   } else {
     out.push({ metric: 'highest rate held, 1,000-member room', target: '≥ ngIRCd and ≥ 10× tutorial', measured: '—', status: 'not measured' });
   }
-  const f1k = r.fanout.filter((f) => f.lane.startsWith('ours') && f.members === 1000 && f.offeredRate === 100_000 && f.load);
+  const f1k = r.fanout.filter((f) => isOursSingle(f.lane) && f.members === 1000 && f.offeredRate === 100_000 && f.load);
   out.push({
     metric: 'latency, 1,000-member room at 100k deliveries/s',
     target: 'p50 ≤ 5 ms, p99 ≤ 25 ms',
     measured: f1k.map((f) => `${f.lane} p50 ${ms(f.load!.latency.p50)}, p99 ${ms(f.load!.latency.p99)}`).join('; ') || '—',
     status: verdict(f1k.length ? f1k.every((f) => f.load!.latency.p50 <= 5 && f.load!.latency.p99 <= 25 && f.load!.deliveredRatio >= 0.99) : null),
   });
-  const f10k = r.fanoutLarge.filter((f) => f.lane.startsWith('ours') && f.load);
+  const f10k = r.fanoutLarge.filter((f) => isOursSingle(f.lane) && f.load);
   out.push({
     metric: 'latency, 10,000-member room at 50k deliveries/s',
     target: 'p99 ≤ 120 ms',
     measured: f10k.map((f) => `${f.lane} (${f.fill.ready} members) p99 ${ms(f.load!.latency.p99)}`).join('; ') || '— (run with --large)',
     status: verdict(f10k.length ? f10k.every((f) => f.fill.ready >= 10_000 && f.load!.latency.p99 <= 120 && f.load!.deliveredRatio >= 0.99) : null),
   });
-  const idle = r.idle.filter((i) => i.lane.startsWith('ours'));
+  const idle = r.idle.filter((i) => isOursSingle(i.lane));
   const ircIdle = r.idle.find((i) => i.lane === 'ngircd');
   const baselineIdle = r.idle.filter((i) => !i.lane.startsWith('ours'));
   // The baselines under the same generator, so a gap shows whether the server or the machine sets it.
@@ -82,12 +83,12 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
     measured: (idle.map((i) => `${i.lane} ${i.rssPerConnKb} KB × ${i.ready}`).join('; ') || '—') + besides((i) => `${i.rssPerConnKb} KB`),
     status: verdict(idle.length ? idle.every((i) => i.rssPerConnKb <= 5 && (!ircIdle || i.rssPerConnKb < ircIdle.rssPerConnKb)) : null),
   });
-  const fill = r.fanoutLarge.filter((f) => f.lane.startsWith('ours'));
+  const fill = r.fanoutLarge.filter((f) => isOursSingle(f.lane));
   out.push({
     metric: 'filling a room of 10,000',
     target: '≤ 10 s',
     measured: fill.map((f) => `${f.lane} ${f.fill.ready} in ${(f.fill.elapsedMs / 1000).toFixed(1)} s`).join('; ')
-      || `— (run with --large); 1,000: ${r.fanout.filter((f) => f.lane.startsWith('ours')).map((f) => `${f.lane} ${(f.fill.elapsedMs / 1000).toFixed(1)} s`).join(', ')}`,
+      || `— (run with --large); 1,000: ${r.fanout.filter((f) => isOursSingle(f.lane)).map((f) => `${f.lane} ${(f.fill.elapsedMs / 1000).toFixed(1)} s`).join(', ')}`,
     status: verdict(fill.length ? fill.every((f) => f.fill.ready >= 10_000 && f.fill.elapsedMs <= 10_000) : null),
   });
   out.push({
@@ -97,7 +98,7 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
       + besides((i) => `${i.handshakesPerSec}/s`),
     status: verdict(idle.length ? idle.every((i) => i.handshakesPerSec >= 5000 && noRegression(i.probeAlone, i.probeDuring)) : null),
   });
-  const ing = r.ingest.filter((i) => i.lane.startsWith('ours') && i.load);
+  const ing = r.ingest.filter((i) => isOursSingle(i.lane) && i.load);
   out.push({
     metric: 'durable ingest',
     target: '≥ 20,000 acked/s, lag p99 ≤ 20 ms',
