@@ -22,6 +22,8 @@ export interface BenchResults {
   startedAt: string;
   durationSec: number;
   command: string;
+  /** The measured window of each load (--measure), ms. */
+  measureMs?: number;
   machine: Machine;
   notes: string[];
   fanout: FanoutRow[];

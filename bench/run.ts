@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     startedAt: new Date(started).toISOString(),
     durationSec: 0,
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    measureMs: o.measureMs,
     machine: describeMachine(),
     notes,
     fanout: [], fanoutLarge: [], saturate: [], idle: [], ingest: [], slow: [], attacks: [], failover: [],

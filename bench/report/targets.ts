@@ -142,3 +142,100 @@ function probeP99(l: LoadResult | null | undefined): string {
 function noRegression(alone: LoadResult | null | undefined, during: LoadResult | null | undefined): boolean {
   return !!alone && !!during && during.deliveredRatio >= 0.99 && during.latency.p99 <= 2 * Math.max(alone.latency.p99, 1);
 }
+
+/** Issue 9 (cluster mode), checked against one run's results. */
+export function checkClusterTargets(r: BenchResults): TargetCheck[] {
+  return [sameAsBefore(r), twoNodeFanout(r), crossNodeLatency(r), redisIngest(r), failover(r)];
+}
+
+/** "Single-node lanes no worse than before this change (same run, ±10 %)". */
+const BEFORE_SLACK = 0.1;
+
+function sameAsBefore(r: BenchResults): TargetCheck {
+  const metric = 'single node no worse than before the cluster engine (same run)';
+  const target = `each of held rate, ingest acked/s, idle KB per connection, fan-out p99 at 100k/s within ${BEFORE_SLACK * 100} % of the -before lane`;
+  const parts: string[] = [];
+  const oks: boolean[] = [];
+  const compare = (what: string, now: number | null | undefined, before: number | null | undefined, higherIsBetter: boolean, floor = 0) => {
+    if (!now || !before) return;
+    const ok = higherIsBetter ? now >= before * (1 - BEFORE_SLACK) : Math.max(now, floor) <= Math.max(before, floor) * (1 + BEFORE_SLACK);
+    oks.push(ok);
+    parts.push(`${what} ${fmt(now)} vs ${fmt(before)} (${(now / before).toFixed(2)}×${ok ? '' : ', worse'})`);
+  };
+  for (const lane of ['ours-ws', 'ours-tcp']) {
+    const before = `${lane}-before`;
+    const sat = (l: string) => r.saturate.find((s) => s.lane === l)?.held?.deliveriesPerSec;
+    const ing = (l: string) => r.ingest.find((i) => i.lane === l)?.load?.acksPerSec;
+    const idle = (l: string) => r.idle.find((i) => i.lane === l)?.rssPerConnKb;
+    const p99 = (l: string) => r.fanout.find((f) => f.lane === l && f.members === 1000)?.load?.latency.p99;
+    const start = parts.length;
+    compare('held', sat(lane), sat(before), true);
+    compare('ingest', ing(lane), ing(before), true);
+    compare('idle KB', idle(lane), idle(before), false);
+    compare('p99 ms', p99(lane), p99(before), false, 1);
+    if (parts.length > start) parts.splice(start, parts.length - start, `${lane}: ${parts.slice(start).join(', ')}`);
+  }
+  return { metric, target, measured: parts.join('; ') || '— (run with --before-dist and the -before lanes)', status: verdict(oks.length ? oks.every(Boolean) : null) };
+}
+
+function fmt(v: number): string {
+  return v >= 10_000 ? rate(v) : String(Math.round(v * 100) / 100);
+}
+
+function twoNodeFanout(r: BenchResults): TargetCheck {
+  const metric = '2-node fan-out, 1,000-member room';
+  const target = 'highest held rate ≥ 0.9× the single node\'s (same transport, same run)';
+  const held = (l: string) => r.saturate.find((s) => s.lane === l && s.members === 1000)?.held?.deliveriesPerSec;
+  const pairs = ['ws', 'tcp'].map((t) => ({ one: held(`ours-${t}`), two: held(`ours-${t}-r2`), r1: held(`ours-${t}-r1`), t }))
+    .filter((p) => r.saturate.some((s) => s.lane === `ours-${p.t}-r2`));
+  const measured = pairs.map((p) => `${p.t}: r2 ${p.two ? rate(p.two) : 'none held'}, r1 ${p.r1 ? rate(p.r1) : 'n/a'}, single ${p.one ? rate(p.one) : 'n/a'}`
+    + (p.one && p.two ? ` (r2 ${(p.two / p.one).toFixed(2)}×)` : '')).join('; ');
+  const judged = pairs.filter((p) => p.one);
+  return { metric, target, measured: measured || '—', status: verdict(judged.length ? judged.every((p) => (p.two ?? 0) >= 0.9 * p.one!) : null) };
+}
+
+function crossNodeLatency(r: BenchResults): TargetCheck {
+  const metric = 'cross-node latency at 100k deliveries/s (1,000-member room, 2 nodes)';
+  const target = 'cross-node p50 ≤ same-node p50 + 2 ms';
+  const rows = r.fanout.filter((f) => /-r2$/.test(f.lane) && f.members === 1000 && f.offeredRate === 100_000 && f.load?.latencySameNode);
+  const measured = rows.map((f) => `${f.lane} same-node p50 ${ms(f.load!.latencySameNode!.p50)} / p99 ${ms(f.load!.latencySameNode!.p99)}, `
+    + `cross-node p50 ${ms(f.load!.latencyCrossNode!.p50)} / p99 ${ms(f.load!.latencyCrossNode!.p99)}`).join('; ');
+  return {
+    metric, target, measured: measured || '—',
+    status: verdict(rows.length ? rows.every((f) => f.load!.latencyCrossNode!.p50 <= f.load!.latencySameNode!.p50 + 2 && f.load!.deliveredRatio >= 0.99) : null),
+  };
+}
+
+function redisIngest(r: BenchResults): TargetCheck {
+  const metric = 'durable ingest through Redis (appendfsync always)';
+  const target = '≥ 10,000 acked msgs/s, every ack in';
+  const rows = r.ingest.filter((i) => i.cluster && i.appendfsync === 'always' && i.load);
+  const others = r.ingest.filter((i) => i.cluster && i.appendfsync === 'no' && i.load);
+  const measured = rows.map((i) => `${i.lane} ${i.storedPerSec}/s (${i.load!.acks}/${i.load!.acksExpected} acked)`).join('; ')
+    + (others.length ? `; with appendfsync no: ${others.map((i) => `${i.lane} ${i.storedPerSec}/s`).join(', ')}` : '');
+  return {
+    metric, target, measured: measured || '—',
+    status: verdict(rows.length ? rows.every((i) => (i.storedPerSec ?? 0) >= 10_000 && i.load!.acks >= i.load!.acksExpected * 0.99) : null),
+  };
+}
+
+const FAILOVER_CLIENTS = 5000;
+const FAILOVER_WITHIN_MS = 15_000;
+
+function failover(r: BenchResults): TargetCheck {
+  const metric = 'failover: SIGKILL node A of 2';
+  const target = `all ${FAILOVER_CLIENTS.toLocaleString('en-US')} of A's clients back on B, caught up with no gap, presence converged, within ${FAILOVER_WITHIN_MS / 1000} s`;
+  const rows = r.failover ?? [];
+  const measured = rows.map((f) => {
+    const x = f.result;
+    if (!x) return `${f.lane}: set-up failed (${f.ready}/${f.requested}: ${f.setupError ?? 'unknown'})`;
+    return `${f.lane}: ${x.back}/${x.clients} back (p50 ${(x.backP50Ms ?? 0) / 1000} s, all ${x.allBackMs !== null ? `${x.allBackMs / 1000} s` : 'never'}), `
+      + `presence ${x.convergedMs !== null ? `converged ${x.convergedMs / 1000} s` : `not converged (${x.presenceMismatch ?? 'timed out'})`}, `
+      + `${x.withGap} with a gap; lease ${f.leaseSec} s`;
+  }).join('; ');
+  const ok = rows.length
+    ? rows.every((f) => f.result && f.recoveredMs !== null && f.recoveredMs <= FAILOVER_WITHIN_MS && f.result.withGap === 0
+      && f.result.back === f.result.clients && f.result.clients >= FAILOVER_CLIENTS)
+    : null;
+  return { metric, target, measured: measured || '—', status: verdict(ok) };
+}
