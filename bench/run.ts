@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   setBeforeDist(o.beforeDist);
   const notes: string[] = [];
+  if (o.beforeDist && o.lanes.some((l) => l.endsWith('-before'))) notes.push(`The -before lanes ran the server built in ${o.beforeDist}.`);
   const cap = maxServerConnections();
   const capped = (n: number, what: string) => {
     if (n <= cap) return n;

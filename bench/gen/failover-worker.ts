@@ -80,6 +80,10 @@ export interface FailoverResult {
   /** Messages the writers had acked between the kill and the end, and errors they got. */
   writtenDuringRecovery: number;
   writerErrors: number;
+  /** Clients that were back on B and lost it again (B fenced: its sessions closed), and then came back. */
+  lostAgain: number;
+  /** The first few errors and closes the writers and the probe met after the kill. */
+  incidents: string[];
   timedOut: boolean;
 }
 
@@ -106,8 +110,10 @@ const writers: Array<{ link: JsonLink; rooms: string[]; ready: boolean }> = [];
 let probe: JsonLink | null = null;
 let armed = false;
 let killAt = 0;
-let stats = { nickTakenRetries: 0, connectRetries: 0, historyPages: 0, writtenDuringRecovery: 0, writerErrors: 0 };
+let stats = { nickTakenRetries: 0, connectRetries: 0, historyPages: 0, writtenDuringRecovery: 0, writerErrors: 0, lostAgain: 0 };
 const closedAt: number[] = [];
+const incidents: string[] = [];
+const incident = (what: string) => { if (incidents.length < 10) incidents.push(`${Math.round(now() - (killAt || now()))} ms: ${what}`); };
 const welcomeAt: number[] = [];
 let convergedAt = 0;
 let whoRounds = 0;
@@ -134,7 +140,11 @@ function attach(c: Client, port: number): void {
         return;
       }
       if (c.state === 'ready') closedAt.push(now());
-      if (c.state === 'back') return;
+      // Back, then cut off again (B itself fenced, say): not back until it has rejoined and paged again.
+      if (c.state === 'back') {
+        stats.lostAgain += 1;
+        c.backAt = 0;
+      }
       if (!opened) stats.connectRetries += 1;
       c.state = 'lost';
       // After the kill everyone goes to B, at once (a real client would back off; this is the worst case).
@@ -236,28 +246,63 @@ function startWriters(done: () => void): void {
     const rooms = Array.from({ length: Math.min(perWriter, setup.rooms - w * perWriter) }, (_, k) => `#fo${w * perWriter + k}`);
     let joined = 0;
     const writer = { link: null as unknown as JsonLink, rooms, ready: false };
-    writer.link = openLink(setup.transport, setup.portB, {
-      open: () => writer.link.send({ type: 'hello', nick: `fw${w}`, client: 'bench-failover' }),
+    writer.link = steadyLink(`fw${w}`, (link) => { writer.link = link; }, {
       message: (m) => {
         if (m.type === 'welcome') for (const r of rooms) writer.link.send({ type: 'join', room: r });
         else if (m.type === 'who' && rooms.includes(m.room as string) && !writer.ready && ++joined === rooms.length) {
           writer.ready = true;
           settle();
         } else if (m.type === 'ack' && armed) stats.writtenDuringRecovery += 1;
-        else if (m.type === 'error' && armed) stats.writerErrors += 1;
+        else if (m.type === 'error' && armed) {
+          stats.writerErrors += 1;
+          incident(`writer fw${w} error ${String(m.code)}: ${String(m.message)}`);
+        } else if (m.type === 'bye') incident(`writer fw${w} bye: ${String(m.reason)}`);
       },
-      closed: () => { stats.writerErrors += 1; },
+      closed: (why) => {
+        stats.writerErrors += 1;
+        incident(`writer fw${w} closed: ${why}`);
+      },
     });
     writers.push(writer);
   }
-  probe = openLink(setup.transport, setup.portB, {
-    open: () => probe!.send({ type: 'hello', nick: 'fprobe', client: 'bench-failover' }),
+  let probeWelcomed = false;
+  probe = steadyLink('fprobe', (link) => { probe = link; }, {
     message: (m) => {
-      if (m.type === 'welcome') settle();
-      else if (m.type === 'who') onWho(m);
+      if (m.type === 'welcome' && !probeWelcomed) {
+        probeWelcomed = true;
+        settle();
+      } else if (m.type === 'who') onWho(m);
+      else if (m.type === 'bye' || (m.type === 'error' && m.code !== 'NICK_TAKEN')) incident(`probe ${m.type} ${String(m.reason ?? m.code)}`);
     },
-    closed: () => {},
+    closed: (why) => {
+      incident(`probe closed: ${why}`);
+      // A round in flight on the lost link never completes: start over once all are back.
+      round = null;
+      setTimeout(maybeFinish, 100);
+    },
   });
+}
+
+/**
+ * A link to B that stays: on close (B fenced, say) it connects again and says hello with the same nick,
+ * again on NICK_TAKEN. `relink` learns each new link.
+ */
+function steadyLink(nick: string, relink: (l: JsonLink) => void, hooks: { message(m: Msg): void; closed(why: string): void }): JsonLink {
+  const link: JsonLink = openLink(setup.transport, setup.portB, {
+    open: () => link.send({ type: 'hello', nick, client: 'bench-failover' }),
+    message: (m) => {
+      if (m.type === 'error' && m.code === 'NICK_TAKEN') {
+        setTimeout(() => link.send({ type: 'hello', nick, client: 'bench-failover' }), setup.retryMs);
+        return;
+      }
+      hooks.message(m);
+    },
+    closed: (_opened, why) => {
+      hooks.closed(why);
+      if (!finished) setTimeout(() => relink(steadyLink(nick, relink, hooks)), setup.retryMs);
+    },
+  });
+  return link;
 }
 
 function startSaying(): void {
@@ -305,14 +350,14 @@ function onWho(m: Msg): void {
     round.mismatch ??= `${m.room as string}: ${m.total as number} members, expected ${want.length}`;
   }
   if (--round.left > 0) return;
-  if (round.ok) {
+  if (round.ok && clients.every((c) => c.state === 'back')) {
     convergedAt = now();
     presenceMismatch = null;
     finish(false);
   } else {
-    presenceMismatch = round.mismatch;
+    presenceMismatch = round.mismatch ?? 'a client was cut off again during the round';
     round = null;
-    setTimeout(askWho, 100);
+    setTimeout(maybeFinish, 100);
   }
 }
 
@@ -334,6 +379,7 @@ function finish(timedOut: boolean): void {
   const backs = clients.filter((c) => c.state === 'back').map((c) => c.backAt - killAt).sort((a, b) => a - b);
   const q = (p: number) => (backs.length ? Math.round(backs[Math.min(backs.length - 1, Math.ceil(p * backs.length) - 1)]!) : null);
   const gaps = clients.map(gapOf);
+  if (timedOut && round) presenceMismatch ??= `${round.left} of ${round.want.size} who answers still due`;
   reply({
     type: 'result', clients: clients.length, burstPerRoom: setup.burstPerRoom, disconnected: closedAt.length, back: backs.length,
     withGap: gaps.filter((g) => g > 0).length, missingSeqs: gaps.reduce((a, g) => a + g, 0),
@@ -343,7 +389,7 @@ function finish(timedOut: boolean): void {
     lastWelcomeMs: welcomeAt.length ? since(Math.max(...welcomeAt)) : null,
     allBackMs: backs.length === clients.length ? q(1) : null,
     backP50Ms: q(0.5), backP99Ms: q(0.99),
-    convergedMs: since(convergedAt), whoRounds, presenceMismatch, ...stats, timedOut,
+    convergedMs: since(convergedAt), whoRounds, presenceMismatch, ...stats, incidents, timedOut,
   });
 }
 

@@ -85,7 +85,7 @@ function failoverSection(rows: FailoverRow[]): string[] {
     'every 0.1 s). One generator process (bench/gen/failover-worker.ts) parses every message. Times are from the SIGKILL.', '',
     table(
       ['lane', 'clients on A', 'all closed s', 'first / last welcome on B s', 'back p50 / p99 s', 'all back s', 'presence converged s',
-        'with a gap', 'NICK_TAKEN retries', 'history pages', 'acked during recovery', 'B / Redis CPU (of one core)'],
+        'with a gap', 'cut off again on B', 'NICK_TAKEN retries', 'history pages', 'acked during recovery', 'B / Redis CPU (of one core)'],
       rows.map((x) => {
         const r = x.result;
         return [
@@ -93,11 +93,13 @@ function failoverSection(rows: FailoverRow[]): string[] {
           `${s(r?.firstWelcomeMs)} / ${s(r?.lastWelcomeMs)}`, `${s(r?.backP50Ms)} / ${s(r?.backP99Ms)}`,
           `${s(r?.allBackMs)}${r && r.back < r.clients ? ` (${n(r.back)} back)` : ''}`,
           r?.convergedMs !== null && r?.convergedMs !== undefined ? s(r.convergedMs) : `no (${r?.presenceMismatch ?? 'timed out'})`,
-          n(r?.withGap), n(r?.nickTakenRetries), n(r?.historyPages), n(r?.writtenDuringRecovery),
+          n(r?.withGap), n(r?.lostAgain), n(r?.nickTakenRetries), n(r?.historyPages), n(r?.writtenDuringRecovery),
           `${x.nodeBCpu ?? 'n/a'} / ${x.redisCpu ?? 'n/a'}`,
         ];
       }),
     ), '',
+    ...rows.filter((x) => x.result?.incidents.length).map((x) => `- ${x.lane}, what the writers and the probe on B met (ms after the kill): ${x.result!.incidents.join('; ')}.`),
+    '',
   ];
 }
 
