@@ -98,7 +98,7 @@ function failoverSection(rows: FailoverRow[]): string[] {
         ];
       }),
     ), '',
-    ...rows.filter((x) => x.result?.incidents.length).map((x) => `- ${x.lane}, what the writers and the probe on B met (ms after the kill): ${x.result!.incidents.join('; ')}.`),
+    ...rows.filter((x) => x.result?.incidents?.length).map((x) => `- ${x.lane}, what the writers and the probe on B met (ms after the kill): ${x.result!.incidents.join('; ')}.`),
     '',
   ];
 }
