@@ -1,5 +1,6 @@
 /** The shape of one bench run, as written to bench/results/*.json. */
 import type { AttackRow } from './scenarios/attacks.js';
+import type { FailoverRow } from './scenarios/failover.js';
 import type { FanoutRow } from './scenarios/fanout.js';
 import type { IdleRow } from './scenarios/idle.js';
 import type { IngestRow } from './scenarios/ingest.js';
@@ -21,6 +22,8 @@ export interface BenchResults {
   startedAt: string;
   durationSec: number;
   command: string;
+  /** The measured window of each load (--measure), ms. */
+  measureMs?: number;
   machine: Machine;
   notes: string[];
   fanout: FanoutRow[];
@@ -31,4 +34,6 @@ export interface BenchResults {
   slow: SlowRow[];
   /** The bystander alone (first row), then under each attack; absent in runs from before it existed. */
   attacks?: AttackRow[];
+  /** Issue 9: SIGKILL a node of a 2-node cluster; absent in runs from before it existed. */
+  failover?: FailoverRow[];
 }

@@ -6,13 +6,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describeMachine } from './machine.js';
-import { LANES, laneUnavailable, type Lane } from './lanes.js';
+import { LANES, isOursSingle, laneUnavailable, setBeforeDist, type Lane } from './lanes.js';
 import { HELP, parseOptions, type Options } from './options.js';
 import { ROOT } from './paths.js';
 import { latencyChart, type Series } from './report/svg-chart.js';
 import { renderMarkdown } from './report/markdown.js';
 import type { BenchResults } from './results.js';
 import { runAttacks } from './scenarios/attacks.js';
+import { runFailover } from './scenarios/failover.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runIdle } from './scenarios/idle.js';
 import { runIngest } from './scenarios/ingest.js';
@@ -20,7 +21,11 @@ import { runSaturate } from './scenarios/saturate.js';
 import { runSlow } from './scenarios/slow.js';
 import { maxServerConnections } from './scenarios/session.js';
 
-const COLORS: Record<string, string> = { 'ours-ws': '#1f77b4', 'ours-tcp': '#2ca02c', 'ws-tutorial': '#d62728', ngircd: '#9467bd' };
+const COLORS: Record<string, string> = {
+  'ours-ws': '#1f77b4', 'ours-tcp': '#2ca02c', 'ws-tutorial': '#d62728', ngircd: '#9467bd',
+  'ours-ws-before': '#7f7f7f', 'ours-tcp-before': '#bcbd22', 'ours-ws-r1': '#ff7f0e', 'ours-ws-r2': '#8c564b',
+  'ours-tcp-r1': '#e377c2', 'ours-tcp-r2': '#17becf',
+};
 /**
  * Up to this many connections come from 127.0.0.1 with no bind (Linux offers ~28,000 ephemeral ports
  * per destination). Beyond it each generator binds its own 127.0.0.x first, and a bind to port 0
@@ -69,7 +74,9 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
+  setBeforeDist(o.beforeDist);
   const notes: string[] = [];
+  if (o.beforeDist && o.lanes.some((l) => l.endsWith('-before'))) notes.push(`The -before lanes ran the server built in ${o.beforeDist}.`);
   const cap = maxServerConnections();
   const capped = (n: number, what: string) => {
     if (n <= cap) return n;
@@ -81,9 +88,10 @@ async function main(): Promise<void> {
     startedAt: new Date(started).toISOString(),
     durationSec: 0,
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    measureMs: o.measureMs,
     machine: describeMachine(),
     notes,
-    fanout: [], fanoutLarge: [], saturate: [], idle: [], ingest: [], slow: [], attacks: [],
+    fanout: [], fanoutLarge: [], saturate: [], idle: [], ingest: [], slow: [], attacks: [], failover: [],
   };
   const base = { senders: o.senders, warmupMs: o.warmupMs, measureMs: o.measureMs, procs: o.procs, setupTimeoutMs: o.setupTimeoutMs };
 
@@ -106,13 +114,25 @@ async function main(): Promise<void> {
     }));
   }
   if (o.scenarios.includes('ingest')) {
-    results.ingest = await eachLane(o, notes, 'ingest', (l) => runIngest(l, {
-      senders: o.ingestSenders, rooms: o.ingestRooms, rate: o.ingestRate, warmupMs: o.warmupMs, measureMs: o.measureMs,
-      procs: o.procs, setupTimeoutMs: o.setupTimeoutMs,
-    }));
+    const ingest = { senders: o.ingestSenders, rooms: o.ingestRooms, rate: o.ingestRate, warmupMs: o.warmupMs, measureMs: o.measureMs,
+      procs: o.procs, setupTimeoutMs: o.setupTimeoutMs };
+    // A cluster lane runs once per Redis appendfsync asked for; a failed run is noted and the next goes on.
+    const rows = await eachLane(o, notes, 'ingest', async (l) => {
+      if (!l.nodes) return [await runIngest(l, ingest)];
+      const out = [];
+      for (const appendfsync of o.ingestFsync) {
+        try {
+          out.push(await runIngest(l, { ...ingest, appendfsync }));
+        } catch (err) {
+          notes.push(`ingest on ${l.id} (appendfsync ${appendfsync}) failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        }
+      }
+      return out;
+    });
+    results.ingest = rows.flat();
   }
   if (o.scenarios.includes('slow')) {
-    const ours = o.lanes.filter((l) => l.startsWith('ours'));
+    const ours = o.lanes.filter(isOursSingle);
     const stalled = capped(o.slowStalled, 'slow stalled readers');
     const fast = Math.max(1, Math.min(o.slowFast, cap - stalled));
     results.slow = await eachLane({ ...o, lanes: ours }, notes, `slow ${fast}+${stalled}`, (l) => runSlow(l, {
@@ -129,6 +149,14 @@ async function main(): Promise<void> {
       log(msg);
       notes.push(msg);
     }
+  }
+  if (o.scenarios.includes('failover')) {
+    const pairs = o.lanes.filter((id) => (LANES.find((l) => l.id === id)?.nodes ?? 1) >= 2);
+    const clients = capped(o.failoverClients, 'failover clients');
+    results.failover = await eachLane({ ...o, lanes: pairs }, notes, `failover ${clients}`, (l) => runFailover(l, {
+      clients, rooms: o.failoverRooms, msgRate: o.failoverRate, burstPerRoom: o.failoverBurst, leaseSec: o.failoverLeaseSec,
+      retryMs: o.failoverRetryMs, steadyMs: 1000, recoverTimeoutMs: o.failoverTimeoutMs, setupTimeoutMs: o.setupTimeoutMs,
+    }));
   }
   const saturated = [...results.fanout, ...results.fanoutLarge, ...results.ingest, ...results.slow].some((r) => r.load?.generatorSaturated)
     || results.saturate.some((s) => s.steps.some((st) => st.generatorSaturated && st.held));

@@ -21,13 +21,16 @@ export interface ConnSpec {
   localAddress?: string;
   nick: string;
   rooms: string[];
+  /** Which node of a cluster this connection is on; absent against a single server. */
+  node?: number;
 }
 
 export interface ConnHooks {
   ready(conn: Conn): void;
   failed(conn: Conn, reason: string): void;
   closed(conn: Conn): void;
-  token: TokenSink;
+  /** `node` is the receiving connection's node, on a cluster. */
+  token(kind: number, us: number, node?: number): void;
 }
 
 type State = 'connecting' | 'upgrading' | 'registering' | 'joining' | 'ready' | 'closed';
@@ -48,6 +51,8 @@ export class Conn {
   private readonly frames: FrameReader | null = null;
   private readonly lines: LineReader | null = null;
   private readonly scanner = new TokenScanner(SCRATCH);
+  /** Against a single server the hook itself, so its lanes pay nothing for the node. */
+  private readonly sink: TokenSink;
   private upgradeHead = '';
   private accept = '';
   private joinsLeft = 0;
@@ -56,6 +61,8 @@ export class Conn {
 
   constructor(readonly spec: ConnSpec, private readonly hooks: ConnHooks) {
     this.ws = spec.transport === 'ws';
+    const node = spec.node;
+    this.sink = node === undefined ? hooks.token : (kind, us) => hooks.token(kind, us, node);
     this.dialect = dialectOf(spec.transport);
     if (this.ws) {
       this.frames = new FrameReader({
@@ -120,7 +127,7 @@ export class Conn {
       if (rest === null) return true;
       view = rest;
     }
-    if (this.state === 'ready') this.scanner.scan(view, this.hooks.token);
+    if (this.state === 'ready') this.scanner.scan(view, this.sink);
     if (this.frames) this.frames.push(view);
     else if (this.state !== 'ready') this.lines!.push(view);
     else if (this.spec.transport === 'irc') this.answerPings(view);

@@ -12,7 +12,8 @@ export interface ConnectCmd {
   cmd: 'connect';
   transport: Transport;
   host: string;
-  port: number;
+  /** Connection i goes to ports[i % ports.length] (several on a cluster: one per node, round-robin). */
+  ports: number[];
   localAddresses: string[];
   nickPrefix: string;
   /** Global index of this process's first connection; member i joins rooms[i % rooms.length]. */
@@ -76,6 +77,9 @@ export interface ResultReply {
   delivered: number;
   expected: number;
   latency: HistData;
+  /** On a cluster: latency of deliveries whose sender was on the receiver's node, and on another node. */
+  latencySameNode: HistData;
+  latencyCrossNode: HistData;
   acks: number;
   acksExpected: number;
   ackLatency: HistData;

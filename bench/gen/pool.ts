@@ -17,7 +17,8 @@ export const SATURATED_CPU = 0.9;
 
 export interface ConnectPlan {
   transport: Transport;
-  port: number;
+  /** One port, or a cluster's: connection i goes to ports[i % ports.length]. */
+  port: number | number[];
   count: number;
   rooms: string[];
   nickPrefix: string;
@@ -54,6 +55,9 @@ export interface LoadResult {
   deliveredRatio: number;
   deliveriesPerSec: number;
   latency: Percentiles;
+  /** On a cluster: deliveries whose sender was on the receiver's node, and on another node. */
+  latencySameNode?: Percentiles;
+  latencyCrossNode?: Percentiles;
   acks: number;
   acksExpected: number;
   ackLatency: Percentiles;
@@ -102,7 +106,7 @@ export class GeneratorPool {
     let first = 0;
     const replies = await Promise.all(this.workers.map((w, i) => {
       const cmd: ParentCmd = {
-        cmd: 'connect', transport: plan.transport, host: '127.0.0.1', port: plan.port,
+        cmd: 'connect', transport: plan.transport, host: '127.0.0.1', ports: typeof plan.port === 'number' ? [plan.port] : plan.port,
         localAddresses: plan.localAddresses?.[i] ?? [], nickPrefix: plan.nickPrefix, first, count: counts[i]!,
         rooms: plan.rooms, concurrency: plan.concurrency ?? 200, timeoutMs: plan.timeoutMs ?? 60_000,
       };
@@ -175,9 +179,13 @@ export class GeneratorPool {
 
 function merge(plan: LoadPlan, bySent: Record<string, number>, sent: SentReply[], results: ResultReply[]): LoadResult {
   const lat = new Histogram();
+  const same = new Histogram();
+  const cross = new Histogram();
   const ack = new Histogram();
   for (const r of results) {
     lat.addSparse(r.latency);
+    same.addSparse(r.latencySameNode);
+    cross.addSparse(r.latencyCrossNode);
     ack.addSparse(r.ackLatency);
   }
   const delivered = results.reduce((a, r) => a + r.delivered, 0);
@@ -194,6 +202,7 @@ function merge(plan: LoadPlan, bySent: Record<string, number>, sent: SentReply[]
     deliveredRatio: expected ? delivered / expected : 1,
     deliveriesPerSec: delivered / (plan.measureMs / 1000),
     latency: lat.summaryMs(),
+    ...(same.count + cross.count > 0 ? { latencySameNode: same.summaryMs(), latencyCrossNode: cross.summaryMs() } : {}),
     acks,
     acksExpected: results.reduce((a, r) => a + r.acksExpected, 0),
     ackLatency: ack.summaryMs(),

@@ -7,11 +7,20 @@ export const TOKEN_LEN = 13;
 const DOLLAR = 0x24;
 const ZERO = 0x30;
 
-export const KIND_TEXT = 0x54; // 'T': a delivered room message
+export const KIND_TEXT = 0x54; // 'T': a delivered room message (from a sender on node 0 of a cluster)
+/** A cluster lane's sender on node k marks its text with 'T' + k ('U', 'V', ...), so a receiver can tell same-node from cross-node. */
+export const MAX_NODES = 4;
 export const KIND_ACK = 0x41; // 'A': the ref of a say, echoed back in ack
 export const KIND_PONG = 0x50; // 'P': the ref of a ping that ends set-up
 
-export function makeToken(kind: 'T' | 'A' | 'P', us: number): string {
+export type TokenKind = 'T' | 'U' | 'V' | 'W' | 'A' | 'P';
+
+/** The text kind of a sender on `node`. */
+export function textKind(node: number): TokenKind {
+  return (['T', 'U', 'V', 'W'] as const)[node] ?? 'T';
+}
+
+export function makeToken(kind: TokenKind, us: number): string {
   const n = Math.max(0, Math.min(9_999_999_999, Math.floor(us)));
   return `$${kind}${String(n).padStart(10, '0')}$`;
 }

@@ -3,7 +3,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Conn } from './conn.js';
 import { Histogram } from './histogram.js';
 import type { ConnectCmd, DrainCmd, LoadCmd, ParentCmd, WorkerReply } from './ipc.js';
-import { KIND_ACK, KIND_TEXT, makeToken } from './tokens.js';
+import { KIND_ACK, KIND_TEXT, MAX_NODES, makeToken, textKind } from './tokens.js';
 
 const MAX_SENDS_PER_TICK = 5000;
 
@@ -12,6 +12,8 @@ let epochMs = 0;
 let measureFromUs = Infinity;
 let measureToUs = Infinity;
 const latency = new Histogram();
+const latencySame = new Histogram();
+const latencyCross = new Histogram();
 const ackLatency = new Histogram();
 let delivered = 0;
 let acks = 0;
@@ -32,12 +34,16 @@ function reply(msg: WorkerReply): void {
   process.send?.(msg);
 }
 
-function onToken(kind: number, us: number): void {
+function onToken(kind: number, us: number, node?: number): void {
   if (us < measureFromUs || us >= measureToUs) return;
   const now = nowUs();
-  if (kind === KIND_TEXT) {
+  if (kind === KIND_TEXT && node === undefined) {
     delivered += 1;
     latency.record(now - us);
+  } else if (kind >= KIND_TEXT && kind < KIND_TEXT + MAX_NODES) {
+    delivered += 1;
+    latency.record(now - us);
+    (kind - KIND_TEXT === node ? latencySame : latencyCross).record(now - us);
   } else if (kind === KIND_ACK) {
     acks += 1;
     ackLatency.record(now - us);
@@ -95,9 +101,10 @@ function connectAll(cmd: ConnectCmd): void {
       inFlight += 1;
       const room = cmd.rooms.length ? [cmd.rooms[i % cmd.rooms.length]!] : [];
       const localAddress = cmd.localAddresses.length ? cmd.localAddresses[i % cmd.localAddresses.length] : undefined;
+      const node = i % cmd.ports.length;
       conns.push(new Conn({
-        transport: cmd.transport, host: cmd.host, port: cmd.port, localAddress,
-        nick: `${cmd.nickPrefix}${i}`, rooms: room,
+        transport: cmd.transport, host: cmd.host, port: cmd.ports[node]!, localAddress,
+        nick: `${cmd.nickPrefix}${i}`, rooms: room, node: cmd.ports.length > 1 ? node : undefined,
       }, hooks));
     }
   };
@@ -117,6 +124,8 @@ function load(cmd: LoadCmd): void {
   measureFromUs = cmd.measureFromUs;
   measureToUs = cmd.endUs;
   latency.reset();
+  latencySame.reset();
+  latencyCross.reset();
   ackLatency.reset();
   delivered = 0;
   acks = 0;
@@ -144,7 +153,7 @@ function load(cmd: LoadCmd): void {
       const sched = cmd.startUs + sent / perUs;
       const c = senders[sent % senders.length]!;
       const room = c.spec.rooms[0]!;
-      const text = makeToken('T', sched) + padding;
+      const text = makeToken(textKind(c.spec.node ?? 0), sched) + padding;
       c.send(c.dialect.say(room, text, cmd.withRef ? makeToken('A', sched) : null));
       if (sched >= cmd.measureFromUs) localSentByRoom[room] = (localSentByRoom[room] ?? 0) + 1;
       if (now - sched > lagMaxUs) lagMaxUs = now - sched;
@@ -178,7 +187,8 @@ function drain(cmd: DrainCmd): void {
     const cpu = process.cpuUsage(cpuAtLoad);
     const wallUs = (performance.now() - wallAtLoad) * 1000;
     reply({
-      type: 'result', delivered, expected, latency: latency.toSparse(), acks, acksExpected,
+      type: 'result', delivered, expected, latency: latency.toSparse(),
+      latencySameNode: latencySame.toSparse(), latencyCrossNode: latencyCross.toSparse(), acks, acksExpected,
       ackLatency: ackLatency.toSparse(), dropped, cpu: (cpu.user + cpu.system) / wallUs,
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6, firstAckUs, lastAckUs,
     });

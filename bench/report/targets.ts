@@ -2,6 +2,7 @@
 import type { LoadResult } from '../gen/pool.js';
 import type { BenchResults } from '../results.js';
 import type { IdleRow } from '../scenarios/idle.js';
+import { isOursSingle } from '../lanes.js';
 
 export interface TargetCheck {
   metric: string;
@@ -24,7 +25,7 @@ const SLOW_P99_FACTOR = 2;
 
 function slowReaders(r: BenchResults): TargetCheck {
   const target = `all dropped ≤ ${SLOW_DROP_WITHIN_S} s; RSS growth ≤ stalled × bound; fast readers, during and after: all delivered, p99 ≤ ${SLOW_P99_FACTOR}× alone`;
-  const rows = r.slow.filter((s) => s.lane.startsWith('ours') && s.load);
+  const rows = r.slow.filter((s) => isOursSingle(s.lane) && s.load);
   if (!rows.length) return { metric: 'slow readers', target, measured: '—', status: 'not measured' };
   const unaffected = (l: LoadResult | null, alone: LoadResult | null) =>
     !l || (l.dropped === 0 && l.deliveredRatio >= 0.999 && (!alone || l.latency.p99 <= SLOW_P99_FACTOR * alone.latency.p99));
@@ -56,21 +57,21 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
   } else {
     out.push({ metric: 'highest rate held, 1,000-member room', target: '≥ ngIRCd and ≥ 10× tutorial', measured: '—', status: 'not measured' });
   }
-  const f1k = r.fanout.filter((f) => f.lane.startsWith('ours') && f.members === 1000 && f.offeredRate === 100_000 && f.load);
+  const f1k = r.fanout.filter((f) => isOursSingle(f.lane) && f.members === 1000 && f.offeredRate === 100_000 && f.load);
   out.push({
     metric: 'latency, 1,000-member room at 100k deliveries/s',
     target: 'p50 ≤ 5 ms, p99 ≤ 25 ms',
     measured: f1k.map((f) => `${f.lane} p50 ${ms(f.load!.latency.p50)}, p99 ${ms(f.load!.latency.p99)}`).join('; ') || '—',
     status: verdict(f1k.length ? f1k.every((f) => f.load!.latency.p50 <= 5 && f.load!.latency.p99 <= 25 && f.load!.deliveredRatio >= 0.99) : null),
   });
-  const f10k = r.fanoutLarge.filter((f) => f.lane.startsWith('ours') && f.load);
+  const f10k = r.fanoutLarge.filter((f) => isOursSingle(f.lane) && f.load);
   out.push({
     metric: 'latency, 10,000-member room at 50k deliveries/s',
     target: 'p99 ≤ 120 ms',
     measured: f10k.map((f) => `${f.lane} (${f.fill.ready} members) p99 ${ms(f.load!.latency.p99)}`).join('; ') || '— (run with --large)',
     status: verdict(f10k.length ? f10k.every((f) => f.fill.ready >= 10_000 && f.load!.latency.p99 <= 120 && f.load!.deliveredRatio >= 0.99) : null),
   });
-  const idle = r.idle.filter((i) => i.lane.startsWith('ours'));
+  const idle = r.idle.filter((i) => isOursSingle(i.lane));
   const ircIdle = r.idle.find((i) => i.lane === 'ngircd');
   const baselineIdle = r.idle.filter((i) => !i.lane.startsWith('ours'));
   // The baselines under the same generator, so a gap shows whether the server or the machine sets it.
@@ -82,12 +83,12 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
     measured: (idle.map((i) => `${i.lane} ${i.rssPerConnKb} KB × ${i.ready}`).join('; ') || '—') + besides((i) => `${i.rssPerConnKb} KB`),
     status: verdict(idle.length ? idle.every((i) => i.rssPerConnKb <= 5 && (!ircIdle || i.rssPerConnKb < ircIdle.rssPerConnKb)) : null),
   });
-  const fill = r.fanoutLarge.filter((f) => f.lane.startsWith('ours'));
+  const fill = r.fanoutLarge.filter((f) => isOursSingle(f.lane));
   out.push({
     metric: 'filling a room of 10,000',
     target: '≤ 10 s',
     measured: fill.map((f) => `${f.lane} ${f.fill.ready} in ${(f.fill.elapsedMs / 1000).toFixed(1)} s`).join('; ')
-      || `— (run with --large); 1,000: ${r.fanout.filter((f) => f.lane.startsWith('ours')).map((f) => `${f.lane} ${(f.fill.elapsedMs / 1000).toFixed(1)} s`).join(', ')}`,
+      || `— (run with --large); 1,000: ${r.fanout.filter((f) => isOursSingle(f.lane)).map((f) => `${f.lane} ${(f.fill.elapsedMs / 1000).toFixed(1)} s`).join(', ')}`,
     status: verdict(fill.length ? fill.every((f) => f.fill.ready >= 10_000 && f.fill.elapsedMs <= 10_000) : null),
   });
   out.push({
@@ -97,7 +98,7 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
       + besides((i) => `${i.handshakesPerSec}/s`),
     status: verdict(idle.length ? idle.every((i) => i.handshakesPerSec >= 5000 && noRegression(i.probeAlone, i.probeDuring)) : null),
   });
-  const ing = r.ingest.filter((i) => i.lane.startsWith('ours') && i.load);
+  const ing = r.ingest.filter((i) => isOursSingle(i.lane) && i.load);
   out.push({
     metric: 'durable ingest',
     target: '≥ 20,000 acked/s, lag p99 ≤ 20 ms',
@@ -140,4 +141,101 @@ function probeP99(l: LoadResult | null | undefined): string {
 /** The fill leaves existing clients alone: everything delivered, p99 at most twice what it was. */
 function noRegression(alone: LoadResult | null | undefined, during: LoadResult | null | undefined): boolean {
   return !!alone && !!during && during.deliveredRatio >= 0.99 && during.latency.p99 <= 2 * Math.max(alone.latency.p99, 1);
+}
+
+/** Issue 9 (cluster mode), checked against one run's results. */
+export function checkClusterTargets(r: BenchResults): TargetCheck[] {
+  return [sameAsBefore(r), twoNodeFanout(r), crossNodeLatency(r), redisIngest(r), failover(r)];
+}
+
+/** "Single-node lanes no worse than before this change (same run, ±10 %)". */
+const BEFORE_SLACK = 0.1;
+
+function sameAsBefore(r: BenchResults): TargetCheck {
+  const metric = 'single node no worse than before the cluster engine (same run)';
+  const target = `each of held rate, ingest acked/s, idle KB per connection, fan-out p99 at 100k/s within ${BEFORE_SLACK * 100} % of the -before lane`;
+  const parts: string[] = [];
+  const oks: boolean[] = [];
+  const compare = (what: string, now: number | null | undefined, before: number | null | undefined, higherIsBetter: boolean, floor = 0) => {
+    if (!now || !before) return;
+    const ok = higherIsBetter ? now >= before * (1 - BEFORE_SLACK) : Math.max(now, floor) <= Math.max(before, floor) * (1 + BEFORE_SLACK);
+    oks.push(ok);
+    parts.push(`${what} ${fmt(now)} vs ${fmt(before)} (${(now / before).toFixed(2)}×${ok ? '' : ', worse'})`);
+  };
+  for (const lane of ['ours-ws', 'ours-tcp']) {
+    const before = `${lane}-before`;
+    const sat = (l: string) => r.saturate.find((s) => s.lane === l)?.held?.deliveriesPerSec;
+    const ing = (l: string) => r.ingest.find((i) => i.lane === l)?.load?.acksPerSec;
+    const idle = (l: string) => r.idle.find((i) => i.lane === l)?.rssPerConnKb;
+    const p99 = (l: string) => r.fanout.find((f) => f.lane === l && f.members === 1000)?.load?.latency.p99;
+    const start = parts.length;
+    compare('held', sat(lane), sat(before), true);
+    compare('ingest', ing(lane), ing(before), true);
+    compare('idle KB', idle(lane), idle(before), false);
+    compare('p99 ms', p99(lane), p99(before), false, 1);
+    if (parts.length > start) parts.splice(start, parts.length - start, `${lane}: ${parts.slice(start).join(', ')}`);
+  }
+  return { metric, target, measured: parts.join('; ') || '— (run with --before-dist and the -before lanes)', status: verdict(oks.length ? oks.every(Boolean) : null) };
+}
+
+function fmt(v: number): string {
+  return v >= 10_000 ? rate(v) : String(Math.round(v * 100) / 100);
+}
+
+function twoNodeFanout(r: BenchResults): TargetCheck {
+  const metric = '2-node fan-out, 1,000-member room';
+  const target = 'highest held rate ≥ 0.9× the single node\'s (same transport, same run)';
+  const held = (l: string) => r.saturate.find((s) => s.lane === l && s.members === 1000)?.held?.deliveriesPerSec;
+  const pairs = ['ws', 'tcp'].map((t) => ({ one: held(`ours-${t}`), two: held(`ours-${t}-r2`), r1: held(`ours-${t}-r1`), t }))
+    .filter((p) => r.saturate.some((s) => s.lane === `ours-${p.t}-r2`));
+  const measured = pairs.map((p) => `${p.t}: r2 ${p.two ? rate(p.two) : 'none held'}, r1 ${p.r1 ? rate(p.r1) : 'n/a'}, single ${p.one ? rate(p.one) : 'n/a'}`
+    + (p.one && p.two ? ` (r2 ${(p.two / p.one).toFixed(2)}×)` : '')).join('; ');
+  const judged = pairs.filter((p) => p.one);
+  return { metric, target, measured: measured || '—', status: verdict(judged.length ? judged.every((p) => (p.two ?? 0) >= 0.9 * p.one!) : null) };
+}
+
+function crossNodeLatency(r: BenchResults): TargetCheck {
+  const metric = 'cross-node latency at 100k deliveries/s (1,000-member room, 2 nodes)';
+  const target = 'cross-node p50 ≤ same-node p50 + 2 ms';
+  const rows = r.fanout.filter((f) => /-r2$/.test(f.lane) && f.members === 1000 && f.offeredRate === 100_000 && f.load?.latencySameNode);
+  const measured = rows.map((f) => `${f.lane} same-node p50 ${ms(f.load!.latencySameNode!.p50)} / p99 ${ms(f.load!.latencySameNode!.p99)}, `
+    + `cross-node p50 ${ms(f.load!.latencyCrossNode!.p50)} / p99 ${ms(f.load!.latencyCrossNode!.p99)}`).join('; ');
+  return {
+    metric, target, measured: measured || '—',
+    status: verdict(rows.length ? rows.every((f) => f.load!.latencyCrossNode!.p50 <= f.load!.latencySameNode!.p50 + 2 && f.load!.deliveredRatio >= 0.99) : null),
+  };
+}
+
+function redisIngest(r: BenchResults): TargetCheck {
+  const metric = 'durable ingest through Redis (appendfsync always)';
+  const target = '≥ 10,000 acked msgs/s, every ack in';
+  const rows = r.ingest.filter((i) => i.cluster && i.appendfsync === 'always' && i.load);
+  const others = r.ingest.filter((i) => i.cluster && i.appendfsync === 'no' && i.load);
+  const measured = rows.map((i) => `${i.lane} ${i.storedPerSec}/s (${i.load!.acks}/${i.load!.acksExpected} acked)`).join('; ')
+    + (others.length ? `; with appendfsync no: ${others.map((i) => `${i.lane} ${i.storedPerSec}/s`).join(', ')}` : '');
+  return {
+    metric, target, measured: measured || '—',
+    status: verdict(rows.length ? rows.every((i) => (i.storedPerSec ?? 0) >= 10_000 && i.load!.acks >= i.load!.acksExpected * 0.99) : null),
+  };
+}
+
+const FAILOVER_CLIENTS = 5000;
+const FAILOVER_WITHIN_MS = 15_000;
+
+function failover(r: BenchResults): TargetCheck {
+  const metric = 'failover: SIGKILL node A of 2';
+  const target = `all ${FAILOVER_CLIENTS.toLocaleString('en-US')} of A's clients back on B, caught up with no gap, presence converged, within ${FAILOVER_WITHIN_MS / 1000} s`;
+  const rows = r.failover ?? [];
+  const measured = rows.map((f) => {
+    const x = f.result;
+    if (!x) return `${f.lane}: set-up failed (${f.ready}/${f.requested}: ${f.setupError ?? 'unknown'})`;
+    return `${f.lane}: ${x.back}/${x.clients} back (p50 ${(x.backP50Ms ?? 0) / 1000} s, all ${x.allBackMs !== null ? `${x.allBackMs / 1000} s` : 'never'}), `
+      + `presence ${x.convergedMs !== null ? `converged ${x.convergedMs / 1000} s` : `not converged (${x.presenceMismatch ?? 'timed out'})`}, `
+      + `${x.withGap} with a gap; lease ${f.leaseSec} s`;
+  }).join('; ');
+  const ok = rows.length
+    ? rows.every((f) => f.result && f.recoveredMs !== null && f.recoveredMs <= FAILOVER_WITHIN_MS && f.result.withGap === 0
+      && f.result.back === f.result.clients && f.result.clients >= FAILOVER_CLIENTS)
+    : null;
+  return { metric, target, measured: measured || '—', status: verdict(ok) };
 }

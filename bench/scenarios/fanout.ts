@@ -1,7 +1,7 @@
 /** fanout: one room of N members, S senders at an aggregate offered rate of deliveries per second. */
 import type { ConnectResult, LoadResult } from '../gen/pool.js';
-import { portOf, type Lane } from '../lanes.js';
-import { ServerMeter, withSession, type Session } from './session.js';
+import { portsOf, type Lane } from '../lanes.js';
+import { ServerMeter, withSession, type ClusterWindow, type Session } from './session.js';
 
 export const ROOM = '#bench';
 
@@ -26,6 +26,8 @@ export interface FanoutRow {
   serverCpuUsPerDelivery: number | null;
   serverRssMb: number;
   serverLagP99Ms: number | null;
+  /** On a cluster lane: each node's and Redis's share of the server CPU. */
+  cluster?: ClusterWindow;
 }
 
 /** Recipients of one message: IRC does not echo a message to its sender. */
@@ -35,7 +37,7 @@ export function recipients(s: Session, members: number): number {
 
 export async function fillRoom(s: Session, o: Pick<FanoutOptions, 'members' | 'setupTimeoutMs'>): Promise<ConnectResult> {
   return s.pool.connect({
-    transport: s.lane.transport, port: portOf(s.lane, s.target), count: o.members, rooms: [ROOM],
+    transport: s.lane.transport, port: portsOf(s.lane, s.target), count: o.members, rooms: [ROOM],
     nickPrefix: 'b', concurrency: s.lane.connectConcurrency, timeoutMs: o.setupTimeoutMs,
   });
 }
@@ -65,6 +67,7 @@ export async function runFanout(lane: Lane, o: FanoutOptions): Promise<FanoutRow
     row.serverCpuUsPerDelivery = m.cpuUsPerDelivery;
     row.serverRssMb = m.server.rssMb;
     row.serverLagP99Ms = m.server.lagP99Ms;
+    if (m.server.cluster) row.cluster = m.server.cluster;
     return row;
   });
 }

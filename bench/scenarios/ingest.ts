@@ -1,7 +1,8 @@
 /** ingest: many senders in many rooms, every say with a ref: acked (stored) messages per second. */
 import type { LoadResult } from '../gen/pool.js';
-import { portOf, type Lane } from '../lanes.js';
-import { ServerMeter, withSession } from './session.js';
+import { portsOf, type Lane } from '../lanes.js';
+import type { AppendFsync } from '../targets/redis.js';
+import { ServerMeter, withSession, type ClusterWindow } from './session.js';
 
 export interface IngestOptions {
   senders: number;
@@ -12,6 +13,8 @@ export interface IngestOptions {
   measureMs: number;
   procs: number;
   setupTimeoutMs: number;
+  /** Cluster lanes: Redis's appendfsync for this run. */
+  appendfsync?: AppendFsync;
 }
 
 export interface IngestRow {
@@ -26,16 +29,19 @@ export interface IngestRow {
   storedPerSec: number | null;
   serverLagP99Ms: number | null;
   serverCpuUsPerMessage: number | null;
+  /** Cluster lanes: Redis's appendfsync, and each node's and Redis's share of the server CPU. */
+  appendfsync?: AppendFsync;
+  cluster?: ClusterWindow;
 }
 
 export async function runIngest(lane: Lane, o: IngestOptions): Promise<IngestRow> {
   return withSession(lane, o.senders, o.procs, async (s) => {
     const rooms = Array.from({ length: o.rooms }, (_, i) => `#ingest${i}`);
     const fill = await s.pool.connect({
-      transport: lane.transport, port: portOf(lane, s.target), count: o.senders, rooms, nickPrefix: 's',
+      transport: lane.transport, port: portsOf(lane, s.target), count: o.senders, rooms, nickPrefix: 's',
       concurrency: lane.connectConcurrency, timeoutMs: o.setupTimeoutMs,
     });
-    const ackKind = lane.target === 'ours' ? 'durable' : lane.target === 'ws-tutorial' ? 'not stored' : 'none';
+    const ackKind = lane.target === 'ours' || lane.target === 'ours-cluster' ? 'durable' : lane.target === 'ws-tutorial' ? 'not stored' : 'none';
     const row: IngestRow = {
       lane: lane.id, senders: o.senders, rooms: o.rooms, offeredRate: o.rate, ready: fill.ready, ackKind,
       load: null, storedPerSec: null, serverLagP99Ms: null, serverCpuUsPerMessage: null,
@@ -50,6 +56,10 @@ export async function runIngest(lane: Lane, o: IngestOptions): Promise<IngestRow
     row.storedPerSec = ackKind === 'durable' ? Math.round(load.acksPerSec) : null;
     row.serverLagP99Ms = server.lagP99Ms;
     row.serverCpuUsPerMessage = load.sent > 0 ? Math.round((server.cpuUs / load.sent) * 10) / 10 : null;
+    if (server.cluster) {
+      row.cluster = server.cluster;
+      row.appendfsync = s.target.redis?.appendfsync;
+    }
     return row;
-  });
+  }, false, [], { appendfsync: o.appendfsync });
 }

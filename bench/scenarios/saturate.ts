@@ -1,7 +1,7 @@
 /** saturate: fanout at rising offered rates until p99 > 250 ms or fewer than 99 % are delivered. */
 import type { Lane } from '../lanes.js';
 import { fillRoom, measureFanout, type FanoutOptions } from './fanout.js';
-import { withSession } from './session.js';
+import { withSession, type ClusterWindow } from './session.js';
 
 export const HELD_P99_MS = 250;
 export const HELD_DELIVERED = 0.99;
@@ -23,6 +23,10 @@ export interface SaturateStep {
   generatorCpu: number[];
   generatorSaturated: boolean;
   held: boolean;
+  /** On a cluster lane: same-node and cross-node p50 / p99, and each node's and Redis's CPU. */
+  sameNode?: { p50: number; p99: number };
+  crossNode?: { p50: number; p99: number };
+  cluster?: ClusterWindow;
 }
 
 export interface SaturateRow {
@@ -51,7 +55,7 @@ export async function runSaturate(lane: Lane, o: SaturateOptions): Promise<Satur
         row.stopReason = `reached the highest offered rate (${o.maxRate})`;
         break;
       }
-      const { load, cpuUsPerDelivery } = await measureFanout(s, { ...o, rate }, fill.ready, rate);
+      const { load, cpuUsPerDelivery, server } = await measureFanout(s, { ...o, rate }, fill.ready, rate);
       const died = s.target.failure();
       if (died) {
         row.stopReason = `server ${died}`;
@@ -62,6 +66,11 @@ export async function runSaturate(lane: Lane, o: SaturateOptions): Promise<Satur
         offeredRate: rate, deliveriesPerSec: Math.round(load.deliveriesPerSec), deliveredRatio: load.deliveredRatio,
         p50: load.latency.p50, p99: load.latency.p99, max: load.latency.max, serverCpuUsPerDelivery: cpuUsPerDelivery,
         generatorCpu: load.generatorCpu, generatorSaturated: load.generatorSaturated, held,
+        ...(load.latencySameNode && load.latencyCrossNode ? {
+          sameNode: { p50: load.latencySameNode.p50, p99: load.latencySameNode.p99 },
+          crossNode: { p50: load.latencyCrossNode.p50, p99: load.latencyCrossNode.p99 },
+        } : {}),
+        ...(server.cluster ? { cluster: server.cluster } : {}),
       });
       if (!held) {
         row.stopReason = load.deliveredRatio < HELD_DELIVERED

@@ -24,6 +24,8 @@ export interface OursOptions {
    * has them): the generators' 127.x.y.z addresses stand for remote users.
    */
   limits?: 'off' | 'default';
+  /** Another build's server/main.js (the `-before` lanes run the build from before the cluster engine). */
+  serverMain?: string;
 }
 
 /** Flags set only to turn limits off; 'default' drops them. */
@@ -46,7 +48,7 @@ function withDefaultLimits(args: string[]): string[] {
 export async function startOurs(maxConnections: number, extraArgs: string[] = [], opts: OursOptions = {}): Promise<Target> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-bench-'));
   const args = [
-    SERVER_MAIN, '--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--admin-port', '0', '--data', dataDir,
+    opts.serverMain ?? SERVER_MAIN, '--host', '127.0.0.1', '--port', '0', '--tcp-port', '0', '--admin-port', '0', '--data', dataDir,
     '--log-level', 'warn', '--rate-limit', '0', '--room-rate', '0', '--max-connections', String(maxConnections), ...extraArgs,
   ];
   const serverArgs = opts.limits === 'default' ? withDefaultLimits(args) : args;

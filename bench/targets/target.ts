@@ -1,8 +1,16 @@
 /** A server under test, running as a child process. */
 import type { ChildProcess } from 'node:child_process';
 import type { Transport } from '../gen/conn.js';
+import type { BenchRedis } from './redis.js';
 
-export type TargetName = 'ours' | 'ws-tutorial' | 'ngircd';
+export type TargetName = 'ours' | 'ours-cluster' | 'ws-tutorial' | 'ngircd';
+
+/** One server process of a cluster. */
+export interface TargetNode {
+  pid: number;
+  ports: Partial<Record<Transport, number>>;
+  metricsUrl: string | null;
+}
 
 export interface Target {
   name: TargetName;
@@ -14,6 +22,11 @@ export interface Target {
   /** Why the process is gone before stop() (exit code and the end of its output), or null. */
   failure(): string | null;
   stop(): Promise<void>;
+  /** A cluster's nodes (the first is also `pid`, `ports` and `metricsUrl` above) and the Redis they share. */
+  nodes?: TargetNode[];
+  redis?: BenchRedis;
+  /** SIGKILLs node `i` of a cluster; its death is then not a failure of the run. */
+  killNode?(i: number): void;
 }
 
 /** Keeps the end of a child's output and tells whether it died on its own. */
