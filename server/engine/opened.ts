@@ -7,4 +7,6 @@ export interface OpenedEngine {
   close(): Promise<void>;
   /** Fault injection for tests (single node only). */
   killHistoryWriter?(): Promise<void>;
+  killHistoryReader?(): Promise<void>;
+  hangHistoryReader?(ms: number): void;
 }
