@@ -95,7 +95,10 @@ export async function importHistory(db: Database.Database, redis: Redis, chunkSi
     let maxTs = 0;
     const inFlight: Array<Promise<number>> = [];
     const send = async () => {
-      inFlight.push(commands.chatImportChunk(roomMeta(key), roomLog(key), expected, maxTs, ...chunk));
+      const sent = commands.chatImportChunk(roomMeta(key), roomLog(key), expected, maxTs, ...chunk);
+      // Awaited in order below; a failure of one not yet awaited must not go unhandled meanwhile.
+      sent.catch(() => {});
+      inFlight.push(sent);
       expected = Number(chunk[chunk.length - 3]);
       chunk = [];
       maxTs = 0;
