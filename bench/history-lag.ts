@@ -2,10 +2,13 @@
  * `node dist/bench/history-lag.js`: how much 20 clients paging deep history (older than any in-memory
  * window, so every page is read from SQLite) delay the server's event loop, seen two ways: the
  * server's own nodejs_eventloop_lag_* (monitorEventLoopDelay, reset at each scrape) and the round trip
- * of a bystander's pings. Prints one JSON line. Not a test: the figures depend on the machine.
+ * of a bystander's pings; and the CPU time the server's main thread (the event loop) spent per page,
+ * which a loaded machine disturbs less than the lag. Prints one JSON line. Not a test: the figures
+ * depend on the machine.
  *
  * Options: --readers N (20), --seconds S (10), --messages N (2000), --text-bytes B (4000).
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -91,6 +94,14 @@ async function scrapeLag(url: string): Promise<Record<string, number>> {
   return out;
 }
 
+/** CPU milliseconds (user + system) of the process's main thread, from /proc (Linux). */
+function mainThreadCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function quantile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
 }
@@ -112,6 +123,7 @@ async function main(): Promise<void> {
     const readers = await Promise.all(Array.from({ length: READERS }, (_, i) => LineClient.connect(port, `reader${i}`)));
     const bystander = await LineClient.connect(port, 'bystander');
     await scrapeLag(target.metricsUrl!); // resets the server's histogram: what follows is the run alone
+    const cpuBefore = mainThreadCpuMs(target.pid);
     const until = performance.now() + SECONDS * 1000;
     let pages = 0;
     const rtts: number[] = [];
@@ -137,12 +149,13 @@ async function main(): Promise<void> {
     }));
     await pinging;
     const lag = await scrapeLag(target.metricsUrl!);
+    const cpuMs = mainThreadCpuMs(target.pid) - cpuBefore;
     rtts.sort((a, b) => a - b);
     for (const reader of readers) reader.close();
     bystander.close();
     console.log(JSON.stringify({
       readers: READERS, seconds: SECONDS, messages: MESSAGES, textBytes: TEXT_BYTES,
-      pagesPerSecond: Math.round(pages / SECONDS), serverLoopLag: lag,
+      pagesPerSecond: Math.round(pages / SECONDS), mainThreadCpuMsPerPage: Math.round((cpuMs / pages) * 100) / 100, serverLoopLag: lag,
       bystanderPingMs: { p50: quantile(rtts, 0.5), p99: quantile(rtts, 0.99), max: quantile(rtts, 1), count: rtts.length },
     }));
   } finally {
