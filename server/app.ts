@@ -30,6 +30,10 @@ export interface ChatServer {
   faults: {
     /** Ends the history writer's thread as a crash would; resolves once the server has seen it die. */
     killHistoryWriter(): Promise<void>;
+    /** The same for the history reader's thread. */
+    killHistoryReader(): Promise<void>;
+    /** The history reader's thread blocks for `ms` at its next message, as on a hung disk. */
+    hangHistoryReader(ms: number): void;
   };
   /** Stops accepting, sends `bye` to everyone, commits history and closes the store. */
   stop(reason?: string): Promise<void>;
@@ -39,6 +43,8 @@ export interface ChatServer {
 export interface InternalOptions {
   /** The history writer's first restart delay (it doubles up to 5 s); 100 ms by default. */
   writerRestartMinMs?: number;
+  /** The same for the history reader. */
+  readerRestartMinMs?: number;
 }
 
 export class StartupError extends Error {}
@@ -148,6 +154,8 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
     get node() { return engine.node; },
     faults: {
       killHistoryWriter: () => (opened.killHistoryWriter ?? (() => Promise.reject(new Error('no history writer in cluster mode'))))(),
+      killHistoryReader: () => (opened.killHistoryReader ?? (() => Promise.reject(new Error('no history reader in cluster mode'))))(),
+      hangHistoryReader: (ms) => opened.hangHistoryReader?.(ms),
     },
     stop(reason = 'shutdown') {
       stopping ??= (async () => {
@@ -173,7 +181,7 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
 
 /** Cluster mode with --redis, else the single node on SQLite (which never loads the Redis client). */
 async function openEngine(config: Config, log: Logger, internal: InternalOptions): Promise<OpenedEngine> {
-  if (!config.redis) return openLocalEngine({ data: config.data, commitTimeoutMs: config.commitTimeoutMs, writerRestartMinMs: internal.writerRestartMinMs }, log);
+  if (!config.redis) return openLocalEngine({ data: config.data, commitTimeoutMs: config.commitTimeoutMs, ...internal }, log);
   const { openRedisEngine } = await import('./engine/open-redis.js');
   return openRedisEngine(config, log);
 }

@@ -7,6 +7,7 @@ import { ErrorCode, ProtocolFault } from '../shared/errors.js';
 import { parseClientMessage } from '../shared/parse.js';
 import type { ClientMessage } from '../shared/protocol.js';
 import { COMMANDS, type CommandSpec } from './commands/index.js';
+import { EngineError } from './engine/engine.js';
 import type { Hub } from './hub.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
@@ -81,6 +82,10 @@ export class Dispatcher {
     if (session.closed) return;
     if (err instanceof ProtocolFault) {
       this.hub.fail(session, err.code, err.message, message.ref);
+    } else if (err instanceof EngineError) {
+      // The engine could not do it (a history read failed): the message says why, for the client too.
+      this.log.warn({ err: err.message, sid: session.id, type: message.type }, 'request failed in the engine');
+      this.hub.fail(session, ErrorCode.INTERNAL, err.message, message.ref);
     } else {
       this.log.error({ err, sid: session.id, type: message.type }, 'handler failed');
       this.hub.fail(session, ErrorCode.INTERNAL, 'the server failed to handle that message', message.ref);

@@ -8,8 +8,13 @@
  * enough strikes end in bye). So a client over its budget is first slowed, then refused, then
  * dropped, and no client can make one turn of the event loop do unbounded work.
  *
- * An item whose handling waits for the engine (a join in a cluster) holds the gate until it settles, so
- * a connection's requests are answered in order; reading stops only once a slice's worth waits behind it.
+ * An item whose handling waits for the engine (a join in a cluster, a history page read off the event
+ * loop) holds the gate until it settles, so a connection's requests are answered in order; reading stops
+ * only once a slice's worth waits behind it. Its answer's cost is charged only when it settles, so the
+ * items that arrive meanwhile are let in provisionally (within the bound above, which keeps memory
+ * bounded) and decided once it has settled, when the gate next has to wait: those beyond `maxQueued`
+ * more than the budget can then pay for are refused, as they would have been on arrival had the answer
+ * come at once. So a held answer never lets more work in than an immediate one.
  */
 import type { TokenBucket } from './rate-limit.js';
 import { currentTurn } from './turn.js';
@@ -48,6 +53,8 @@ export class InputGate<T> {
   private paused = false;
   /** Waiting for a handled item's promise, not for budget, output or the next turn. */
   private holding = false;
+  /** How many items at the end of the queue came while an item was held, and are not decided yet. */
+  private undecided = 0;
 
   constructor(
     private readonly owner: GateOwner<T>,
@@ -68,6 +75,7 @@ export class InputGate<T> {
       this.head = 0;
     }
     this.queue.push(item);
+    if (this.holding) this.undecided++;
     if (!this.waiting) this.pump();
     else if (this.holding && !this.paused && this.queued >= SLICE) this.pause();
   }
@@ -123,6 +131,7 @@ export class InputGate<T> {
   }
 
   private wait(arm: () => void): void {
+    this.decide();
     this.waiting = true;
     if (!this.paused) this.pause();
     arm();
@@ -132,6 +141,18 @@ export class InputGate<T> {
     this.paused = true;
     this.owner.pauseReading();
     this.owner.onPaused?.();
+  }
+
+  /**
+   * Refuses the items let in while an item was held that the queue would have refused on arrival, had
+   * the held answer been charged then: those beyond `maxQueued` more than the budget pays for now.
+   */
+  private decide(): void {
+    const undecided = Math.min(this.undecided, this.queued);
+    this.undecided = 0;
+    const excess = Math.min(undecided, this.queued - this.maxQueued - this.budget.available());
+    if (excess <= 0) return;
+    for (const item of this.queue.splice(this.queue.length - excess, excess)) this.owner.refuse(item);
   }
 
   private hold(pending: Promise<void>): void {
@@ -147,6 +168,7 @@ export class InputGate<T> {
   private clear(): void {
     this.queue = [];
     this.head = 0;
+    this.undecided = 0;
   }
 }
 

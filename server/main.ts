@@ -1,10 +1,18 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
-/** chat-server: reads the config, starts the server, and stops it cleanly on SIGTERM/SIGINT. */
+/**
+ * chat-server: reads the config, starts the server, and stops it cleanly on SIGTERM/SIGINT.
+ * `chat-server import-history ...` instead moves a single node's history into Redis (import-history.ts).
+ */
 import { startChatServer, StartupError } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './log.js';
 
 const SHUTDOWN_DEADLINE_MS = 4500;
+
+if (process.argv[2] === 'import-history') {
+  const { importHistoryCommand } = await import('./import-history.js');
+  process.exit(await importHistoryCommand(process.argv.slice(3), process.env));
+}
 
 const loaded = loadConfig(process.argv.slice(2), process.env);
 if (!loaded.ok) {

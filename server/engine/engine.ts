@@ -120,8 +120,9 @@ export interface Engine {
   setTopic(roomKey: string, name: string, topic: string, by: string): Promise<void>;
 
   /**
-   * The newest `limit` messages older than `before`, cut at REPLY_MAX_BYTES. A page read at once comes
-   * back as is: its cost is charged before the connection's next request is let through.
+   * The newest `limit` messages older than `before`, cut at REPLY_MAX_BYTES. Read off the event loop in
+   * both engines, so it comes back as a promise: the connection's input gate holds the request until its
+   * answer (and so its cost) is charged, and decides on the requests that arrived meanwhile only then.
    */
   page(roomKey: string, name: string, before: number, limit: number): HistoryPage | Promise<HistoryPage>;
   /** Every room with members, cluster-wide; null when this node's rooms are all there are. */

@@ -1,19 +1,20 @@
 /**
- * The single-process engine: history in SQLite (appended by the supervised writer thread), nicks and
- * seqs in memory. Events are emitted in process: a message's once its batch is committed, the others
- * at once, so a request's event has been applied when its promise settles.
+ * The single-process engine: history in SQLite, appended (and topics set) by the supervised writer
+ * thread and read by the supervised reader thread, so the event loop never waits for the disk; nicks
+ * and seqs in memory. Events are emitted in process: a message's and a topic's once committed, the
+ * others at once, so a request's event has been applied when its promise settles.
  */
 import type { RoomInfo } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import type { DatabaseFile } from '../store/database-file.js';
-import type { HistoryStore, StoredMessage } from '../store/history-store.js';
+import type { StoredMessage } from '../store/history-store.js';
+import { ReadError, type HistoryReader } from '../store/history-reader.js';
 import { CommitError, type HistoryWriter } from '../store/history-writer.js';
 import { storeReport } from '../store/store-health.js';
 import {
   EngineError, type DirectMessage, type DmOutcome, type Engine, type EngineHealth, type EngineSink,
   type HistoryPage, type MemberRef, type NewMessage, type RoomSnapshot,
 } from './engine.js';
-import { HISTORY_PAGE_MAX } from '../../shared/limits.js';
 
 /** A room's seqs: kept while the room is served or has messages being committed. */
 interface RoomSeq {
@@ -32,12 +33,14 @@ export class LocalEngine implements Engine {
   readonly reachable = true;
   private sink!: EngineSink;
   private readonly seqs = new Map<string, RoomSeq>();
+  /** Rooms whose last seq is being read; whoever needs their seqs meanwhile waits for this read. */
+  private readonly loading = new Map<string, Promise<void>>();
   /** Folded nick → the session holding it. */
   private readonly nicks = new Map<string, string>();
 
   constructor(
-    private readonly store: HistoryStore,
     private readonly writer: HistoryWriter,
+    private readonly reader: HistoryReader,
     private readonly database: DatabaseFile,
   ) {}
 
@@ -46,10 +49,20 @@ export class LocalEngine implements Engine {
   }
 
   append(batch: NewMessage[]): Promise<void> {
+    const unknown = new Set<string>();
+    for (const m of batch) if (!this.seqs.has(m.roomKey)) unknown.add(m.roomKey);
+    if (unknown.size === 0) return this.commit(batch);
+    // A room nobody serves any more (its last member left with a message on its way): its last seq is
+    // read first. Until then, no seq of it is handed out.
+    return Promise.all([...unknown].map((key) => this.load(key))).then(() => this.append(batch));
+  }
+
+  /** Hands out seqs (every room of `batch` has its RoomSeq) and commits. */
+  private commit(batch: NewMessage[]): Promise<void> {
     const ts = Date.now();
     const rows: StoredMessage[] = [];
     for (const m of batch) {
-      const seqs = this.seqsOf(m.roomKey);
+      const seqs = this.seqs.get(m.roomKey)!;
       seqs.inFlight++;
       const row: StoredMessage = { roomKey: m.roomKey, room: m.room, id: m.id, seq: ++seqs.handed, from: m.from, text: m.text, ts };
       if (m.action) row.action = true;
@@ -70,14 +83,25 @@ export class LocalEngine implements Engine {
     );
   }
 
-  private seqsOf(roomKey: string): RoomSeq {
-    let seqs = this.seqs.get(roomKey);
-    if (!seqs) {
-      const { lastSeq } = this.store.loadRoom(roomKey);
-      seqs = { handed: lastSeq, emitted: lastSeq, inFlight: 0, served: false };
-      this.seqs.set(roomKey, seqs);
-    }
-    return seqs;
+  /**
+   * Reads the room's last seq into `seqs`, off the event loop; one read per room at a time, shared by
+   * whoever waits. With no RoomSeq, nothing of the room is being committed: what is stored was emitted.
+   */
+  private load(roomKey: string, read: Promise<number> = this.reader.lastSeq(roomKey)): Promise<void> {
+    const loading = this.loading.get(roomKey);
+    if (loading) return loading;
+    const loaded = read.then(
+      (lastSeq) => {
+        this.loading.delete(roomKey);
+        if (!this.seqs.has(roomKey)) this.seqs.set(roomKey, { handed: lastSeq, emitted: lastSeq, inFlight: 0, served: false });
+      },
+      (err: unknown) => {
+        this.loading.delete(roomKey);
+        throw readFailure(err);
+      },
+    );
+    this.loading.set(roomKey, loaded);
+    return loaded;
   }
 
   private settle(roomKey: string): RoomSeq {
@@ -108,13 +132,38 @@ export class LocalEngine implements Engine {
     return true;
   }
 
+  /**
+   * The snapshot ends at the last seq emitted: a batch the writer has committed but not yet reported is
+   * left out, since its events are still to come. A room nobody holds seqs of is read whole in one read
+   * transaction (its last seq, and the page ending there).
+   */
   async openRoom(roomKey: string, name: string): Promise<RoomSnapshot> {
-    const seqs = this.seqsOf(roomKey);
-    seqs.served = true;
-    const { topic } = this.store.loadRoom(roomKey);
-    // Up to what was emitted: a batch the writer has committed but not yet reported arrives as events.
-    const recent = this.store.page(roomKey, name, seqs.emitted + 1, HISTORY_PAGE_MAX);
-    return { key: roomKey, name, seq: seqs.emitted, topic, members: [], recent };
+    for (;;) {
+      const seqs = this.seqs.get(roomKey);
+      if (seqs) {
+        seqs.served = true;
+        const seq = seqs.emitted;
+        try {
+          const { topic, recent } = await this.reader.room(roomKey, name, seq);
+          return { key: roomKey, name, seq, topic, members: [], recent };
+        } catch (err) {
+          this.closeRoom(roomKey);
+          throw readFailure(err);
+        }
+      }
+      const loading = this.loading.get(roomKey);
+      if (loading) {
+        await loading;
+        continue;
+      }
+      const read = this.reader.room(roomKey, name, null);
+      // The read gives the room its seqs too: whoever needs them meanwhile waits for it.
+      await this.load(roomKey, read.then((room) => room.lastSeq));
+      const { lastSeq, topic, recent } = await read;
+      const loaded = this.seqs.get(roomKey)!;
+      loaded.served = true;
+      return { key: roomKey, name, seq: lastSeq, topic, members: [], recent };
+    }
   }
 
   closeRoom(roomKey: string): void {
@@ -125,7 +174,8 @@ export class LocalEngine implements Engine {
   }
 
   async join(roomKey: string, name: string, member: MemberRef): Promise<void> {
-    this.sink.apply({ kind: 'join', roomKey, room: name, member, seq: this.seqsOf(roomKey).emitted, ts: Date.now() });
+    if (!this.seqs.has(roomKey)) await this.load(roomKey);
+    this.sink.apply({ kind: 'join', roomKey, room: name, member, seq: this.seqs.get(roomKey)!.emitted, ts: Date.now() });
   }
 
   async part(roomKey: string, name: string, member: MemberRef, reason?: string): Promise<void> {
@@ -134,14 +184,17 @@ export class LocalEngine implements Engine {
       : { kind: 'part', roomKey, room: name, member, reason });
   }
 
+  /** Through the writer, in order with the messages committed before it; members see it once stored. */
   async setTopic(roomKey: string, name: string, topic: string, by: string): Promise<void> {
     const ts = Date.now();
-    this.store.setTopic(roomKey, topic, by, ts);
+    await this.writer.setTopic(roomKey, topic, by, ts);
     this.sink.apply({ kind: 'topic', roomKey, room: name, topic, by, ts });
   }
 
-  page(roomKey: string, name: string, before: number, limit: number): HistoryPage {
-    return this.store.page(roomKey, name, before, limit);
+  page(roomKey: string, name: string, before: number, limit: number): Promise<HistoryPage> {
+    return this.reader.page(roomKey, name, before, limit).catch((err: unknown) => {
+      throw readFailure(err);
+    });
   }
 
   roomDirectory(): Promise<RoomInfo[]> | null {
@@ -154,8 +207,15 @@ export class LocalEngine implements Engine {
 
   health(): EngineHealth {
     const { writable, problems, ...detail } = storeReport(this.writer, this.database);
-    return { ok: writable, problems, detail };
+    const reader = this.reader.status();
+    if (reader.state !== 'up') problems.push(`history reader is ${reader.state}`);
+    return { ok: problems.length === 0, problems, detail: { ...detail, reader: reader.state, readerRestarts: reader.restarts } };
   }
 
   async stop(): Promise<void> {}
+}
+
+/** A read that failed is told to its requester as it is (INTERNAL, with why). */
+function readFailure(err: unknown): unknown {
+  return err instanceof ReadError ? new EngineError(err.message) : err;
 }

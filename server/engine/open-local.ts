@@ -1,6 +1,7 @@
-/** Opens the single-node engine: the SQLite history in the data folder and its writer thread. */
+/** Opens the single-node engine: the SQLite history in the data folder, its writer and reader threads. */
 import type { Logger } from '../log.js';
 import { StoreOpenError } from '../store/database-file.js';
+import { HistoryReader } from '../store/history-reader.js';
 import { HistoryStore } from '../store/history-store.js';
 import { HistoryWriter } from '../store/history-writer.js';
 import { LocalEngine } from './local-engine.js';
@@ -14,6 +15,8 @@ export interface LocalOptions {
   commitTimeoutMs: number;
   /** The history writer's first restart delay (tests only). */
   writerRestartMinMs?: number;
+  /** The history reader's first restart delay (tests only). */
+  readerRestartMinMs?: number;
 }
 
 /** Throws an Error whose message says what is wrong with the data folder. */
@@ -35,18 +38,25 @@ export async function openLocalEngine(options: LocalOptions, log: Logger): Promi
   const writer = new HistoryWriter(store.file, database, log, {
     commitTimeoutMs: options.commitTimeoutMs, restartMinMs: options.writerRestartMinMs,
   });
+  // A read that hangs as long as a commit may is as stuck as the disk under it.
+  const reader = new HistoryReader(store.file, log, { timeoutMs: options.commitTimeoutMs, restartMinMs: options.readerRestartMinMs });
   try {
     await writer.start();
+    await reader.start();
   } catch (err) {
+    await writer.close();
     store.close();
     throw new Error(`cannot use data folder '${options.data}': ${(err as Error).message}`);
   }
   database.watch(DATABASE_CHECK_MS);
   return {
-    engine: new LocalEngine(store, writer, database),
+    engine: new LocalEngine(writer, reader, database),
     killHistoryWriter: () => writer.killWorker(),
+    killHistoryReader: () => reader.killWorker(),
+    hangHistoryReader: (ms) => reader.hangWorker(ms),
     async close() {
       database.stop();
+      await reader.close();
       await writer.close();
       store.close();
       const orphans = database.setAsideOrphans();

@@ -9,4 +9,6 @@ export interface OpenedEngine {
   stats?(): Record<string, number>;
   /** Fault injection for tests (single node only). */
   killHistoryWriter?(): Promise<void>;
+  killHistoryReader?(): Promise<void>;
+  hangHistoryReader?(ms: number): void;
 }

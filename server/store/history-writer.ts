@@ -22,7 +22,9 @@ type Row = [roomKey: string, seq: number, id: string, sender: string, text: stri
 export type RowKey = [roomKey: string, seq: number, id: string];
 
 export interface WriterSetup { file: string; busyTimeoutMs: number; files: FileIdentity[]; undo: RowKey[] }
-export interface WriterRequest { id: number; rows: Row[] }
+/** A room's topic, as set by `by` at `ts`. */
+export type TopicRow = [roomKey: string, topic: string, by: string, ts: number];
+export interface WriterRequest { id: number; rows: Row[]; topic?: TopicRow }
 export type WriterMessage =
   | { ready: true }
   | { id: number; ok: boolean; error?: string; gone?: boolean; seconds: number };
@@ -105,18 +107,32 @@ export class HistoryWriter {
 
   /** Commits `messages` in one transaction; resolves with the commit's duration in seconds. */
   append(messages: StoredMessage[]): Promise<number> {
+    const rows = messages.map((m): Row => [m.roomKey, m.seq, m.id, m.from, m.text, m.ts, m.action ? 1 : 0]);
+    return this.send(rows, rows.map((r): RowKey => [r[0], r[1], r[2]]));
+  }
+
+  /** `keys`: what to delete if the outcome turns out unknown (a topic is not taken back). */
+  private send(rows: Row[], keys: RowKey[], topic?: TopicRow): Promise<number> {
     if (this.database.problem) return Promise.reject(new CommitError(DATABASE_GONE));
     const worker = this.worker;
     if (!worker) {
       return Promise.reject(new CommitError(this.state === 'stopped' ? 'the history writer is stopped' : 'the history writer is down and restarting'));
     }
     const id = this.nextId++;
-    const rows = messages.map((m): Row => [m.roomKey, m.seq, m.id, m.from, m.text, m.ts, m.action ? 1 : 0]);
+    const request: WriterRequest = topic ? { id, rows, topic } : { id, rows };
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.timedOut(worker), this.commitTimeoutMs);
-      this.waiting.set(id, { resolve, reject, timer, keys: rows.map((r): RowKey => [r[0], r[1], r[2]]) });
-      worker.postMessage({ id, rows } satisfies WriterRequest);
+      this.waiting.set(id, { resolve, reject, timer, keys });
+      worker.postMessage(request);
     });
+  }
+
+  /**
+   * Stores a room's topic, in order with the batches of messages: a topic set after a message is
+   * committed after it. Settles, and fails, like a batch.
+   */
+  setTopic(roomKey: string, topic: string, by: string, ts: number): Promise<number> {
+    return this.send([], [], [roomKey, topic, by, ts]);
   }
 
   status(): WriterStatus {

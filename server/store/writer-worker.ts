@@ -1,5 +1,5 @@
 /**
- * The history writer's thread: commits each batch of messages it is sent in one SQLite transaction,
+ * The history writer's thread: commits each batch of messages (or a topic) it is sent in one SQLite transaction,
  * on its own connection to the WAL database, so a commit never blocks the event loop that serves
  * the sockets. Says `ready` once the database is open (and the rows of batches that failed with their
  * outcome unknown are deleted), then answers every batch with its id and whether it was stored.
@@ -18,8 +18,13 @@ db.pragma('synchronous = NORMAL');
 const insert = db.prepare(
   'INSERT INTO messages (room_key, seq, id, sender, text, ts, action) VALUES (?, ?, ?, ?, ?, ?, ?)',
 );
-const insertAll = db.transaction((rows: WriterRequest['rows']) => {
-  for (const row of rows) insert.run(row);
+const upsertTopic = db.prepare(
+  `INSERT INTO rooms (room_key, topic, topic_by, topic_ts) VALUES (?, ?, ?, ?)
+   ON CONFLICT (room_key) DO UPDATE SET topic = excluded.topic, topic_by = excluded.topic_by, topic_ts = excluded.topic_ts`,
+);
+const insertAll = db.transaction((request: WriterRequest) => {
+  for (const row of request.rows) insert.run(row);
+  if (request.topic) upsertTopic.run(request.topic);
 });
 
 // Batches whose senders were told they failed, by a worker that ended mid-commit: none may stay stored.
@@ -41,7 +46,7 @@ function commit(request: WriterRequest, identities: FileIdentity[]): WriterMessa
     // Committing into a file that was deleted or replaced would ack messages nobody can read again.
     const gone = checkSync(identities);
     if (gone) return { id: request.id, ok: false, error: gone, gone: true, seconds: 0 };
-    insertAll(request.rows);
+    insertAll(request);
     return { id: request.id, ok: true, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
   } catch (err) {
     return { id: request.id, ok: false, error: (err as Error).message, seconds: 0 };

@@ -71,6 +71,28 @@ describe.skipIf(!probe)('a hung disk', () => {
     reader.close();
   });
 
+  it('a topic on a hung disk is written off the event loop: others are served meanwhile, and it fails after --commit-timeout', async () => {
+    disk = mountFreezable(16)!;
+    server = await startServer({ dataDir: disk.dir, args: ['--commit-timeout', '1'] });
+    const a = await JsonClient.registered('ws', server.wsUrl, 'setter');
+    const b = await JsonClient.registered('tcp', server.tcpPort, 'bystander');
+    freeze(disk.dir);
+    try {
+      a.send({ type: 'topic', room: '#lobby', topic: 'frozen', ref: 't' });
+      b.send({ type: 'ping', ref: 'p' });
+      expect(await b.next('pong')).toMatchObject({ ref: 'p' });
+      expect(await a.error('INTERNAL', 10_000)).toMatchObject({ ref: 't' });
+      expect(b.received.some((m) => m.type === 'topic')).toBe(false);
+    } finally {
+      thaw(disk.dir);
+    }
+    await expect.poll(async () => (await healthz(server!)).code, { timeout: 15_000, interval: 100 }).toBe(200);
+    a.send({ type: 'topic', room: '#lobby', topic: 'thawed', ref: 't2' });
+    expect(await b.next('topic')).toMatchObject({ topic: 'thawed' });
+    a.close();
+    b.close();
+  });
+
   it('SIGTERM while a commit hangs: the shutdown deadline passes and the process exits 1', async () => {
     disk = mountFreezable(16)!;
     server = await startServer({ dataDir: disk.dir, args: ['--commit-timeout', '60'] });

@@ -117,6 +117,39 @@ describe('InputGate', () => {
     expect(gate).toBe(null);
   });
 
+  it('a held answer, charged when it settles, lets in no more than the same answer charged at once', async () => {
+    // Item 0 is a costly request (a history page) answered at once, or held until its read comes back.
+    const run = async (cost: number, held: boolean) => {
+      const owner = new FakeOwner();
+      const budget = new TokenBucket(10, 40);
+      let settle = (): void => {};
+      owner.handle = (item: number): void | Promise<void> => {
+        owner.handled.push(item);
+        if (item !== 0) return;
+        if (!held) return void budget.charge(cost);
+        return new Promise<void>((resolve) => { settle = () => { budget.charge(cost); resolve(); }; });
+      };
+      const gate = new InputGate(owner, budget, 5, 1000);
+      for (const i of range(0, 20)) gate.push(i);
+      const refusedAtArrival = [...owner.refused];
+      settle();
+      await vi.advanceTimersByTimeAsync(0);
+      const atOnce = { handled: [...owner.handled], refused: [...owner.refused] };
+      await vi.runAllTimersAsync();
+      return { refusedAtArrival, atOnce, finally: { handled: owner.handled, refused: owner.refused } };
+    };
+    for (const cost of [30, 0]) {
+      const immediate = await run(cost, false);
+      const held = await run(cost, true);
+      // While the answer is held its cost is unknown: nothing is refused yet, the items wait.
+      expect(held.refusedAtArrival).toEqual([]);
+      expect(held.atOnce).toEqual(immediate.atOnce);
+      expect(held.finally).toEqual(immediate.finally);
+    }
+    // The costly answer leaves 9 tokens: items 1-9 go at once, 10-14 wait (maxQueued 5), 15-19 are refused.
+    expect((await run(30, true)).atOnce).toEqual({ handled: range(0, 10), refused: range(15, 5) });
+  });
+
   it('drops what is waiting once the connection is closed', () => {
     const owner = new FakeOwner();
     const gate = new InputGate(owner, new TokenBucket(1, 1), 10, 1000);

@@ -1,0 +1,80 @@
+/**
+ * The reads of room history, on whichever connection they are given (the reader thread's). Knows the
+ * schema that HistoryStore creates and nothing of threads.
+ */
+import type Database from 'better-sqlite3';
+import { HISTORY_PAGE_MAX, REPLY_MAX_BYTES } from '../../shared/limits.js';
+import type { ChatMessage } from '../../shared/protocol.js';
+import { messageBytes } from '../reply-size.js';
+
+export interface StoredPage {
+  messages: ChatMessage[];
+  more: boolean;
+}
+
+/** A room as it was when read: its last seq and, in the same read transaction, the page ending there. */
+export interface StoredRoom {
+  lastSeq: number;
+  topic: string;
+  recent: StoredPage;
+}
+
+interface MessageRow { seq: number; id: string; sender: string; text: string; ts: number; action: number }
+
+export class HistoryReads {
+  private readonly selectPage: Database.Statement<[string, number, number], MessageRow>;
+  private readonly selectLastSeq: Database.Statement<[string], { seq: number | null }>;
+  private readonly selectTopic: Database.Statement<[string], { topic: string }>;
+  private readonly readRoom: (roomKey: string, name: string, upTo: number | null) => StoredRoom;
+
+  constructor(db: Database.Database) {
+    this.selectPage = db.prepare(
+      'SELECT seq, id, sender, text, ts, action FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+    );
+    this.selectLastSeq = db.prepare('SELECT MAX(seq) AS seq FROM messages WHERE room_key = ?');
+    this.selectTopic = db.prepare('SELECT topic FROM rooms WHERE room_key = ?');
+    // One read transaction: the last seq and the page below it come from the same snapshot of the file.
+    this.readRoom = db.transaction((roomKey: string, name: string, upTo: number | null): StoredRoom => {
+      const lastSeq = upTo ?? this.lastSeq(roomKey);
+      return { lastSeq, topic: this.topic(roomKey), recent: this.page(roomKey, name, lastSeq + 1, HISTORY_PAGE_MAX) };
+    });
+  }
+
+  lastSeq(roomKey: string): number {
+    return this.selectLastSeq.get(roomKey)?.seq ?? 0;
+  }
+
+  topic(roomKey: string): string {
+    return this.selectTopic.get(roomKey)?.topic ?? '';
+  }
+
+  /**
+   * The room's topic and newest page up to `upTo` (its last seq when null), read in one transaction.
+   */
+  room(roomKey: string, name: string, upTo: number | null): StoredRoom {
+    return this.readRoom(roomKey, name, upTo);
+  }
+
+  /**
+   * Up to `limit` messages older than `before` that fit in a reply (see fitNewest), oldest first, and
+   * whether older ones remain.
+   */
+  page(roomKey: string, roomName: string, before: number, limit: number): StoredPage {
+    // Rows are read one at a time and no further than the page reaches (the same cut as fitNewest):
+    // reading all `limit` maximal messages to send a tenth of them cost many times what is charged.
+    const newestFirst: ChatMessage[] = [];
+    let bytes = 0;
+    let more = false;
+    for (const r of this.selectPage.iterate(roomKey, before, limit + 1)) {
+      const m: ChatMessage = { room: roomName, id: r.id, seq: r.seq, from: r.sender, text: r.text, ts: r.ts };
+      if (r.action) m.action = true;
+      bytes += messageBytes(m);
+      if (newestFirst.length === limit || (bytes > REPLY_MAX_BYTES && newestFirst.length > 0)) {
+        more = true;
+        break;
+      }
+      newestFirst.push(m);
+    }
+    return { messages: newestFirst.reverse(), more };
+  }
+}
