@@ -131,8 +131,17 @@ const nickList: FieldSpec = {
     bad(ErrorCode.BAD_MESSAGE, 'users must be strings')),
 };
 
+const limits: FieldSpec = {
+  kind: 'object',
+  optional: true,
+  refine: (v: object) => {
+    const r = readFields(v, { rate: int, burst: int });
+    return r.ok ? good(r.value) : bad(r.code, `limits: ${r.message}`);
+  },
+};
+
 const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
-  welcome: { sid: str, nick: str, server: str, version: int, motd: optStr },
+  welcome: { sid: str, nick: str, server: str, version: int, motd: optStr, limits },
   joined: { room: str, nick: str, ts: int },
   left: { room: str, nick: str, reason: optStr },
   message: chatMessageFields,

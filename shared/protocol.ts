@@ -38,7 +38,9 @@ export interface ChatMessage {
   action?: boolean;
 }
 
-export interface WelcomeEvt { type: 'welcome'; sid: string; nick: string; server: string; version: number; motd?: string }
+/** The flood budget of this connection, so a client can pace itself under it: `rate` a second (0: none), `burst` at once. */
+export interface Limits { rate: number; burst: number }
+export interface WelcomeEvt { type: 'welcome'; sid: string; nick: string; server: string; version: number; motd?: string; limits?: Limits }
 export interface JoinedEvt { type: 'joined'; room: string; nick: string; ts: number }
 export interface LeftEvt { type: 'left'; room: string; nick: string; reason?: string }
 export interface MessageEvt extends ChatMessage { type: 'message' }

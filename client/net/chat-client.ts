@@ -8,7 +8,7 @@ import { describeAddress, type ServerAddress } from './address.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { GapFiller } from './gap-fill.js';
 import { Liveness } from './liveness.js';
-import { CLIENT_PACE, replyCost, SendPacer, sendCost, type PaceOptions } from './send-pacer.js';
+import { CLIENT_PACE, paceFor, replyCost, SendPacer, sendCost, type PaceOptions } from './send-pacer.js';
 import { openTransport, type Transport } from './transport.js';
 
 export type ConnectionState = 'connecting' | 'registering' | 'online' | 'reconnecting' | 'closed';
@@ -42,7 +42,7 @@ export interface ChatClientOptions {
   pongTimeoutMs?: number;
   /** Most messages held while offline; more are refused as failed rather than grown without bound. */
   maxQueued?: number;
-  /** How fast the client lets itself send (see send-pacer.ts). */
+  /** How fast the client lets itself send (see send-pacer.ts); by default, half what `welcome` says the server allows. */
   pace?: PaceOptions;
   /** A message the server has not answered in this long is marked failed (a late answer still counts). */
   ackTimeoutMs?: number;
@@ -98,6 +98,8 @@ export class ChatClient {
   private readonly liveness: Liveness;
   private lastCloseReason: string | undefined;
   private readonly opts: Required<Omit<ChatClientOptions, 'address' | 'nick'>> & { address: ServerAddress };
+  /** No pace was given: the client paces itself under the budget the server announces. */
+  private readonly learnsPace: boolean;
 
   constructor(options: ChatClientOptions) {
     this.opts = {
@@ -105,6 +107,7 @@ export class ChatClient {
       pace: CLIENT_PACE, ackTimeoutMs: 20_000, autojoin: [],
       ...options,
     };
+    this.learnsPace = options.pace === undefined;
     this.pacer = new SendPacer(this.opts.pace, (out) => this.deliver(out));
     this.nickname = options.nick;
     this.server = describeAddress(options.address);
@@ -341,6 +344,7 @@ export class ChatClient {
     this.nickname = msg.nick;
     this.attempt = 0;
     this.ghostRetries = 0;
+    if (this.learnsPace && msg.limits) this.pacer.retune(paceFor(msg.limits));
     this.setState({ state: 'online' });
     this.emit({ type: 'message', msg });
     if (this.registeredOnce) {

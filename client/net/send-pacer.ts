@@ -13,10 +13,15 @@ export interface PaceOptions {
 }
 
 /**
- * Half the server's default budget: the client cannot learn the real limits yet, and the server also
- * charges for the size of the answers it sends, which the client counts only once they arrive.
+ * Half the server's default budget, until `welcome` says what this server's is: the server also charges
+ * for the size of the answers it sends, which the client counts only once they arrive.
  */
 export const CLIENT_PACE: PaceOptions = { perSecond: 10, burst: 20 };
+
+/** The pace for a server's announced budget: half of it, as CLIENT_PACE is of the default. */
+export function paceFor(limits: { rate: number; burst: number }): PaceOptions {
+  return { perSecond: limits.rate / 2, burst: Math.max(1, Math.floor(limits.burst / 2)) };
+}
 
 /** What sending costs on the server: a token per message plus one per 4 KiB of input. */
 export function sendCost(bytes: number): number {
@@ -44,7 +49,7 @@ export class SendPacer<T> {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly options: PaceOptions,
+    private options: PaceOptions,
     private readonly deliver: (item: T) => void,
     private readonly now: () => number = () => performance.now(),
   ) {
@@ -68,6 +73,18 @@ export class SendPacer<T> {
   charge(cost: number): void {
     this.refill();
     this.tokens -= cost;
+  }
+
+  /** Paces to `options` from now on (what the server said its budget is); never more at once than before. */
+  retune(options: PaceOptions): void {
+    this.refill();
+    this.options = options;
+    this.perSecond = options.perSecond;
+    this.tokens = Math.min(this.tokens, options.burst);
+    // A wait timed for the old rate no longer holds.
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pump();
   }
 
   /** The server refused us for flood, so its budget is smaller than ours: halve the rate from now on. */

@@ -18,6 +18,7 @@ export const hello: CommandSpec<HelloMsg> = {
       type: 'welcome', sid: session.id, nick: m.nick, server: hub.config.serverName, version: PROTOCOL_VERSION,
     };
     if (hub.config.motd) welcome.motd = hub.config.motd;
+    welcome.limits = { rate: hub.config.rateLimit, burst: hub.config.rateBurst };
     hub.send(session, welcome);
     await joinRoom(hub, session, LOBBY);
   },

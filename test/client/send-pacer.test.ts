@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CLIENT_PACE, replyCost, SendPacer, sendCost } from '../../client/net/send-pacer.js';
+import { CLIENT_PACE, paceFor, replyCost, SendPacer, sendCost } from '../../client/net/send-pacer.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -14,6 +14,19 @@ function pacer(perSecond: number, burst: number): { pacer: SendPacer<number>; se
 }
 
 describe('the send pacer', () => {
+  it('retunes to half the budget a server announces: slower for a strict one, none for an unlimited one', () => {
+    expect(paceFor({ rate: 20, burst: 40 })).toEqual(CLIENT_PACE);
+    expect(paceFor({ rate: 4, burst: 3 })).toEqual({ perSecond: 2, burst: 1 });
+    const { pacer: p, sent } = pacer(10, 20);
+    p.retune(paceFor({ rate: 4, burst: 4 }));
+    for (let i = 1; i <= 5; i++) p.send(i, 1);
+    expect(sent).toEqual([1, 2]);
+    vi.advanceTimersByTime(500);
+    expect(sent).toEqual([1, 2, 3]);
+    p.retune(paceFor({ rate: 0, burst: 40 }));
+    expect(sent).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('lets a burst through at once, then one message per 1/rate seconds, in order', () => {
     const { pacer: p, sent } = pacer(10, 20);
     for (let i = 1; i <= 25; i++) p.send(i, 1);

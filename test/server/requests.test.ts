@@ -16,7 +16,8 @@ describe.each(['ws', 'tcp'] as const)('requests over %s', (kind) => {
     const c = kind === 'ws' ? await JsonClient.ws(server.wsUrl) : await JsonClient.tcp(server.tcpPort);
     c.send({ type: 'hello', nick: p('Hal'), client: 'test' });
     const welcome = await c.next('welcome');
-    expect(welcome).toMatchObject({ type: 'welcome', nick: p('Hal'), server: 'chat', version: 1 });
+    // The default flood budget, so the client can pace itself under it.
+    expect(welcome).toMatchObject({ type: 'welcome', nick: p('Hal'), server: 'chat', version: 1, limits: { rate: 20, burst: 40 } });
     expect(welcome.type === 'welcome' && welcome.sid.length).toBeGreaterThan(5);
     expect(await c.next('joined')).toMatchObject({ room: '#lobby', nick: p('Hal') });
     expect(await c.next('history')).toMatchObject({ room: '#lobby', more: false });

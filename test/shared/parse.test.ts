@@ -356,6 +356,7 @@ describe('parseServerMessage: accepted', () => {
   const cases: { name: string; input: Record<string, unknown>; output?: Record<string, unknown> }[] = [
     { name: 'welcome', input: { type: 'welcome', sid: 's1', nick: 'alice', server: 'chat', version: 1 } },
     { name: 'welcome with motd', input: { type: 'welcome', sid: 's1', nick: 'alice', server: 'chat', version: 1, motd: 'hi all' } },
+    { name: 'welcome with limits', input: { type: 'welcome', sid: 's1', nick: 'alice', server: 'chat', version: 1, limits: { rate: 20, burst: 40 } } },
     { name: 'joined', input: { type: 'joined', room: '#lobby', nick: 'alice', ts: 1 } },
     { name: 'left', input: { type: 'left', room: '#lobby', nick: 'alice' } },
     { name: 'left with reason', input: { type: 'left', room: '#lobby', nick: 'alice', reason: 'quit' } },
@@ -408,6 +409,8 @@ describe('parseServerMessage: rejected', () => {
     { name: 'a client-only type', input: raw({ type: 'say', room: '#a', text: 'x' }), message: "unknown message type 'say'" },
     { name: 'welcome without sid', input: raw({ type: 'welcome', nick: 'a', server: 's', version: 1 }), message: "missing field 'sid'" },
     { name: 'welcome with a string version', input: raw({ type: 'welcome', sid: 's', nick: 'a', server: 's', version: '1' }), message: "field 'version' must be an integer" },
+    { name: 'welcome with a string rate', input: raw({ type: 'welcome', sid: 's', nick: 'a', server: 's', version: 1, limits: { rate: '20', burst: 40 } }), message: "limits: field 'rate' must be an integer" },
+    { name: 'welcome with limits not an object', input: raw({ type: 'welcome', sid: 's', nick: 'a', server: 's', version: 1, limits: 20 }), message: "field 'limits' must be an object" },
     { name: 'message with a fractional seq', input: raw({ type: 'message', ...chat, seq: 1.5 }), message: "field 'seq' must be an integer" },
     { name: 'ack without ref', input: raw({ type: 'ack', id: 'i', seq: 1, ts: 1 }), message: "missing field 'ref'" },
     { name: 'history with a non-boolean more', input: raw({ type: 'history', room: '#a', messages: [], more: 0 }), message: "field 'more' must be a boolean" },
