@@ -12,6 +12,7 @@ import { cleanPaste, PASTE_MAX } from './paste.js';
 import { renderFrame } from './render.js';
 import type { TerminalWriter } from './terminal.js';
 import type { Theme } from './theme.js';
+import { windowTitle } from './title.js';
 
 const WHEEL_ROWS = 3;
 const COUNTDOWN_MS = 200;
@@ -75,6 +76,7 @@ export class ChatScreen {
       }, COUNTDOWN_MS).unref();
     }
     this.writer.draw(rendered.frame);
+    this.writer.title(windowTitle(state));
     if (state.bell !== this.lastBell) {
       this.lastBell = state.bell;
       if (this.options.bell) this.writer.bell();

@@ -30,6 +30,9 @@ export interface TerminalSession {
 /** Only ?1049 (which saves and restores the cursor): blessed's ?47 before it makes tmux lose the cursor. */
 const ALT_SCREEN_ON = '\x1b[?1049h';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
+/** xterm's title stack: the title before us is saved at start and put back at exit (ignored where unsupported). */
+const TITLE_PUSH = '\x1b[22;0t';
+const TITLE_POP = '\x1b[23;0t';
 /** How long an ESC at the end of a read waits for the rest of a possible paste marker. */
 const ESC_WAIT_MS = 25;
 
@@ -84,7 +87,7 @@ export function openTerminal(handlers: TerminalHandlers): TerminalSession {
   const options = { input, output, tput: false, buffer: false };
   const program = blessed.program(options as unknown as Parameters<typeof blessed.program>[0]);
   let restored = false;
-  output.write(ALT_SCREEN_ON + BRACKETED_PASTE_ON);
+  output.write(TITLE_PUSH + ALT_SCREEN_ON + BRACKETED_PASTE_ON);
   // Button presses only (the wheel), SGR-encoded: blessed's own choice depends on TERM and enables nothing
   // for TERM=tmux-*, and its all-motion mode would report every mouse move.
   program.setMouse({ vt200Mouse: true, sgrMouse: true }, true);
@@ -98,7 +101,7 @@ export function openTerminal(handlers: TerminalHandlers): TerminalSession {
     if (restored) return;
     restored = true;
     program.disableMouse();
-    output.write(`${BRACKETED_PASTE_OFF}\x1b[0m\x1b[2J${ALT_SCREEN_OFF}`);
+    output.write(`${BRACKETED_PASTE_OFF}\x1b[0m\x1b[2J${ALT_SCREEN_OFF}${TITLE_POP}`);
     program.showCursor();
     process.stdin.off('data', onData);
     clearTimeout(flushTimer);

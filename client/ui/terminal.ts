@@ -6,9 +6,11 @@
  */
 import { fitSegments, type Frame, type Span } from './frame.js';
 import { sgr } from './theme.js';
+import { titleSequence } from './title.js';
 
 export class TerminalWriter {
   private previous: string[] = [];
+  private lastTitle: string | undefined;
 
   constructor(private readonly write: (data: string) => void) {}
 
@@ -33,6 +35,13 @@ export class TerminalWriter {
 
   bell(): void {
     this.write('\x07');
+  }
+
+  /** Sets the window title, when it changed. */
+  title(text: string): void {
+    if (text === this.lastTitle) return;
+    this.lastTitle = text;
+    this.write(titleSequence(text));
   }
 }
 

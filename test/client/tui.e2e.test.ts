@@ -51,11 +51,14 @@ describe('the terminal client in tmux against the real server', () => {
     carol.send({ type: 'say', room: '#lobby', text: 'while alice looks elsewhere' });
     // #lobby shows one unread line, which mentions alice, in her room list.
     await tmux.waitForScreen('alice', 'unread count', (s) => /^2 #lobby\s+@1│/m.test(s));
+    // The window title says where she is and that a mention waits elsewhere (a tmux or terminal tab shows it).
+    await expect.poll(() => tmux.display('alice', '#{pane_title}')).toBe('(1!) #second — chat');
     carol.send({ type: 'join', room: '#second' });
     carol.send({ type: 'say', room: '#second', text: 'carol in second' });
     await tmux.waitForScreen('alice', 'carol in #second', (s) => s.includes('<carol> carol in second'));
     await tmux.keys('alice', 'M-2');
     await tmux.waitForScreen('alice', 'back in #lobby', (s) => /^\[#lobby\]/m.test(s) && s.includes('while alice looks elsewhere'));
+    await expect.poll(() => tmux.display('alice', '#{pane_title}')).toBe('#lobby — chat');
   });
 
   it('keeps escape sequences and bidi overrides from other users off the screen', async () => {
