@@ -21,7 +21,7 @@ function sendTracked(state: AppState, viewId: string, message: ClientMessage, no
   if (message.type !== 'say' && message.type !== 'dm') return { state, effects: [{ kind: 'send', message }] };
   const ref = `r${state.nextRef}`;
   const pending = { ref, text: message.text, ts: now, status: 'sending' as const, ...(message.action ? { action: true } : {}) };
-  const s = withView({ ...state, nextRef: state.nextRef + 1 }, viewId, (v) => ({ ...v, scroll: 0, pending: [...v.pending, pending] }));
+  const s = withView({ ...state, nextRef: state.nextRef + 1 }, viewId, (v) => ({ ...v, scroll: 0, newBelow: 0, pending: [...v.pending, pending] }));
   return { state: s, effects: [{ kind: 'send', message: { ...message, ref } }] };
 }
 
@@ -106,7 +106,7 @@ function applyLine(typedIn: AppState, text: string, now: number): Step {
   if (typedIn.nickPrompt !== undefined) return chooseNick(typedIn, text, now);
   if (typedIn.confirm) return { state: typedIn, effects: [] };
   // Whatever the line does, its result shows at the bottom: a reader scrolled up sees the answer.
-  const state = currentView(typedIn).scroll > 0 ? withView(typedIn, typedIn.current, (v) => ({ ...v, scroll: 0 })) : typedIn;
+  const state = currentView(typedIn).scroll > 0 ? withView(typedIn, typedIn.current, (v) => ({ ...v, scroll: 0, newBelow: 0 })) : typedIn;
   const local = localCommand(state, text, now);
   if (local) return local;
   const ask = askBeforeSending(state, text);
@@ -156,7 +156,7 @@ export function applyScroll(state: AppState, delta: number, maxScroll: number): 
   const view = currentView(state);
   const wanted = view.scroll + delta;
   const scroll = Math.max(0, Math.min(wanted, maxScroll));
-  let s = scroll === view.scroll ? state : withView(state, view.id, (v) => ({ ...v, scroll }));
+  let s = scroll === view.scroll ? state : withView(state, view.id, (v) => ({ ...v, scroll, newBelow: scroll === 0 ? 0 : v.newBelow }));
   const effects: Effect[] = [];
   if (delta > 0 && wanted > maxScroll && view.kind === 'room' && view.hasOlder && !view.loadingOlder) {
     const before = Number.isFinite(view.minSeq) ? { before: view.minSeq } : {};

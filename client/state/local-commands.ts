@@ -17,7 +17,7 @@ function note(state: AppState, text: string, now: number, kind: 'info' | 'error'
 /** Empties a view; a room's older lines can be loaded again by scrolling up. */
 function cleared(state: AppState): AppState {
   return withView(state, state.current, (v) => ({
-    ...v, lines: [], scroll: 0, readUpTo: undefined, loadingOlder: false,
+    ...v, lines: [], scroll: 0, newBelow: 0, readUpTo: undefined, loadingOlder: false,
     pending: v.pending.filter((p) => p.status !== 'failed'),
     ...(v.kind === 'room' && v.maxSeq > 0 ? { hasOlder: true, minSeq: v.maxSeq + 1 } : {}),
   }));

@@ -20,11 +20,19 @@ function noticeArrivals(state: AppState, viewId: string, added: ChatLine[], ring
   const fromOthers = added.filter((l) => !l.self);
   if (fromOthers.length === 0) return state;
   const mentioned = fromOthers.some((l) => l.mention);
-  if (viewId === state.current) return mentioned ? { ...state, bell: state.bell + 1 } : state;
+  if (viewId === state.current) {
+    // Read from above: the status line counts what arrived below.
+    const counted = currentScrolled(state) ? withView(state, viewId, (v) => ({ ...v, newBelow: v.newBelow + fromOthers.length })) : state;
+    return mentioned ? { ...counted, bell: counted.bell + 1 } : counted;
+  }
   const next = withView(state, viewId, (v) => ({
     ...v, unread: v.unread + fromOthers.length, mentioned: v.mentioned || mentioned,
   }));
   return mentioned || ringForAny ? { ...next, bell: next.bell + 1 } : next;
+}
+
+function currentScrolled(state: AppState): boolean {
+  return (state.views.find((v) => v.id === state.current)?.scroll ?? 0) > 0;
 }
 
 /** A failed or unconfirmed send that shows up as a real message was delivered after all. */

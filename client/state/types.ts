@@ -74,6 +74,8 @@ export interface View {
   mentioned: boolean;
   /** Rows scrolled up from the bottom; 0 follows new lines. */
   scroll: number;
+  /** Messages from others that arrived below while the user was scrolled up here. */
+  newBelow: number;
   /** The server has messages older than the oldest loaded one. */
   hasOlder: boolean;
   /** A history page arrived, so an empty room is known to be empty (not just not loaded yet). */

@@ -18,7 +18,7 @@ export function dmViewId(nick: string): string {
 export function newView(id: string, kind: ViewKind, title: string): View {
   return {
     id, kind, title, topic: '', members: [], unlistedMembers: 0, lines: [], pending: [], unread: 0, mentioned: false,
-    scroll: 0, hasOlder: false, synced: false, loadingOlder: false, minSeq: Infinity, maxSeq: 0, tick: 0,
+    scroll: 0, newBelow: 0, hasOlder: false, synced: false, loadingOlder: false, minSeq: Infinity, maxSeq: 0, tick: 0,
   };
 }
 

@@ -107,7 +107,10 @@ function statusLine(state: AppState, view: View, theme: Theme, now: number, room
     const news = hotlist(state);
     if (news) segments.push({ text: news, style: state.views.some((v) => v.mentioned && v.id !== state.current) ? theme.barOffline : theme.bar });
   }
-  if (view.scroll > 0) segments.push({ text: ` │ scrolled ↑${view.scroll} (Esc: back down)`, style: theme.bar });
+  if (view.scroll > 0) {
+    const below = view.newBelow > 0 ? `, ${view.newBelow} new below` : '';
+    segments.push({ text: ` │ scrolled ↑${view.scroll}${below} (Esc: back down)`, style: view.newBelow > 0 ? { ...theme.bar, bold: true } : theme.bar });
+  }
   segments.push({ text: ` │ ${state.me}`, style: theme.bar });
   if (state.lagMs !== undefined && conn.state === 'online') {
     // A frozen server: how long the last ping has waited, not the last round trip that worked.

@@ -18,7 +18,10 @@ export function windowTitle(state: AppState): string {
   return `${count}${here || 'chat'} — chat`;
 }
 
-/** The OSC 2 sequence that sets it; control characters are dropped so no name can end it early. */
+/**
+ * The OSC 2 sequence that sets it, ended by ST (not BEL, which is the bell); control characters are
+ * dropped so no name can end it early.
+ */
 export function titleSequence(title: string): string {
-  return `\x1b]2;${title.replace(/[\x00-\x1f\x7f-\x9f]/g, '')}\x07`;
+  return `\x1b]2;${title.replace(/[\x00-\x1f\x7f-\x9f]/g, '')}\x1b\\`;
 }

@@ -41,6 +41,19 @@ describe('rendering a frame from state', () => {
     expect(rows[29]).toMatch(/^\[#lobby\] /);
   });
 
+  it('counts what arrives below while scrolled up, and forgets it once back at the bottom', () => {
+    let s = state(...Array.from({ length: 40 }, (_, i) => say(i + 1, 'bob', `line ${i + 1}`)));
+    s = reduce(s, { type: 'scroll', delta: 5, maxScroll: 30 }).state;
+    s = reduce(s, { type: 'server', msg: say(41, 'bob', 'new one'), now: NOW }).state;
+    s = reduce(s, { type: 'server', msg: say(42, 'carol', 'another'), now: NOW }).state;
+    let rows = frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame);
+    expect(rows[28]).toContain('scrolled ↑5, 2 new below (Esc: back down)');
+    s = reduce(s, { type: 'scroll', delta: -100, maxScroll: 30 }).state;
+    s = reduce(s, { type: 'scroll', delta: 5, maxScroll: 30 }).state;
+    rows = frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame);
+    expect(rows[28]).toContain('scrolled ↑5 (Esc: back down)');
+  });
+
   it('counts the members a large room did not list and says how many more there are', () => {
     const s = state({ type: 'who', room: '#lobby', users: ['alice', 'bob'], total: 5000 });
     const rows = frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame);

@@ -15,6 +15,6 @@ describe('the window title', () => {
   });
 
   it('cannot be ended early by a name: control characters are dropped from the sequence', () => {
-    expect(titleSequence('a\x07b\x1b]2;evil\x1b\\c')).toBe('\x1b]2;ab]2;evil\\c\x07');
+    expect(titleSequence('a\x07b\x1b]2;evil\x1b\\c')).toBe('\x1b]2;ab]2;evil\\c\x1b\\');
   });
 });
