@@ -68,7 +68,7 @@ const terminal = openTerminal({
   onNewline: () => screen.newline(),
 });
 const writer = new TerminalWriter(terminal.write);
-const screen = new ChatScreen(store, writer, terminal.size, themeFor(process.env), (effects) => {
+const screen = new ChatScreen(store, writer, terminal.size, themeFor(process.env, cli.config.theme), (effects) => {
   runEffects(effects, client, (reason) => void quit(reason));
 }, { bell: cli.config.bell !== 'off' });
 screen.input.loadHistory(memory.history);

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isValidNick, normalizeRoom } from '../../shared/index.js';
+import { THEME_NAMES, type ThemeName } from '../ui/theme.js';
 
 export interface ClientConfig {
   server?: string;
@@ -19,6 +20,8 @@ export interface ClientConfig {
   logs?: boolean;
   /** Remember rooms, DMs, input history and read positions between runs (default true). */
   remember?: boolean;
+  /** Colours for a dark (default) or light terminal, or none. */
+  theme?: ThemeName;
 }
 
 export const CONFIG_KEYS: Record<keyof ClientConfig, string> = {
@@ -29,6 +32,7 @@ export const CONFIG_KEYS: Record<keyof ClientConfig, string> = {
   bell: '"mentions" or "off"',
   logs: 'true or false',
   remember: 'true or false',
+  theme: '"dark", "light" or "mono"',
 };
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -42,6 +46,7 @@ function problem(key: string, value: unknown): string | undefined {
       return value.find((r) => normalizeRoom(r) === null) === undefined ? undefined : `has a bad room name: ${value.find((r) => normalizeRoom(r) === null)}`;
     case 'highlights': return isStringList(value) && value.every((w) => w.trim() !== '') ? undefined : 'must be a list of words';
     case 'bell': return value === 'mentions' || value === 'off' ? undefined : 'must be "mentions" or "off"';
+    case 'theme': return THEME_NAMES.includes(value as ThemeName) ? undefined : 'must be "dark", "light" or "mono"';
     case 'logs':
     case 'remember': return typeof value === 'boolean' ? undefined : 'must be true or false';
     default: return `is not a setting (known: ${Object.keys(CONFIG_KEYS).join(', ')})`;

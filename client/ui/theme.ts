@@ -34,7 +34,8 @@ export interface Theme {
   nicks: Style[];
 }
 
-const COLOR_THEME: Theme = {
+/** Dark backgrounds (the default). Nick colours never reuse the error (red) or mention (yellow) colours. */
+const DARK_THEME: Theme = {
   plain: {},
   time: { fg: 8 },
   event: { dim: true },
@@ -52,8 +53,27 @@ const COLOR_THEME: Theme = {
   mentionMark: { fg: 11, bold: true },
   heading: { bold: true, underline: true },
   prompt: { fg: 6, bold: true },
-  nicks: [2, 3, 4, 5, 6, 10, 12, 13, 14, 1, 9, 11].map((fg) => ({ fg })),
+  nicks: [2, 4, 5, 6, 10, 12, 13, 14].map((fg) => ({ fg })),
 };
+
+/** Light backgrounds: dark colours for text; red for errors, magenta for mentions, and neither for nicks. */
+const LIGHT_THEME: Theme = {
+  ...DARK_THEME,
+  time: { fg: 8 },
+  info: { fg: 4 },
+  error: { fg: 1, bold: true },
+  mention: { fg: 5, bold: true, underline: true },
+  failed: { fg: 1 },
+  bar: { fg: 0, bg: 7 },
+  barOnline: { fg: 2, bg: 7, bold: true },
+  barOffline: { fg: 1, bg: 7, bold: true },
+  mentionMark: { fg: 5, bold: true },
+  prompt: { fg: 4, bold: true },
+  nicks: [2, 4, 6, 3, 12, 14, 10].map((fg) => ({ fg })),
+};
+
+export const THEME_NAMES = ['dark', 'light', 'mono'] as const;
+export type ThemeName = (typeof THEME_NAMES)[number];
 
 function withoutColor(theme: Theme): Theme {
   const strip = ({ fg: _fg, bg: _bg, ...rest }: Style): Style => rest;
@@ -66,9 +86,10 @@ function withoutColor(theme: Theme): Theme {
   };
 }
 
-/** The theme for this environment: NO_COLOR set to anything non-empty turns colour off. */
-export function themeFor(env: NodeJS.ProcessEnv): Theme {
-  return env.NO_COLOR ? withoutColor(COLOR_THEME) : COLOR_THEME;
+/** The theme by name (dark by default); NO_COLOR set to anything non-empty turns colour off whatever the name. */
+export function themeFor(env: NodeJS.ProcessEnv, name: ThemeName = 'dark'): Theme {
+  if (env.NO_COLOR || name === 'mono') return withoutColor(DARK_THEME);
+  return name === 'light' ? LIGHT_THEME : DARK_THEME;
 }
 
 export function nickStyle(theme: Theme, nick: string): Style {

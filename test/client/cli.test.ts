@@ -51,7 +51,8 @@ describe('the client command line', () => {
       for (const [text, message] of [
         ['{"nick": "bad nick"}', `in ${bad}: "nick" must be a valid nick`],
         ['{"rooms": ["#ok", "no way"]}', `in ${bad}: "rooms" has a bad room name: no way`],
-        ['{"colour": "red"}', `in ${bad}: "colour" is not a setting (known: server, nick, rooms, highlights, bell, logs, remember)`],
+        ['{"colour": "red"}', `in ${bad}: "colour" is not a setting (known: server, nick, rooms, highlights, bell, logs, remember, theme)`],
+        ['{"theme": "blue"}', `in ${bad}: "theme" must be "dark", "light" or "mono"`],
         ['[1]', `the config file ${bad} must hold one JSON object`],
         ['{nick:', `the config file ${bad} is not valid JSON`],
       ] as const) {
