@@ -6,7 +6,7 @@
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import type { ServerMessage } from '../../shared/protocol.js';
-import { JsonClient } from '../helpers/clients.js';
+import { fullHistory, JsonClient } from '../helpers/clients.js';
 import { startCluster, startNode } from '../helpers/cluster.js';
 import { startRedis, type RunningRedis } from '../helpers/redis.js';
 import type { RunningServer } from '../helpers/server.js';
@@ -172,16 +172,7 @@ describe('cluster faults', () => {
     const answered = () => talker.received.filter((m) => (m.type === 'ack' || m.type === 'error') && m.ref?.startsWith('r')).length;
     await expect.poll(answered, { timeout: 30_000 }).toBe(300);
     const acked = talker.received.flatMap((m) => (m.type === 'ack' ? [m.id] : []));
-    let ids: string[] = [];
-    let before: number | undefined;
-    for (;;) {
-      reader.send(before === undefined ? { type: 'history', room: '#drop', limit: 200 } : { type: 'history', room: '#drop', before, limit: 200 });
-      const page = await reader.next((m) => m.type === 'history' && m.room === '#drop' && (before === undefined || m.messages.every((x) => x.seq < before!)));
-      if (page.type !== 'history') throw new Error('unreachable');
-      ids = [...page.messages.map((m) => m.id), ...ids];
-      if (!page.more || page.messages.length === 0) break;
-      before = page.messages[0]!.seq;
-    }
+    const ids = (await fullHistory(reader, '#drop')).map((m) => m.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of acked) expect(ids).toContain(id);
     const live = messagesOf(reader, '#drop').map((m) => m.id);

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage, ServerMessage } from '../../shared/protocol.js';
-import { JsonClient } from '../helpers/clients.js';
+import { fullHistory, JsonClient } from '../helpers/clients.js';
 import { startCluster, startNode } from '../helpers/cluster.js';
 import { startRedis, type RunningRedis } from '../helpers/redis.js';
 import type { RunningServer } from '../helpers/server.js';
@@ -49,20 +49,6 @@ async function joinAll(room: string, members: JsonClient[]): Promise<void> {
 
 const messagesOf = (c: JsonClient, room: string) =>
   c.received.filter((m): m is ServerMessage & { type: 'message' } => m.type === 'message' && m.room === room);
-
-/** Pages a room's history back from the newest, as a reconnecting client does. */
-async function fullHistory(c: JsonClient, room: string): Promise<ChatMessage[]> {
-  const all: ChatMessage[] = [];
-  let before: number | undefined;
-  for (;;) {
-    c.send(before === undefined ? { type: 'history', room, limit: 200 } : { type: 'history', room, before, limit: 200 });
-    const page = await c.next((m) => m.type === 'history' && m.room === room, 15_000);
-    if (page.type !== 'history') throw new Error('unreachable');
-    all.unshift(...page.messages);
-    if (!page.more || page.messages.length === 0) return all;
-    before = page.messages[0]!.seq;
-  }
-}
 
 describe('cluster: one room over three nodes', () => {
   it('every member on every node sees one order, each message once, and each ack after its message', async () => {

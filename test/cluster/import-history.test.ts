@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../shared/protocol.js';
-import { JsonClient } from '../helpers/clients.js';
+import { fullHistory, JsonClient } from '../helpers/clients.js';
 import { startNode } from '../helpers/cluster.js';
 import { startRedis, type RunningRedis } from '../helpers/redis.js';
 import { removeDir, SERVER_MAIN, startServer, type RunningServer } from '../helpers/server.js';
@@ -45,20 +45,6 @@ function runImport(args: string[]): Promise<{ code: number | null; stdout: strin
     proc.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     proc.once('close', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-/** Pages a room's history back from the newest, as a reconnecting client does. */
-async function fullHistory(c: JsonClient, room: string): Promise<ChatMessage[]> {
-  const all: ChatMessage[] = [];
-  let before: number | undefined;
-  for (;;) {
-    c.send(before === undefined ? { type: 'history', room, limit: 200 } : { type: 'history', room, before, limit: 200 });
-    const page = await c.next((m) => m.type === 'history' && m.room === room, 15_000);
-    if (page.type !== 'history') throw new Error('unreachable');
-    all.unshift(...page.messages);
-    if (!page.more || page.messages.length === 0) return all;
-    before = page.messages[0]!.seq;
-  }
 }
 
 const lines = (messages: object[]) => messages.map((m) => `${JSON.stringify(m)}\n`).join('');

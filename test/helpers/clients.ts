@@ -1,7 +1,7 @@
 /** Scripted protocol clients over real sockets, for integration tests. */
 import net from 'node:net';
 import WebSocket from 'ws';
-import type { ServerMessage } from '../../shared/protocol.js';
+import type { ChatMessage, ServerMessage } from '../../shared/protocol.js';
 
 type Match = ServerMessage['type'] | ((m: ServerMessage) => boolean);
 
@@ -206,5 +206,19 @@ export class TextClient {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
+  }
+}
+
+/** Pages a room's history back from the newest, as a reconnecting client does. */
+export async function fullHistory(c: JsonClient, room: string): Promise<ChatMessage[]> {
+  const all: ChatMessage[] = [];
+  let before: number | undefined;
+  for (;;) {
+    c.send(before === undefined ? { type: 'history', room, limit: 200 } : { type: 'history', room, before, limit: 200 });
+    const page = await c.next((m) => m.type === 'history' && m.room === room, 15_000);
+    if (page.type !== 'history') throw new Error('unreachable');
+    all.unshift(...page.messages);
+    if (!page.more || page.messages.length === 0) return all;
+    before = page.messages[0]!.seq;
   }
 }
