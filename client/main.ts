@@ -42,7 +42,10 @@ const server = describeAddress(cli.address);
 const remember = cli.config.remember !== false;
 const memoryPath = memoryFile(process.env, server, cli.nick);
 const memory = remember ? loadMemory(memoryPath) : EMPTY_MEMORY;
-const client = new ChatClient({ address: cli.address, nick: cli.nick, autojoin: [...(cli.config.rooms ?? []), ...memory.rooms] });
+const password = process.env.CHAT_PASSWORD || cli.config.password;
+const client = new ChatClient({
+  address: cli.address, nick: cli.nick, autojoin: [...(cli.config.rooms ?? []), ...memory.rooms], ...(password ? { password } : {}),
+});
 const store = new Store(client.server, cli.nick, cli.config.highlights ?? []);
 store.dispatch({ type: 'restore', memory });
 feedStore(client, store);

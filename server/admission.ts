@@ -159,7 +159,7 @@ export class Admission {
     }
   }
 
-  private isExempt(address: string): boolean {
+  isExempt(address: string): boolean {
     return this.exempt.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
   }
 }

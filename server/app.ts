@@ -82,7 +82,7 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
   });
   if (opened.stats) addEngineGauges(metrics.registry, opened.stats);
   const stalls = new StallWatch();
-  hub = new Hub({ ...config, maxConnections: budget.maxConnections }, engine, metrics, log, stalls);
+  hub = new Hub({ ...config, maxConnections: budget.maxConnections }, engine, metrics, log, stalls, (address) => admission.isExempt(address));
   hub.commits.afterFlush = releaseWrites;
   try {
     await hub.start();

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_HOST, DEFAULT_TCP_PORT, DEFAULT_WS_PORT } from '../shared/limits.js';
+import { normalizeRoom } from '../shared/validate.js';
 import { parseAddressList } from './admission.js';
 
 export interface Config {
@@ -58,9 +59,15 @@ export interface Config {
   historyMax: number;
   /** Accept a Redis with appendfsync everysec, which can lose acked messages when Redis dies. */
   redisAllowEverysec: boolean;
+  /** A password every guest must give in `hello` ('' = an open server); accounts log in with their own. */
+  password: string;
+  /** Guests may only register or log in: everything else needs an account. */
+  requireAccount: boolean;
+  /** Rooms where only logged-in users may speak (comma-separated names; '' = none). */
+  accountRooms: string;
 }
 
-type Kind = 'string' | 'int' | 'level' | 'addresses' | 'bool';
+type Kind = 'string' | 'int' | 'level' | 'addresses' | 'bool' | 'rooms';
 
 interface OptionSpec {
   key: keyof Config;
@@ -112,6 +119,9 @@ const OPTIONS: OptionSpec[] = [
   { key: 'busMaxLen', flag: 'bus-maxlen', env: 'CHAT_BUS_MAXLEN', kind: 'int', def: 100_000, min: 100, max: 100_000_000, help: 'cluster mode: events the bus keeps; a node stalled past them reloads its rooms' },
   { key: 'historyMax', flag: 'history-max', env: 'CHAT_HISTORY_MAX', kind: 'int', def: 0, min: 0, max: 1_000_000_000, help: 'cluster mode: messages kept per room (0 = all)' },
   { key: 'redisAllowEverysec', flag: 'redis-allow-everysec', env: 'CHAT_REDIS_ALLOW_EVERYSEC', kind: 'bool', def: false, help: 'cluster mode: accept appendfsync everysec, which can lose acked messages if Redis dies' },
+  { key: 'password', flag: 'password', env: 'CHAT_PASSWORD', kind: 'string', def: '', help: "a password every guest must give to connect (hello.password); accounts log in with their own; '' = open" },
+  { key: 'requireAccount', flag: 'require-account', env: 'CHAT_REQUIRE_ACCOUNT', kind: 'bool', def: false, help: 'guests may only register or log in; everything else needs an account' },
+  { key: 'accountRooms', flag: 'account-rooms', env: 'CHAT_ACCOUNT_ROOMS', kind: 'rooms', def: '', help: "rooms where only logged-in users may speak, comma-separated ('' = none)" },
   { key: 'commitTimeoutMs', flag: 'commit-timeout', env: 'CHAT_COMMIT_TIMEOUT', kind: 'int', def: 10, min: 1, max: 600, scale: 1000, help: 'seconds a history commit may take before its messages fail with INTERNAL and the writer is replaced' },
 ];
 
@@ -155,6 +165,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadResult {
       config[o.key] = n * (o.scale ?? 1);
     } else if (o.kind === 'level' && !LEVELS.includes(raw)) {
       return { ok: false, error: `${source} must be one of ${LEVELS.join(', ')}, got '${raw}'` };
+    } else if (o.kind === 'rooms') {
+      const rooms = parseRoomList(raw);
+      if (typeof rooms === 'string') return { ok: false, error: `${source}: ${rooms}` };
+      config[o.key] = rooms.join(',');
     } else if (o.kind === 'addresses') {
       const list = parseAddressList(raw);
       if (!list.ok) return { ok: false, error: `${source}: ${list.error}` };
@@ -164,4 +178,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadResult {
     }
   }
   return { ok: true, config: config as unknown as Config };
+}
+
+/** `#a, b,#c` as room names (`#a`, `#b`, `#c`), or what is wrong with it. */
+export function parseRoomList(text: string): string[] | string {
+  const rooms: string[] = [];
+  for (const item of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const name = normalizeRoom(item);
+    if (!name) return `'${item}' is not a room name (# and 1-32 of A-Z a-z 0-9 _ -)`;
+    rooms.push(name);
+  }
+  return rooms;
 }

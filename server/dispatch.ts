@@ -70,6 +70,10 @@ export class Dispatcher {
       this.hub.fail(session, ErrorCode.NOT_REGISTERED, 'send hello first', message.ref);
       return;
     }
+    if (session.account === null && this.hub.config.requireAccount && !spec.preRegistration && !spec.guest) {
+      this.hub.fail(session, ErrorCode.ACCOUNT_REQUIRED, 'this server needs an account: register or identify first', message.ref);
+      return;
+    }
     try {
       const pending = spec.handle(this.hub, session, message);
       if (pending) return pending.catch((err: unknown) => this.failed(session, message, err));

@@ -20,6 +20,7 @@ import type { DirectMessage, DmOutcome, Engine, EngineEvent, EngineSink, MemberR
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { Outgoing } from './outgoing.js';
+import { LoginThrottle } from './accounts/login-throttle.js';
 import { applyJoin, applyNick, applyPart, applyTopic } from './membership.js';
 import { TokenBucket } from './rate-limit.js';
 import type { Room } from './room.js';
@@ -29,7 +30,8 @@ import { Session, type Peer } from './session.js';
 
 export type HubConfig = Pick<Config, 'serverName' | 'motd' | 'maxConnections' | 'rateLimit' | 'rateBurst'
   | 'abuseStrikes' | 'registrationTimeoutMs' | 'announceLimit' | 'maxBufferedBytes' | 'maxRooms'
-  | 'maxRoomsPerConnection' | 'maxRoomMembers' | 'maxTopicBytes' | 'roomRate'>;
+  | 'maxRoomsPerConnection' | 'maxRoomMembers' | 'maxTopicBytes' | 'roomRate'>
+  & Partial<Pick<Config, 'password' | 'requireAccount' | 'accountRooms'>>;
 
 const STRIKE_RECOVERY_PER_SECOND = 0.2;
 /** DM text one user may be sent per second by everyone together, and at once. */
@@ -51,6 +53,9 @@ export class Hub implements EngineSink {
   readonly timeline: Timeline;
   /** Requests waiting for their event, by `<kind>:<sid>[:<room>]`. */
   private readonly waiting = new Map<string, () => void>();
+  readonly logins: LoginThrottle;
+  /** Folded names of the rooms where only logged-in users may speak. */
+  readonly accountRooms: ReadonlySet<string>;
 
   constructor(
     readonly config: HubConfig,
@@ -58,7 +63,11 @@ export class Hub implements EngineSink {
     readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly stalls: StallWatch | null = null,
+    /** Addresses free of the per-address limits: they are throttled per account only. */
+    exempt: (address: string) => boolean = () => false,
   ) {
+    this.logins = new LoginThrottle(exempt);
+    this.accountRooms = new Set((config.accountRooms ?? '').split(',').filter(Boolean).map(caseFold));
     const traffic = () => this.bucket(config.roomRate, config.roomRate * ROOM_BURST_SECONDS);
     this.rooms = new ServedRooms(engine, traffic, (event) => this.apply(event), () => this.flushed(), log);
     this.timeline = new Timeline(engine, this.rooms, this, metrics, log);
@@ -282,6 +291,7 @@ export class Hub implements EngineSink {
       case 'part': return applyPart(this, event);
       case 'topic': return applyTopic(this, event);
       case 'nick': return applyNick(this, event);
+      case 'kill': return this.kill(event);
       case 'resync': return this.resync();
     }
   }
@@ -295,6 +305,14 @@ export class Hub implements EngineSink {
     // Said under the identity that was lost: they must not be stored under the next one.
     this.commits.failPending('this server lost its place in the cluster');
     for (const session of [...this.sessions.values()]) session.peer.close('shutdown');
+  }
+
+  /** Closes this node's session holding the nick, if there is one (ghosted, or disconnected by an operator). */
+  private kill(event: Extract<EngineEvent, { kind: 'kill' }>): void {
+    const session = this.nicks.get(event.nick);
+    if (!session || session.closed || session.id === event.except) return;
+    this.log.info({ sid: session.id, nick: session.nick, reason: event.reason }, 'session closed by request');
+    session.peer.close(event.reason);
   }
 
   /** The session of this node a member event is about, or null (another node's, or gone). */
@@ -320,6 +338,7 @@ export class Hub implements EngineSink {
 
   /** Sends `bye` to everyone, commits what is pending and stops. */
   async shutdown(reason: string): Promise<void> {
+    this.logins.stop();
     await this.commits.drain();
     for (const session of [...this.sessions.values()]) session.peer.close(reason);
   }

@@ -66,7 +66,7 @@ export class ServedRooms {
 
   /** Keeps `event` for later if its room is being read; true when it did. */
   hold(event: EngineEvent): boolean {
-    if (event.kind === 'nick' || event.kind === 'resync') return false;
+    if (!('roomKey' in event)) return false;
     const reading = this.reading.get(event.roomKey);
     if (!reading) return false;
     reading.events.push(event);

@@ -22,6 +22,8 @@ export interface Peer {
 export class Session {
   nick: string | null = null;
   nickKey: string | null = null;
+  /** The account this session is logged in to (its registered name), or null for a guest. */
+  account: string | null = null;
   // An array, not a Set: a connection is in a few rooms, and a Set costs ~200 bytes however small.
   private joined: Room[] = [];
   closed = false;

@@ -22,6 +22,8 @@ interface CommandSpec {
   aliases?: string[];
   usage: string;
   help: string;
+  /** The command carries a password: the line is never kept in input history. */
+  secret?: true;
   /** Builds the message from the words after the command; `rest` is the raw text after the name. */
   build(args: string[], rest: string, ctx: InputContext): ClientMessage | string;
 }
@@ -95,6 +97,33 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    name: 'register', secret: true, usage: '/register password [email]', help: 'register your nick as an account (password: 8+ characters)',
+    build: ([password, email]) => {
+      if (!password) return 'usage: /register password [email]';
+      return email ? { type: 'register', password, email } : { type: 'register', password };
+    },
+  },
+  {
+    name: 'identify', secret: true, aliases: ['login'], usage: '/identify [account] password', help: 'log in to your account (and take its nick)',
+    build: (args) => {
+      if (args.length === 1) return { type: 'identify', password: args[0]! };
+      if (args.length === 2) return { type: 'identify', account: args[0]!, password: args[1]! };
+      return 'usage: /identify [account] password';
+    },
+  },
+  {
+    name: 'ghost', secret: true, usage: '/ghost nick password', help: "disconnect whoever holds your registered nick, and take it",
+    build: ([nick, password]) => (nick && password ? { type: 'ghost', nick, password } : 'usage: /ghost nick password'),
+  },
+  {
+    name: 'password', secret: true, usage: '/password old new', help: "change your account's password",
+    build: ([old, next]) => (old && next ? { type: 'password', old, new: next } : 'usage: /password old new'),
+  },
+  {
+    name: 'drop', secret: true, usage: '/drop password', help: 'delete your account (your nick stays yours until you leave)',
+    build: ([password]) => (password ? { type: 'drop', password } : 'usage: /drop password'),
+  },
+  {
     name: 'quit', aliases: ['exit'], usage: '/quit [reason]', help: 'leave the chat',
     build: (_args, rest) => (rest ? { type: 'quit', reason: rest } : { type: 'quit' }),
   },
@@ -110,6 +139,12 @@ for (const spec of COMMANDS) {
 
 /** Every command name and alias, for tab completion. */
 export const COMMAND_NAMES: readonly string[] = [...byName.keys(), HELP_COMMAND.name].sort();
+
+/** Whether the line is a command that carries a password (not to be kept in input history). */
+export function carriesSecret(line: string): boolean {
+  const name = /^\/(\S+)/.exec(line.trimStart())?.[1]?.toLowerCase();
+  return name !== undefined && byName.get(name)?.secret === true;
+}
 
 export function helpText(command?: string): string {
   if (command) {

@@ -15,8 +15,18 @@ export const ErrorCode = {
   NOT_REGISTERED: 'NOT_REGISTERED',
   /** `hello` on a connection that is already registered. */
   ALREADY_REGISTERED: 'ALREADY_REGISTERED',
-  /** Someone else holds that nick (compared case-insensitively). */
+  /** Someone else holds that nick (compared case-insensitively), or it looks like a registered nick (same skeleton). */
   NICK_TAKEN: 'NICK_TAKEN',
+  /** The nick is registered: only its account may use it (send its password), or register it again. */
+  NICK_REGISTERED: 'NICK_REGISTERED',
+  /** Wrong password, or no account by that name. */
+  LOGIN_FAILED: 'LOGIN_FAILED',
+  /** The server was started with --password, and `hello` did not give it. */
+  PASSWORD_REQUIRED: 'PASSWORD_REQUIRED',
+  /** A new password breaks the password rules (8 to 256 characters). */
+  PASSWORD_WEAK: 'PASSWORD_WEAK',
+  /** Only a logged-in user may do that: on this server, in this room, or for this command. */
+  ACCOUNT_REQUIRED: 'ACCOUNT_REQUIRED',
   /** The nick breaks the nick rules. */
   NICK_INVALID: 'NICK_INVALID',
   /** No connected user has that nick. */

@@ -12,6 +12,9 @@ export const TOPIC_MAX = 500;
 export const REASON_MAX = 300;
 export const REF_MAX = 64;
 export const PASSWORD_MAX = 256;
+/** The shortest password an account may have. */
+export const PASSWORD_MIN = 8;
+export const EMAIL_MAX = 254;
 export const CLIENT_NAME_MAX = 64;
 
 /** How many messages `join` replays, and the most one `history` request returns. */

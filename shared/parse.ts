@@ -4,7 +4,7 @@
  */
 import { ErrorCode, type ProtocolError } from './errors.js';
 import {
-  CLIENT_NAME_MAX, HISTORY_PAGE_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, TOPIC_MAX,
+  CLIENT_NAME_MAX, EMAIL_MAX, HISTORY_PAGE_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, TOPIC_MAX,
 } from './limits.js';
 import type { ClientMessage, ClientMessageType, ServerMessage, ServerMessageType } from './protocol.js';
 import {
@@ -68,6 +68,7 @@ const intRange = (field: string, min: number, max: number): FieldSpec => ({
 });
 const optionalFlag: FieldSpec = { kind: 'boolean', optional: true };
 const ref: FieldSpec = line('ref', REF_MAX, ErrorCode.BAD_MESSAGE);
+const password = (field: string): FieldSpec => line(field, PASSWORD_MAX, ErrorCode.BAD_MESSAGE, false);
 
 const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
   hello: {
@@ -92,6 +93,11 @@ const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
   who: { room, ref },
   ping: { ref },
   quit: { reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
+  register: { password: password('password'), email: line('email', EMAIL_MAX, ErrorCode.BAD_MESSAGE), ref },
+  identify: { password: password('password'), account: { ...nick('account'), optional: true }, ref },
+  password: { old: password('old'), new: password('new'), ref },
+  drop: { password: password('password'), ref },
+  ghost: { nick: nick('nick'), password: password('password'), ref },
 };
 
 // The client checks the shape of what it renders, but trusts the server's name rules.
@@ -141,7 +147,7 @@ const limits: FieldSpec = {
 };
 
 const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
-  welcome: { sid: str, nick: str, server: str, version: int, motd: optStr, limits },
+  welcome: { sid: str, nick: str, server: str, version: int, motd: optStr, limits, account: optStr },
   joined: { room: str, nick: str, ts: int },
   left: { room: str, nick: str, reason: optStr },
   message: chatMessageFields,
@@ -155,6 +161,8 @@ const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   pong: { ref: optStr },
   error: { code: str, message: str, ref: optStr },
   bye: { reason: str },
+  account: { account: optStr, ref: optStr },
+  notice: { text: str, ref: optStr },
 };
 
 function kindOf(value: unknown): JsonKind | 'null' | 'number' {

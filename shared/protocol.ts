@@ -18,10 +18,21 @@ export interface RoomsMsg { type: 'rooms'; from?: number; ref?: string }
 export interface WhoMsg { type: 'who'; room: string; ref?: string }
 export interface PingMsg { type: 'ping'; ref?: string }
 export interface QuitMsg { type: 'quit'; reason?: string; ref?: string }
+/** Registers the sender's nick as an account with this password, and logs the session in. */
+export interface RegisterMsg { type: 'register'; password: string; email?: string; ref?: string }
+/** Logs in to `account` (the sender's nick by default); the session takes the account's nick. */
+export interface IdentifyMsg { type: 'identify'; password: string; account?: string; ref?: string }
+/** Changes the logged-in account's password. */
+export interface PasswordMsg { type: 'password'; old: string; new: string; ref?: string }
+/** Deletes the logged-in account; the session stays, as a guest. */
+export interface DropMsg { type: 'drop'; password: string; ref?: string }
+/** Disconnects whoever holds the registered nick `nick`, then takes it and logs in to its account. */
+export interface GhostMsg { type: 'ghost'; nick: string; password: string; ref?: string }
 
 export type ClientMessage =
   | HelloMsg | JoinMsg | PartMsg | SayMsg | DmMsg | NickMsg | TopicMsg
-  | HistoryMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg;
+  | HistoryMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg
+  | RegisterMsg | IdentifyMsg | PasswordMsg | DropMsg | GhostMsg;
 
 export type ClientMessageType = ClientMessage['type'];
 
@@ -40,7 +51,8 @@ export interface ChatMessage {
 
 /** The flood budget of this connection, so a client can pace itself under it: `rate` a second (0: none), `burst` at once. */
 export interface Limits { rate: number; burst: number }
-export interface WelcomeEvt { type: 'welcome'; sid: string; nick: string; server: string; version: number; motd?: string; limits?: Limits }
+/** `account`: the account the session is logged in to, when it is. */
+export interface WelcomeEvt { type: 'welcome'; sid: string; nick: string; server: string; version: number; motd?: string; limits?: Limits; account?: string }
 export interface JoinedEvt { type: 'joined'; room: string; nick: string; ts: number }
 export interface LeftEvt { type: 'left'; room: string; nick: string; reason?: string }
 export interface MessageEvt extends ChatMessage { type: 'message' }
@@ -57,9 +69,13 @@ export interface WhoEvt { type: 'who'; room: string; users: string[]; total: num
 export interface PongEvt { type: 'pong'; ref?: string }
 export interface ErrorEvt { type: 'error'; code: ErrorCode; message: string; ref?: string }
 export interface ByeEvt { type: 'bye'; reason: string }
+/** The session's account after register, identify, password, drop or ghost: `account` absent means a guest. */
+export interface AccountEvt { type: 'account'; account?: string; ref?: string }
+/** A line from the server for this user (what a command did, say). */
+export interface NoticeEvt { type: 'notice'; text: string; ref?: string }
 
 export type ServerMessage =
   | WelcomeEvt | JoinedEvt | LeftEvt | MessageEvt | AckEvt | DmEvt | NickEvt | TopicEvt
-  | HistoryEvt | RoomsEvt | WhoEvt | PongEvt | ErrorEvt | ByeEvt;
+  | HistoryEvt | RoomsEvt | WhoEvt | PongEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt;
 
 export type ServerMessageType = ServerMessage['type'];

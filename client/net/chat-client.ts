@@ -48,6 +48,8 @@ export interface ChatClientOptions {
   ackTimeoutMs?: number;
   /** Rooms to join once registered the first time (from the config and the last run). */
   autojoin?: string[];
+  /** Sent in hello: the account's password for a registered nick, or the server's password. */
+  password?: string;
 }
 
 /** A message on its way through the pacer; `fromUser` ones go back to the offline queue if the connection drops. */
@@ -70,6 +72,11 @@ interface RoomMark {
   /** A history page arrived for this room, so lastSeq is where our copy really ends. */
   synced: boolean;
 }
+
+/** hello answers that ask for another nick (or a password: set "password" in the config, or CHAT_PASSWORD). */
+const NICK_REFUSALS = new Set<string>([
+  ErrorCode.NICK_TAKEN, ErrorCode.NICK_INVALID, ErrorCode.NICK_REGISTERED, ErrorCode.LOGIN_FAILED, ErrorCode.PASSWORD_REQUIRED,
+]);
 
 /** After a reconnect the old session may still hold our nick until the server notices it is gone. */
 const GHOST_NICK_RETRIES = 5;
@@ -97,7 +104,11 @@ export class ChatClient {
   private helloTimer: NodeJS.Timeout | undefined;
   private readonly liveness: Liveness;
   private lastCloseReason: string | undefined;
-  private readonly opts: Required<Omit<ChatClientOptions, 'address' | 'nick'>> & { address: ServerAddress };
+  private readonly opts: Required<Omit<ChatClientOptions, 'address' | 'nick' | 'password'>> & { address: ServerAddress };
+  /** What hello sends as password: given at start, or the one the user logged in with since (kept in memory only). */
+  private password: string | undefined;
+  /** The password of an identify, register, ghost or password change on its way, until `account` answers. */
+  private pendingPassword: string | undefined;
   /** No pace was given: the client paces itself under the budget the server announces. */
   private readonly learnsPace: boolean;
 
@@ -110,6 +121,7 @@ export class ChatClient {
     this.learnsPace = options.pace === undefined;
     this.pacer = new SendPacer(this.opts.pace, (out) => this.deliver(out));
     this.nickname = options.nick;
+    this.password = options.password;
     this.server = describeAddress(options.address);
     this.liveness = new Liveness(
       { intervalMs: this.opts.pingIntervalMs, timeoutMs: this.opts.pongTimeoutMs, lagAfterMs: Math.min(2000, this.opts.pongTimeoutMs / 4) },
@@ -151,6 +163,8 @@ export class ChatClient {
 
   /** Sends when online, paced; otherwise queues, so nothing the user typed is silently lost. */
   send(message: ClientMessage): void {
+    if (message.type === 'identify' || message.type === 'register' || message.type === 'ghost') this.pendingPassword = message.password;
+    else if (message.type === 'password') this.pendingPassword = message.new;
     if (this.state === 'online') {
       this.pacer.send({ message, fromUser: true }, costOf(message));
       return;
@@ -210,7 +224,9 @@ export class ChatClient {
   }
 
   private sendHello(): void {
-    this.transmitNow({ type: 'hello', nick: this.nickname, client: this.opts.clientName });
+    const hello: ClientMessage = { type: 'hello', nick: this.nickname, client: this.opts.clientName };
+    if (this.password !== undefined) hello.password = this.password;
+    this.transmitNow(hello);
     clearTimeout(this.helloTimer);
     this.helloTimer = setTimeout(() => {
       this.lastCloseReason = 'no answer to hello';
@@ -334,6 +350,11 @@ export class ChatClient {
       case 'nick': if (caseFold(msg.old) === caseFold(this.nickname)) this.nickname = msg.new; break;
       case 'pong': this.liveness.pong(msg.ref); return;
       case 'bye': this.lastCloseReason = `server: ${msg.reason}`; break;
+      // A reconnect logs in again with the password that worked.
+      case 'account':
+        this.password = msg.account === undefined ? undefined : (this.pendingPassword ?? this.password);
+        this.pendingPassword = undefined;
+        break;
       default: break;
     }
     this.emit({ type: 'message', msg });
@@ -370,7 +391,7 @@ export class ChatClient {
 
   private refusedNick(msg: Extract<ServerMessage, { type: 'error' }>): boolean {
     if (this.state !== 'registering') return false;
-    if (msg.code !== ErrorCode.NICK_TAKEN && msg.code !== ErrorCode.NICK_INVALID) return false;
+    if (!NICK_REFUSALS.has(msg.code)) return false;
     if (msg.code === ErrorCode.NICK_TAKEN && this.registeredOnce && this.ghostRetries < GHOST_NICK_RETRIES) {
       this.ghostRetries++;
       this.lastCloseReason = `${this.nickname} is still held by the old connection`;
@@ -379,7 +400,9 @@ export class ChatClient {
     }
     clearTimeout(this.helloTimer);
     this.awaitingNick = true;
-    const reason = msg.code === ErrorCode.NICK_TAKEN ? `The nick ${this.nickname} is taken.` : `The nick ${this.nickname} is not valid: ${msg.message}.`;
+    const reason = msg.code === ErrorCode.NICK_TAKEN ? `The nick ${this.nickname} is taken.`
+      : msg.code === ErrorCode.NICK_INVALID ? `The nick ${this.nickname} is not valid: ${msg.message}.`
+      : `${msg.message}.`;
     this.emit({ type: 'nickRejected', nick: this.nickname, reason });
     return true;
   }

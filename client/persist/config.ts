@@ -22,6 +22,8 @@ export interface ClientConfig {
   remember?: boolean;
   /** Colours for a dark (default) or light terminal, or none. */
   theme?: ThemeName;
+  /** Sent in hello: your account's password (for a registered nick), or the server's. */
+  password?: string;
 }
 
 export const CONFIG_KEYS: Record<keyof ClientConfig, string> = {
@@ -33,6 +35,7 @@ export const CONFIG_KEYS: Record<keyof ClientConfig, string> = {
   logs: 'true or false',
   remember: 'true or false',
   theme: '"dark", "light" or "mono"',
+  password: "your account's password, or the server's (CHAT_PASSWORD also sets it)",
 };
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -46,6 +49,7 @@ function problem(key: string, value: unknown): string | undefined {
       return value.find((r) => normalizeRoom(r) === null) === undefined ? undefined : `has a bad room name: ${value.find((r) => normalizeRoom(r) === null)}`;
     case 'highlights': return isStringList(value) && value.every((w) => w.trim() !== '') ? undefined : 'must be a list of words';
     case 'bell': return value === 'mentions' || value === 'off' ? undefined : 'must be "mentions" or "off"';
+    case 'password': return typeof value === 'string' && value !== '' ? undefined : 'must be a password';
     case 'theme': return THEME_NAMES.includes(value as ThemeName) ? undefined : 'must be "dark", "light" or "mono"';
     case 'logs':
     case 'remember': return typeof value === 'boolean' ? undefined : 'must be true or false';

@@ -210,7 +210,8 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
       const first = !state.everWelcomed;
       const greeting = [...(msg.motd ? msg.motd.split('\n') : []), ...(first ? [FIRST_HINT] : [])];
       const s: AppState = { ...state, me: msg.nick, nickPrompt: undefined, everWelcomed: true, greeting: first ? greeting : undefined };
-      const text = [`connected to ${msg.server} as ${msg.nick}`, ...greeting];
+      const as = msg.account ? `${msg.nick} (logged in)` : msg.nick;
+      const text = [`connected to ${msg.server} as ${as}`, ...greeting];
       return text.reduce((acc, line) => noteIn(acc, SERVER_VIEW_ID, 'info', line, now), s);
     }
     case 'joined': return onJoined(state, msg, now);
@@ -231,6 +232,9 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
     case 'pong': return state;
     case 'error': return onError(state, msg, now);
     case 'bye': return noteIn(state, currentView(state).id, 'info', `server says goodbye: ${msg.reason}`, now);
+    case 'account':
+      return noteIn(state, currentView(state).id, 'info', msg.account ? `logged in as ${msg.account}` : 'not logged in (a guest)', now);
+    case 'notice': return noteIn(state, currentView(state).id, 'info', msg.text, now);
   }
 }
 

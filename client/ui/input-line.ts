@@ -3,6 +3,7 @@
  * refocus (chjj/blessed #109, #362, #435). The text is a plain string and the cursor a UTF-16 index,
  * so a surrogate pair that arrives as two keypresses still joins; movement steps whole grapheme clusters.
  */
+import { carriesSecret } from '../../shared/commands.js';
 import { clusterWidth, graphemes } from '../text/width.js';
 
 const HISTORY_MAX = 200;
@@ -96,10 +97,10 @@ export class InputLine {
     this.cursor = before.length;
   }
 
-  /** Takes the line for sending: remembers it in the history and clears the input. */
+  /** Takes the line for sending: remembers it in the history (unless it holds a password) and clears the input. */
   submit(): string {
     const line = this.text;
-    if (line.trim() !== '' && this.history.at(-1) !== line) {
+    if (line.trim() !== '' && this.history.at(-1) !== line && !carriesSecret(line)) {
       this.history.push(line);
       if (this.history.length > HISTORY_MAX) this.history.shift();
     }

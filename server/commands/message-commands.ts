@@ -9,6 +9,9 @@ import type { CommandSpec } from './types.js';
 export const say: CommandSpec<SayMsg> = {
   handle: (hub, session, m) => {
     const room = hub.memberRoom(session, m.room);
+    if (session.account === null && hub.accountRooms.has(room.key)) {
+      throw new ProtocolFault(ErrorCode.ACCOUNT_REQUIRED, `only logged-in users may speak in ${room.name}: register or identify first`);
+    }
     // Every member must read what the room says: past its byte rate the room refuses, so no group of
     // talkers can push its readers into being dropped as slow consumers.
     if (!room.traffic.take(Buffer.byteLength(m.text))) {

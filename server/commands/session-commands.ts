@@ -1,40 +1,87 @@
 import { ErrorCode, ProtocolFault } from '../../shared/errors.js';
 import { LOBBY, PROTOCOL_VERSION } from '../../shared/limits.js';
 import type { HelloMsg, NickMsg, PingMsg, QuitMsg, ServerMessage } from '../../shared/protocol.js';
+import { caseFold } from '../../shared/validate.js';
+import { checkPassword, guardNick, isServerPassword } from '../accounts/login.js';
+import type { Account } from '../engine/accounts.js';
+import type { Hub } from '../hub.js';
+import type { Session } from '../session.js';
 import { joinRoom } from './room-commands.js';
 import type { CommandSpec } from './types.js';
 
-// hello { nick } -> welcome, then the join of #lobby
+/**
+ * Who `hello` lets in: a registered nick with its account's password (logged in), or a guest nick that
+ * neither is nor looks like a registered one, with the server's password when it has one.
+ */
+async function admit(hub: Hub, session: Session, m: HelloMsg): Promise<Account | null> {
+  const registered = await hub.engine.accounts.collision(m.nick);
+  if (registered !== null && caseFold(registered) === caseFold(m.nick) && m.password !== undefined) {
+    return checkPassword(hub, session, caseFold(m.nick), m.password);
+  }
+  await guardNick(hub, session, m.nick);
+  const serverPassword = hub.config.password ?? '';
+  if (serverPassword !== '') {
+    if (!isServerPassword(m.password, serverPassword)) {
+      throw new ProtocolFault(ErrorCode.PASSWORD_REQUIRED, m.password === undefined
+        ? 'this server needs a password: send it in hello.password'
+        : 'wrong server password');
+    }
+  } else if (m.password !== undefined) {
+    throw new ProtocolFault(ErrorCode.LOGIN_FAILED, `no account is registered as ${m.nick}`);
+  }
+  return null;
+}
+
+// hello { nick, password? } -> welcome, then the join of #lobby (once logged in, where accounts are required)
 export const hello: CommandSpec<HelloMsg> = {
   preRegistration: true,
   handle: async (hub, session, m) => {
     if (session.registered) throw new ProtocolFault(ErrorCode.ALREADY_REGISTERED, 'already registered');
-    if (!(await hub.engine.claimNick(m.nick, session.id))) throw new ProtocolFault(ErrorCode.NICK_TAKEN, `nick ${m.nick} is taken`);
-    if (session.closed) return void (await hub.engine.releaseNick(m.nick, session.id));
-    hub.holdNick(session, m.nick);
+    const account = await admit(hub, session, m);
+    if (session.closed) return;
+    const nick = account?.name ?? m.nick;
+    if (!(await hub.engine.claimNick(nick, session.id))) {
+      throw new ProtocolFault(ErrorCode.NICK_TAKEN, account
+        ? `${nick} is in use by another connection; use ghost to disconnect it`
+        : `nick ${nick} is taken`);
+    }
+    if (session.closed) return void (await hub.engine.releaseNick(nick, session.id));
+    hub.holdNick(session, nick);
+    session.account = account?.name ?? null;
     if (session.registrationTimer) clearTimeout(session.registrationTimer);
     session.registrationTimer = null;
     const welcome: ServerMessage = {
-      type: 'welcome', sid: session.id, nick: m.nick, server: hub.config.serverName, version: PROTOCOL_VERSION,
+      type: 'welcome', sid: session.id, nick, server: hub.config.serverName, version: PROTOCOL_VERSION,
     };
     if (hub.config.motd) welcome.motd = hub.config.motd;
     welcome.limits = { rate: hub.config.rateLimit, burst: hub.config.rateBurst };
+    if (account) welcome.account = account.name;
     hub.send(session, welcome);
+    if (!account && hub.config.requireAccount) {
+      return hub.send(session, { type: 'notice', text: 'this server needs an account: register <password> or identify <password>' });
+    }
     await joinRoom(hub, session, LOBBY);
   },
 };
 
+/** Renames the session (NICK_TAKEN when someone holds the nick); resolves once everyone here has seen it. */
+export async function renameSession(hub: Hub, session: Session, nick: string): Promise<void> {
+  const old = session.nick!;
+  if (nick === old) return hub.send(session, { type: 'nick', old, new: nick });
+  const member = { ...hub.memberOf(session), nick };
+  await hub.whenApplied(`nick:${session.id}`, async () => {
+    if (!(await hub.engine.rename(member, old, session.rooms.map((r) => r.key)))) {
+      throw new ProtocolFault(ErrorCode.NICK_TAKEN, `nick ${nick} is taken`);
+    }
+  });
+}
+
 // nick { nick } -> nick{old, new} to everyone sharing a room, and to the sender
 export const nick: CommandSpec<NickMsg> = {
+  guest: true,
   handle: async (hub, session, m) => {
-    const old = session.nick!;
-    if (m.nick === old) return hub.send(session, { type: 'nick', old, new: m.nick });
-    const member = { ...hub.memberOf(session), nick: m.nick };
-    await hub.whenApplied(`nick:${session.id}`, async () => {
-      if (!(await hub.engine.rename(member, old, session.rooms.map((r) => r.key)))) {
-        throw new ProtocolFault(ErrorCode.NICK_TAKEN, `nick ${m.nick} is taken`);
-      }
-    });
+    await guardNick(hub, session, m.nick);
+    await renameSession(hub, session, m.nick);
   },
 };
 

@@ -11,6 +11,7 @@
  * it; its effect on sessions happens when its event is applied, on every node alike.
  */
 import type { ChatMessage, RoomInfo } from '../../shared/protocol.js';
+import type { AccountDirectory } from './accounts.js';
 
 /** A room member as the cluster knows it: the node holding its connection, its session, its nick. */
 export interface MemberRef {
@@ -43,6 +44,8 @@ export type EngineEvent =
   | { kind: 'topic'; roomKey: string; room: string; topic: string; by: string; ts: number }
   /** `member` carries the new nick; `rooms` are the keys of the rooms the member was in. */
   | { kind: 'nick'; member: MemberRef; old: string; rooms: string[] }
+  /** Close the session holding the folded nick `nick`, on whichever node, unless it is `except`. */
+  | { kind: 'kill'; nick: string; reason: string; except?: string }
   /** Events were lost (the bus was trimmed under a stalled node): reload every room this node serves. */
   | { kind: 'resync' };
 
@@ -129,6 +132,11 @@ export interface Engine {
   roomDirectory(): Promise<RoomInfo[]> | null;
 
   sendDm(toFold: string, dm: DirectMessage): Promise<DmOutcome>;
+
+  /** Registered nicks, shared by every node. */
+  readonly accounts: AccountDirectory;
+  /** Closes the session holding `nickFold` wherever it is (a `kill` event), unless it is `except`. */
+  kill(nickFold: string, reason: string, except?: string): Promise<void>;
 
   health(): EngineHealth;
   /** Gives back everything this node holds (members leave at once) and stops. */

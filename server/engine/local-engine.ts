@@ -7,6 +7,7 @@
 import type { RoomInfo } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import type { DatabaseFile } from '../store/database-file.js';
+import type { AccountDirectory } from './accounts.js';
 import type { StoredMessage } from '../store/history-store.js';
 import { ReadError, type HistoryReader } from '../store/history-reader.js';
 import { CommitError, type HistoryWriter } from '../store/history-writer.js';
@@ -42,6 +43,7 @@ export class LocalEngine implements Engine {
     private readonly writer: HistoryWriter,
     private readonly reader: HistoryReader,
     private readonly database: DatabaseFile,
+    readonly accounts: AccountDirectory,
   ) {}
 
   async start(sink: EngineSink): Promise<void> {
@@ -203,6 +205,10 @@ export class LocalEngine implements Engine {
 
   async sendDm(toFold: string, dm: DirectMessage): Promise<DmOutcome> {
     return this.sink.receiveDm(toFold, dm);
+  }
+
+  async kill(nick: string, reason: string, except?: string): Promise<void> {
+    this.sink.apply(except === undefined ? { kind: 'kill', nick, reason } : { kind: 'kill', nick, reason, except });
   }
 
   health(): EngineHealth {

@@ -4,6 +4,7 @@ import { StoreOpenError } from '../store/database-file.js';
 import { HistoryReader } from '../store/history-reader.js';
 import { HistoryStore } from '../store/history-store.js';
 import { HistoryWriter } from '../store/history-writer.js';
+import { ACCOUNT_KIND, LocalAccounts } from './local-accounts.js';
 import { LocalEngine } from './local-engine.js';
 import type { OpenedEngine } from './opened.js';
 
@@ -50,7 +51,7 @@ export async function openLocalEngine(options: LocalOptions, log: Logger): Promi
   }
   database.watch(DATABASE_CHECK_MS);
   return {
-    engine: new LocalEngine(writer, reader, database),
+    engine: new LocalEngine(writer, reader, database, new LocalAccounts(writer, store.registry(ACCOUNT_KIND))),
     killHistoryWriter: () => writer.killWorker(),
     killHistoryReader: () => reader.killWorker(),
     hangHistoryReader: (ms) => reader.hangWorker(ms),

@@ -104,8 +104,9 @@ export class BusReader {
       this.lastId = id;
       this.lastQ = q;
       // Fields start with k <kind> r <room key>: skip rooms not served here before parsing anything.
-      const kind = flat[1];
-      if (kind !== 'nick' && !this.sink.serves(flat[3] ?? '')) continue;
+      // Server-wide events (nick, kill) have room ''.
+      const room = flat[3] ?? '';
+      if (room !== '' && !this.sink.serves(room)) continue;
       let event: EngineEvent | null;
       try {
         event = decodeEvent(flat);
@@ -160,6 +161,11 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
       return { kind: 'topic', roomKey, room: f.rn!, topic: f.tp ?? '', by: f.by ?? '', ts: Number(f.t) };
     case 'nick':
       return { kind: 'nick', member: decodeMember(f.n!), old: f.o!, rooms: JSON.parse(f.rs ?? '[]') as string[] };
+    case 'kill': {
+      const event: EngineEvent = { kind: 'kill', nick: f.n!, reason: f.why ?? '' };
+      if (f.x) event.except = f.x;
+      return event;
+    }
     default:
       return null;
   }

@@ -25,6 +25,7 @@ import { BatchAppender } from './redis-appender.js';
 import { decodeMember, encodeMember, type StreamEntry } from './redis-codec.js';
 import { checkSettings, connectAll, openConnection } from './redis-connect.js';
 import { DmRelay } from './redis-dm.js';
+import { RedisAccounts } from './redis-accounts.js';
 import { firstChunk, readPage } from './redis-history.js';
 import { NodeLease } from './redis-lease.js';
 import { reapNode } from './redis-reaper.js';
@@ -75,6 +76,7 @@ export class RedisEngine implements Engine {
   private stopping = false;
   private appender!: BatchAppender;
   private directory: { at: number; list: Promise<RoomInfo[]> } | null = null;
+  accounts!: RedisAccounts;
 
   constructor(private readonly options: RedisEngineOptions) {}
 
@@ -108,6 +110,7 @@ export class RedisEngine implements Engine {
       await this.lease.start();
       this.dms = new DmRelay(this.cmd, this.subConn, sink, () => this.node, log);
       await this.dms.listen(this.node);
+      this.accounts = new RedisAccounts(this.cmd);
       this.appender = new BatchAppender(this.cmd, this.options, () => this.node, (node, run) => this.write(node, run), () => this.stopping);
       this.reader = new BusReader(this.readerConn, sink, log);
       await this.reader.start();
@@ -216,6 +219,11 @@ export class RedisEngine implements Engine {
     if (holder === this.node) return this.sink.receiveDm(toFold, dm);
     if ((await this.cmd.exists(leaseKey(holder))) === 0) return 'no-such-user';
     return this.dms.send(holder, toFold, dm);
+  }
+
+  async kill(nick: string, reason: string, except?: string): Promise<void> {
+    const fields = ['n', nick, 'why', reason, ...(except === undefined ? [] : ['x', except])];
+    await this.write(this.node, (node) => this.cmd.chatAnnounce(BUS, leaseKey(node), this.options.busMaxLen, 'kill', ...fields));
   }
 
   health(): EngineHealth {

@@ -190,6 +190,15 @@ bus(KEYS[2], ARGV[4], 'topic', ARGV[1], 'rn', name, 'tp', ARGV[2], 'by', ARGV[3]
 return 1`;
 
 /**
+ * Puts one server-wide event (room '') on the bus, such as `kill`.
+ * KEYS: bus, lease. ARGV: bus maxlen, kind, then its fields as name, value pairs. Returns 1.
+ */
+const ANNOUNCE = `${fence(2)}
+${BUS_ADD}
+bus(KEYS[1], ARGV[1], ARGV[2], '', unpack(ARGV, 3))
+return 1`;
+
+/**
  * Renames a member: claims the new nick (as CLAIM), frees the old one, moves the member entry in each
  * listed room and puts one `nick` event on the bus. Already done (a resend) → 1 without an event.
  * KEYS: new nick, old nick, node nicks, lease, bus, then per room members, meta. ARGV: new owner, old
@@ -334,6 +343,7 @@ export const SCRIPTS = {
   chatPart: { lua: PART, numberOfKeys: 5 },
   chatTopic: { lua: TOPIC, numberOfKeys: 3 },
   chatRename: { lua: RENAME, numberOfKeys: -1 },
+  chatAnnounce: { lua: ANNOUNCE, numberOfKeys: 2 },
   chatHeartbeat: { lua: HEARTBEAT, numberOfKeys: 2 },
   chatTakeLease: { lua: TAKE_LEASE, numberOfKeys: 3 },
   chatExpiredNodes: { lua: EXPIRED_NODES, numberOfKeys: 1 },
@@ -355,6 +365,7 @@ export type ScriptedRedis = Redis & {
   chatPart: Call<number>;
   chatTopic: Call<number>;
   chatRename(numKeys: number, ...args: Arg[]): Promise<number>;
+  chatAnnounce: Call<number>;
   chatHeartbeat: Call<number>;
   chatTakeLease: Call<number>;
   chatExpiredNodes: Call<string[]>;

@@ -1,7 +1,7 @@
 /**
  * Durable room history in SQLite (WAL). Knows SQLite and nothing of the hub: it creates the schema and
- * holds the file open. Messages and topics are written by HistoryWriter and read by HistoryReader, each
- * on its own thread and connection.
+ * holds the file open. Messages, topics and registry records (accounts) are written by HistoryWriter,
+ * and messages read by HistoryReader, each on its own thread and connection.
  *
  * Opening refuses a folder it cannot write (a real write, not just an open: SQLite opens a database
  * it may not write read-only without a word) and a database that is not the one the folder held
@@ -49,6 +49,12 @@ CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS registry (
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
 `;
 
 /** SQLite errors that mean the folder or disk cannot take writes (as opposed to a damaged database). */
@@ -92,6 +98,15 @@ export class HistoryStore {
       throw new StoreOpenError(`cannot ${verb} data folder '${dir}': ${(err as Error).message}`);
     }
     this.database = new DatabaseFile(identify([this.file, `${this.file}-wal`, `${this.file}-shm`]));
+  }
+
+  /**
+   * Every registry record of `kind` (accounts, say), as key → JSON. Read once at start-up, before any
+   * client is served; from then on the engine keeps them in memory and writes through the writer thread.
+   */
+  registry(kind: string): Map<string, string> {
+    const rows = this.db.prepare('SELECT key, value FROM registry WHERE kind = ?').all(kind) as Array<{ key: string; value: string }>;
+    return new Map(rows.map((r) => [r.key, r.value]));
   }
 
   private getMeta(key: string): string | null {

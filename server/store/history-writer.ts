@@ -24,7 +24,9 @@ export type RowKey = [roomKey: string, seq: number, id: string];
 export interface WriterSetup { file: string; busyTimeoutMs: number; files: FileIdentity[]; undo: RowKey[] }
 /** A room's topic, as set by `by` at `ts`. */
 export type TopicRow = [roomKey: string, topic: string, by: string, ts: number];
-export interface WriterRequest { id: number; rows: Row[]; topic?: TopicRow }
+/** A registry record (an account, say) to store, or to delete when `value` is null. */
+export type StateRow = [kind: string, key: string, value: string | null];
+export interface WriterRequest { id: number; rows: Row[]; topic?: TopicRow; state?: StateRow[] }
 export type WriterMessage =
   | { ready: true }
   | { id: number; ok: boolean; error?: string; gone?: boolean; seconds: number };
@@ -101,6 +103,15 @@ export class HistoryWriter extends SupervisedWorker<WriterMessage, RowKey[]> {
    */
   setTopic(roomKey: string, topic: string, by: string, ts: number): Promise<number> {
     return this.send([], [], [roomKey, topic, by, ts]);
+  }
+
+  /**
+   * Stores (or deletes) registry records in one transaction, in order with the batches around it.
+   * Settles, and fails, like a batch; a record is not taken back when the outcome is unknown.
+   */
+  saveState(state: StateRow[]): Promise<number> {
+    if (this.database.problem) return Promise.reject(new CommitError(DATABASE_GONE));
+    return this.request<number>({ rows: [], state }, []);
   }
 
   /** `keys`: what to delete if the outcome turns out unknown (a topic is not taken back). */

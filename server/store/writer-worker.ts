@@ -22,9 +22,18 @@ const upsertTopic = db.prepare(
   `INSERT INTO rooms (room_key, topic, topic_by, topic_ts) VALUES (?, ?, ?, ?)
    ON CONFLICT (room_key) DO UPDATE SET topic = excluded.topic, topic_by = excluded.topic_by, topic_ts = excluded.topic_ts`,
 );
+const putState = db.prepare(
+  `INSERT INTO registry (kind, key, value) VALUES (?, ?, ?)
+   ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value`,
+);
+const deleteState = db.prepare('DELETE FROM registry WHERE kind = ? AND key = ?');
 const insertAll = db.transaction((request: WriterRequest) => {
   for (const row of request.rows) insert.run(row);
   if (request.topic) upsertTopic.run(request.topic);
+  for (const [kind, key, value] of request.state ?? []) {
+    if (value === null) deleteState.run(kind, key);
+    else putState.run(kind, key, value);
+  }
 });
 
 // Batches whose senders were told they failed, by a worker that ended mid-commit: none may stay stored.

@@ -29,6 +29,10 @@ const OVERSIZE: Refusal = { refused: ErrorCode.TOO_LARGE, message: `line is over
 
 export class TextPeer extends SocketPeer {
   private nick: string | null = null;
+  /** The nick last asked for in hello, until it is granted. */
+  private tried: string | null = null;
+  /** The next line is a password for `tried`: its account's, or the server's. */
+  private passwordFor: 'account' | 'server' | null = null;
   /** The key of the room last joined with /join; see currentRoom(). */
   private room: string | undefined;
   private readonly decoder: TelnetLineDecoder;
@@ -57,13 +61,19 @@ export class TextPeer extends SocketPeer {
   protected encode(out: Outgoing): string {
     for (const m of out.messages) this.track(m);
     const text = out.text(renderText);
-    return !this.nick && out.message.type === 'error' ? text + NICK_PROMPT : text;
+    if (this.nick || out.message.type !== 'error') return text;
+    if (this.passwordFor === 'account') return `${text}*** Password for ${this.tried} (or another nick after /nick): `;
+    if (this.passwordFor === 'server') return `${text}*** Server password: `;
+    return text + NICK_PROMPT;
   }
 
   /** Follows our own nick from the events we are sent (it decides whether an error re-prompts). */
   private track(m: ServerMessage): void {
     if (m.type === 'welcome') this.nick = m.nick;
     else if (m.type === 'nick' && m.old === this.nick) this.nick = m.new;
+    else if (m.type === 'error' && !this.nick) {
+      this.passwordFor = m.code === ErrorCode.NICK_REGISTERED ? 'account' : m.code === ErrorCode.PASSWORD_REQUIRED ? 'server' : null;
+    }
   }
 
   /**
@@ -86,8 +96,17 @@ export class TextPeer extends SocketPeer {
     const line = bytes.toString('utf8').replace(TERMINAL_NOISE, '').trim();
     if (line === '') return;
     const nickCommand = /^\/nick\s+(\S+)$/i.exec(line);
+    if (!session.registered && this.passwordFor !== null && this.tried !== null && !nickCommand) {
+      // The line is the password the last error asked for (never echoed back, nor logged).
+      this.passwordFor = null;
+      const hello = validateClientMessage({ type: 'hello', nick: this.tried, password: line, client: 'text' });
+      if (!hello.ok) return dispatcher.refuse(session, hello.error.code, hello.error.message);
+      return dispatcher.receive(session, hello.value);
+    }
     if (!session.registered && (!line.startsWith('/') || nickCommand)) {
-      const hello = validateClientMessage({ type: 'hello', nick: nickCommand?.[1] ?? line, client: 'text' });
+      this.passwordFor = null;
+      this.tried = nickCommand?.[1] ?? line;
+      const hello = validateClientMessage({ type: 'hello', nick: this.tried, client: 'text' });
       if (!hello.ok) return dispatcher.refuse(session, hello.error.code, hello.error.message);
       return dispatcher.receive(session, hello.value);
     }

@@ -31,7 +31,7 @@ function chatLine(m: ChatMessage): string {
 export function renderText(m: ServerMessage): string {
   switch (m.type) {
     case 'welcome':
-      return `*** Welcome, ${m.nick}! You are on ${m.server} (protocol v${m.version}). Type /help for commands.${EOL}`
+      return `*** Welcome, ${m.nick}!${m.account ? ' You are logged in.' : ''} You are on ${m.server} (protocol v${m.version}). Type /help for commands.${EOL}`
         + (m.motd ? `*** ${indentLines(m.motd)}${EOL}` : '');
     case 'joined': return `${clock(m.ts)} ${m.room} -> ${m.nick} joined${EOL}`;
     case 'left': return `${clock(Date.now())} ${m.room} <- ${m.nick} left${m.reason ? ` (${oneLine(m.reason)})` : ''}${EOL}`;
@@ -52,5 +52,7 @@ export function renderText(m: ServerMessage): string {
     case 'pong': return `*** pong${EOL}`;
     case 'error': return `!!! ${m.code}: ${oneLine(m.message)}${EOL}`;
     case 'bye': return `*** bye: ${oneLine(m.reason)}${EOL}`;
+    case 'account': return m.account ? `*** You are logged in as ${m.account}${EOL}` : `*** You are not logged in (a guest)${EOL}`;
+    case 'notice': return `*** ${oneLine(m.text)}${EOL}`;
   }
 }

@@ -170,13 +170,14 @@ describe('LocalEngine room snapshots', () => {
     const { HistoryWriter } = await historyWriter();
     const { HistoryReader } = await fromDist<ReaderModule>('server/store/history-reader.js');
     const { LocalEngine } = await fromDist<EngineModule>('server/engine/local-engine.js');
+    const { LocalAccounts } = await fromDist<typeof import('../../server/engine/local-accounts.js')>('server/engine/local-accounts.js');
     const store = new HistoryStore(dir);
     const { log } = capturingLogger();
     const writer = new HistoryWriter(store.file, store.database, log);
     const reader = new HistoryReader(store.file, log, { timeoutMs: 60_000 });
     await writer.start();
     await reader.start();
-    const engine = new LocalEngine(writer, reader, store.database);
+    const engine = new LocalEngine(writer, reader, store.database, new LocalAccounts(writer, new Map()));
     const emitted: number[] = [];
     await engine.start({
       serves: () => true,

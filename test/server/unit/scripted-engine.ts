@@ -11,9 +11,46 @@ import { caseFold } from '../../../shared/validate.js';
 import type {
   DirectMessage, DmOutcome, Engine, EngineEvent, EngineHealth, EngineSink, HistoryPage, MemberRef, NewMessage, RoomSnapshot,
 } from '../../../server/engine/engine.js';
+import { reservedKeys, type Account, type AccountDirectory, type CreateOutcome } from '../../../server/engine/accounts.js';
+
+/** Accounts as the shared store would hold them, in memory. */
+export class MemoryAccounts implements AccountDirectory {
+  readonly byFold = new Map<string, Account>();
+
+  async get(fold: string): Promise<Account | null> {
+    return this.byFold.get(fold) ?? null;
+  }
+
+  async collision(nick: string): Promise<string | null> {
+    const { fold, skeletons } = reservedKeys(nick);
+    if (this.byFold.has(fold)) return this.byFold.get(fold)!.name;
+    for (const account of this.byFold.values()) {
+      if (reservedKeys(account.name).skeletons.some((s) => skeletons.includes(s))) return account.name;
+    }
+    return null;
+  }
+
+  async create(account: Account): Promise<CreateOutcome> {
+    const taken = await this.collision(account.name);
+    if (taken !== null) return { ok: false, taken };
+    this.byFold.set(reservedKeys(account.name).fold, account);
+    return { ok: true };
+  }
+
+  async update(account: Account): Promise<boolean> {
+    const { fold } = reservedKeys(account.name);
+    if (!this.byFold.has(fold)) return false;
+    this.byFold.set(fold, account);
+    return true;
+  }
+
+  async drop(name: string): Promise<void> {
+    this.byFold.delete(reservedKeys(name).fold);
+  }
+}
 
 export type Op = 'append' | 'claimNick' | 'releaseNick' | 'rename' | 'openRoom' | 'closeRoom' | 'join' | 'part' | 'setTopic'
-  | 'page' | 'sendDm';
+  | 'page' | 'sendDm' | 'kill';
 
 /** A room as the shared store holds it. */
 export interface SharedRoom {
@@ -39,6 +76,8 @@ export class ScriptedEngine implements Engine {
   private readonly failures = new Map<Op, Error>();
   private readonly held = new Map<Op, Array<() => void>>();
   private clock = 1_000;
+
+  readonly accounts = new MemoryAccounts();
 
   /** Whether writes can reach the store at all (Redis up). */
   reachable = true;
@@ -207,6 +246,11 @@ export class ScriptedEngine implements Engine {
     await this.call('setTopic', [roomKey, name, topic, by]);
     this.room(name).topic = topic;
     this.put({ kind: 'topic', roomKey, room: name, topic, by, ts: this.tick() });
+  }
+
+  async kill(nick: string, reason: string, except?: string): Promise<void> {
+    await this.call('kill', [nick, reason, except]);
+    this.put(except === undefined ? { kind: 'kill', nick, reason } : { kind: 'kill', nick, reason, except });
   }
 
   async page(roomKey: string, name: string, before: number, limit: number): Promise<HistoryPage> {
