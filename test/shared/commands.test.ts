@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   COMMAND_NAMES,
   COMMANDS,
+  carriesSecret,
   helpText,
   parseInput,
   type ClientMessage,
@@ -116,6 +117,7 @@ describe('parseInput: aliases', () => {
     ['/names', '/who', { type: 'who', room: '#lobby' }],
     ['/list', '/rooms', { type: 'rooms' }],
     ['/exit bye', '/quit bye', { type: 'quit', reason: 'bye' }],
+    ['/login secret12', '/identify secret12', { type: 'identify', password: 'secret12' }],
   ];
   it.each(aliases)('%s is %s', (alias, full, message) => {
     expect(parseInput(alias, IN_LOBBY)).toStrictEqual({ kind: 'message', message });
@@ -125,6 +127,30 @@ describe('parseInput: aliases', () => {
   it('covers every alias in the table', () => {
     const tableAliases = COMMANDS.flatMap((c) => c.aliases ?? []).map((a) => `/${a}`).sort();
     expect(aliases.map(([alias]) => alias.split(' ')[0]).sort()).toStrictEqual(tableAliases);
+  });
+});
+
+describe('parseInput: account commands', () => {
+  const rows: Row[] = [
+    msg('/register hunter22', { type: 'register', password: 'hunter22' }),
+    msg('/register hunter22 me@example.org', { type: 'register', password: 'hunter22', email: 'me@example.org' }),
+    err('/register', 'usage: /register password [email]'),
+    msg('/identify hunter22', { type: 'identify', password: 'hunter22' }),
+    msg('/identify Bob hunter22', { type: 'identify', account: 'Bob', password: 'hunter22' }),
+    err('/identify', 'usage: /identify [account] password'),
+    err('/identify a b c', 'usage: /identify [account] password'),
+    msg('/ghost Bob hunter22', { type: 'ghost', nick: 'Bob', password: 'hunter22' }),
+    err('/ghost Bob', 'usage: /ghost nick password'),
+    msg('/password old1 new12345', { type: 'password', old: 'old1', new: 'new12345' }),
+    err('/password old1', 'usage: /password old new'),
+    msg('/drop hunter22', { type: 'drop', password: 'hunter22' }),
+    err('/drop', 'usage: /drop password'),
+  ];
+  it.each(rows)('$input', expectRow);
+
+  it('marks the lines that carry a password, and no other', () => {
+    for (const line of ['/register x', '/IDENTIFY x', '/login x', '  /ghost a b', '/password a b', '/drop x']) expect(carriesSecret(line), line).toBe(true);
+    for (const line of ['/nick x', 'register me', '//register x', '/help register', '/join #a']) expect(carriesSecret(line), line).toBe(false);
   });
 });
 
@@ -165,7 +191,8 @@ describe('/help', () => {
 
   it('starts with exactly these rows', () => {
     expect(helpText().split('\n').slice(1, -1).map((l) => l.split(' ')[0])).toStrictEqual(
-      ['/join', '/part', '/msg', '/me', '/nick', '/topic', '/who', '/rooms', '/history', '/quit', '/help'],
+      ['/join', '/part', '/msg', '/me', '/nick', '/topic', '/who', '/rooms', '/history', '/register', '/identify', '/ghost',
+        '/password', '/drop', '/quit', '/help'],
     );
   });
 
@@ -193,8 +220,8 @@ describe('/help', () => {
 
   it('completes exactly these names', () => {
     expect(COMMAND_NAMES).toStrictEqual([
-      'exit', 'help', 'history', 'j', 'join', 'leave', 'list', 'm', 'me', 'msg', 'names', 'nick', 'part',
-      'query', 'quit', 'rooms', 'topic', 'who',
+      'drop', 'exit', 'ghost', 'help', 'history', 'identify', 'j', 'join', 'leave', 'list', 'login', 'm', 'me', 'msg', 'names',
+      'nick', 'part', 'password', 'query', 'quit', 'register', 'rooms', 'topic', 'who',
     ]);
   });
 

@@ -92,6 +92,17 @@ describe('parseClientMessage: accepted', () => {
       output: { type: 'say', room: '#a', text: '😀 👨\u200d👩\u200d👧 \u{10ffff} abc\u202egnp.exe', ref: '😀' },
     },
     { name: 'extra fields are dropped from field-less types', input: { type: 'ping', x: 1, y: null }, output: { type: 'ping' } },
+    { name: 'register', input: { type: 'register', password: 'p w d' }, output: { type: 'register', password: 'p w d' } },
+    {
+      name: 'register with an email and ref',
+      input: { type: 'register', password: 'pw', email: 'a@example.org', ref: 'r' },
+      output: { type: 'register', password: 'pw', email: 'a@example.org', ref: 'r' },
+    },
+    { name: 'identify', input: { type: 'identify', password: 'pw' }, output: { type: 'identify', password: 'pw' } },
+    { name: 'identify as an account', input: { type: 'identify', password: 'pw', account: 'Bob' }, output: { type: 'identify', password: 'pw', account: 'Bob' } },
+    { name: 'password', input: { type: 'password', old: 'a', new: 'b', ref: 'x' }, output: { type: 'password', old: 'a', new: 'b', ref: 'x' } },
+    { name: 'drop', input: { type: 'drop', password: 'pw' }, output: { type: 'drop', password: 'pw' } },
+    { name: 'ghost', input: { type: 'ghost', nick: 'bob', password: 'pw' }, output: { type: 'ghost', nick: 'bob', password: 'pw' } },
   ];
 
   it.each(cases)('$name', ({ input, output }) => {
@@ -110,10 +121,11 @@ describe('parseClientMessage: accepted', () => {
     expect([...covered].sort()).toStrictEqual([...CLIENT_MESSAGE_TYPES].sort());
   });
 
-  it('knows exactly the twelve protocol v1 request types', () => {
-    expect([...CLIENT_MESSAGE_TYPES].sort()).toStrictEqual(
-      ['dm', 'hello', 'history', 'join', 'nick', 'part', 'ping', 'quit', 'rooms', 'say', 'topic', 'who'],
-    );
+  it('knows exactly the protocol v1 request types', () => {
+    expect([...CLIENT_MESSAGE_TYPES].sort()).toStrictEqual([
+      'dm', 'drop', 'ghost', 'hello', 'history', 'identify', 'join', 'nick', 'part', 'password', 'ping', 'quit', 'register',
+      'rooms', 'say', 'topic', 'who',
+    ]);
   });
 });
 
