@@ -72,7 +72,8 @@ export class TextPeer extends SocketPeer {
     if (m.type === 'welcome') this.nick = m.nick;
     else if (m.type === 'nick' && m.old === this.nick) this.nick = m.new;
     else if (m.type === 'error' && !this.nick) {
-      this.passwordFor = m.code === ErrorCode.NICK_REGISTERED ? 'account' : m.code === ErrorCode.PASSWORD_REQUIRED ? 'server' : null;
+      this.passwordFor = m.code === ErrorCode.NICK_REGISTERED || m.code === ErrorCode.LOGIN_FAILED ? 'account'
+        : m.code === ErrorCode.PASSWORD_REQUIRED ? 'server' : null;
     }
   }
 
