@@ -1,0 +1,91 @@
+/**
+ * Accounts in a cluster: two real server processes over one real redis-server. An account registered
+ * through one node holds on the other, a look-alike race between nodes has one winner, and ghost
+ * reaches a connection on the other node.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../shared/protocol.js';
+import { JsonClient } from '../helpers/clients.js';
+import { startCluster } from '../helpers/cluster.js';
+import { startRedis, type RunningRedis } from '../helpers/redis.js';
+import type { RunningServer } from '../helpers/server.js';
+
+const PASSWORD = 'correct horse';
+
+let redis: RunningRedis;
+let nodes: RunningServer[] = [];
+const clients: JsonClient[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  nodes = await startCluster(redis.url, 2);
+});
+afterEach(() => { for (const c of clients.splice(0)) c.close(); });
+afterAll(async () => {
+  await Promise.all(nodes.map((n) => n.stop()));
+  await redis?.stop();
+});
+
+async function open(node: RunningServer, kind: 'ws' | 'tcp' = 'tcp'): Promise<JsonClient> {
+  const c = kind === 'ws' ? await JsonClient.ws(node.wsUrl) : await JsonClient.tcp(node.tcpPort);
+  clients.push(c);
+  return c;
+}
+
+async function guest(node: RunningServer, nick: string): Promise<JsonClient> {
+  const c = await JsonClient.registered('tcp', node.tcpPort, nick);
+  clients.push(c);
+  return c;
+}
+
+async function hello(c: JsonClient, nick: string, password?: string): Promise<ServerMessage> {
+  c.send(password === undefined ? { type: 'hello', nick, ref: 'h' } : { type: 'hello', nick, password, ref: 'h' });
+  return c.next((m) => m.type === 'welcome' || m.type === 'error');
+}
+
+describe('accounts across nodes', () => {
+  it('registered through one node, the nick and its look-alikes are kept on the other; its password logs in there', async () => {
+    const [a, b] = nodes as [RunningServer, RunningServer];
+    const owner = await guest(a, 'Orla');
+    owner.send({ type: 'register', password: PASSWORD, ref: 'r' });
+    expect(await owner.next('account')).toMatchObject({ account: 'Orla', ref: 'r' });
+    owner.close();
+    await owner.closedPromise;
+    const c = await open(b, 'ws');
+    expect(await hello(c, 'orla')).toMatchObject({ type: 'error', code: 'NICK_REGISTERED' });
+    expect(await hello(c, 'OrIa')).toMatchObject({ type: 'error', code: 'NICK_TAKEN', message: expect.stringContaining('registered nick Orla') });
+    expect(await hello(c, 'orla', 'wrong password')).toMatchObject({ type: 'error', code: 'LOGIN_FAILED' });
+    // The nick may still be held by the closed connection until node a has let it go.
+    await expect.poll(async () => (await hello(c, 'ORLA', PASSWORD)).type, { timeout: 10_000 }).toBe('welcome');
+  });
+
+  it('two nodes registering look-alike nicks at once: exactly one wins', async () => {
+    const [a, b] = nodes as [RunningServer, RunningServer];
+    const one = await guest(a, 'Mona');
+    const two = await guest(b, 'rnona');
+    one.send({ type: 'register', password: PASSWORD, ref: 'r1' });
+    two.send({ type: 'register', password: PASSWORD, ref: 'r2' });
+    const answers = await Promise.all([
+      one.next((m) => (m.type === 'account' || m.type === 'error') && m.ref === 'r1'),
+      two.next((m) => (m.type === 'account' || m.type === 'error') && m.ref === 'r2'),
+    ]);
+    expect(answers.map((m) => m.type).sort()).toEqual(['account', 'error']);
+    expect(answers.find((m) => m.type === 'error')).toMatchObject({ code: 'NICK_REGISTERED' });
+  });
+
+  it('ghost from one node closes the holder on the other and takes the nick', async () => {
+    const [a, b] = nodes as [RunningServer, RunningServer];
+    const holder = await guest(a, 'Gale');
+    holder.send({ type: 'register', password: PASSWORD });
+    await holder.next('account');
+    const taker = await guest(b, 'Gale_');
+    taker.send({ type: 'ghost', nick: 'gale', password: PASSWORD, ref: 'g' });
+    expect(await holder.next('bye')).toMatchObject({ reason: 'disconnected by Gale_ (ghost)' });
+    expect(await taker.next('nick', 15_000)).toEqual({ type: 'nick', old: 'Gale_', new: 'Gale' });
+    expect(await taker.next('account')).toEqual({ type: 'account', account: 'Gale', ref: 'g' });
+    // Everyone on either node sees the nick held by the taker now.
+    const watcher = await guest(a, 'Watcher');
+    watcher.send({ type: 'who', room: '#lobby' });
+    expect(await watcher.next((m) => m.type === 'who' && m.users.includes('Gale'))).toBeTruthy();
+  });
+});
