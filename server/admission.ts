@@ -5,8 +5,9 @@
  * flood cannot run the process out of descriptors. Pure bookkeeping: the transports ask and answer.
  */
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { isBanned } from './server-bans.js';
 
-export type Refusal = 'rate' | 'address' | 'unregistered' | 'total';
+export type Refusal = 'banned' | 'rate' | 'address' | 'unregistered' | 'total';
 
 export interface AdmissionLimits {
   /** Sockets held at once, from every address, exempt ones included. */
@@ -63,6 +64,8 @@ export class Admission {
   /** Entries with no sockets: dropped once their bucket is full again. */
   private readonly idle = new Set<AddressEntry>();
   private readonly exempt: BlockList;
+  /** Server bans (see server-bans.ts), checked before anything else, exempt addresses included. */
+  private banned: BlockList | null = null;
   private open = 0;
   private sweptAt: number;
 
@@ -86,8 +89,13 @@ export class Admission {
     return this.entries.size;
   }
 
+  setBans(list: BlockList): void {
+    this.banned = list;
+  }
+
   /** A ticket for a new socket from `address`, or why it is refused. */
   admit(address: string): Ticket | Refusal {
+    if (this.banned && isBanned(this.banned, address)) return 'banned';
     const now = this.now();
     if (now - this.sweptAt >= SWEEP_INTERVAL_MS) this.sweep(now);
     if (this.isExempt(address)) {

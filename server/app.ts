@@ -84,6 +84,7 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
   const stalls = new StallWatch();
   hub = new Hub({ ...config, maxConnections: budget.maxConnections }, engine, metrics, log, stalls, (address) => admission.isExempt(address));
   hub.commits.afterFlush = releaseWrites;
+  hub.onBans = (list) => admission.setBans(list);
   try {
     await hub.start();
   } catch (err) {

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_HOST, DEFAULT_TCP_PORT, DEFAULT_WS_PORT } from '../shared/limits.js';
-import { normalizeRoom } from '../shared/validate.js';
+import { isValidNick, normalizeRoom } from '../shared/validate.js';
 import { parseAddressList } from './admission.js';
 
 export interface Config {
@@ -65,9 +65,11 @@ export interface Config {
   requireAccount: boolean;
   /** Rooms where only logged-in users may speak (comma-separated names; '' = none). */
   accountRooms: string;
+  /** Accounts that are server operators (comma-separated names; '' = none). */
+  operators: string;
 }
 
-type Kind = 'string' | 'int' | 'level' | 'addresses' | 'bool' | 'rooms';
+type Kind = 'string' | 'int' | 'level' | 'addresses' | 'bool' | 'rooms' | 'nicks';
 
 interface OptionSpec {
   key: keyof Config;
@@ -122,6 +124,7 @@ const OPTIONS: OptionSpec[] = [
   { key: 'password', flag: 'password', env: 'CHAT_PASSWORD', kind: 'string', def: '', help: "a password every guest must give to connect (hello.password); accounts log in with their own; '' = open" },
   { key: 'requireAccount', flag: 'require-account', env: 'CHAT_REQUIRE_ACCOUNT', kind: 'bool', def: false, help: 'guests may only register or log in; everything else needs an account' },
   { key: 'accountRooms', flag: 'account-rooms', env: 'CHAT_ACCOUNT_ROOMS', kind: 'rooms', def: '', help: "rooms where only logged-in users may speak, comma-separated ('' = none)" },
+  { key: 'operators', flag: 'operators', env: 'CHAT_OPERATORS', kind: 'nicks', def: '', help: "accounts that are server operators (kill, server bans), comma-separated ('' = none)" },
   { key: 'commitTimeoutMs', flag: 'commit-timeout', env: 'CHAT_COMMIT_TIMEOUT', kind: 'int', def: 10, min: 1, max: 600, scale: 1000, help: 'seconds a history commit may take before its messages fail with INTERNAL and the writer is replaced' },
 ];
 
@@ -165,6 +168,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadResult {
       config[o.key] = n * (o.scale ?? 1);
     } else if (o.kind === 'level' && !LEVELS.includes(raw)) {
       return { ok: false, error: `${source} must be one of ${LEVELS.join(', ')}, got '${raw}'` };
+    } else if (o.kind === 'nicks') {
+      const names = raw.split(',').map((n) => n.trim()).filter((n) => n !== '');
+      const wrong = names.find((n) => !isValidNick(n));
+      if (wrong !== undefined) return { ok: false, error: `${source}: '${wrong}' is not a nick` };
+      config[o.key] = names.join(',');
     } else if (o.kind === 'rooms') {
       const rooms = parseRoomList(raw);
       if (typeof rooms === 'string') return { ok: false, error: `${source}: ${rooms}` };

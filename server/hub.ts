@@ -20,7 +20,10 @@ import type { DirectMessage, DmOutcome, Engine, EngineEvent, EngineSink, MemberR
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { Outgoing } from './outgoing.js';
+import type { BlockList } from 'node:net';
+import { addressOf } from './accounts/login.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
+import { banList, isBanned } from './server-bans.js';
 import { applyJoin, applyNick, applyPart, applyTopic } from './membership.js';
 import { TokenBucket } from './rate-limit.js';
 import type { Room } from './room.js';
@@ -31,7 +34,7 @@ import { Session, type Peer } from './session.js';
 export type HubConfig = Pick<Config, 'serverName' | 'motd' | 'maxConnections' | 'rateLimit' | 'rateBurst'
   | 'abuseStrikes' | 'registrationTimeoutMs' | 'announceLimit' | 'maxBufferedBytes' | 'maxRooms'
   | 'maxRoomsPerConnection' | 'maxRoomMembers' | 'maxTopicBytes' | 'roomRate'>
-  & Partial<Pick<Config, 'password' | 'requireAccount' | 'accountRooms'>>;
+  & Partial<Pick<Config, 'password' | 'requireAccount' | 'accountRooms' | 'operators'>>;
 
 const STRIKE_RECOVERY_PER_SECOND = 0.2;
 /** DM text one user may be sent per second by everyone together, and at once. */
@@ -56,6 +59,12 @@ export class Hub implements EngineSink {
   readonly logins: LoginThrottle;
   /** Folded names of the rooms where only logged-in users may speak. */
   readonly accountRooms: ReadonlySet<string>;
+  /** Folded names of the accounts that are server operators. */
+  readonly operators: ReadonlySet<string>;
+  /** Told the server bans in force whenever they change (admission checks new sockets against them). */
+  onBans: (list: BlockList) => void = () => {};
+  private banTimer: NodeJS.Timeout | null = null;
+  private bansLoading: Promise<void> | null = null;
 
   constructor(
     readonly config: HubConfig,
@@ -68,6 +77,7 @@ export class Hub implements EngineSink {
   ) {
     this.logins = new LoginThrottle(exempt);
     this.accountRooms = new Set((config.accountRooms ?? '').split(',').filter(Boolean).map(caseFold));
+    this.operators = new Set((config.operators ?? '').split(',').filter(Boolean).map(caseFold));
     const traffic = () => this.bucket(config.roomRate, config.roomRate * ROOM_BURST_SECONDS);
     this.rooms = new ServedRooms(engine, traffic, (event) => this.apply(event), () => this.flushed(), log);
     this.timeline = new Timeline(engine, this.rooms, this, metrics, log);
@@ -80,6 +90,7 @@ export class Hub implements EngineSink {
   /** Starts the engine and opens #lobby, where every session lands. */
   async start(): Promise<void> {
     await this.engine.start(this);
+    await this.reloadBans();
     await this.rooms.open(LOBBY, LOBBY);
   }
 
@@ -292,6 +303,7 @@ export class Hub implements EngineSink {
       case 'topic': return applyTopic(this, event);
       case 'nick': return applyNick(this, event);
       case 'kill': return this.kill(event);
+      case 'bans': return void this.reloadBans().catch((err: unknown) => this.log.error({ err }, 'could not read the server bans'));
       case 'resync': return this.resync();
     }
   }
@@ -313,6 +325,31 @@ export class Hub implements EngineSink {
     if (!session || session.closed || session.id === event.except) return;
     this.log.info({ sid: session.id, nick: session.nick, reason: event.reason }, 'session closed by request');
     session.peer.close(event.reason);
+  }
+
+  /**
+   * Reads the server bans again: admission gets the new list, and connections here from a banned
+   * address are closed. Re-read when the next timed ban runs out. Reads one at a time, the last after
+   * the last change.
+   */
+  reloadBans(): Promise<void> {
+    const previous = this.bansLoading ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(async () => {
+      const { list, nextExpiry } = banList(await this.engine.serverBans(), Date.now());
+      this.onBans(list);
+      for (const session of [...this.sessions.values()]) {
+        if (!session.closed && isBanned(list, addressOf(session.peer.remote))) session.peer.close('banned');
+      }
+      if (this.banTimer) clearTimeout(this.banTimer);
+      this.banTimer = nextExpiry === null ? null : setTimeout(() => void this.reloadBans().catch(() => {}), Math.max(0, nextExpiry - Date.now()) + 10);
+      this.banTimer?.unref();
+    });
+    this.bansLoading = next;
+    return next;
+  }
+
+  isOperator(session: Session): boolean {
+    return session.account !== null && this.operators.has(caseFold(session.account));
   }
 
   /** The session of this node a member event is about, or null (another node's, or gone). */
@@ -339,6 +376,7 @@ export class Hub implements EngineSink {
   /** Sends `bye` to everyone, commits what is pending and stops. */
   async shutdown(reason: string): Promise<void> {
     this.logins.stop();
+    if (this.banTimer) clearTimeout(this.banTimer);
     await this.commits.drain();
     for (const session of [...this.sessions.values()]) session.peer.close(reason);
   }

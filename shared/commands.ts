@@ -30,6 +30,14 @@ interface CommandSpec {
 
 const NEEDS_ROOM = 'you are not in a room: /join one first';
 
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `90s`, `30m`, `2h`, `7d` in seconds; undefined when the word is not a duration. */
+function durationSeconds(word: string): number | undefined {
+  const match = /^(\d{1,6})([smhd])$/.exec(word);
+  return match ? Number(match[1]) * UNIT_SECONDS[match[2]!]! : undefined;
+}
+
 function roomAndRest(args: string[], rest: string, ctx: InputContext): { room?: string; rest: string } {
   if (args[0]?.startsWith('#')) return { room: args[0], rest: rest.slice(rest.indexOf(args[0]) + args[0].length).trim() };
   return { room: ctx.room, rest };
@@ -122,6 +130,37 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'drop', secret: true, usage: '/drop password', help: 'delete your account (your nick stays yours until you leave)',
     build: ([password]) => (password ? { type: 'drop', password } : 'usage: /drop password'),
+  },
+  {
+    name: 'kill', usage: '/kill nick [reason]', help: 'server operators: disconnect a user',
+    build: (args, rest) => {
+      const [nick] = args;
+      if (!nick) return 'usage: /kill nick [reason]';
+      const reason = rest.slice(rest.indexOf(nick) + nick.length).trim();
+      return reason ? { type: 'kill', nick, reason } : { type: 'kill', nick };
+    },
+  },
+  {
+    name: 'ban', usage: '/ban address[/bits] [30m|2h|7d] [reason]', help: 'server operators: ban an address or block, for a time or until lifted',
+    build: (args, rest) => {
+      const [mask, maybeTime] = args;
+      if (!mask) return 'usage: /ban address[/bits] [30m|2h|7d] [reason]';
+      const duration = maybeTime === undefined ? undefined : durationSeconds(maybeTime);
+      const after = rest.slice(rest.indexOf(mask) + mask.length).trim();
+      const reason = duration === undefined ? after : after.slice(maybeTime!.length).trim();
+      const ban: ClientMessage = { type: 'ban', mask };
+      if (duration !== undefined) ban.duration = duration;
+      if (reason) ban.reason = reason;
+      return ban;
+    },
+  },
+  {
+    name: 'unban', usage: '/unban address[/bits]', help: 'server operators: lift a server ban',
+    build: ([mask]) => (mask ? { type: 'unban', mask } : 'usage: /unban address[/bits]'),
+  },
+  {
+    name: 'bans', usage: '/bans', help: "server operators: list the server's bans",
+    build: () => ({ type: 'bans' }),
   },
   {
     name: 'quit', aliases: ['exit'], usage: '/quit [reason]', help: 'leave the chat',

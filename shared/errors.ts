@@ -47,6 +47,10 @@ export const ErrorCode = {
   SERVER_FULL: 'SERVER_FULL',
   /** The caller's address holds too many connections, or opens them too fast; the new one is closed. */
   TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
+  /** The caller's address is banned from the server: the connection is refused and closed. */
+  BANNED: 'BANNED',
+  /** Only a server operator may do that. */
+  NOT_OPERATOR: 'NOT_OPERATOR',
   /** The server failed to carry out the request (for example, history could not be stored); nothing was sent. */
   INTERNAL: 'INTERNAL',
 } as const;

@@ -15,6 +15,9 @@ export const PASSWORD_MAX = 256;
 /** The shortest password an account may have. */
 export const PASSWORD_MIN = 8;
 export const EMAIL_MAX = 254;
+/** A ban mask (an address or CIDR block) is at most this long; a ban lasts at most a year when timed. */
+export const MASK_MAX = 64;
+export const BAN_SECONDS_MAX = 366 * 24 * 3600;
 export const CLIENT_NAME_MAX = 64;
 
 /** How many messages `join` replays, and the most one `history` request returns. */

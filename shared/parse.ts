@@ -4,7 +4,7 @@
  */
 import { ErrorCode, type ProtocolError } from './errors.js';
 import {
-  CLIENT_NAME_MAX, EMAIL_MAX, HISTORY_PAGE_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, TOPIC_MAX,
+  BAN_SECONDS_MAX, CLIENT_NAME_MAX, EMAIL_MAX, HISTORY_PAGE_MAX, MASK_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, TOPIC_MAX,
 } from './limits.js';
 import type { ClientMessage, ClientMessageType, ServerMessage, ServerMessageType } from './protocol.js';
 import {
@@ -98,6 +98,15 @@ const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
   password: { old: password('old'), new: password('new'), ref },
   drop: { password: password('password'), ref },
   ghost: { nick: nick('nick'), password: password('password'), ref },
+  kill: { nick: nick('nick'), reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
+  ban: {
+    mask: line('mask', MASK_MAX, ErrorCode.BAD_MESSAGE, false),
+    duration: intRange('duration', 1, BAN_SECONDS_MAX),
+    reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE),
+    ref,
+  },
+  unban: { mask: line('mask', MASK_MAX, ErrorCode.BAD_MESSAGE, false), ref },
+  bans: { ref },
 };
 
 // The client checks the shape of what it renders, but trusts the server's name rules.
@@ -162,6 +171,21 @@ const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   error: { code: str, message: str, ref: optStr },
   bye: { reason: str },
   account: { account: optStr, ref: optStr },
+  bans: {
+    bans: {
+      kind: 'array',
+      refine: (v: unknown[]) => {
+        const out: unknown[] = [];
+        for (const item of v) {
+          const r = readFields(item, { mask: str, by: str, reason: str, created: int, expires: { kind: 'integer', optional: true } });
+          if (!r.ok) return bad(r.code, `bans[]: ${r.message}`);
+          out.push(r.value);
+        }
+        return good(out);
+      },
+    },
+    ref: optStr,
+  },
   notice: { text: str, ref: optStr },
 };
 

@@ -29,10 +29,19 @@ export interface DropMsg { type: 'drop'; password: string; ref?: string }
 /** Disconnects whoever holds the registered nick `nick`, then takes it and logs in to its account. */
 export interface GhostMsg { type: 'ghost'; nick: string; password: string; ref?: string }
 
+/** Server operators: close the connection holding `nick`, on whichever node. */
+export interface KillMsg { type: 'kill'; nick: string; reason?: string; ref?: string }
+/** Server operators: ban an address or CIDR block from the server, for `duration` seconds (or until lifted). */
+export interface BanMsg { type: 'ban'; mask: string; duration?: number; reason?: string; ref?: string }
+export interface UnbanMsg { type: 'unban'; mask: string; ref?: string }
+/** Server operators: the server's bans. */
+export interface BansMsg { type: 'bans'; ref?: string }
+
 export type ClientMessage =
   | HelloMsg | JoinMsg | PartMsg | SayMsg | DmMsg | NickMsg | TopicMsg
   | HistoryMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg
-  | RegisterMsg | IdentifyMsg | PasswordMsg | DropMsg | GhostMsg;
+  | RegisterMsg | IdentifyMsg | PasswordMsg | DropMsg | GhostMsg
+  | KillMsg | BanMsg | UnbanMsg | BansMsg;
 
 export type ClientMessageType = ClientMessage['type'];
 
@@ -71,11 +80,14 @@ export interface ErrorEvt { type: 'error'; code: ErrorCode; message: string; ref
 export interface ByeEvt { type: 'bye'; reason: string }
 /** The session's account after register, identify, password, drop or ghost: `account` absent means a guest. */
 export interface AccountEvt { type: 'account'; account?: string; ref?: string }
+/** A server ban: `expires` (ms since the epoch) is absent for one that lasts until lifted. */
+export interface BanInfo { mask: string; by: string; reason: string; created: number; expires?: number }
+export interface BansEvt { type: 'bans'; bans: BanInfo[]; ref?: string }
 /** A line from the server for this user (what a command did, say). */
 export interface NoticeEvt { type: 'notice'; text: string; ref?: string }
 
 export type ServerMessage =
   | WelcomeEvt | JoinedEvt | LeftEvt | MessageEvt | AckEvt | DmEvt | NickEvt | TopicEvt
-  | HistoryEvt | RoomsEvt | WhoEvt | PongEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt;
+  | HistoryEvt | RoomsEvt | WhoEvt | PongEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt;
 
 export type ServerMessageType = ServerMessage['type'];

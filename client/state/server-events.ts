@@ -235,6 +235,11 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
     case 'account':
       return noteIn(state, currentView(state).id, 'info', msg.account ? `logged in as ${msg.account}` : 'not logged in (a guest)', now);
     case 'notice': return noteIn(state, currentView(state).id, 'info', msg.text, now);
+    case 'bans': {
+      const rows = msg.bans.length === 0 ? ['no server bans'] : msg.bans.map((b) =>
+        `ban ${b.mask} by ${b.by}${b.reason ? `: ${b.reason}` : ''}${b.expires ? ` (until ${new Date(b.expires).toISOString()})` : ''}`);
+      return rows.reduce((acc, line) => noteIn(acc, currentView(acc).id, 'info', line, now), state);
+    }
   }
 }
 

@@ -10,7 +10,7 @@
  * A request that changes shared state (join, part, topic, nick) resolves once the engine has accepted
  * it; its effect on sessions happens when its event is applied, on every node alike.
  */
-import type { ChatMessage, RoomInfo } from '../../shared/protocol.js';
+import type { BanInfo, ChatMessage, RoomInfo } from '../../shared/protocol.js';
 import type { AccountDirectory } from './accounts.js';
 
 /** A room member as the cluster knows it: the node holding its connection, its session, its nick. */
@@ -44,6 +44,8 @@ export type EngineEvent =
   | { kind: 'topic'; roomKey: string; room: string; topic: string; by: string; ts: number }
   /** `member` carries the new nick; `rooms` are the keys of the rooms the member was in. */
   | { kind: 'nick'; member: MemberRef; old: string; rooms: string[] }
+  /** The server's bans changed: read them again (serverBans). */
+  | { kind: 'bans' }
   /** Close the session holding the folded nick `nick`, on whichever node, unless it is `except`. */
   | { kind: 'kill'; nick: string; reason: string; except?: string }
   /** Events were lost (the bus was trimmed under a stalled node): reload every room this node serves. */
@@ -138,9 +140,29 @@ export interface Engine {
   /** Closes the session holding `nickFold` wherever it is (a `kill` event), unless it is `except`. */
   kill(nickFold: string, reason: string, except?: string): Promise<void>;
 
+  /** Every server ban, expired ones included until they are lifted. */
+  serverBans(): Promise<BanInfo[]>;
+  /** Adds (or replaces, by mask) a server ban; every node gets a `bans` event. */
+  addServerBan(ban: BanInfo): Promise<void>;
+  /** Lifts a server ban; false when there was none. Every node gets a `bans` event. */
+  removeServerBan(mask: string): Promise<boolean>;
+  /** Appends to the durable moderation log. */
+  logModeration(entry: ModerationEntry): Promise<void>;
+
   health(): EngineHealth;
   /** Gives back everything this node holds (members leave at once) and stops. */
   stop(): Promise<void>;
+}
+
+/** One moderation action, as the durable log keeps it. */
+export interface ModerationEntry {
+  ts: number;
+  /** Who did it (a nick, with its account when logged in: `nick (account)`). */
+  by: string;
+  action: 'kill' | 'ban' | 'unban';
+  target: string;
+  reason?: string;
+  expires?: number;
 }
 
 /** A failure whose message is fit for the client whose request it refused (it says what went wrong). */

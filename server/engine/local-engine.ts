@@ -4,7 +4,8 @@
  * and seqs in memory. Events are emitted in process: a message's and a topic's once committed, the
  * others at once, so a request's event has been applied when its promise settles.
  */
-import type { RoomInfo } from '../../shared/protocol.js';
+import { nanoid } from 'nanoid';
+import type { BanInfo, RoomInfo } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import type { DatabaseFile } from '../store/database-file.js';
 import type { AccountDirectory } from './accounts.js';
@@ -14,8 +15,12 @@ import { CommitError, type HistoryWriter } from '../store/history-writer.js';
 import { storeReport } from '../store/store-health.js';
 import {
   EngineError, type DirectMessage, type DmOutcome, type Engine, type EngineHealth, type EngineSink,
-  type HistoryPage, type MemberRef, type NewMessage, type RoomSnapshot,
+  type HistoryPage, type MemberRef, type ModerationEntry, type NewMessage, type RoomSnapshot,
 } from './engine.js';
+
+/** Registry kinds (see HistoryStore.registry) of the server bans and the moderation log. */
+export const BAN_KIND = 'serverban';
+const MODLOG_KIND = 'modlog';
 
 /** A room's seqs: kept while the room is served or has messages being committed. */
 interface RoomSeq {
@@ -38,13 +43,21 @@ export class LocalEngine implements Engine {
   private readonly loading = new Map<string, Promise<void>>();
   /** Folded nick → the session holding it. */
   private readonly nicks = new Map<string, string>();
+  /** Server bans by mask, as stored. */
+  private readonly bans = new Map<string, BanInfo>();
 
   constructor(
     private readonly writer: HistoryWriter,
     private readonly reader: HistoryReader,
     private readonly database: DatabaseFile,
     readonly accounts: AccountDirectory,
-  ) {}
+    storedBans: Map<string, string> = new Map(),
+  ) {
+    for (const json of storedBans.values()) {
+      const ban = JSON.parse(json) as BanInfo;
+      this.bans.set(ban.mask, ban);
+    }
+  }
 
   async start(sink: EngineSink): Promise<void> {
     this.sink = sink;
@@ -209,6 +222,36 @@ export class LocalEngine implements Engine {
 
   async kill(nick: string, reason: string, except?: string): Promise<void> {
     this.sink.apply(except === undefined ? { kind: 'kill', nick, reason } : { kind: 'kill', nick, reason, except });
+  }
+
+  async serverBans(): Promise<BanInfo[]> {
+    return [...this.bans.values()];
+  }
+
+  async addServerBan(ban: BanInfo): Promise<void> {
+    await this.saveState(BAN_KIND, ban.mask, ban);
+    this.bans.set(ban.mask, ban);
+    this.sink.apply({ kind: 'bans' });
+  }
+
+  async removeServerBan(mask: string): Promise<boolean> {
+    if (!this.bans.has(mask)) return false;
+    await this.saveState(BAN_KIND, mask, null);
+    this.bans.delete(mask);
+    this.sink.apply({ kind: 'bans' });
+    return true;
+  }
+
+  logModeration(entry: ModerationEntry): Promise<void> {
+    return this.saveState(MODLOG_KIND, `${String(entry.ts).padStart(15, '0')}-${nanoid(8)}`, entry);
+  }
+
+  private async saveState(kind: string, key: string, value: object | null): Promise<void> {
+    try {
+      await this.writer.saveState([[kind, key, value && JSON.stringify(value)]]);
+    } catch (err) {
+      throw err instanceof CommitError ? new EngineError(`could not be stored: ${err.message}`) : err;
+    }
   }
 
   health(): EngineHealth {

@@ -161,6 +161,8 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
       return { kind: 'topic', roomKey, room: f.rn!, topic: f.tp ?? '', by: f.by ?? '', ts: Number(f.t) };
     case 'nick':
       return { kind: 'nick', member: decodeMember(f.n!), old: f.o!, rooms: JSON.parse(f.rs ?? '[]') as string[] };
+    case 'bans':
+      return { kind: 'bans' };
     case 'kill': {
       const event: EngineEvent = { kind: 'kill', nick: f.n!, reason: f.why ?? '' };
       if (f.x) event.except = f.x;

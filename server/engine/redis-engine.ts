@@ -14,11 +14,11 @@
 import { nanoid } from 'nanoid';
 import type { Redis } from 'ioredis';
 import { HISTORY_PAGE_MAX } from '../../shared/limits.js';
-import type { RoomInfo } from '../../shared/protocol.js';
+import type { BanInfo, RoomInfo } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import type { Logger } from '../log.js';
 import type {
-  DirectMessage, DmOutcome, Engine, EngineHealth, EngineSink, HistoryPage, MemberRef, NewMessage, RoomSnapshot,
+  DirectMessage, DmOutcome, Engine, EngineHealth, EngineSink, HistoryPage, MemberRef, ModerationEntry, NewMessage, RoomSnapshot,
 } from './engine.js';
 import { BusReader, READ_BLOCK_MS } from './redis-bus-reader.js';
 import { BatchAppender } from './redis-appender.js';
@@ -62,6 +62,10 @@ export interface RedisEngineStats {
 }
 
 const CONNECT_TIMEOUT_MS = 5000;
+/** The server bans (mask → JSON) and the moderation log (a stream, trimmed to about MODLOG_MAXLEN entries). */
+const SERVER_BANS = 'chat:serverbans';
+const MODLOG = 'chat:modlog';
+const MODLOG_MAXLEN = 1_000_000;
 const DIRECTORY_CACHE_MS = 1000;
 
 export class RedisEngine implements Engine {
@@ -221,9 +225,31 @@ export class RedisEngine implements Engine {
     return this.dms.send(holder, toFold, dm);
   }
 
+  async serverBans(): Promise<BanInfo[]> {
+    return Object.values(await this.cmd.hgetall(SERVER_BANS)).map((json) => JSON.parse(json) as BanInfo);
+  }
+
+  async addServerBan(ban: BanInfo): Promise<void> {
+    await this.cmd.hset(SERVER_BANS, ban.mask, JSON.stringify(ban));
+    await this.announce('bans');
+  }
+
+  async removeServerBan(mask: string): Promise<boolean> {
+    const removed = (await this.cmd.hdel(SERVER_BANS, mask)) === 1;
+    if (removed) await this.announce('bans');
+    return removed;
+  }
+
+  async logModeration(entry: ModerationEntry): Promise<void> {
+    await this.cmd.xadd(MODLOG, 'MAXLEN', '~', MODLOG_MAXLEN, '*', 'e', JSON.stringify(entry));
+  }
+
+  private announce(kind: string, ...fields: string[]): Promise<number> {
+    return this.write(this.node, (node) => this.cmd.chatAnnounce(BUS, leaseKey(node), this.options.busMaxLen, kind, ...fields));
+  }
+
   async kill(nick: string, reason: string, except?: string): Promise<void> {
-    const fields = ['n', nick, 'why', reason, ...(except === undefined ? [] : ['x', except])];
-    await this.write(this.node, (node) => this.cmd.chatAnnounce(BUS, leaseKey(node), this.options.busMaxLen, 'kill', ...fields));
+    await this.announce('kill', 'n', nick, 'why', reason, ...(except === undefined ? [] : ['x', except]));
   }
 
   health(): EngineHealth {

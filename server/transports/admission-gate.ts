@@ -18,6 +18,7 @@ const refusedSockets = new WeakSet<Socket>();
 let answering = 0;
 
 const MESSAGES: Record<Exclude<Refusal, 'total'>, string> = {
+  banned: 'your address is banned from this server',
   rate: 'too many new connections from your address; wait a moment and try again',
   address: 'too many connections from your address',
   unregistered: 'too many connections from your address have not said hello yet',
@@ -29,13 +30,16 @@ const SERVER_FULL = 'the server is full; try again later';
 export function refusalLines(refusal: Refusal): string {
   const [error, bye] = refusal === 'total'
     ? [{ type: 'error', code: ErrorCode.SERVER_FULL, message: SERVER_FULL }, { type: 'bye', reason: 'server full' }]
-    : [{ type: 'error', code: ErrorCode.TOO_MANY_CONNECTIONS, message: MESSAGES[refusal] }, { type: 'bye', reason: PER_ADDRESS_BYE }];
+    : refusal === 'banned'
+      ? [{ type: 'error', code: ErrorCode.BANNED, message: MESSAGES.banned }, { type: 'bye', reason: 'banned' }]
+      : [{ type: 'error', code: ErrorCode.TOO_MANY_CONNECTIONS, message: MESSAGES[refusal] }, { type: 'bye', reason: PER_ADDRESS_BYE }];
   return `${JSON.stringify(error)}\n${JSON.stringify(bye)}\n`;
 }
 
-/** A refusal as an HTTP response: 429 for the caller's address, 503 when the server is full. */
+/** A refusal as an HTTP response: 403 for a banned address, 429 for a busy one, 503 when the server is full. */
 export function refusalResponse(refusal: Refusal): string {
-  const [status, body] = refusal === 'total' ? ['503 Service Unavailable', SERVER_FULL] : ['429 Too Many Requests', MESSAGES[refusal]];
+  const [status, body] = refusal === 'total' ? ['503 Service Unavailable', SERVER_FULL]
+    : refusal === 'banned' ? ['403 Forbidden', MESSAGES.banned] : ['429 Too Many Requests', MESSAGES[refusal]];
   return `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length + 1}\r\n\r\n${body}\n`;
 }
 

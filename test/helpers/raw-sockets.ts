@@ -1,5 +1,6 @@
 /** Raw TCP sockets from a chosen loopback address, for admission tests. */
 import net from 'node:net';
+import WebSocket from 'ws';
 
 export interface RawSocket { socket: net.Socket; text: () => string; closed: Promise<void> }
 
@@ -31,4 +32,18 @@ export async function silentOutcome(raw: RawSocket): Promise<string> {
     if (raw.socket.destroyed) return text === '' ? 'dropped' : `closed after ${JSON.stringify(text)}`;
     await new Promise((resolve) => { raw.socket.once('data', resolve); raw.socket.once('close', resolve); });
   }
+}
+
+/** A WebSocket upgrade from `localAddress` that the server refuses: its HTTP status and body. */
+export function upgradeRefusal(url: string, localAddress: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { localAddress });
+    ws.on('open', () => reject(new Error('the upgrade was accepted')));
+    ws.on('error', () => {});
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+  });
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { JsonClient } from '../helpers/clients.js';
-import { connectFrom, silentOutcome } from '../helpers/raw-sockets.js';
+import { connectFrom, silentOutcome, upgradeRefusal } from '../helpers/raw-sockets.js';
 import { makeTempDir, removeDir, ROOT } from '../helpers/server.js';
 
 type AppModule = typeof import('../../server/app.js');
@@ -49,20 +49,6 @@ async function registeredWs(url: string, localAddress: string, nick: string): Pr
   client.send({ type: 'hello', nick });
   await client.next('welcome');
   return client;
-}
-
-/** Tries a WebSocket upgrade that should be refused: the HTTP status and body it got instead. */
-function upgradeRefusal(url: string, localAddress: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { localAddress });
-    ws.on('open', () => reject(new Error('the upgrade was accepted')));
-    ws.on('error', () => {});
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-  });
 }
 
 /** Resolves once `n` of the promises have. */

@@ -6,10 +6,11 @@
  * until released. Every call is recorded.
  */
 import { HISTORY_PAGE_MAX } from '../../../shared/limits.js';
-import type { ChatMessage, RoomInfo } from '../../../shared/protocol.js';
+import type { BanInfo, ChatMessage, RoomInfo } from '../../../shared/protocol.js';
 import { caseFold } from '../../../shared/validate.js';
 import type {
-  DirectMessage, DmOutcome, Engine, EngineEvent, EngineHealth, EngineSink, HistoryPage, MemberRef, NewMessage, RoomSnapshot,
+  DirectMessage, DmOutcome, Engine, EngineEvent, EngineHealth, EngineSink, HistoryPage, MemberRef, ModerationEntry, NewMessage,
+  RoomSnapshot,
 } from '../../../server/engine/engine.js';
 import { reservedKeys, type Account, type AccountDirectory, type CreateOutcome } from '../../../server/engine/accounts.js';
 
@@ -246,6 +247,28 @@ export class ScriptedEngine implements Engine {
     await this.call('setTopic', [roomKey, name, topic, by]);
     this.room(name).topic = topic;
     this.put({ kind: 'topic', roomKey, room: name, topic, by, ts: this.tick() });
+  }
+
+  readonly bans = new Map<string, BanInfo>();
+  readonly modlog: ModerationEntry[] = [];
+
+  async serverBans(): Promise<BanInfo[]> {
+    return [...this.bans.values()];
+  }
+
+  async addServerBan(ban: BanInfo): Promise<void> {
+    this.bans.set(ban.mask, ban);
+    this.put({ kind: 'bans' });
+  }
+
+  async removeServerBan(mask: string): Promise<boolean> {
+    const had = this.bans.delete(mask);
+    if (had) this.put({ kind: 'bans' });
+    return had;
+  }
+
+  async logModeration(entry: ModerationEntry): Promise<void> {
+    this.modlog.push(entry);
   }
 
   async kill(nick: string, reason: string, except?: string): Promise<void> {
