@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import {
-  CLIENT_NAME_MAX, NICK_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, ROOM_NAME_MAX, TEXT_MAX, TOPIC_MAX,
+  CLIENT_NAME_MAX, COMMAND_NAMES, NICK_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, ROOM_NAME_MAX, TEXT_MAX, TOPIC_MAX,
 } from '../../shared/index.js';
 
 /** Runs of a property: `PROPERTY_RUNS_SCALE=10` multiplies them for a longer hunt. */
@@ -93,6 +93,34 @@ export const nonJsonValue: fc.Arbitrary<unknown> = fc.constantFrom(
 export const rawNumber: fc.Arbitrary<string> = fc.constantFrom(
   '1e400', '-1e400', '9007199254740993', '123456789012345678901234567890', '1.0', '-0', '0e0', '1E2', '2e-1', '5e-324',
 );
+
+const space = fc.constantFrom(' ', ' ', '  ', '\t', '\u00a0', '\u3000', '\u2028', '');
+const commandName = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...COMMAND_NAMES) },
+  { weight: 1, arbitrary: fc.constantFrom(...COMMAND_NAMES).map((n) => n.toUpperCase()) },
+  { weight: 1, arbitrary: edgeString(6) },
+);
+const commandArg = fc.oneof(
+  { weight: 4, arbitrary: fieldString },
+  { weight: 2, arbitrary: roomArb.map((r) => (r.startsWith('#') ? r : `#${r}`)) },
+  { weight: 2, arbitrary: fc.constantFrom('1', '0', '-1', '200', '201', '1e3', '0x10', '1.5', 'Infinity', 'NaN', '9007199254740993', '') },
+  { weight: 1, arbitrary: limitString },
+);
+
+/** A line a person might type: plain text, `//text`, or a command (real or not) with arguments of every sort. */
+export const typedLine: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: edgeString(40) },
+  { weight: 1, arbitrary: edgeString(20).map((t) => `//${t}`) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(commandName, fc.array(fc.tuple(space, commandArg), { maxLength: 4 }), space)
+      .map(([name, args, end]) => `/${name}${args.map(([s, a]) => s + a).join('')}${end}`),
+  },
+);
+
+/** The room a user is in, as the server names it, or none. */
+export const currentRoom: fc.Arbitrary<string | undefined> = fc.option(roomArb.map((r) => (r.startsWith('#') ? r : `#${r}`)), { nil: undefined });
 
 /** Keys an attacker would try on an object that is copied field by field. */
 export const prototypeKey: fc.Arbitrary<string> = fc.constantFrom(
