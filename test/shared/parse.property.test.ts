@@ -224,7 +224,7 @@ describe('client messages near the schema', () => {
     }), { numRuns: RUNS.nearRaw });
   });
 
-  it('refuses values no JSON holds (NaN, Infinity, bigint, functions...) in any field, with a documented code', () => {
+  it('answers values no JSON holds (NaN, Infinity, bigint, functions...) in any field without throwing', () => {
     const input = fc
       .tuple(fc.constantFrom(...CLIENT_MESSAGE_TYPES), fc.array(fc.tuple(fc.constantFrom('room', 'text', 'nick', 'to', 'limit', 'from', 'action', 'ref', 'type'), nonJsonValue), { minLength: 1, maxLength: 3 }))
       .map(([type, entries]) => ({ type, ...Object.fromEntries(entries) }));

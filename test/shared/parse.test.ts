@@ -105,6 +105,12 @@ describe('parseClientMessage: accepted', () => {
     });
   });
 
+  it('reads an integer written -0 as 0, so the message survives a JSON round trip (found by parse.property.test.ts)', () => {
+    const result = parseClientMessage('{"type":"rooms","from":-0}');
+    expect(result).toStrictEqual({ ok: true, value: { type: 'rooms', from: 0 } });
+    expect(Object.is(result.ok && (result.value as { from?: number }).from, 0)).toBe(true);
+  });
+
   it('covers every client message type in the table above', () => {
     const covered = new Set(cases.map((c) => c.input.type));
     expect([...covered].sort()).toStrictEqual([...CLIENT_MESSAGE_TYPES].sort());
