@@ -8,6 +8,10 @@ import {
   CLIENT_NAME_MAX, COMMAND_NAMES, NICK_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, ROOM_NAME_MAX, TEXT_MAX, TOPIC_MAX,
 } from '../../shared/index.js';
 
+// Each run draws a new seed; a failure prints it, and PROPERTY_SEED=<seed> replays the same inputs.
+const replaySeed = Number(process.env.PROPERTY_SEED);
+if (process.env.PROPERTY_SEED && Number.isInteger(replaySeed)) fc.configureGlobal({ ...fc.readConfigureGlobal(), seed: replaySeed });
+
 /** Runs of a property: `PROPERTY_RUNS_SCALE=10` multiplies them for a longer hunt. */
 export function runs(n: number): number {
   const scale = Number(process.env.PROPERTY_RUNS_SCALE ?? 1);

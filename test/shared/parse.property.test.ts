@@ -1,6 +1,6 @@
 /**
  * Property-based tests of shared/parse.ts (fast-check, random seed each run: a failure prints the seed
- * and the shrunk input; `fc.assert(..., { seed, path })` replays it). Whatever arrives, the parsers never
+ * and the shrunk input; PROPERTY_SEED=<seed> replays it). Whatever arrives, the parsers never
  * throw and every refusal carries a code of shared/errors.ts (the set docs/protocol.md documents); what
  * they accept holds only the schema's fields and survives a JSON round trip unchanged; a `ref` that can be
  * echoed is.
