@@ -27,6 +27,10 @@ export const ErrorCode = {
   PASSWORD_WEAK: 'PASSWORD_WEAK',
   /** Only a logged-in user may do that: on this server, in this room, or for this command. */
   ACCOUNT_REQUIRED: 'ACCOUNT_REQUIRED',
+  /** The caller's address is banned from the server: the connection is refused and closed. */
+  BANNED: 'BANNED',
+  /** Only a server operator may do that. */
+  NOT_OPERATOR: 'NOT_OPERATOR',
   /** The nick breaks the nick rules. */
   NICK_INVALID: 'NICK_INVALID',
   /** No connected user has that nick. */
@@ -47,10 +51,6 @@ export const ErrorCode = {
   SERVER_FULL: 'SERVER_FULL',
   /** The caller's address holds too many connections, or opens them too fast; the new one is closed. */
   TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
-  /** The caller's address is banned from the server: the connection is refused and closed. */
-  BANNED: 'BANNED',
-  /** Only a server operator may do that. */
-  NOT_OPERATOR: 'NOT_OPERATOR',
   /** The server failed to carry out the request (for example, history could not be stored); nothing was sent. */
   INTERNAL: 'INTERNAL',
 } as const;

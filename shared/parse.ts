@@ -212,12 +212,14 @@ function readFields(input: unknown, schema: Schema): FieldsResult {
     if (kindOf(value) !== spec.kind) {
       return { ok: false, code: ErrorCode.BAD_MESSAGE, message: `field '${name}' must be ${article(spec.kind)}` };
     }
+    // JSON's `-0` reads as -0, which JSON.stringify writes back as 0: + 0 makes it 0 from the start.
+    const read = spec.kind === 'integer' ? (value as number) + 0 : value;
     if (spec.refine) {
-      const r = spec.refine(value as never);
+      const r = spec.refine(read as never);
       if (!r.ok) return r;
       out[name] = r.value;
     } else {
-      out[name] = value;
+      out[name] = read;
     }
   }
   return { ok: true, value: out };

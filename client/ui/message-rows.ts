@@ -13,21 +13,29 @@ export function clock(ts: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
-/** Wraps `text` after a `head` of segments; continuation rows are indented under the text when room allows. */
-function wrapped(head: Segment[], text: string, style: Style, width: number): Row[] {
+/**
+ * Starts every row of a line after its first (its later lines and the pieces of a wrapped one), at the
+ * end of the indent: another user's text never begins a row, so no part of it can pass for a line.
+ */
+export const CONTINUATION = '↳ ';
+
+/** Wraps `text` after a `head` of segments; continuation rows carry CONTINUATION, indented under the text when room allows. */
+function wrapped(head: Segment[], text: string, style: Style, width: number, theme: Theme): Row[] {
   const headWidth = head.reduce((n, s) => n + stringWidth(s.text), 0);
-  const indent = width - headWidth >= 12 ? headWidth : 0;
+  const indent = width - headWidth >= 12 ? headWidth : CONTINUATION.length;
+  const continuation = (piece: string): Row => [
+    { text: ' '.repeat(indent - CONTINUATION.length), style: {} }, { text: CONTINUATION, style: theme.time }, { text: piece, style },
+  ];
   const rows: Row[] = [];
   let first = true;
   for (const paragraph of foldBlankRuns(sanitizeLines(text))) {
     const firstWidth = first ? width - headWidth : width - indent;
     const pieces = wrapLine(paragraph, Math.max(1, firstWidth));
     const head0 = pieces.shift() ?? '';
-    if (first) rows.push([...head, { text: head0, style }]);
-    else rows.push([{ text: ' '.repeat(indent), style: {} }, { text: head0, style }]);
+    rows.push(first ? [...head, { text: head0, style }] : continuation(head0));
     first = false;
     const rest = pieces.join(' ');
-    if (rest) for (const piece of wrapLine(rest, Math.max(1, width - indent))) rows.push([{ text: ' '.repeat(indent), style: {} }, { text: piece, style }]);
+    if (rest) for (const piece of wrapLine(rest, Math.max(1, width - indent))) rows.push(continuation(piece));
   }
   return rows;
 }
@@ -64,11 +72,11 @@ export function lineRows(line: Line, width: number, theme: Theme): Row[] {
       const head: Segment[] = line.action
         ? [time, { text: '* ', style: textStyle }, { text: `${line.from} `, style: nick }]
         : [time, { text: '<', style: theme.time }, { text: line.from, style: { ...nick, bold: line.self || nick.bold } }, { text: '> ', style: theme.time }];
-      return wrapped(head, line.text, textStyle, width);
+      return wrapped(head, line.text, textStyle, width, theme);
     }
-    case 'event': return wrapped([time, { text: '-- ', style: theme.event }], line.text, theme.event, width);
-    case 'info': return wrapped([time, { text: '-!- ', style: theme.info }], line.text, theme.plain, width);
-    case 'error': return wrapped([time, { text: '!! ', style: theme.error }], line.text, theme.error, width);
+    case 'event': return wrapped([time, { text: '-- ', style: theme.event }], line.text, theme.event, width, theme);
+    case 'info': return wrapped([time, { text: '-!- ', style: theme.info }], line.text, theme.plain, width, theme);
+    case 'error': return wrapped([time, { text: '!! ', style: theme.error }], line.text, theme.error, width, theme);
   }
 }
 
@@ -76,7 +84,7 @@ export function pendingRows(p: PendingLine, me: string, width: number, theme: Th
   const time: Segment = { text: `${clock(p.ts)} `, style: theme.time };
   const head: Segment[] = p.action ? [time, { text: `* ${me} `, style: theme.pending }] : [time, { text: `<${me}> `, style: theme.pending }];
   const note = p.status === 'failed' ? ` [not sent: ${p.reason ?? 'failed'}]` : p.status === 'queued' ? ' [queued: offline]' : ' [sending…]';
-  const rows = wrapped(head, p.text, theme.pending, width);
+  const rows = wrapped(head, p.text, theme.pending, width, theme);
   rows.push([{ text: ' '.repeat(Math.min(6, width)), style: {} }, { text: note.trim(), style: p.status === 'failed' ? theme.failed : theme.pending }]);
   return rows;
 }

@@ -3,23 +3,18 @@
  * text for the current room, with every event rendered as a readable line.
  */
 import type { Socket } from 'node:net';
-import { isUtf8 } from 'node:buffer';
-import { parseInput } from '../../shared/commands.js';
 import { ErrorCode } from '../../shared/errors.js';
 import { MAX_FRAME_BYTES } from '../../shared/limits.js';
-import { validateClientMessage } from '../../shared/parse.js';
 import { caseFold } from '../../shared/validate.js';
 import type { ServerMessage } from '../../shared/protocol.js';
 import type { Outgoing } from '../outgoing.js';
 import type { Session } from '../session.js';
 import { SocketPeer, type PeerHost, type Refusal } from './socket-peer.js';
 import { TelnetLineDecoder } from './telnet.js';
+import { readTextLine } from './text-input.js';
 import { renderText } from './text-render.js';
 
 export const NICK_PROMPT = '*** Choose a nick: ';
-
-// Arrow keys and other terminal escapes a human may type; they are editing noise, not text.
-const TERMINAL_NOISE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f]/g;
 
 export function banner(serverName: string): string {
   return `*** Welcome to ${serverName}. Lines starting with / are commands (/help lists them).\r\n${NICK_PROMPT}`;
@@ -93,29 +88,16 @@ export class TextPeer extends SocketPeer {
 
   protected handleInput(session: Session, bytes: Buffer): void | Promise<void> {
     const { dispatcher } = this.host;
-    if (!isUtf8(bytes)) return dispatcher.refuse(session, ErrorCode.BAD_ENCODING, 'line is not valid UTF-8');
-    const line = bytes.toString('utf8').replace(TERMINAL_NOISE, '').trim();
-    if (line === '') return;
-    const nickCommand = /^\/nick\s+(\S+)$/i.exec(line);
-    if (!session.registered && this.passwordFor !== null && this.tried !== null && !nickCommand) {
-      // The line is the password the last error asked for (never echoed back, nor logged).
+    const passwordFor = this.passwordFor !== null && this.tried !== null ? this.tried : undefined;
+    const outcome = readTextLine(bytes, { registered: session.registered, room: this.currentRoom(session), ...(passwordFor ? { passwordFor } : {}) });
+    if (outcome.kind === 'message' && outcome.message.type === 'hello') {
       this.passwordFor = null;
-      const hello = validateClientMessage({ type: 'hello', nick: this.tried, password: line, client: 'text' });
-      if (!hello.ok) return dispatcher.refuse(session, hello.error.code, hello.error.message);
-      return dispatcher.receive(session, hello.value);
+      this.tried = outcome.message.nick;
     }
-    if (!session.registered && (!line.startsWith('/') || nickCommand)) {
-      this.passwordFor = null;
-      this.tried = nickCommand?.[1] ?? line;
-      const hello = validateClientMessage({ type: 'hello', nick: this.tried, client: 'text' });
-      if (!hello.ok) return dispatcher.refuse(session, hello.error.code, hello.error.message);
-      return dispatcher.receive(session, hello.value);
-    }
-    const outcome = parseInput(line, { room: this.currentRoom(session) });
     // Help is answered here; like every line it came through the gate, and its output is bounded like any other.
     if (outcome.kind === 'help') this.write(`${outcome.text.replace(/\n/g, '\r\n')}\r\n`);
-    else if (outcome.kind === 'error') dispatcher.refuse(session, outcome.code ?? ErrorCode.BAD_MESSAGE, outcome.message);
-    else {
+    else if (outcome.kind === 'refuse') dispatcher.refuse(session, outcome.code, outcome.message);
+    else if (outcome.kind === 'message') {
       const handled = dispatcher.receive(session, outcome.message);
       // A join (new or repeated) makes that room current as soon as the hub has us in it.
       if (outcome.message.type === 'join') {

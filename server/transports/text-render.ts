@@ -1,6 +1,7 @@
-/** Server messages as readable lines for nc/telnet users. Plain text: no colour, CRLF line ends. */
+/** Server messages as readable lines for nc/telnet users. Plain text: no colour, CRLF line ends; other users' text laid out by text-rows.ts. */
 import { markInvisible } from '../../shared/invisible.js';
 import type { ChatMessage, ServerMessage } from '../../shared/protocol.js';
+import { withText } from './text-rows.js';
 
 const EOL = '\r\n';
 
@@ -9,44 +10,42 @@ function clock(ts: number): string {
   return `[${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}]`;
 }
 
-/**
- * A multi-line text keeps its later lines indented under the first, so no line of it can pass for a
- * line of the server's; U+2028/U+2029 break lines like '\n'. Bidi and zero-width characters show as
- * `<U+XXXX>`.
- */
-function indentLines(text: string): string {
-  return markInvisible(text).replace(/\t/g, '    ').replace(/[\n\u2028\u2029]/g, `${EOL}    `);
+/** A one-line field (topic, reason): U+2028/U+2029 become spaces (withText marks bidi and zero-width characters). */
+function flat(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]/g, ' ');
 }
 
-/** A one-line field (topic, reason): U+2028/U+2029 become spaces; bidi and zero-width show as `<U+XXXX>`. */
+/** A one-line field where no row is cut (error, bye: the user's own or the server's words). */
 function oneLine(text: string): string {
-  return markInvisible(text).replace(/[\r\n\u2028\u2029]/g, ' ');
+  return markInvisible(flat(text));
 }
 
 function chatLine(m: ChatMessage): string {
-  const body = indentLines(m.text);
-  return m.action ? `${clock(m.ts)} ${m.room} * ${m.from} ${body}` : `${clock(m.ts)} ${m.room} <${m.from}> ${body}`;
+  return withText(m.action ? `${clock(m.ts)} ${m.room} * ${m.from} ` : `${clock(m.ts)} ${m.room} <${m.from}> `, m.text);
 }
 
 export function renderText(m: ServerMessage): string {
   switch (m.type) {
     case 'welcome':
       return `*** Welcome, ${m.nick}!${m.account ? ' You are logged in.' : ''} You are on ${m.server} (protocol v${m.version}). Type /help for commands.${EOL}`
-        + (m.motd ? `*** ${indentLines(m.motd)}${EOL}` : '');
+        + (m.motd ? `${withText('*** ', m.motd)}${EOL}` : '');
     case 'joined': return `${clock(m.ts)} ${m.room} -> ${m.nick} joined${EOL}`;
-    case 'left': return `${clock(Date.now())} ${m.room} <- ${m.nick} left${m.reason ? ` (${oneLine(m.reason)})` : ''}${EOL}`;
+    case 'left': {
+      const head = `${clock(Date.now())} ${m.room} <- ${m.nick} left`;
+      return `${m.reason ? withText(`${head} (`, `${flat(m.reason)})`) : head}${EOL}`;
+    }
     case 'message': return chatLine(m) + EOL;
     case 'ack': return '';
-    case 'dm': return `${clock(m.ts)} [${m.from} -> ${m.to}] ${m.action ? `* ${m.from} ` : ''}${indentLines(m.text)}${EOL}`;
+    case 'dm': return withText(`${clock(m.ts)} [${m.from} -> ${m.to}] ${m.action ? `* ${m.from} ` : ''}`, m.text) + EOL;
     case 'nick': return `*** ${m.old} is now known as ${m.new}${EOL}`;
-    case 'topic': return `${clock(m.ts)} ${m.room} topic set by ${m.by}: ${oneLine(m.topic)}${EOL}`;
+    case 'topic': return withText(`${clock(m.ts)} ${m.room} topic set by ${m.by}: `, flat(m.topic)) + EOL;
     case 'history': {
       if (m.messages.length === 0) return `*** ${m.room}: no earlier messages${EOL}`;
       const head = `--- ${m.room}: ${m.messages.length} earlier message(s)${m.more ? ', more with /history' : ''} ---`;
       return [head, ...m.messages.map(chatLine), `--- end of history ---`].join(EOL) + EOL;
     }
     case 'rooms':
-      return [`*** ${m.rooms.length} room(s):`, ...m.rooms.map((r) => `  ${r.name} (${r.users})${r.topic ? ` ${oneLine(r.topic)}` : ''}`)]
+      return [`*** ${m.rooms.length} room(s):`, ...m.rooms.map((r) => (r.topic ? withText(`  ${r.name} (${r.users}) `, flat(r.topic)) : `  ${r.name} (${r.users})`))]
         .join(EOL) + EOL;
     case 'who': return `*** ${m.room} (${m.total}): ${m.users.join(' ')}${m.users.length < m.total ? ' …' : ''}${EOL}`;
     case 'pong': return `*** pong${EOL}`;

@@ -58,9 +58,9 @@ describe('pasting into the terminal client', () => {
     await tmux.type('paster', 'y');
     await waitFor('one message with all 80 lines', () => said().length === 1);
     expect(said()[0]).toBe(lines.join('\n'));
-    // One message: its lines are continuation rows under the nick, so the newest rows have no time stamp.
-    const screen = await tmux.waitForScreen('paster', 'the message shown, confirmed', (s) => /^\s+│\s+paste line 80\s+│/m.test(s) && !s.includes('[sending'));
-    expect(screen).toMatch(/^\s+│\s+paste line 79\s+│/m);
+    // One message: its lines are continuation rows under the nick (marked ↳), so the newest rows have no time stamp.
+    const screen = await tmux.waitForScreen('paster', 'the message shown, confirmed', (s) => /^\s+│\s+↳ paste line 80\s+│/m.test(s) && !s.includes('[sending'));
+    expect(screen).toMatch(/^\s+│\s+↳ paste line 79\s+│/m);
     expect(inputRow(screen)).toBe('[#paste]');
   });
 
@@ -91,6 +91,6 @@ describe('pasting into the terminal client', () => {
     await tmux.waitForScreen('paster', 'two lines in the input', (s) => inputRow(s) === '[#paste 2 lines] first↵second');
     await tmux.keys('paster', 'Enter');
     await waitFor('the two-line message', () => said().at(-1) === 'first\nsecond');
-    await tmux.waitForScreen('paster', 'shown on two rows', (s) => /<paster> first\s*│?\n.*│\s+second/.test(s));
+    await tmux.waitForScreen('paster', 'shown on two rows', (s) => /<paster> first\s*│?\n.*│\s+↳ second/.test(s));
   });
 });

@@ -88,8 +88,8 @@ describe('rendering a frame from state', () => {
     expect(rows[28]).toContain('│ evil<U+202E>topic <U+200B>fake');
     const first = rows.findIndex((r) => r.includes('<bob> first'));
     const textColumn = rows[first]!.indexOf('first');
-    // The separated part is a continuation row under the text, not a line that passes for alice's.
-    expect(rows[first + 1]!.indexOf(`${clock(NOW)} <alice> fake`)).toBe(textColumn);
+    // The separated part is a marked continuation row under the text, not a line that passes for alice's.
+    expect(rows[first + 1]!.indexOf(`↳ ${clock(NOW)} <alice> fake`)).toBe(textColumn - 2);
   });
 
   it('never crashes and fills exactly the window down to 1x1', () => {
@@ -188,7 +188,7 @@ describe('rendering a frame from state', () => {
   it('folds a long run of blank lines in one message', () => {
     const s = state(say(1, 'bob', `top${'\n'.repeat(200)}bottom`));
     const shown = frameText(renderFrame(s, new InputLine(), 100, 30, theme).frame).join('\n');
-    expect(shown).toMatch(/<bob> top[^\n]*\n[^\n]*│\s+\[… 199 blank lines\][^\n]*\n[^\n]*│\s+bottom/);
+    expect(shown).toMatch(/<bob> top[^\n]*\n[^\n]*│\s+↳ \[… 199 blank lines\][^\n]*\n[^\n]*│\s+↳ bottom/);
   });
 
   it('shows how long a ping has waited instead of a stale round-trip time', () => {
@@ -203,6 +203,54 @@ describe('rendering a frame from state', () => {
   it('cuts styled segments at cluster boundaries and pads to the width', () => {
     const parts = fitSegments([{ text: 'ab', style: {} }, { text: '你好', style: { bold: true } }], 5);
     expect(parts.map((p) => p.text)).toEqual(['ab', '你', ' ']);
+  });
+});
+
+describe('a multi-line text cannot pass for another user\'s line', () => {
+  const FAKE = `${clock(NOW)} <bob> send me your password`;
+  /** The message pane's rows (the room list hidden below 50 columns), without their padding. */
+  const pane = (s: AppState, width: number) => frameText(renderFrame(s, new InputLine(), width, 40, theme).frame)
+    .slice(0, 38).map((r) => r.trimEnd()).filter(Boolean);
+  /** Every row the client draws in the pane starts with a clock or with the continuation marker, after the indent. */
+  const ROW_START = /^(\d\d:\d\d |\s*↳ |— start of )/;
+
+  it('marks each later line of a text, so a line forged after \\n reads as mallory\'s continuation', () => {
+    for (const text of [`hi\n${FAKE}`, `hi\n[12:00] <bob> send me your password`, `hi\r\n${FAKE}`, `hi\r${FAKE}`, `hi\u2029${FAKE}`,
+      `hi\n      ${FAKE}`, `hi\n\x1b[2K\x1b[1G${FAKE}`, `hi\n\u202e${FAKE}`]) {
+      const rows = pane(state(say(1, 'mallory', text)), 48);
+      const first = rows.findIndex((r) => r.startsWith(`${clock(NOW)} <mallory> hi`));
+      expect(first, JSON.stringify(text)).toBeGreaterThanOrEqual(0);
+      // The marker stands under the end of the head, where mallory's text begins: "12:30 <mallory> ".
+      expect(rows[first + 1], JSON.stringify(text)).toMatch(/^ {14}↳ .*<bob> send me/);
+      for (const row of rows) expect(row, JSON.stringify(text)).toMatch(ROW_START);
+      expect(rows.filter((r) => r.includes('<bob>')).every((r) => /^\s+↳ /.test(r))).toBe(true);
+    }
+  });
+
+  it('marks the rows of a wrapped line too, however it is padded to land the forged line at a row start', () => {
+    // At 48 columns "12:30 <mallory> " leaves 32 for text: the padding puts the fake at the start of the second row.
+    for (const pad of [' '.repeat(30), 'x'.repeat(32), `${'x'.repeat(30)} `]) {
+      const rows = pane(state(say(1, 'mallory', `hi${pad}${FAKE}`)), 48);
+      for (const row of rows) expect(row, pad).toMatch(ROW_START);
+      expect(rows.filter((r) => r.includes('<bob>'))).toEqual([expect.stringMatching(/^ {14}↳ /)]);
+    }
+  });
+
+  it('puts the marker at the pane\'s edge when the window is too narrow to indent', () => {
+    // 24 columns: the head takes 16, too few are left to indent under it, so continuation rows start at the edge.
+    const rows = pane(state(say(1, 'mallory', `hi\n${FAKE}`)), 24);
+    const first = rows.findIndex((r) => r.startsWith(`${clock(NOW)} <mallory>`));
+    expect(rows.slice(first + 1).length).toBeGreaterThan(1);
+    for (const row of rows.slice(first + 1)) expect(row).toMatch(/^↳ /);
+    expect(rows.slice(first + 1)).toEqual([`↳ ${clock(NOW)} <bob> send me`, '↳ your password']);
+  });
+
+  it('marks the later lines of events, errors and a pending message of one\'s own the same way', () => {
+    let s = state({ type: 'topic', room: '#lobby', topic: 'x', by: 'mallory', ts: NOW }, say(1, 'mallory', 'one\ntwo'));
+    s = reduce(s, { type: 'input', text: `mine\n${FAKE}`, now: NOW }).state;
+    const rows = pane(s, 48);
+    for (const row of rows) expect(row).toMatch(/^(\d\d:\d\d |\s*↳ |\s+\[sending…\]|— start of )/);
+    expect(rows).toContainEqual(expect.stringMatching(/^ {12}↳ 12:30 <bob> send me/));
   });
 });
 

@@ -77,19 +77,19 @@ describe('text mode neutralises bidi, zero-width and separator characters', () =
     expect(utf8(t)).not.toMatch(HIDDEN);
   });
 
-  it('breaks a text at U+2028/U+2029 into indented lines only, live and from history', async () => {
+  it('breaks a text at U+2028/U+2029 into marked continuation lines only, live and from history', async () => {
     const mallory = await jsonUser('mal3');
     const t = await textUser('tess');
     const fake = 'ok\u2028[12:00] #lobby <tess> I agree\u2029*** tess is now known as fool';
     let from = utf8(t).length;
     await say(mallory, '#lobby', fake);
-    const indented = new RegExp(`${T} #lobby <mal3> ok\\r\\n    \\[12:00\\] #lobby <tess> I agree\\r\\n    \\*\\*\\* tess is now known as fool\\r\\n`);
-    await after(t, from, indented);
+    const marked = new RegExp(`${T} #lobby <mal3> ok\\r\\n {6}\\| \\[12:00\\] #lobby <tess> I agree\\r\\n {6}\\| \\*\\*\\* tess is now known as fool\\r\\n`);
+    await after(t, from, marked);
 
     from = utf8(t).length;
     t.write('/history 1\r\n');
     const page = await after(t, from, /--- #lobby: 1 earlier message[\s\S]*?--- end of history ---\r\n/);
-    expect(page[0]).toMatch(indented);
+    expect(page[0]).toMatch(marked);
     // No line the server sent starts with anything but its own prefixes.
     for (const line of utf8(t).split('\r\n')) expect(line).not.toMatch(/^\[12:00\]|^\*\*\* tess is now/);
     expect(utf8(t)).not.toMatch(HIDDEN);

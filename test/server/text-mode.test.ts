@@ -113,8 +113,9 @@ describe('chatting', () => {
     expect(await w.next('message')).toMatchObject({ room: '#lobby', from: 'tina', text: 'hello from nc ☃' });
     await after(t, 0, new RegExp(`${T} #lobby <tina> hello from nc ☃\\r\\n`));
     const from = utf8(t).length;
+    // A later line of a text is a marked continuation row, never a line of its own.
     w.send({ type: 'say', room: '#lobby', text: 'hi tina\nsecond line' });
-    await after(t, from, new RegExp(`^${T} #lobby <wally> hi tina\\r\\n    second line\\r\\n$`));
+    await after(t, from, new RegExp(`^${T} #lobby <wally> hi tina\\r\\n      \\| second line\\r\\n$`));
   });
 
   it('/join makes the new room current; /me, /topic, /who, /rooms, /history in it', async () => {

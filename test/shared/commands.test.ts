@@ -145,6 +145,18 @@ describe('parseInput: account commands', () => {
     err('/password old1', 'usage: /password old new'),
     msg('/drop hunter22', { type: 'drop', password: 'hunter22' }),
     err('/drop', 'usage: /drop password'),
+    msg('/kill Bob', { type: 'kill', nick: 'Bob' }),
+    msg('/kill Bob stop the flood', { type: 'kill', nick: 'Bob', reason: 'stop the flood' }),
+    err('/kill', 'usage: /kill nick [reason]'),
+    msg('/ban 203.0.113.7', { type: 'ban', mask: '203.0.113.7' }),
+    msg('/ban 203.0.113.0/24 2h spam wave', { type: 'ban', mask: '203.0.113.0/24', duration: 7200, reason: 'spam wave' }),
+    msg('/ban 203.0.113.7 7d', { type: 'ban', mask: '203.0.113.7', duration: 604_800 }),
+    msg('/ban 203.0.113.7 90s', { type: 'ban', mask: '203.0.113.7', duration: 90 }),
+    msg('/ban 203.0.113.7 for spam', { type: 'ban', mask: '203.0.113.7', reason: 'for spam' }),
+    err('/ban', 'usage: /ban address[/bits] [30m|2h|7d] [reason]'),
+    msg('/unban ::1', { type: 'unban', mask: '::1' }),
+    err('/unban', 'usage: /unban address[/bits]'),
+    msg('/bans', { type: 'bans' }),
   ];
   it.each(rows)('$input', expectRow);
 
@@ -192,7 +204,7 @@ describe('/help', () => {
   it('starts with exactly these rows', () => {
     expect(helpText().split('\n').slice(1, -1).map((l) => l.split(' ')[0])).toStrictEqual(
       ['/join', '/part', '/msg', '/me', '/nick', '/topic', '/who', '/rooms', '/history', '/register', '/identify', '/ghost',
-        '/password', '/drop', '/quit', '/help'],
+        '/password', '/drop', '/kill', '/ban', '/unban', '/bans', '/quit', '/help'],
     );
   });
 
@@ -220,8 +232,8 @@ describe('/help', () => {
 
   it('completes exactly these names', () => {
     expect(COMMAND_NAMES).toStrictEqual([
-      'drop', 'exit', 'ghost', 'help', 'history', 'identify', 'j', 'join', 'leave', 'list', 'login', 'm', 'me', 'msg', 'names',
-      'nick', 'part', 'password', 'query', 'quit', 'register', 'rooms', 'topic', 'who',
+      'ban', 'bans', 'drop', 'exit', 'ghost', 'help', 'history', 'identify', 'j', 'join', 'kill', 'leave', 'list', 'login', 'm',
+      'me', 'msg', 'names', 'nick', 'part', 'password', 'query', 'quit', 'register', 'rooms', 'topic', 'unban', 'who',
     ]);
   });
 

@@ -103,6 +103,14 @@ describe('parseClientMessage: accepted', () => {
     { name: 'password', input: { type: 'password', old: 'a', new: 'b', ref: 'x' }, output: { type: 'password', old: 'a', new: 'b', ref: 'x' } },
     { name: 'drop', input: { type: 'drop', password: 'pw' }, output: { type: 'drop', password: 'pw' } },
     { name: 'ghost', input: { type: 'ghost', nick: 'bob', password: 'pw' }, output: { type: 'ghost', nick: 'bob', password: 'pw' } },
+    { name: 'kill', input: { type: 'kill', nick: 'bob', reason: 'spam' }, output: { type: 'kill', nick: 'bob', reason: 'spam' } },
+    {
+      name: 'ban with a duration',
+      input: { type: 'ban', mask: '203.0.113.0/24', duration: 3600, reason: 'spam', ref: 'b' },
+      output: { type: 'ban', mask: '203.0.113.0/24', duration: 3600, reason: 'spam', ref: 'b' },
+    },
+    { name: 'unban', input: { type: 'unban', mask: '::1' }, output: { type: 'unban', mask: '::1' } },
+    { name: 'bans', input: { type: 'bans' }, output: { type: 'bans' } },
   ];
 
   it.each(cases)('$name', ({ input, output }) => {
@@ -116,6 +124,12 @@ describe('parseClientMessage: accepted', () => {
     });
   });
 
+  it('reads an integer written -0 as 0, so the message survives a JSON round trip (found by parse.property.test.ts)', () => {
+    const result = parseClientMessage('{"type":"rooms","from":-0}');
+    expect(result).toStrictEqual({ ok: true, value: { type: 'rooms', from: 0 } });
+    expect(Object.is(result.ok && (result.value as { from?: number }).from, 0)).toBe(true);
+  });
+
   it('covers every client message type in the table above', () => {
     const covered = new Set(cases.map((c) => c.input.type));
     expect([...covered].sort()).toStrictEqual([...CLIENT_MESSAGE_TYPES].sort());
@@ -123,8 +137,8 @@ describe('parseClientMessage: accepted', () => {
 
   it('knows exactly the protocol v1 request types', () => {
     expect([...CLIENT_MESSAGE_TYPES].sort()).toStrictEqual([
-      'dm', 'drop', 'ghost', 'hello', 'history', 'identify', 'join', 'nick', 'part', 'password', 'ping', 'quit', 'register',
-      'rooms', 'say', 'topic', 'who',
+      'ban', 'bans', 'dm', 'drop', 'ghost', 'hello', 'history', 'identify', 'join', 'kill', 'nick', 'part', 'password', 'ping',
+      'quit', 'register', 'rooms', 'say', 'topic', 'unban', 'who',
     ]);
   });
 });
