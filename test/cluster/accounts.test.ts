@@ -1,7 +1,7 @@
 /**
  * Accounts in a cluster: two real server processes over one real redis-server. An account registered
- * through one node holds on the other, a look-alike race between nodes has one winner, and ghost
- * reaches a connection on the other node.
+ * through one node holds on the other, a look-alike race between nodes has one winner, ghost and kill
+ * reach a connection on the other node, and a ban made on one node holds on both.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/protocol.js';
@@ -18,7 +18,7 @@ const clients: JsonClient[] = [];
 
 beforeAll(async () => {
   redis = await startRedis();
-  nodes = await startCluster(redis.url, 2);
+  nodes = await startCluster(redis.url, 2, { args: ['--operators', 'Root', '--limit-exempt', ''] });
 });
 afterEach(() => { for (const c of clients.splice(0)) c.close(); });
 afterAll(async () => {
@@ -32,9 +32,11 @@ async function open(node: RunningServer, kind: 'ws' | 'tcp' = 'tcp'): Promise<Js
   return c;
 }
 
-async function guest(node: RunningServer, nick: string): Promise<JsonClient> {
-  const c = await JsonClient.registered('tcp', node.tcpPort, nick);
+async function guest(node: RunningServer, nick: string, from?: string): Promise<JsonClient> {
+  const c = await JsonClient.tcp(node.tcpPort, from);
   clients.push(c);
+  c.send({ type: 'hello', nick });
+  await c.next((m) => m.type === 'who' && m.room === '#lobby');
   return c;
 }
 
@@ -87,5 +89,38 @@ describe('accounts across nodes', () => {
     const watcher = await guest(a, 'Watcher');
     watcher.send({ type: 'who', room: '#lobby' });
     expect(await watcher.next((m) => m.type === 'who' && m.users.includes('Gale'))).toBeTruthy();
+  });
+
+  it('a ban made on one node closes and keeps out the address on the other; a kill reaches it too', async () => {
+    const [a, b] = nodes as [RunningServer, RunningServer];
+    const root = await guest(a, 'Root', '127.0.0.2');
+    root.send({ type: 'register', password: PASSWORD });
+    await root.next('account');
+    const spammer = await guest(b, 'Spam', '127.0.0.66');
+    const loud = await guest(b, 'Loud', '127.0.0.67');
+    root.send({ type: 'kill', nick: 'loud', reason: 'enough' });
+    expect(await loud.next('bye')).toEqual({ type: 'bye', reason: 'killed by Root: enough' });
+    root.send({ type: 'ban', mask: '127.0.0.64/30', reason: 'spam', ref: 'b' });
+    expect(await root.next('bans')).toMatchObject({ ref: 'b', bans: [{ mask: '127.0.0.64/30' }] });
+    expect(await spammer.next('bye')).toEqual({ type: 'bye', reason: 'banned' });
+    for (const node of [a, b]) {
+      const again = await open(node);
+      expect(await hello(again, 'Other')).toMatchObject({ type: 'welcome' });
+      const c = await JsonClient.tcp(node.tcpPort, '127.0.0.65');
+      clients.push(c);
+      c.send({ type: 'hello', nick: 'Sneaky' });
+      expect(await c.next((m) => m.type === 'welcome' || m.type === 'error')).toMatchObject({ code: 'BANNED' });
+      again.close();
+      await again.closedPromise;
+    }
+    root.send({ type: 'unban', mask: '127.0.0.64/30' });
+    await root.next('bans');
+    // Node b lifts it when it reads the bans event: until then a new connection may still be refused.
+    await expect.poll(async () => {
+      const back = await JsonClient.tcp(b.tcpPort, '127.0.0.66');
+      clients.push(back);
+      back.send({ type: 'hello', nick: 'Reformed' });
+      return (await back.next((m) => m.type === 'welcome' || m.type === 'error')).type;
+    }).toBe('welcome');
   });
 });
