@@ -24,6 +24,8 @@ import type { BlockList } from 'node:net';
 import { addressOf } from './accounts/login.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import { banList, isBanned } from './server-bans.js';
+import { applyPolicy } from './moderation/apply-policy.js';
+import type { Actor } from './moderation/policy.js';
 import { applyJoin, applyNick, applyPart, applyTopic } from './membership.js';
 import { TokenBucket } from './rate-limit.js';
 import type { Room } from './room.js';
@@ -303,6 +305,11 @@ export class Hub implements EngineSink {
       case 'topic': return applyTopic(this, event);
       case 'nick': return applyNick(this, event);
       case 'kill': return this.kill(event);
+      case 'policy': return applyPolicy(this, event);
+      case 'notify': {
+        const session = this.nicks.get(event.nick);
+        return session && !session.closed ? this.send(session, event.message) : undefined;
+      }
       case 'bans': return void this.reloadBans().catch((err: unknown) => this.log.error({ err }, 'could not read the server bans'));
       case 'resync': return this.resync();
     }
@@ -352,6 +359,16 @@ export class Hub implements EngineSink {
     return session.account !== null && this.operators.has(caseFold(session.account));
   }
 
+  /** Who the session is, as room moderation judges it. */
+  actorOf(session: Session): Actor {
+    return {
+      nickFold: session.nickKey ?? '',
+      account: session.account === null ? null : caseFold(session.account),
+      address: addressOf(session.peer.remote),
+      serverOperator: this.isOperator(session),
+    };
+  }
+
   /** The session of this node a member event is about, or null (another node's, or gone). */
   localSession(member: MemberRef): Session | null {
     if (member.node !== this.engine.node) return null;
@@ -369,6 +386,7 @@ export class Hub implements EngineSink {
       await this.timeline.deliverMissed(room, snapshot.seq);
       this.rooms.replaceRemote(room, snapshot);
       room.topic = snapshot.topic;
+      room.policy = snapshot.policy;
       this.rooms.changed();
     });
   }

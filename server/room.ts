@@ -1,6 +1,7 @@
 import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, REPLY_MAX_BYTES, WHO_MAX } from '../shared/limits.js';
 import type { ChatMessage } from '../shared/protocol.js';
 import type { MemberRef } from './engine/engine.js';
+import type { RoomPolicy } from './moderation/policy.js';
 import { Outgoing, OutgoingBatch } from './outgoing.js';
 import { fitNewest, messageBytes } from './reply-size.js';
 import type { TokenBucket } from './rate-limit.js';
@@ -15,6 +16,8 @@ export class Room {
   /** Members connected to other nodes, by folded nick (always empty on a single node). */
   readonly remote = new Map<string, MemberRef>();
   topic = '';
+  /** Its moderation state (roles, bans, mutes, settings), or null for a room that never had any. */
+  policy: RoomPolicy | null = null;
   /** The newest seq delivered to members here. */
   deliveredSeq: number;
   /** Joins on their way through the engine: the room must not be dropped before they land. */

@@ -10,6 +10,7 @@ import { caseFold } from '../shared/validate.js';
 import type { Engine, EngineEvent, RoomSnapshot } from './engine/engine.js';
 import type { Logger } from './log.js';
 import type { TokenBucket } from './rate-limit.js';
+import { isHidden } from './moderation/policy.js';
 import { Room } from './room.js';
 import { sortRoomList } from './room-list.js';
 import type { Session } from './session.js';
@@ -139,6 +140,7 @@ export class ServedRooms {
     // A full page from the store means older messages exist; an empty room or a short page is complete.
     const room = new Room(snapshot.key, snapshot.name, snapshot.seq, recent.messages, this.traffic(), !recent.more);
     room.topic = snapshot.topic;
+    room.policy = snapshot.policy;
     this.replaceRemote(room, snapshot);
     return room;
   }
@@ -201,7 +203,7 @@ export class ServedRooms {
   sortedList(): RoomInfo[] {
     if (this.sorted) return this.sorted;
     const list: RoomInfo[] = [];
-    for (const room of this.rooms.values()) list.push({ name: room.name, users: room.total, topic: room.topic });
+    for (const room of this.rooms.values()) if (!isHidden(room.policy)) list.push({ name: room.name, users: room.total, topic: room.topic });
     return (this.sorted = sortRoomList(list));
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { ErrorCode } from './errors.js';
 import { validateClientMessage } from './parse.js';
-import type { ClientMessage } from './protocol.js';
+import type { BanMsg, ClientMessage, MuteMsg } from './protocol.js';
 
 export interface InputContext {
   /** The room the user is looking at, for commands that default to it and for plain text. */
@@ -43,10 +43,62 @@ function roomAndRest(args: string[], rest: string, ctx: InputContext): { room?: 
   return { room: ctx.room, rest };
 }
 
+/** `[time] [reason]` after a target: a leading 90s/30m/2h/7d is the duration. */
+function timeAndReason(after: string, maybeTime: string | undefined): { duration?: number; reason: string } {
+  const duration = maybeTime === undefined ? undefined : durationSeconds(maybeTime);
+  return duration === undefined ? { reason: after } : { duration, reason: after.slice(maybeTime!.length).trim() };
+}
+
+/** /ban and /mute: `[#room] target [time] [reason]`. */
+function markCommand(name: 'ban' | 'mute', help: string): CommandSpec {
+  const usage = `/${name} [#room] nick|address[/bits] [30m|2h|7d] [reason]`;
+  return {
+    name, usage, help: `room operators: ${help}`,
+    build: (args, rest, ctx) => {
+      const r = roomAndRest(args, rest, ctx);
+      if (!r.room) return NEEDS_ROOM;
+      const words = r.rest.split(/\s+/).filter(Boolean);
+      const [mask, maybeTime] = words;
+      if (!mask) return `usage: ${usage}`;
+      const { duration, reason } = timeAndReason(r.rest.slice(r.rest.indexOf(mask) + mask.length).trim(), maybeTime);
+      const message: BanMsg | MuteMsg = { type: name, room: r.room, mask };
+      if (duration !== undefined) message.duration = duration;
+      if (reason) message.reason = reason;
+      return message;
+    },
+  };
+}
+
+function unmarkCommand(name: 'unban' | 'unmute', help: string): CommandSpec {
+  const usage = `/${name} [#room] nick|address[/bits]`;
+  return {
+    name, usage, help: `room operators: ${help}`,
+    build: (args, rest, ctx) => {
+      const r = roomAndRest(args, rest, ctx);
+      if (!r.room) return NEEDS_ROOM;
+      const [mask] = r.rest.split(/\s+/).filter(Boolean);
+      return mask ? { type: name, room: r.room, mask } : `usage: ${usage}`;
+    },
+  };
+}
+
+function roleCommand(name: string, role: 'op' | 'voice' | 'none', help: string): CommandSpec {
+  const usage = `/${name} [#room] nick`;
+  return {
+    name, usage, help: `room operators: ${help}`,
+    build: (args, rest, ctx) => {
+      const r = roomAndRest(args, rest, ctx);
+      if (!r.room) return NEEDS_ROOM;
+      const [account] = r.rest.split(/\s+/).filter(Boolean);
+      return account ? { type: 'role', room: r.room, account, role } : `usage: ${usage}`;
+    },
+  };
+}
+
 export const COMMANDS: readonly CommandSpec[] = [
   {
-    name: 'join', aliases: ['j'], usage: '/join #room', help: 'join a room (created if new) and make it current',
-    build: ([room]) => (room ? { type: 'join', room } : 'which room?'),
+    name: 'join', aliases: ['j'], usage: '/join #room [key]', help: 'join a room (created if new) and make it current',
+    build: ([room, key]) => (room ? (key ? { type: 'join', room, key } : { type: 'join', room }) : 'which room?'),
   },
   {
     name: 'part', aliases: ['leave'], usage: '/part [#room] [reason]', help: 'leave a room (the current one by default)',
@@ -141,25 +193,79 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
-    name: 'ban', usage: '/ban address[/bits] [30m|2h|7d] [reason]', help: 'server operators: ban an address or block, for a time or until lifted',
+    name: 'kick', usage: '/kick [#room] nick [reason]', help: 'room operators: make someone leave the room',
+    build: (args, rest, ctx) => {
+      const r = roomAndRest(args, rest, ctx);
+      if (!r.room) return NEEDS_ROOM;
+      const [nick] = r.rest.split(/\s+/).filter(Boolean);
+      if (!nick) return 'usage: /kick [#room] nick [reason]';
+      const reason = r.rest.slice(r.rest.indexOf(nick) + nick.length).trim();
+      return reason ? { type: 'kick', room: r.room, nick, reason } : { type: 'kick', room: r.room, nick };
+    },
+  },
+  markCommand('ban', 'keep a nick, an account or an address out of the room'),
+  unmarkCommand('unban', 'lift a room ban'),
+  {
+    name: 'bans', usage: '/bans [#room]', help: "room operators: list the room's bans",
+    build: (args, rest, ctx) => {
+      const r = roomAndRest(args, rest, ctx);
+      return r.room ? { type: 'bans', room: r.room } : NEEDS_ROOM;
+    },
+  },
+  markCommand('mute', 'stop a nick, an account or an address speaking in the room'),
+  unmarkCommand('unmute', 'let them speak again'),
+  roleCommand('op', 'op', 'make a registered nick an operator of the room (owner only)'),
+  roleCommand('deop', 'none', "take a room operator's role away (owner only)"),
+  roleCommand('voice', 'voice', 'let a registered nick speak in a moderated room'),
+  roleCommand('devoice', 'none', 'take voice away'),
+  {
+    name: 'invite', usage: '/invite nick [#room]', help: 'room operators: let someone into an invite-only room once',
+    build: ([nick, room], _rest, ctx) => {
+      const target = room ?? ctx.room;
+      if (!nick) return 'usage: /invite nick [#room]';
+      return target ? { type: 'invite', room: target, nick } : NEEDS_ROOM;
+    },
+  },
+  {
+    name: 'set', usage: '/set [#room] invite-only|moderated|secret|topic-ops on|off, key K|off, limit N|off',
+    help: "room operators: change one of the room's settings",
+    build: (args, rest, ctx) => {
+      const r = roomAndRest(args, rest, ctx);
+      if (!r.room) return NEEDS_ROOM;
+      const [name, value] = r.rest.split(/\s+/).filter(Boolean);
+      const usage = 'usage: /set [#room] invite-only|moderated|secret|topic-ops on|off, key K|off, limit N|off';
+      if (!name || value === undefined) return usage;
+      const flags: Record<string, 'inviteOnly' | 'moderated' | 'secret' | 'topicOps'> = {
+        'invite-only': 'inviteOnly', moderated: 'moderated', secret: 'secret', 'topic-ops': 'topicOps',
+      };
+      const flag = flags[name.toLowerCase()];
+      if (flag) return value === 'on' || value === 'off' ? { type: 'settings', room: r.room, [flag]: value === 'on' } : usage;
+      if (name.toLowerCase() === 'key') return { type: 'settings', room: r.room, key: value === 'off' ? '' : value };
+      if (name.toLowerCase() === 'limit') {
+        const limit = value === 'off' ? 0 : Number(value);
+        return Number.isInteger(limit) && limit >= 0 ? { type: 'settings', room: r.room, limit } : usage;
+      }
+      return usage;
+    },
+  },
+  {
+    name: 'serverban', usage: '/serverban address[/bits] [30m|2h|7d] [reason]', help: 'server operators: ban an address or block from the server',
     build: (args, rest) => {
       const [mask, maybeTime] = args;
-      if (!mask) return 'usage: /ban address[/bits] [30m|2h|7d] [reason]';
-      const duration = maybeTime === undefined ? undefined : durationSeconds(maybeTime);
-      const after = rest.slice(rest.indexOf(mask) + mask.length).trim();
-      const reason = duration === undefined ? after : after.slice(maybeTime!.length).trim();
-      const ban: ClientMessage = { type: 'ban', mask };
+      if (!mask) return 'usage: /serverban address[/bits] [30m|2h|7d] [reason]';
+      const { duration, reason } = timeAndReason(rest.slice(rest.indexOf(mask) + mask.length).trim(), maybeTime);
+      const ban: BanMsg = { type: 'ban', mask };
       if (duration !== undefined) ban.duration = duration;
       if (reason) ban.reason = reason;
       return ban;
     },
   },
   {
-    name: 'unban', usage: '/unban address[/bits]', help: 'server operators: lift a server ban',
-    build: ([mask]) => (mask ? { type: 'unban', mask } : 'usage: /unban address[/bits]'),
+    name: 'serverunban', usage: '/serverunban address[/bits]', help: 'server operators: lift a server ban',
+    build: ([mask]) => (mask ? { type: 'unban', mask } : 'usage: /serverunban address[/bits]'),
   },
   {
-    name: 'bans', usage: '/bans', help: "server operators: list the server's bans",
+    name: 'serverbans', usage: '/serverbans', help: "server operators: list the server's bans",
     build: () => ({ type: 'bans' }),
   },
   {

@@ -29,8 +29,14 @@ export const ErrorCode = {
   ACCOUNT_REQUIRED: 'ACCOUNT_REQUIRED',
   /** The caller's address is banned from the server: the connection is refused and closed. */
   BANNED: 'BANNED',
-  /** Only a server operator may do that. */
+  /** Only a server operator (or, in a room, the room's operators) may do that. */
   NOT_OPERATOR: 'NOT_OPERATOR',
+  /** The room is invite-only and the caller was not invited. */
+  INVITE_ONLY: 'INVITE_ONLY',
+  /** The room has a key, and `join` did not give it (or gave another). */
+  BAD_KEY: 'BAD_KEY',
+  /** The caller may not speak in the room now: muted, or the room is moderated and they have no voice. */
+  MUTED: 'MUTED',
   /** The nick breaks the nick rules. */
   NICK_INVALID: 'NICK_INVALID',
   /** No connected user has that nick. */

@@ -69,6 +69,8 @@ const intRange = (field: string, min: number, max: number): FieldSpec => ({
 const optionalFlag: FieldSpec = { kind: 'boolean', optional: true };
 const ref: FieldSpec = line('ref', REF_MAX, ErrorCode.BAD_MESSAGE);
 const password = (field: string): FieldSpec => line(field, PASSWORD_MAX, ErrorCode.BAD_MESSAGE, false);
+const optionalRoom: FieldSpec = { ...room, optional: true };
+const mask: FieldSpec = line('mask', MASK_MAX, ErrorCode.BAD_MESSAGE, false);
 
 const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
   hello: {
@@ -77,7 +79,7 @@ const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
     client: line('client', CLIENT_NAME_MAX, ErrorCode.BAD_MESSAGE),
     ref,
   },
-  join: { room, ref },
+  join: { room, key: line('key', PASSWORD_MAX, ErrorCode.BAD_MESSAGE), ref },
   part: { room, reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
   say: { room, text, action: optionalFlag, ref },
   dm: { to: nick('to'), text, action: optionalFlag, ref },
@@ -99,14 +101,29 @@ const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
   drop: { password: password('password'), ref },
   ghost: { nick: nick('nick'), password: password('password'), ref },
   kill: { nick: nick('nick'), reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
-  ban: {
-    mask: line('mask', MASK_MAX, ErrorCode.BAD_MESSAGE, false),
-    duration: intRange('duration', 1, BAN_SECONDS_MAX),
-    reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE),
+  ban: { room: optionalRoom, mask, duration: intRange('duration', 1, BAN_SECONDS_MAX), reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
+  unban: { room: optionalRoom, mask, ref },
+  bans: { room: optionalRoom, ref },
+  kick: { room, nick: nick('nick'), reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
+  mute: { room, mask, duration: intRange('duration', 1, BAN_SECONDS_MAX), reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
+  unmute: { room, mask, ref },
+  role: {
+    room,
+    account: nick('account'),
+    role: { kind: 'string', refine: (v: string) => (['op', 'voice', 'none'].includes(v) ? good(v) : bad(ErrorCode.BAD_MESSAGE, "role must be 'op', 'voice' or 'none'")) },
     ref,
   },
-  unban: { mask: line('mask', MASK_MAX, ErrorCode.BAD_MESSAGE, false), ref },
-  bans: { ref },
+  invite: { room, nick: nick('nick'), ref },
+  settings: {
+    room,
+    inviteOnly: optionalFlag,
+    key: line('key', PASSWORD_MAX, ErrorCode.BAD_MESSAGE),
+    moderated: optionalFlag,
+    secret: optionalFlag,
+    topicOps: optionalFlag,
+    limit: { ...intRange('limit', 0, 10_000_000) },
+    ref,
+  },
 };
 
 // The client checks the shape of what it renders, but trusts the server's name rules.
@@ -171,7 +188,10 @@ const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   error: { code: str, message: str, ref: optStr },
   bye: { reason: str },
   account: { account: optStr, ref: optStr },
+  moderation: { room: str, by: str, action: str, detail: str, reason: optStr, ts: int },
+  invited: { room: str, by: str },
   bans: {
+    room: optStr,
     bans: {
       kind: 'array',
       refine: (v: unknown[]) => {

@@ -7,7 +7,8 @@ import type { ErrorCode } from './errors.js';
 // ---- client -> server -------------------------------------------------------------------------
 
 export interface HelloMsg { type: 'hello'; nick: string; password?: string; client?: string; ref?: string }
-export interface JoinMsg { type: 'join'; room: string; ref?: string }
+/** `key`: the room's password, when it has one. */
+export interface JoinMsg { type: 'join'; room: string; key?: string; ref?: string }
 export interface PartMsg { type: 'part'; room: string; reason?: string; ref?: string }
 export interface SayMsg { type: 'say'; room: string; text: string; action?: boolean; ref?: string }
 export interface DmMsg { type: 'dm'; to: string; text: string; action?: boolean; ref?: string }
@@ -31,17 +32,35 @@ export interface GhostMsg { type: 'ghost'; nick: string; password: string; ref?:
 
 /** Server operators: close the connection holding `nick`, on whichever node. */
 export interface KillMsg { type: 'kill'; nick: string; reason?: string; ref?: string }
-/** Server operators: ban an address or CIDR block from the server, for `duration` seconds (or until lifted). */
-export interface BanMsg { type: 'ban'; mask: string; duration?: number; reason?: string; ref?: string }
-export interface UnbanMsg { type: 'unban'; mask: string; ref?: string }
-/** Server operators: the server's bans. */
-export interface BansMsg { type: 'bans'; ref?: string }
+/**
+ * With `room`: room operators ban a nick (a registered one: its account), an address or a CIDR block from
+ * the room. Without: server operators ban an address or CIDR block from the server. For `duration`
+ * seconds, or until lifted.
+ */
+export interface BanMsg { type: 'ban'; room?: string; mask: string; duration?: number; reason?: string; ref?: string }
+export interface UnbanMsg { type: 'unban'; room?: string; mask: string; ref?: string }
+/** The room's bans (its operators), or the server's (server operators). */
+export interface BansMsg { type: 'bans'; room?: string; ref?: string }
+/** Room operators: `nick` leaves the room, told why. */
+export interface KickMsg { type: 'kick'; room: string; nick: string; reason?: string; ref?: string }
+/** Room operators: who may not speak in the room (a nick, an account's nick, an address or block). */
+export interface MuteMsg { type: 'mute'; room: string; mask: string; duration?: number; reason?: string; ref?: string }
+export interface UnmuteMsg { type: 'unmute'; room: string; mask: string; ref?: string }
+/** Room operators: give or take a registered nick's role in the room. */
+export interface RoleMsg { type: 'role'; room: string; account: string; role: 'op' | 'voice' | 'none'; ref?: string }
+/** Room operators: let `nick` into the invite-only room once. */
+export interface InviteMsg { type: 'invite'; room: string; nick: string; ref?: string }
+/** Room operators: change the room's settings; a field left out stays as it is ('' / 0 / false turn one off). */
+export interface SettingsMsg {
+  type: 'settings'; room: string; inviteOnly?: boolean; key?: string; moderated?: boolean; secret?: boolean;
+  topicOps?: boolean; limit?: number; ref?: string;
+}
 
 export type ClientMessage =
   | HelloMsg | JoinMsg | PartMsg | SayMsg | DmMsg | NickMsg | TopicMsg
   | HistoryMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg
   | RegisterMsg | IdentifyMsg | PasswordMsg | DropMsg | GhostMsg
-  | KillMsg | BanMsg | UnbanMsg | BansMsg;
+  | KillMsg | BanMsg | UnbanMsg | BansMsg | KickMsg | MuteMsg | UnmuteMsg | RoleMsg | InviteMsg | SettingsMsg;
 
 export type ClientMessageType = ClientMessage['type'];
 
@@ -82,12 +101,16 @@ export interface ByeEvt { type: 'bye'; reason: string }
 export interface AccountEvt { type: 'account'; account?: string; ref?: string }
 /** A server ban: `expires` (ms since the epoch) is absent for one that lasts until lifted. */
 export interface BanInfo { mask: string; by: string; reason: string; created: number; expires?: number }
-export interface BansEvt { type: 'bans'; bans: BanInfo[]; ref?: string }
+export interface BansEvt { type: 'bans'; room?: string; bans: BanInfo[]; ref?: string }
+/** A moderation action in a room, shown to its members: `detail` says what changed (the target, the new settings). */
+export interface ModerationEvt { type: 'moderation'; room: string; by: string; action: string; detail: string; reason?: string; ts: number }
+/** `by` invites you into `room` (invite-only): join it as usual. */
+export interface InvitedEvt { type: 'invited'; room: string; by: string }
 /** A line from the server for this user (what a command did, say). */
 export interface NoticeEvt { type: 'notice'; text: string; ref?: string }
 
 export type ServerMessage =
   | WelcomeEvt | JoinedEvt | LeftEvt | MessageEvt | AckEvt | DmEvt | NickEvt | TopicEvt
-  | HistoryEvt | RoomsEvt | WhoEvt | PongEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt;
+  | HistoryEvt | RoomsEvt | WhoEvt | PongEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt | ModerationEvt | InvitedEvt;
 
 export type ServerMessageType = ServerMessage['type'];

@@ -236,10 +236,17 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
       return noteIn(state, currentView(state).id, 'info', msg.account ? `logged in as ${msg.account}` : 'not logged in (a guest)', now);
     case 'notice': return noteIn(state, currentView(state).id, 'info', msg.text, now);
     case 'bans': {
-      const rows = msg.bans.length === 0 ? ['no server bans'] : msg.bans.map((b) =>
-        `ban ${b.mask} by ${b.by}${b.reason ? `: ${b.reason}` : ''}${b.expires ? ` (until ${new Date(b.expires).toISOString()})` : ''}`);
+      const where = msg.room ?? 'the server';
+      const rows = msg.bans.length === 0 ? [`no bans in ${where}`] : msg.bans.map((b) =>
+        `${where}: ${b.mask} by ${b.by}${b.reason ? `: ${b.reason}` : ''}${b.expires ? ` (until ${new Date(b.expires).toISOString()})` : ''}`);
       return rows.reduce((acc, line) => noteIn(acc, currentView(acc).id, 'info', line, now), state);
     }
+    case 'moderation': {
+      const id = roomViewId(msg.room);
+      if (!findView(state, id)) return state;
+      return noteIn(state, id, 'event', `${msg.by}: ${msg.action} ${msg.detail}${msg.reason ? ` (${msg.reason})` : ''}`, msg.ts);
+    }
+    case 'invited': return noteIn(state, currentView(state).id, 'info', `${msg.by} invites you to ${msg.room}: /join ${msg.room}`, now);
   }
 }
 

@@ -4,12 +4,14 @@ import { dm, say } from './message-commands.js';
 import { hello, nick, ping, quit } from './session-commands.js';
 import { drop, ghost, identify, password, register } from './account-commands.js';
 import { ban, bans, kill, unban } from './operator-commands.js';
+import { invite, kick, mute, role, settings, unmute } from './moderation-commands.js';
 import type { CommandTable } from './types.js';
 
 export const COMMANDS = {
   hello, nick, ping, quit, join, part, topic, history, rooms, who, say, dm,
   register, identify, password, drop, ghost,
   kill, ban, unban, bans,
+  kick, mute, unmute, role, invite, settings,
 } satisfies CommandTable;
 
 export type { CommandSpec } from './types.js';

@@ -3,6 +3,7 @@ import { ErrorCode, ProtocolFault } from '../../shared/errors.js';
 import type { DmMsg, SayMsg } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import type { DirectMessage } from '../engine/engine.js';
+import { canSpeak } from '../moderation/policy.js';
 import type { CommandSpec } from './types.js';
 
 // say { room, text, action?, ref? } -> message (all members, once stored), ack{ref} (sender, after it)
@@ -11,6 +12,11 @@ export const say: CommandSpec<SayMsg> = {
     const room = hub.memberRoom(session, m.room);
     if (session.account === null && hub.accountRooms.has(room.key)) {
       throw new ProtocolFault(ErrorCode.ACCOUNT_REQUIRED, `only logged-in users may speak in ${room.name}: register or identify first`);
+    }
+    if (!canSpeak(room.policy, hub.actorOf(session), Date.now())) {
+      throw new ProtocolFault(ErrorCode.MUTED, room.policy?.settings.moderated
+        ? `${room.name} is moderated: only its operators and voiced users speak`
+        : `you are muted in ${room.name}`);
     }
     // Every member must read what the room says: past its byte rate the room refuses, so no group of
     // talkers can push its readers into being dropped as slow consumers.

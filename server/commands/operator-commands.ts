@@ -5,6 +5,7 @@ import type { ModerationEntry } from '../engine/engine.js';
 import type { Hub } from '../hub.js';
 import { parseBanMask } from '../server-bans.js';
 import type { Session } from '../session.js';
+import { addMark, answerMarks, operatedRoom, removeMark } from './moderation-commands.js';
 import type { CommandSpec } from './types.js';
 
 /** Server operators are the accounts named in --operators, while logged in. */
@@ -34,9 +35,11 @@ export const kill: CommandSpec<KillMsg> = {
   },
 };
 
+// ban { room, mask, … } is a room ban (moderation-commands.ts).
 // ban { mask, duration?, reason? } -> connections from the mask get bye "banned" (every node); bans{} to the operator
 export const ban: CommandSpec<BanMsg> = {
   handle: async (hub, session, m) => {
+    if (m.room !== undefined) return addMark(hub, session, 'bans', { ...m, room: m.room });
     const by = operator(hub, session);
     const now = Date.now();
     const entry: BanInfo = { mask: mask(m.mask), by, reason: m.reason ?? '', created: now };
@@ -50,6 +53,7 @@ export const ban: CommandSpec<BanMsg> = {
 // unban { mask } -> bans{} to the operator
 export const unban: CommandSpec<UnbanMsg> = {
   handle: async (hub, session, m) => {
+    if (m.room !== undefined) return removeMark(hub, session, 'bans', { ...m, room: m.room });
     const by = operator(hub, session);
     const target = mask(m.mask);
     if (!(await hub.engine.removeServerBan(target))) throw new ProtocolFault(ErrorCode.BAD_MESSAGE, `${target} is not banned`);
@@ -61,6 +65,10 @@ export const unban: CommandSpec<UnbanMsg> = {
 // bans {} -> bans{bans: [{mask, by, reason, created, expires?}]}, those in force
 export const bans: CommandSpec<BansMsg> = {
   handle: (hub, session, m) => {
+    if (m.room !== undefined) {
+      const room = operatedRoom(hub, session, m.room);
+      return answerMarks(hub, session, room, room.policy, 'bans', m.ref);
+    }
     operator(hub, session);
     return listBans(hub, session, m.ref);
   },

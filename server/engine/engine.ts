@@ -10,7 +10,8 @@
  * A request that changes shared state (join, part, topic, nick) resolves once the engine has accepted
  * it; its effect on sessions happens when its event is applied, on every node alike.
  */
-import type { BanInfo, ChatMessage, RoomInfo } from '../../shared/protocol.js';
+import type { BanInfo, ChatMessage, RoomInfo, ServerMessage } from '../../shared/protocol.js';
+import type { RoomPolicy } from '../moderation/policy.js';
 import type { AccountDirectory } from './accounts.js';
 
 /** A room member as the cluster knows it: the node holding its connection, its session, its nick. */
@@ -42,8 +43,15 @@ export type EngineEvent =
   | { kind: 'join'; roomKey: string; room: string; member: MemberRef; seq: number; ts: number }
   | { kind: 'part'; roomKey: string; room: string; member: MemberRef; reason?: string }
   | { kind: 'topic'; roomKey: string; room: string; topic: string; by: string; ts: number }
+  /**
+   * The room's moderation state changed (roles, bans, mutes, invites, settings): this is all of it now.
+   * `notice` is what members are shown (a moderation action).
+   */
+  | { kind: 'policy'; roomKey: string; room: string; policy: RoomPolicy; notice?: PolicyNotice }
   /** `member` carries the new nick; `rooms` are the keys of the rooms the member was in. */
   | { kind: 'nick'; member: MemberRef; old: string; rooms: string[] }
+  /** Deliver `message` to the session holding the folded nick `nick`, on whichever node. */
+  | { kind: 'notify'; nick: string; message: ServerMessage }
   /** The server's bans changed: read them again (serverBans). */
   | { kind: 'bans' }
   /** Close the session holding the folded nick `nick`, on whichever node, unless it is `except`. */
@@ -74,6 +82,8 @@ export interface RoomSnapshot {
   members: MemberRef[];
   /** The newest page of history up to `seq`. */
   recent: HistoryPage;
+  /** Its moderation state, or null for a room that never had any. */
+  policy: RoomPolicy | null;
 }
 
 /** What the hub gives the engine to apply events and serve DMs. */
@@ -123,6 +133,16 @@ export interface Engine {
   join(roomKey: string, name: string, member: MemberRef): Promise<void>;
   part(roomKey: string, name: string, member: MemberRef, reason?: string): Promise<void>;
   setTopic(roomKey: string, name: string, topic: string, by: string): Promise<void>;
+  /**
+   * Changes the room's moderation state: `change` gets the current one (empty for a room without) and
+   * returns the next, and is run again if another change got in first. Every node serving the room gets
+   * a `policy` event. Resolves with what was stored.
+   */
+  updatePolicy(roomKey: string, name: string, change: (current: RoomPolicy) => RoomPolicy, notice?: PolicyNotice): Promise<RoomPolicy>;
+  /** The room's moderation state as stored (for a room this node does not serve), or null. */
+  policy(roomKey: string): Promise<RoomPolicy | null>;
+  /** Delivers `message` to the session holding `nickFold`, wherever it is (a `notify` event). */
+  notify(nickFold: string, message: ServerMessage): Promise<void>;
 
   /**
    * The newest `limit` messages older than `before`, cut at REPLY_MAX_BYTES. Read off the event loop in
@@ -154,13 +174,24 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
+/** A moderation action as a room's members are shown it (`moderation`). */
+export interface PolicyNotice {
+  by: string;
+  action: string;
+  detail: string;
+  reason?: string;
+  ts: number;
+}
+
 /** One moderation action, as the durable log keeps it. */
 export interface ModerationEntry {
   ts: number;
   /** Who did it (a nick, with its account when logged in: `nick (account)`). */
   by: string;
-  action: 'kill' | 'ban' | 'unban';
+  action: string;
   target: string;
+  /** The room, for a room's moderation. */
+  room?: string;
   reason?: string;
   expires?: number;
 }

@@ -5,9 +5,10 @@
  * others at once, so a request's event has been applied when its promise settles.
  */
 import { nanoid } from 'nanoid';
-import type { BanInfo, RoomInfo } from '../../shared/protocol.js';
+import type { BanInfo, RoomInfo, ServerMessage } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import type { DatabaseFile } from '../store/database-file.js';
+import { emptyPolicy, type RoomPolicy } from '../moderation/policy.js';
 import type { AccountDirectory } from './accounts.js';
 import type { StoredMessage } from '../store/history-store.js';
 import { ReadError, type HistoryReader } from '../store/history-reader.js';
@@ -15,11 +16,12 @@ import { CommitError, type HistoryWriter } from '../store/history-writer.js';
 import { storeReport } from '../store/store-health.js';
 import {
   EngineError, type DirectMessage, type DmOutcome, type Engine, type EngineHealth, type EngineSink,
-  type HistoryPage, type MemberRef, type ModerationEntry, type NewMessage, type RoomSnapshot,
+  type HistoryPage, type MemberRef, type ModerationEntry, type NewMessage, type PolicyNotice, type RoomSnapshot,
 } from './engine.js';
 
-/** Registry kinds (see HistoryStore.registry) of the server bans and the moderation log. */
+/** Registry kinds (see HistoryStore.registry) of the server bans, the rooms' policies and the moderation log. */
 export const BAN_KIND = 'serverban';
+export const POLICY_KIND = 'room';
 const MODLOG_KIND = 'modlog';
 
 /** A room's seqs: kept while the room is served or has messages being committed. */
@@ -45,6 +47,10 @@ export class LocalEngine implements Engine {
   private readonly nicks = new Map<string, string>();
   /** Server bans by mask, as stored. */
   private readonly bans = new Map<string, BanInfo>();
+  /** Rooms' moderation state, as stored. */
+  private readonly policies = new Map<string, RoomPolicy>();
+  /** The last policy change of each room: the next one starts from its outcome. */
+  private readonly policyChanges = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly writer: HistoryWriter,
@@ -52,11 +58,13 @@ export class LocalEngine implements Engine {
     private readonly database: DatabaseFile,
     readonly accounts: AccountDirectory,
     storedBans: Map<string, string> = new Map(),
+    storedPolicies: Map<string, string> = new Map(),
   ) {
     for (const json of storedBans.values()) {
       const ban = JSON.parse(json) as BanInfo;
       this.bans.set(ban.mask, ban);
     }
+    for (const [key, json] of storedPolicies) this.policies.set(key, JSON.parse(json) as RoomPolicy);
   }
 
   async start(sink: EngineSink): Promise<void> {
@@ -160,7 +168,7 @@ export class LocalEngine implements Engine {
         const seq = seqs.emitted;
         try {
           const { topic, recent } = await this.reader.room(roomKey, name, seq);
-          return { key: roomKey, name, seq, topic, members: [], recent };
+          return { key: roomKey, name, seq, topic, members: [], recent, policy: this.policies.get(roomKey) ?? null };
         } catch (err) {
           this.closeRoom(roomKey);
           throw readFailure(err);
@@ -177,7 +185,7 @@ export class LocalEngine implements Engine {
       const { lastSeq, topic, recent } = await read;
       const loaded = this.seqs.get(roomKey)!;
       loaded.served = true;
-      return { key: roomKey, name, seq: lastSeq, topic, members: [], recent };
+      return { key: roomKey, name, seq: lastSeq, topic, members: [], recent, policy: this.policies.get(roomKey) ?? null };
     }
   }
 
@@ -204,6 +212,28 @@ export class LocalEngine implements Engine {
     const ts = Date.now();
     await this.writer.setTopic(roomKey, topic, by, ts);
     this.sink.apply({ kind: 'topic', roomKey, room: name, topic, by, ts });
+  }
+
+  updatePolicy(roomKey: string, name: string, change: (current: RoomPolicy) => RoomPolicy, notice?: PolicyNotice): Promise<RoomPolicy> {
+    const previous = this.policyChanges.get(roomKey) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(async () => {
+      const policy = change(this.policies.get(roomKey) ?? emptyPolicy());
+      await this.saveState(POLICY_KIND, roomKey, policy);
+      this.policies.set(roomKey, policy);
+      this.sink.apply(notice ? { kind: 'policy', roomKey, room: name, policy, notice } : { kind: 'policy', roomKey, room: name, policy });
+      return policy;
+    });
+    this.policyChanges.set(roomKey, next);
+    void next.finally(() => { if (this.policyChanges.get(roomKey) === next) this.policyChanges.delete(roomKey); }).catch(() => {});
+    return next;
+  }
+
+  async policy(roomKey: string): Promise<RoomPolicy | null> {
+    return this.policies.get(roomKey) ?? null;
+  }
+
+  async notify(nick: string, message: ServerMessage): Promise<void> {
+    this.sink.apply({ kind: 'notify', nick, message });
   }
 
   page(roomKey: string, name: string, before: number, limit: number): Promise<HistoryPage> {

@@ -5,7 +5,7 @@ import { HistoryReader } from '../store/history-reader.js';
 import { HistoryStore } from '../store/history-store.js';
 import { HistoryWriter } from '../store/history-writer.js';
 import { ACCOUNT_KIND, LocalAccounts } from './local-accounts.js';
-import { BAN_KIND, LocalEngine } from './local-engine.js';
+import { BAN_KIND, LocalEngine, POLICY_KIND } from './local-engine.js';
 import type { OpenedEngine } from './opened.js';
 
 /** How often the database file is checked for having been deleted or replaced. */
@@ -51,7 +51,8 @@ export async function openLocalEngine(options: LocalOptions, log: Logger): Promi
   }
   database.watch(DATABASE_CHECK_MS);
   return {
-    engine: new LocalEngine(writer, reader, database, new LocalAccounts(writer, store.registry(ACCOUNT_KIND)), store.registry(BAN_KIND)),
+    engine: new LocalEngine(writer, reader, database, new LocalAccounts(writer, store.registry(ACCOUNT_KIND)),
+      store.registry(BAN_KIND), store.registry(POLICY_KIND)),
     killHistoryWriter: () => writer.killWorker(),
     killHistoryReader: () => reader.killWorker(),
     hangHistoryReader: (ms) => reader.hangWorker(ms),

@@ -10,7 +10,9 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import type { EngineEvent, EngineSink } from './engine.js';
+import type { EngineEvent, EngineSink, PolicyNotice } from './engine.js';
+import type { ServerMessage } from '../../shared/protocol.js';
+import type { RoomPolicy } from '../moderation/policy.js';
 import { decodeMember, decodePayload, fieldsOf, idMs, type StreamEntry } from './redis-codec.js';
 import { BUS, BUS_SEQ } from './redis-scripts.js';
 
@@ -163,6 +165,13 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
       return { kind: 'nick', member: decodeMember(f.n!), old: f.o!, rooms: JSON.parse(f.rs ?? '[]') as string[] };
     case 'bans':
       return { kind: 'bans' };
+    case 'notify':
+      return { kind: 'notify', nick: f.n!, message: JSON.parse(f.m!) as ServerMessage };
+    case 'policy': {
+      const event: EngineEvent = { kind: 'policy', roomKey, room: f.rn!, policy: JSON.parse(f.p!) as RoomPolicy };
+      if (f.a) event.notice = JSON.parse(f.a) as PolicyNotice;
+      return event;
+    }
     case 'kill': {
       const event: EngineEvent = { kind: 'kill', nick: f.n!, reason: f.why ?? '' };
       if (f.x) event.except = f.x;

@@ -14,24 +14,26 @@
 import { nanoid } from 'nanoid';
 import type { Redis } from 'ioredis';
 import { HISTORY_PAGE_MAX } from '../../shared/limits.js';
-import type { BanInfo, RoomInfo } from '../../shared/protocol.js';
+import type { BanInfo, RoomInfo, ServerMessage } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import type { Logger } from '../log.js';
 import type {
-  DirectMessage, DmOutcome, Engine, EngineHealth, EngineSink, HistoryPage, MemberRef, ModerationEntry, NewMessage, RoomSnapshot,
+  DirectMessage, DmOutcome, Engine, EngineHealth, EngineSink, HistoryPage, MemberRef, ModerationEntry, NewMessage, PolicyNotice, RoomSnapshot,
 } from './engine.js';
+import { EngineError } from './engine.js';
 import { BusReader, READ_BLOCK_MS } from './redis-bus-reader.js';
 import { BatchAppender } from './redis-appender.js';
 import { decodeMember, encodeMember, type StreamEntry } from './redis-codec.js';
 import { checkSettings, connectAll, openConnection } from './redis-connect.js';
 import { DmRelay } from './redis-dm.js';
 import { RedisAccounts } from './redis-accounts.js';
+import { emptyPolicy, isHidden, type RoomPolicy } from '../moderation/policy.js';
 import { firstChunk, readPage } from './redis-history.js';
 import { NodeLease } from './redis-lease.js';
 import { reapNode } from './redis-reaper.js';
 import {
   BUS, DEAD_MARKER_MS, deadMarker, defineScripts, leaseKey, nickKey, nodeNicks, nodeRooms, ROOMS, roomLog,
-  roomMembers, roomMeta, type ScriptedRedis,
+  roomMembers, roomMeta, roomPolicy, type ScriptedRedis,
 } from './redis-scripts.js';
 
 export interface RedisEngineOptions {
@@ -62,6 +64,8 @@ export interface RedisEngineStats {
 }
 
 const CONNECT_TIMEOUT_MS = 5000;
+/** Tries of a policy change that keeps losing the race to others. */
+const POLICY_ATTEMPTS = 10;
 /** The server bans (mask → JSON) and the moderation log (a stream, trimmed to about MODLOG_MAXLEN entries). */
 const SERVER_BANS = 'chat:serverbans';
 const MODLOG = 'chat:modlog';
@@ -161,6 +165,7 @@ export class RedisEngine implements Engine {
       .hmget(roomMeta(roomKey), 'seq', 'name', 'topic')
       .hgetall(roomMembers(roomKey))
       .xrevrange(roomLog(roomKey), '+', '-', 'COUNT', firstChunk(HISTORY_PAGE_MAX))
+      .get(roomPolicy(roomKey))
       .exec();
     if (!res) throw new Error('room snapshot aborted');
     for (const [err] of res) if (err) throw err;
@@ -168,7 +173,10 @@ export class RedisEngine implements Engine {
     const members = Object.values(res[1]![1] as Record<string, string>).map(decodeMember);
     const room = storedName ?? name;
     const recent = await readPage(this.cmd, roomKey, room, null, HISTORY_PAGE_MAX, res[2]![1] as StreamEntry[]);
-    return { key: roomKey, name: room, seq: Number(seq ?? 0), topic: topic ?? '', members, recent };
+    const policy = res[3]![1] as string | null;
+    return {
+      key: roomKey, name: room, seq: Number(seq ?? 0), topic: topic ?? '', members, recent, policy: policy ? (JSON.parse(policy) as RoomPolicy) : null,
+    };
   }
 
   closeRoom(_roomKey: string): void {
@@ -194,6 +202,29 @@ export class RedisEngine implements Engine {
     this.directory = null;
   }
 
+  async updatePolicy(roomKey: string, name: string, change: (current: RoomPolicy) => RoomPolicy, notice?: PolicyNotice): Promise<RoomPolicy> {
+    for (let attempt = 0; attempt < POLICY_ATTEMPTS; attempt++) {
+      const old = (await this.cmd.get(roomPolicy(roomKey))) ?? '';
+      const policy = change(old ? (JSON.parse(old) as RoomPolicy) : emptyPolicy());
+      const stored = await this.cmd.chatPolicy(roomPolicy(roomKey), roomMeta(roomKey), BUS, roomKey, name, old,
+        JSON.stringify(policy), isHidden(policy) ? 1 : 0, this.options.busMaxLen, notice ? JSON.stringify(notice) : '');
+      if (stored === 1) {
+        this.directory = null;
+        return policy;
+      }
+    }
+    throw new EngineError('the room was changed by too many others at once; try again');
+  }
+
+  async policy(roomKey: string): Promise<RoomPolicy | null> {
+    const json = await this.cmd.get(roomPolicy(roomKey));
+    return json ? (JSON.parse(json) as RoomPolicy) : null;
+  }
+
+  async notify(nick: string, message: ServerMessage): Promise<void> {
+    await this.announce('notify', 'n', nick, 'm', JSON.stringify(message));
+  }
+
   page(roomKey: string, name: string, before: number, limit: number): Promise<HistoryPage> {
     return readPage(this.cmd, roomKey, name, before, limit);
   }
@@ -211,8 +242,9 @@ export class RedisEngine implements Engine {
     const flat = await this.cmd.zrevrangebyscore(ROOMS, '+inf', 1, 'WITHSCORES');
     const rooms: Array<{ key: string; users: number }> = [];
     for (let i = 0; i + 1 < flat.length; i += 2) rooms.push({ key: flat[i]!, users: Number(flat[i + 1]) });
-    const metas = await Promise.all(rooms.map((r) => this.cmd.hmget(roomMeta(r.key), 'name', 'topic')));
-    const list = rooms.map((r, i) => ({ name: metas[i]![0] ?? r.key, users: r.users, topic: metas[i]![1] ?? '' }));
+    const metas = await Promise.all(rooms.map((r) => this.cmd.hmget(roomMeta(r.key), 'name', 'topic', 'hidden')));
+    // Secret rooms are not listed.
+    const list = rooms.flatMap((r, i) => (metas[i]![2] === '1' ? [] : [{ name: metas[i]![0] ?? r.key, users: r.users, topic: metas[i]![1] ?? '' }]));
     return list.sort((a, b) => b.users - a.users || a.name.localeCompare(b.name));
   }
 

@@ -25,6 +25,8 @@ export const NODES = 'chat:nodes';
 export const roomLog = (key: string) => `chat:{r:${key}}:log`;
 export const roomMeta = (key: string) => `chat:{r:${key}}:meta`;
 export const roomMembers = (key: string) => `chat:{r:${key}}:members`;
+/** The room's moderation state (JSON); its meta field `hidden` is 1 while it is secret. */
+export const roomPolicy = (key: string) => `chat:{r:${key}}:policy`;
 export const nickKey = (fold: string) => `chat:nick:${fold}`;
 export const leaseKey = (node: string) => `chat:node:${node}`;
 export const nodeNicks = (node: string) => `chat:node:${node}:nicks`;
@@ -199,6 +201,20 @@ bus(KEYS[1], ARGV[1], ARGV[2], '', unpack(ARGV, 3))
 return 1`;
 
 /**
+ * Stores a room's moderation state if it is still what the caller read (ARGV[3], '' for none), marks
+ * the meta `hidden` and puts `policy` on the bus. KEYS: policy, meta, bus. ARGV: room key, name, old,
+ * new, hidden (1/0), bus maxlen, notice JSON ('' for none). Returns 1, or 0 when another change got in first.
+ */
+const POLICY = `${BUS_ADD}
+local cur = redis.call('GET', KEYS[1]) or ''
+if cur ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[4])
+redis.call('HSETNX', KEYS[2], 'name', ARGV[2])
+redis.call('HSET', KEYS[2], 'hidden', ARGV[5])
+bus(KEYS[3], ARGV[6], 'policy', ARGV[1], 'rn', redis.call('HGET', KEYS[2], 'name'), 'p', ARGV[4], 'a', ARGV[7])
+return 1`;
+
+/**
  * Renames a member: claims the new nick (as CLAIM), frees the old one, moves the member entry in each
  * listed room and puts one `nick` event on the bus. Already done (a resend) → 1 without an event.
  * KEYS: new nick, old nick, node nicks, lease, bus, then per room members, meta. ARGV: new owner, old
@@ -344,6 +360,7 @@ export const SCRIPTS = {
   chatTopic: { lua: TOPIC, numberOfKeys: 3 },
   chatRename: { lua: RENAME, numberOfKeys: -1 },
   chatAnnounce: { lua: ANNOUNCE, numberOfKeys: 2 },
+  chatPolicy: { lua: POLICY, numberOfKeys: 3 },
   chatHeartbeat: { lua: HEARTBEAT, numberOfKeys: 2 },
   chatTakeLease: { lua: TAKE_LEASE, numberOfKeys: 3 },
   chatExpiredNodes: { lua: EXPIRED_NODES, numberOfKeys: 1 },
@@ -366,6 +383,7 @@ export type ScriptedRedis = Redis & {
   chatTopic: Call<number>;
   chatRename(numKeys: number, ...args: Arg[]): Promise<number>;
   chatAnnounce: Call<number>;
+  chatPolicy: Call<number>;
   chatHeartbeat: Call<number>;
   chatTakeLease: Call<number>;
   chatExpiredNodes: Call<string[]>;

@@ -53,8 +53,10 @@ export function renderText(m: ServerMessage): string {
     case 'bye': return `*** bye: ${oneLine(m.reason)}${EOL}`;
     case 'account': return m.account ? `*** You are logged in as ${m.account}${EOL}` : `*** You are not logged in (a guest)${EOL}`;
     case 'notice': return `*** ${oneLine(m.text)}${EOL}`;
+    case 'moderation': return withText(`${clock(m.ts)} ${m.room} ${m.by}: ${m.action} ${m.detail}`, m.reason ? ` (${flat(m.reason)})` : '') + EOL;
+    case 'invited': return `*** ${m.by} invites you to ${m.room}: /join ${m.room}${EOL}`;
     case 'bans':
-      return [`*** ${m.bans.length} server ban(s):`, ...m.bans.map((b) => `  ${b.mask} by ${b.by}${b.reason ? `: ${oneLine(b.reason)}` : ''}${b.expires ? ` (until ${new Date(b.expires).toISOString()})` : ''}`)]
+      return [`*** ${m.bans.length} ban(s) in ${m.room ?? 'the server'}:`, ...m.bans.map((b) => `  ${b.mask} by ${b.by}${b.reason ? `: ${oneLine(b.reason)}` : ''}${b.expires ? ` (until ${new Date(b.expires).toISOString()})` : ''}`)]
         .join(EOL) + EOL;
   }
 }

@@ -37,7 +37,8 @@ describe('parseInput: commands', () => {
     msg('/join Dev', { type: 'join', room: '#Dev' }),
     msg('/JOIN #dev', { type: 'join', room: '#dev' }),
     msg('/join   #dev   ', { type: 'join', room: '#dev' }),
-    msg('/join #dev ignored words', { type: 'join', room: '#dev' }),
+    msg('/join #dev sesame', { type: 'join', room: '#dev', key: 'sesame' }),
+    msg('/join #dev sesame ignored words', { type: 'join', room: '#dev', key: 'sesame' }),
     msg('/join #dev', { type: 'join', room: '#dev' }, NOWHERE),
     err('/join', 'which room?'),
     bad('/join #no!', 'ROOM_INVALID', 'room must be # and 1-32 of A-Z a-z 0-9 _ -'),
@@ -148,15 +149,44 @@ describe('parseInput: account commands', () => {
     msg('/kill Bob', { type: 'kill', nick: 'Bob' }),
     msg('/kill Bob stop the flood', { type: 'kill', nick: 'Bob', reason: 'stop the flood' }),
     err('/kill', 'usage: /kill nick [reason]'),
-    msg('/ban 203.0.113.7', { type: 'ban', mask: '203.0.113.7' }),
-    msg('/ban 203.0.113.0/24 2h spam wave', { type: 'ban', mask: '203.0.113.0/24', duration: 7200, reason: 'spam wave' }),
-    msg('/ban 203.0.113.7 7d', { type: 'ban', mask: '203.0.113.7', duration: 604_800 }),
-    msg('/ban 203.0.113.7 90s', { type: 'ban', mask: '203.0.113.7', duration: 90 }),
-    msg('/ban 203.0.113.7 for spam', { type: 'ban', mask: '203.0.113.7', reason: 'for spam' }),
-    err('/ban', 'usage: /ban address[/bits] [30m|2h|7d] [reason]'),
-    msg('/unban ::1', { type: 'unban', mask: '::1' }),
-    err('/unban', 'usage: /unban address[/bits]'),
-    msg('/bans', { type: 'bans' }),
+    msg('/serverban 203.0.113.7', { type: 'ban', mask: '203.0.113.7' }),
+    msg('/serverban 203.0.113.0/24 2h spam wave', { type: 'ban', mask: '203.0.113.0/24', duration: 7200, reason: 'spam wave' }),
+    msg('/serverban 203.0.113.7 7d', { type: 'ban', mask: '203.0.113.7', duration: 604_800 }),
+    msg('/serverban 203.0.113.7 90s', { type: 'ban', mask: '203.0.113.7', duration: 90 }),
+    msg('/serverban 203.0.113.7 for spam', { type: 'ban', mask: '203.0.113.7', reason: 'for spam' }),
+    err('/serverban', 'usage: /serverban address[/bits] [30m|2h|7d] [reason]'),
+    msg('/serverunban ::1', { type: 'unban', mask: '::1' }),
+    err('/serverunban', 'usage: /serverunban address[/bits]'),
+    msg('/serverbans', { type: 'bans' }),
+    // room moderation, in the current room by default
+    msg('/kick bob', { type: 'kick', room: '#lobby', nick: 'bob' }),
+    msg('/kick #dev bob go away', { type: 'kick', room: '#dev', nick: 'bob', reason: 'go away' }),
+    err('/kick', 'usage: /kick [#room] nick [reason]'),
+    err('/kick bob', NEEDS_ROOM, NOWHERE),
+    msg('/ban spammer', { type: 'ban', room: '#lobby', mask: 'spammer' }),
+    msg('/ban #dev 203.0.113.0/24 2h spam wave', { type: 'ban', room: '#dev', mask: '203.0.113.0/24', duration: 7200, reason: 'spam wave' }),
+    msg('/ban spammer flooding', { type: 'ban', room: '#lobby', mask: 'spammer', reason: 'flooding' }),
+    err('/ban', 'usage: /ban [#room] nick|address[/bits] [30m|2h|7d] [reason]'),
+    msg('/unban #dev spammer', { type: 'unban', room: '#dev', mask: 'spammer' }),
+    msg('/bans', { type: 'bans', room: '#lobby' }),
+    msg('/mute bob 30m calm down', { type: 'mute', room: '#lobby', mask: 'bob', duration: 1800, reason: 'calm down' }),
+    msg('/unmute bob', { type: 'unmute', room: '#lobby', mask: 'bob' }),
+    msg('/op #dev fred', { type: 'role', room: '#dev', account: 'fred', role: 'op' }),
+    msg('/deop fred', { type: 'role', room: '#lobby', account: 'fred', role: 'none' }),
+    msg('/voice fred', { type: 'role', room: '#lobby', account: 'fred', role: 'voice' }),
+    msg('/devoice fred', { type: 'role', room: '#lobby', account: 'fred', role: 'none' }),
+    err('/op', 'usage: /op [#room] nick'),
+    msg('/invite ivan', { type: 'invite', room: '#lobby', nick: 'ivan' }),
+    msg('/invite ivan #dev', { type: 'invite', room: '#dev', nick: 'ivan' }),
+    msg('/set invite-only on', { type: 'settings', room: '#lobby', inviteOnly: true }),
+    msg('/set #dev moderated off', { type: 'settings', room: '#dev', moderated: false }),
+    msg('/set key sesame', { type: 'settings', room: '#lobby', key: 'sesame' }),
+    msg('/set key off', { type: 'settings', room: '#lobby', key: '' }),
+    msg('/set limit 50', { type: 'settings', room: '#lobby', limit: 50 }),
+    msg('/set limit off', { type: 'settings', room: '#lobby', limit: 0 }),
+    msg('/set topic-ops on', { type: 'settings', room: '#lobby', topicOps: true }),
+    err('/set secret maybe', 'usage: /set [#room] invite-only|moderated|secret|topic-ops on|off, key K|off, limit N|off'),
+    err('/set colour red', 'usage: /set [#room] invite-only|moderated|secret|topic-ops on|off, key K|off, limit N|off'),
   ];
   it.each(rows)('$input', expectRow);
 
@@ -204,7 +234,8 @@ describe('/help', () => {
   it('starts with exactly these rows', () => {
     expect(helpText().split('\n').slice(1, -1).map((l) => l.split(' ')[0])).toStrictEqual(
       ['/join', '/part', '/msg', '/me', '/nick', '/topic', '/who', '/rooms', '/history', '/register', '/identify', '/ghost',
-        '/password', '/drop', '/kill', '/ban', '/unban', '/bans', '/quit', '/help'],
+        '/password', '/drop', '/kill', '/kick', '/ban', '/unban', '/bans', '/mute', '/unmute', '/op', '/deop', '/voice', '/devoice',
+        '/invite', '/set', '/serverban', '/serverunban', '/serverbans', '/quit', '/help'],
     );
   });
 
@@ -214,9 +245,9 @@ describe('/help', () => {
   });
 
   const one: [string, string][] = [
-    ['/help join', '/join #room: join a room (created if new) and make it current (also /j)'],
+    ['/help join', '/join #room [key]: join a room (created if new) and make it current (also /j)'],
     ['/help /msg', '/msg nick text: send a private message (also /query /m)'],
-    ['/help J', '/join #room: join a room (created if new) and make it current (also /j)'],
+    ['/help J', '/join #room [key]: join a room (created if new) and make it current (also /j)'],
     ['/help nick', '/nick newname: change your nick'],
     ['/help history', '/history [#room] [count]: show earlier messages (up to 200)'],
     ['/help help', '/help [command]: show this help'],
@@ -232,8 +263,9 @@ describe('/help', () => {
 
   it('completes exactly these names', () => {
     expect(COMMAND_NAMES).toStrictEqual([
-      'ban', 'bans', 'drop', 'exit', 'ghost', 'help', 'history', 'identify', 'j', 'join', 'kill', 'leave', 'list', 'login', 'm',
-      'me', 'msg', 'names', 'nick', 'part', 'password', 'query', 'quit', 'register', 'rooms', 'topic', 'unban', 'who',
+      'ban', 'bans', 'deop', 'devoice', 'drop', 'exit', 'ghost', 'help', 'history', 'identify', 'invite', 'j', 'join', 'kick', 'kill',
+      'leave', 'list', 'login', 'm', 'me', 'msg', 'mute', 'names', 'nick', 'op', 'part', 'password', 'query', 'quit', 'register', 'rooms',
+      'serverban', 'serverbans', 'serverunban', 'set', 'topic', 'unban', 'unmute', 'voice', 'who',
     ]);
   });
 

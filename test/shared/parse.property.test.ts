@@ -22,7 +22,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
 /** The fields each client message may carry (shared/protocol.ts), besides `type`. */
 const CLIENT_FIELDS: Record<ClientMessageType, string[]> = {
   hello: ['nick', 'password', 'client', 'ref'],
-  join: ['room', 'ref'],
+  join: ['room', 'key', 'ref'],
   part: ['room', 'reason', 'ref'],
   say: ['room', 'text', 'action', 'ref'],
   dm: ['to', 'text', 'action', 'ref'],
@@ -39,9 +39,15 @@ const CLIENT_FIELDS: Record<ClientMessageType, string[]> = {
   drop: ['password', 'ref'],
   ghost: ['nick', 'password', 'ref'],
   kill: ['nick', 'reason', 'ref'],
-  ban: ['mask', 'duration', 'reason', 'ref'],
-  unban: ['mask', 'ref'],
-  bans: ['ref'],
+  ban: ['room', 'mask', 'duration', 'reason', 'ref'],
+  unban: ['room', 'mask', 'ref'],
+  bans: ['room', 'ref'],
+  kick: ['room', 'nick', 'reason', 'ref'],
+  mute: ['room', 'mask', 'duration', 'reason', 'ref'],
+  unmute: ['room', 'mask', 'ref'],
+  role: ['room', 'account', 'role', 'ref'],
+  invite: ['room', 'nick', 'ref'],
+  settings: ['room', 'inviteOnly', 'key', 'moderated', 'secret', 'topicOps', 'limit', 'ref'],
 };
 
 const SERVER_FIELDS: Record<string, string[]> = {
@@ -61,7 +67,9 @@ const SERVER_FIELDS: Record<string, string[]> = {
   bye: ['reason'],
   account: ['account', 'ref'],
   notice: ['text', 'ref'],
-  bans: ['bans', 'ref'],
+  bans: ['room', 'bans', 'ref'],
+  moderation: ['room', 'by', 'action', 'detail', 'reason', 'ts'],
+  invited: ['room', 'by'],
 };
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; ref?: string } };
@@ -170,6 +178,17 @@ const validClient: fc.Arbitrary<{ input: Record<string, unknown>; output: Record
     }, { noNullPrototype: true, requiredKeys: ['type', 'mask'] }),
     fc.record({ type: fc.constant('unban'), mask: validLine(64), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'mask'] }),
     fc.record({ type: fc.constant('bans'), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type'] }),
+    fc.record({ type: fc.constant('kick'), room: roomArb, nick: nickArb, reason: validLine(300), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'room', 'nick'] }),
+    fc.record({
+      type: fc.constant('mute'), room: roomArb, mask: validLine(64), duration: fc.integer({ min: 1, max: BAN_SECONDS_MAX }), reason: validLine(300), ref: validRef,
+    }, { noNullPrototype: true, requiredKeys: ['type', 'room', 'mask'] }),
+    fc.record({ type: fc.constant('unmute'), room: roomArb, mask: validLine(64), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'room', 'mask'] }),
+    fc.record({ type: fc.constant('role'), room: roomArb, account: nickArb, role: fc.constantFrom('op', 'voice', 'none'), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'room', 'account', 'role'] }),
+    fc.record({ type: fc.constant('invite'), room: roomArb, nick: nickArb, ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'room', 'nick'] }),
+    fc.record({
+      type: fc.constant('settings'), room: roomArb, inviteOnly: fc.boolean(), key: validLine(256), moderated: fc.boolean(), secret: fc.boolean(),
+      topicOps: fc.boolean(), limit: fc.integer({ min: 0, max: 10_000_000 }), ref: validRef,
+    }, { noNullPrototype: true, requiredKeys: ['type', 'room'] }),
   )
   .map((input: Record<string, unknown>) => ({
     input,

@@ -111,6 +111,18 @@ describe('parseClientMessage: accepted', () => {
     },
     { name: 'unban', input: { type: 'unban', mask: '::1' }, output: { type: 'unban', mask: '::1' } },
     { name: 'bans', input: { type: 'bans' }, output: { type: 'bans' } },
+    { name: 'bans of a room', input: { type: 'bans', room: 'den' }, output: { type: 'bans', room: '#den' } },
+    { name: 'join with a key', input: { type: 'join', room: 'den', key: 'sesame' }, output: { type: 'join', room: '#den', key: 'sesame' } },
+    { name: 'kick', input: { type: 'kick', room: '#den', nick: 'bob', reason: 'x' }, output: { type: 'kick', room: '#den', nick: 'bob', reason: 'x' } },
+    { name: 'mute', input: { type: 'mute', room: '#den', mask: 'bob', duration: 60 }, output: { type: 'mute', room: '#den', mask: 'bob', duration: 60 } },
+    { name: 'unmute', input: { type: 'unmute', room: '#den', mask: 'bob' }, output: { type: 'unmute', room: '#den', mask: 'bob' } },
+    { name: 'role', input: { type: 'role', room: '#den', account: 'fred', role: 'voice' }, output: { type: 'role', room: '#den', account: 'fred', role: 'voice' } },
+    { name: 'invite', input: { type: 'invite', room: '#den', nick: 'ivan' }, output: { type: 'invite', room: '#den', nick: 'ivan' } },
+    {
+      name: 'settings',
+      input: { type: 'settings', room: '#den', inviteOnly: true, key: '', moderated: false, secret: true, topicOps: true, limit: 0 },
+      output: { type: 'settings', room: '#den', inviteOnly: true, key: '', moderated: false, secret: true, topicOps: true, limit: 0 },
+    },
   ];
 
   it.each(cases)('$name', ({ input, output }) => {
@@ -137,8 +149,8 @@ describe('parseClientMessage: accepted', () => {
 
   it('knows exactly the protocol v1 request types', () => {
     expect([...CLIENT_MESSAGE_TYPES].sort()).toStrictEqual([
-      'ban', 'bans', 'dm', 'drop', 'ghost', 'hello', 'history', 'identify', 'join', 'kill', 'nick', 'part', 'password', 'ping',
-      'quit', 'register', 'rooms', 'say', 'topic', 'unban', 'who',
+      'ban', 'bans', 'dm', 'drop', 'ghost', 'hello', 'history', 'identify', 'invite', 'join', 'kick', 'kill', 'mute', 'nick', 'part',
+      'password', 'ping', 'quit', 'register', 'role', 'rooms', 'say', 'settings', 'topic', 'unban', 'unmute', 'who',
     ]);
   });
 });

@@ -6,11 +6,12 @@
  * until released. Every call is recorded.
  */
 import { HISTORY_PAGE_MAX } from '../../../shared/limits.js';
-import type { BanInfo, ChatMessage, RoomInfo } from '../../../shared/protocol.js';
+import type { BanInfo, ChatMessage, RoomInfo, ServerMessage } from '../../../shared/protocol.js';
+import { emptyPolicy, type RoomPolicy } from '../../../server/moderation/policy.js';
 import { caseFold } from '../../../shared/validate.js';
 import type {
   DirectMessage, DmOutcome, Engine, EngineEvent, EngineHealth, EngineSink, HistoryPage, MemberRef, ModerationEntry, NewMessage,
-  RoomSnapshot,
+  PolicyNotice, RoomSnapshot,
 } from '../../../server/engine/engine.js';
 import { reservedKeys, type Account, type AccountDirectory, type CreateOutcome } from '../../../server/engine/accounts.js';
 
@@ -219,7 +220,7 @@ export class ScriptedEngine implements Engine {
     const room = this.rooms.get(roomKey) ?? this.room(name);
     return {
       key: roomKey, name: room.name, seq: room.seq, topic: room.topic, members: [...room.members],
-      recent: pageOf(room, room.seq + 1, HISTORY_PAGE_MAX),
+      recent: pageOf(room, room.seq + 1, HISTORY_PAGE_MAX), policy: this.policies.get(roomKey) ?? null,
     };
   }
 
@@ -250,6 +251,22 @@ export class ScriptedEngine implements Engine {
   }
 
   readonly bans = new Map<string, BanInfo>();
+  readonly policies = new Map<string, RoomPolicy>();
+
+  async updatePolicy(roomKey: string, name: string, change: (current: RoomPolicy) => RoomPolicy, notice?: PolicyNotice): Promise<RoomPolicy> {
+    const policy = change(this.policies.get(roomKey) ?? emptyPolicy());
+    this.policies.set(roomKey, policy);
+    this.put(notice ? { kind: 'policy', roomKey, room: name, policy, notice } : { kind: 'policy', roomKey, room: name, policy });
+    return policy;
+  }
+
+  async policy(roomKey: string): Promise<RoomPolicy | null> {
+    return this.policies.get(roomKey) ?? null;
+  }
+
+  async notify(nick: string, message: ServerMessage): Promise<void> {
+    this.put({ kind: 'notify', nick, message });
+  }
   readonly modlog: ModerationEntry[] = [];
 
   async serverBans(): Promise<BanInfo[]> {
