@@ -42,7 +42,7 @@ const server = describeAddress(cli.address);
 const remember = cli.config.remember !== false;
 const memoryPath = memoryFile(process.env, server, cli.nick);
 const memory = remember ? loadMemory(memoryPath) : EMPTY_MEMORY;
-const client = new ChatClient({ address: cli.address, nick: cli.nick, autojoin: [...(cli.config.rooms ?? []), ...memory.rooms] });
+const client = new ChatClient({ address: cli.address, nick: cli.nick, autojoin: [...(cli.config.rooms ?? []), ...memory.rooms], ca: cli.ca });
 const store = new Store(client.server, cli.nick, cli.config.highlights ?? []);
 store.dispatch({ type: 'restore', memory });
 feedStore(client, store);

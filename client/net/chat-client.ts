@@ -48,6 +48,8 @@ export interface ChatClientOptions {
   ackTimeoutMs?: number;
   /** Rooms to join once registered the first time (from the config and the last run). */
   autojoin?: string[];
+  /** A private CA (PEM) that wss:// and tls:// trust besides Node's own. */
+  ca?: string;
 }
 
 /** A message on its way through the pacer; `fromUser` ones go back to the offline queue if the connection drops. */
@@ -97,7 +99,7 @@ export class ChatClient {
   private helloTimer: NodeJS.Timeout | undefined;
   private readonly liveness: Liveness;
   private lastCloseReason: string | undefined;
-  private readonly opts: Required<Omit<ChatClientOptions, 'address' | 'nick'>> & { address: ServerAddress };
+  private readonly opts: Required<Omit<ChatClientOptions, 'address' | 'nick' | 'ca'>> & { address: ServerAddress; ca?: string };
   /** No pace was given: the client paces itself under the budget the server announces. */
   private readonly learnsPace: boolean;
 
@@ -206,7 +208,7 @@ export class ChatClient {
       },
       onText: (text) => this.receive(text),
       onClose: (reason) => this.closed(reason),
-    });
+    }, { ca: this.opts.ca });
   }
 
   private sendHello(): void {
@@ -304,6 +306,8 @@ export class ChatClient {
     if (!parsed.ok) {
       // tcp:// to the WebSocket port: an HTTP server answers our JSON with an error page and closes.
       if (!this.registeredOnce && text.startsWith('HTTP/')) this.lastCloseReason = `an HTTP server answered (${text.trim()}): for the WebSocket port use ws://`;
+      // tcp:// to a TLS port: its one plain line says to use tls://.
+      if (!this.registeredOnce && text.startsWith('error: this port speaks TLS')) this.lastCloseReason = text.slice('error: '.length).trim();
       return; // a newer server's extra message types are not ours to draw
     }
     let msg = parsed.value;
