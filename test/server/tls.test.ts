@@ -228,6 +228,14 @@ describe('reloading the certificate', () => {
     expect(s.server.tls?.fingerprint).toBe(second.fingerprint);
     expect(s.logs.filter((r) => r.msg === 'tls reload failed; keeping the certificate in use')).toHaveLength(2);
     expect(old.closed).toBe(false);
+
+    // Shutdown reaches TLS clients as it does plain ones, and a socket mid-handshake does not hold it up.
+    const stalled = await connectFrom(s.tcpPort, '127.0.0.1');
+    stalled.socket.write(Buffer.from([0x16, 0x03, 0x01]));
+    await s.server.stop();
+    await old.next('bye');
+    await fresh.next('bye');
+    await stalled.closed;
   });
 
   it('by SIGHUP on a real process, while a client stays connected and keeps chatting', async () => {
