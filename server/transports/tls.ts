@@ -83,7 +83,7 @@ interface Pending {
 }
 
 export class TlsTerminator {
-  private pending = new Set<Pending>();
+  private readonly pending = new Set<Pending>();
 
   /** `current` is what loadCertificate() read from the same files at start-up. */
   constructor(private readonly opts: TlsOptions, private current: LoadedCertificate) {
@@ -145,6 +145,8 @@ export class TlsTerminator {
       p.stage = 'handshake';
       raw.pause();
       raw.unshift(first);
+      // Made here rather than by a tls.Server, which would start the handshake before the first byte could
+      // be looked at; 'secure' is the event tls.Server itself waits for on the sockets it makes.
       const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: this.current.context });
       p.secure = secure;
       const failed = (err: Error) => {
