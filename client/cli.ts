@@ -1,4 +1,5 @@
 /** Command-line arguments and the help text. */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isValidNick, NICK_MAX } from '../shared/index.js';
@@ -8,7 +9,7 @@ import { loadConfig, type ClientConfig } from './persist/config.js';
 import { configFile } from './persist/paths.js';
 
 export type CliResult =
-  | { kind: 'run'; address: ServerAddress; nick: string; config: ClientConfig; configFile?: string }
+  | { kind: 'run'; address: ServerAddress; nick: string; config: ClientConfig; configFile?: string; ca?: string }
   | { kind: 'help'; text: string }
   | { kind: 'error'; message: string };
 
@@ -20,7 +21,7 @@ export function nickFromLogin(login: string): string {
 
 export function usage(): string {
   return [
-    'Usage: chat [ws://host:port | tcp://host:port] [--nick NAME]',
+    'Usage: chat [ws://host:port | wss://… | tcp://host:port | tls://…] [--nick NAME] [--ca FILE]',
     '',
     `A full-screen terminal chat client. Connects to ${DEFAULT_SERVER} by default, with your login name as nick.`,
     'If the nick is taken or invalid, the client asks for another.',
@@ -28,6 +29,7 @@ export function usage(): string {
     'Options:',
     '  -n, --nick NAME            the nick to use',
     '  -c, --config FILE          settings file (default: $XDG_CONFIG_HOME/chat/config.json, ~/.config/…)',
+    '      --ca FILE              trust this CA (PEM) too, for a wss:// or tls:// server with a private CA',
     '  -h, --help                 show this help',
     '  -V, --version              show the version',
     '',
@@ -59,7 +61,7 @@ export function parseCli(argv: string[], login: string, env: Record<string, stri
       args: argv,
       options: {
         nick: { type: 'string', short: 'n' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' },
-        config: { type: 'string', short: 'c' },
+        config: { type: 'string', short: 'c' }, ca: { type: 'string' },
       },
       allowPositionals: true,
     });
@@ -76,8 +78,27 @@ export function parseCli(argv: string[], login: string, env: Record<string, stri
   if (nick !== undefined && !isValidNick(nick)) return { kind: 'error', message: `"${nick}" is not a valid nick: ${NICK_RULE}` };
   const address = parseServerAddress(parsed.positionals[0] ?? config.server ?? DEFAULT_SERVER);
   if (typeof address === 'string') return { kind: 'error', message: address };
-  const run: CliResult = { kind: 'run', address, nick: nick ?? nickFromLogin(login), config };
+  const caFile = parsed.values.ca ?? config.ca;
+  const ca = caFile === undefined ? undefined : readCa(caFile);
+  if (ca !== undefined && !ca.ok) return { kind: 'error', message: ca.error };
+  const run: CliResult = { kind: 'run', address, nick: nick ?? nickFromLogin(login), config, ...(ca ? { ca: ca.pem } : {}) };
   return file === undefined ? run : { ...run, configFile: file };
+}
+
+/** The private CA's PEM, checked now so a wrong file is named before connecting. */
+function readCa(file: string): { ok: true; pem: string } | { ok: false; error: string } {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { ok: false, error: `cannot read the CA file ${file}: ${(err as Error).message}` };
+  }
+  try {
+    new X509Certificate(pem);
+  } catch {
+    return { ok: false, error: `the CA file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)` };
+  }
+  return { ok: true, pem };
 }
 
 /** The package version: package.json is one folder up from client/cli.ts, two from dist/client/cli.js. */

@@ -44,7 +44,7 @@ const memoryPath = memoryFile(process.env, server, cli.nick);
 const memory = remember ? loadMemory(memoryPath) : EMPTY_MEMORY;
 const password = process.env.CHAT_PASSWORD || cli.config.password;
 const client = new ChatClient({
-  address: cli.address, nick: cli.nick, autojoin: [...(cli.config.rooms ?? []), ...memory.rooms], ...(password ? { password } : {}),
+  address: cli.address, nick: cli.nick, autojoin: [...(cli.config.rooms ?? []), ...memory.rooms], ca: cli.ca, ...(password ? { password } : {}),
 });
 const store = new Store(client.server, cli.nick, cli.config.highlights ?? []);
 store.dispatch({ type: 'restore', memory });

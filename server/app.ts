@@ -13,9 +13,11 @@ import { addEngineGauges, createMetrics } from './metrics.js';
 import { readOpenFilesLimit, socketBudget } from './open-files.js';
 import { createAdminServer } from './transports/admin-http.js';
 import { guardHttpServer } from './transports/admission-gate.js';
-import { createHttpServer } from './transports/http.js';
+import { createHttpServer, httpsListener } from './transports/http.js';
+import { parseOrigins } from './transports/origins.js';
 import { CLOSE_GRACE_MS, releaseWrites } from './transports/socket-peer.js';
 import { createTcpServer } from './transports/tcp.js';
+import { loadCertificate, TlsTerminator, type CertificateInfo, type LoadedCertificate } from './transports/tls.js';
 import { attachWebSocket } from './transports/ws.js';
 
 const LISTEN_BACKLOG = 4096;
@@ -26,6 +28,13 @@ export interface ChatServer {
   adminPort: number;
   /** This node's id in the cluster ('local' on a single node). */
   node: string;
+  /** The certificate the chat ports serve, or null without TLS. */
+  readonly tls: CertificateInfo | null;
+  /**
+   * Reads --tls-cert and --tls-key again (what SIGHUP does): new handshakes use them, connections already
+   * up are not touched. A bad file keeps the certificate in use and rejects, as does a server without TLS.
+   */
+  reloadTls(): Promise<CertificateInfo>;
   /** Fault injection for tests; production never calls these. */
   faults: {
     /** Ends the history writer's thread as a crash would; resolves once the server has seen it die. */
@@ -50,6 +59,16 @@ export interface InternalOptions {
 export class StartupError extends Error {}
 
 export async function startChatServer(config: Config, log: Logger, internal: InternalOptions = {}): Promise<ChatServer> {
+  const origins = parseOrigins(config.allowedOrigins);
+  if (!origins.ok) throw new StartupError(`--allowed-origins: ${origins.error}`);
+  let certificate: LoadedCertificate | undefined;
+  if (config.tlsCert || config.tlsKey) {
+    try {
+      certificate = await loadCertificate(config.tlsCert, config.tlsKey);
+    } catch (err) {
+      throw new StartupError((err as Error).message);
+    }
+  }
   let opened: OpenedEngine;
   try {
     opened = await openEngine(config, log, internal);
@@ -95,6 +114,8 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
   const dispatcher = new Dispatcher(hub, metrics, log);
   const host = { hub, dispatcher, metrics, maxBufferedBytes: config.maxBufferedBytes, maxQueuedInput: config.rateBurst };
 
+  const terminator = certificate && new TlsTerminator({ certFile: config.tlsCert, keyFile: config.tlsKey, handshakeTimeoutMs: config.handshakeTimeoutMs, log, metrics }, certificate);
+
   const httpServer = createHttpServer();
   const adminServer = createAdminServer({
     registry: metrics.registry,
@@ -106,11 +127,13 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
       };
     },
   });
-  guardHttpServer(httpServer, admission, metrics, config.handshakeTimeoutMs);
-  const ws = attachWebSocket(httpServer, { host, log, pingIntervalMs: config.pingIntervalMs });
+  // Over TLS the HTTP server does not listen: the TLS listener admits sockets and hands it the secured ones.
+  const wsServer = terminator ? httpsListener(httpServer, terminator, admission) : httpServer;
+  if (!terminator) guardHttpServer(httpServer, admission, metrics, config.handshakeTimeoutMs);
+  const ws = attachWebSocket(httpServer, { host, log, pingIntervalMs: config.pingIntervalMs, allowedOrigins: origins.origins });
   const tcp = createTcpServer({
     host, log, serverName: config.serverName, registrationTimeoutMs: config.registrationTimeoutMs,
-    admission, metrics, handshakeTimeoutMs: config.handshakeTimeoutMs,
+    admission, metrics, handshakeTimeoutMs: config.handshakeTimeoutMs, tls: terminator,
   });
   const tcpServer = tcp.server;
   // Every client socket, upgraded or not, so shutdown can wait for the byes to be flushed.
@@ -123,10 +146,10 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
     sockets.add(socket);
     socket.on('close', untrack);
   };
-  httpServer.on('connection', track);
+  wsServer.on('connection', track);
   tcpServer.on('connection', track);
   try {
-    await listen(httpServer, config.port, config.host);
+    await listen(wsServer, config.port, config.host);
     await listen(tcpServer, config.tcpPort, config.host);
   } catch (err) {
     await closeAll();
@@ -140,7 +163,7 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
   }
 
   async function closeAll(): Promise<void> {
-    httpServer.close();
+    wsServer.close();
     tcpServer.close();
     adminServer.close();
     await engine.stop();
@@ -149,10 +172,12 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
 
   let stopping: Promise<void> | null = null;
   return {
-    wsPort: (httpServer.address() as AddressInfo).port,
+    wsPort: (wsServer.address() as AddressInfo).port,
     tcpPort: (tcpServer.address() as AddressInfo).port,
     adminPort: (adminServer.address() as AddressInfo).port,
     get node() { return engine.node; },
+    get tls() { return terminator?.certificate ?? null; },
+    reloadTls: () => terminator?.reload() ?? Promise.reject(new Error('TLS is off: start with --tls-cert and --tls-key')),
     faults: {
       killHistoryWriter: () => (opened.killHistoryWriter ?? (() => Promise.reject(new Error('no history writer in cluster mode'))))(),
       killHistoryReader: () => (opened.killHistoryReader ?? (() => Promise.reject(new Error('no history reader in cluster mode'))))(),
@@ -161,11 +186,14 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
     stop(reason = 'shutdown') {
       stopping ??= (async () => {
         ws.close();
+        wsServer.close();
         httpServer.close();
         tcpServer.close();
         adminServer.close();
         adminServer.closeAllConnections();
         tcp.dismissUndecided(reason);
+        // Sockets still in their handshake cannot hear a bye.
+        terminator?.dropPending();
         // Messages already said are committed (or failed) and delivered before everyone gets bye.
         await hub.shutdown(reason);
         await engine.stop();

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_HOST, DEFAULT_TCP_PORT, DEFAULT_WS_PORT } from '../shared/limits.js';
 import { isValidNick, normalizeRoom } from '../shared/validate.js';
 import { parseAddressList } from './admission.js';
+import { parseOrigins } from './transports/origins.js';
 
 export interface Config {
   host: string;
@@ -67,9 +68,14 @@ export interface Config {
   accountRooms: string;
   /** Accounts that are server operators (comma-separated names; '' = none). */
   operators: string;
+  /** PEM certificate (chain) and key files: both set, the chat ports speak TLS; both '', plain. */
+  tlsCert: string;
+  tlsKey: string;
+  /** Comma-separated origins browsers may open a WebSocket from; '' = any. */
+  allowedOrigins: string;
 }
 
-type Kind = 'string' | 'int' | 'level' | 'addresses' | 'bool' | 'rooms' | 'nicks';
+type Kind = 'string' | 'int' | 'level' | 'addresses' | 'origins' | 'bool' | 'rooms' | 'nicks';
 
 interface OptionSpec {
   key: keyof Config;
@@ -89,7 +95,10 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const OPTIONS: OptionSpec[] = [
   { key: 'host', flag: 'host', env: 'CHAT_HOST', kind: 'string', def: DEFAULT_HOST, help: 'address to listen on' },
   { key: 'port', flag: 'port', env: 'CHAT_PORT', kind: 'int', def: DEFAULT_WS_PORT, min: 0, max: 65535, help: 'WebSocket port; 0 picks a free one' },
-  { key: 'tcpPort', flag: 'tcp-port', env: 'CHAT_TCP_PORT', kind: 'int', def: DEFAULT_TCP_PORT, min: 0, max: 65535, help: 'plain TCP port (JSON lines, or text for nc/telnet); 0 picks a free one' },
+  { key: 'tcpPort', flag: 'tcp-port', env: 'CHAT_TCP_PORT', kind: 'int', def: DEFAULT_TCP_PORT, min: 0, max: 65535, help: 'TCP port (JSON lines, or text for nc/telnet; TLS with --tls-cert); 0 picks a free one' },
+  { key: 'tlsCert', flag: 'tls-cert', env: 'CHAT_TLS_CERT', kind: 'string', def: '', help: 'PEM certificate file (chain first to last); with --tls-key the WebSocket port serves wss:// and the TCP port TLS; SIGHUP reloads both files' },
+  { key: 'tlsKey', flag: 'tls-key', env: 'CHAT_TLS_KEY', kind: 'string', def: '', help: 'PEM private key file of --tls-cert (unencrypted)' },
+  { key: 'allowedOrigins', flag: 'allowed-origins', env: 'CHAT_ALLOWED_ORIGINS', kind: 'origins', def: '', help: "origins browsers may open a WebSocket from, comma-separated (https://chat.example.com); others get 403; requests without Origin pass; '' = any" },
   { key: 'data', flag: 'data', env: 'CHAT_DATA', kind: 'string', def: './data', help: 'folder for the SQLite history database' },
   { key: 'logLevel', flag: 'log-level', env: 'CHAT_LOG_LEVEL', kind: 'level', def: 'info', help: LEVELS.join('|') },
   { key: 'serverName', flag: 'server-name', env: 'CHAT_SERVER_NAME', kind: 'string', def: 'chat', help: 'name sent in welcome' },
@@ -177,6 +186,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadResult {
       const rooms = parseRoomList(raw);
       if (typeof rooms === 'string') return { ok: false, error: `${source}: ${rooms}` };
       config[o.key] = rooms.join(',');
+    } else if (o.kind === 'origins') {
+      const list = parseOrigins(raw);
+      if (!list.ok) return { ok: false, error: `${source}: ${list.error}` };
+      config[o.key] = raw;
     } else if (o.kind === 'addresses') {
       const list = parseAddressList(raw);
       if (!list.ok) return { ok: false, error: `${source}: ${list.error}` };
@@ -184,6 +197,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadResult {
     } else {
       config[o.key] = raw;
     }
+  }
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
+    return { ok: false, error: `TLS needs both --tls-cert and --tls-key (CHAT_TLS_CERT, CHAT_TLS_KEY); only ${config.tlsCert ? '--tls-cert' : '--tls-key'} is set` };
   }
   return { ok: true, config: config as unknown as Config };
 }

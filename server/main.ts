@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=8
 /**
- * chat-server: reads the config, starts the server, and stops it cleanly on SIGTERM/SIGINT.
+ * chat-server: reads the config, starts the server, and stops it cleanly on SIGTERM/SIGINT. With TLS,
+ * SIGHUP reloads the certificate and key.
  * `chat-server import-history ...` instead moves a single node's history into Redis (import-history.ts).
  */
 import { startChatServer, StartupError } from './app.js';
@@ -46,8 +47,12 @@ try {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Only with TLS: without it, SIGHUP keeps its default (a closed terminal stops a foreground server).
+  // reloadTls logs the outcome; a bad file keeps the certificate in use.
+  if (server.tls) process.on('SIGHUP', () => void server.reloadTls().catch(() => {}));
   // Only now: whoever reads this line may signal us at once, and must not meet the default handler.
-  console.log(`chat-server listening ws://${config.host}:${server.wsPort}/ tcp://${config.host}:${server.tcpPort}`
+  const [ws, tcp] = server.tls ? ['wss', 'tls'] : ['ws', 'tcp'];
+  console.log(`chat-server listening ${ws}://${config.host}:${server.wsPort}/ ${tcp}://${config.host}:${server.tcpPort}`
     + ` admin=http://${config.adminHost}:${server.adminPort}/ ${config.redis ? `redis=${config.redis} node=${server.node}` : `data=${config.data}`}`);
 } catch (err) {
   console.error(`chat-server: ${err instanceof StartupError ? err.message : String(err)}`);

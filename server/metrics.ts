@@ -49,7 +49,7 @@ export function createMetrics(gauges: Gauges): Metrics {
     inputPaused: counter('chat_input_paused_total', 'Times a connection stopped being read: over its budget, its output backed up, or its turn used'),
     errors: new Counter({ name: 'chat_errors_total', help: 'Errors answered, by code', labelNames: ['code'], registers: [registry] }),
     connectionsRefused: new Counter({
-      name: 'chat_connections_refused_total', help: 'Sockets refused on accept: rate, address, unregistered (per-address caps) or total',
+      name: 'chat_connections_refused_total', help: 'Sockets refused: on accept by rate, address, unregistered (per-address caps) or total; plaintext on a TLS port, tls (handshake failed or timed out), origin (WebSocket Origin not allowed)',
       labelNames: ['reason'], registers: [registry],
     }),
     historyBatchSize: new Histogram({

@@ -50,6 +50,8 @@ export interface ChatClientOptions {
   autojoin?: string[];
   /** Sent in hello: the account's password for a registered nick, or the server's password. */
   password?: string;
+  /** A private CA (PEM) that wss:// and tls:// trust besides Node's own. */
+  ca?: string;
 }
 
 /** A message on its way through the pacer; `fromUser` ones go back to the offline queue if the connection drops. */
@@ -104,7 +106,7 @@ export class ChatClient {
   private helloTimer: NodeJS.Timeout | undefined;
   private readonly liveness: Liveness;
   private lastCloseReason: string | undefined;
-  private readonly opts: Required<Omit<ChatClientOptions, 'address' | 'nick' | 'password'>> & { address: ServerAddress };
+  private readonly opts: Required<Omit<ChatClientOptions, 'address' | 'nick' | 'password' | 'ca'>> & { address: ServerAddress; ca?: string };
   /** What hello sends as password: given at start, or the one the user logged in with since (kept in memory only). */
   private password: string | undefined;
   /** The password of an identify, register, ghost or password change on its way, until `account` answers. */
@@ -220,7 +222,7 @@ export class ChatClient {
       },
       onText: (text) => this.receive(text),
       onClose: (reason) => this.closed(reason),
-    });
+    }, { ca: this.opts.ca });
   }
 
   private sendHello(): void {
@@ -320,6 +322,8 @@ export class ChatClient {
     if (!parsed.ok) {
       // tcp:// to the WebSocket port: an HTTP server answers our JSON with an error page and closes.
       if (!this.registeredOnce && text.startsWith('HTTP/')) this.lastCloseReason = `an HTTP server answered (${text.trim()}): for the WebSocket port use ws://`;
+      // tcp:// to a TLS port: its one plain line says to use tls://.
+      if (!this.registeredOnce && text.startsWith('error: this port speaks TLS')) this.lastCloseReason = text.slice('error: '.length).trim();
       return; // a newer server's extra message types are not ours to draw
     }
     let msg = parsed.value;

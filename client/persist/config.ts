@@ -1,9 +1,10 @@
 /**
  * The optional config file (JSON, see docs/client.md): the server, the nick, rooms to join, highlight
- * words, the bell and local logs. Command-line arguments win over it. A file that is there but wrong is
+ * words, the bell, local logs, the theme and a private CA. Command-line arguments win over it. A file that is there but wrong is
  * an error with the file and the setting named, never silently ignored.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { isValidNick, normalizeRoom } from '../../shared/index.js';
 import { THEME_NAMES, type ThemeName } from '../ui/theme.js';
 
@@ -24,6 +25,8 @@ export interface ClientConfig {
   theme?: ThemeName;
   /** Sent in hello: your account's password (for a registered nick), or the server's. */
   password?: string;
+  /** A private CA's PEM file that wss:// and tls:// trust besides the system's; relative to the config file. */
+  ca?: string;
 }
 
 export const CONFIG_KEYS: Record<keyof ClientConfig, string> = {
@@ -36,6 +39,7 @@ export const CONFIG_KEYS: Record<keyof ClientConfig, string> = {
   remember: 'true or false',
   theme: '"dark", "light" or "mono"',
   password: "your account's password, or the server's (CHAT_PASSWORD also sets it)",
+  ca: 'the PEM file of a private CA, for wss:// and tls:// (relative to this file)',
 };
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -51,6 +55,7 @@ function problem(key: string, value: unknown): string | undefined {
     case 'bell': return value === 'mentions' || value === 'off' ? undefined : 'must be "mentions" or "off"';
     case 'password': return typeof value === 'string' && value !== '' ? undefined : 'must be a password';
     case 'theme': return THEME_NAMES.includes(value as ThemeName) ? undefined : 'must be "dark", "light" or "mono"';
+    case 'ca': return typeof value === 'string' && value !== '' ? undefined : 'must be the path of a PEM CA certificate';
     case 'logs':
     case 'remember': return typeof value === 'boolean' ? undefined : 'must be true or false';
     default: return `is not a setting (known: ${Object.keys(CONFIG_KEYS).join(', ')})`;
@@ -81,5 +86,6 @@ export function loadConfig(file: string, required: boolean): ClientConfig | stri
     if (wrong) return `in ${file}: "${key}" ${wrong}`;
   }
   const config = value as ClientConfig;
+  if (config.ca) config.ca = path.resolve(path.dirname(file), config.ca);
   return config.rooms ? { ...config, rooms: config.rooms.map((r) => normalizeRoom(r)!) } : config;
 }

@@ -9,6 +9,7 @@ const EXPLAINED: [RegExp, string][] = [
   [/EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL/, 'no route to that host'],
   [/ETIMEDOUT|connect timeout|handshake has timed out/i, 'no answer: the connection timed out'],
   [/ECONNRESET/, 'the connection was reset'],
+  [/Unexpected server response: 400 \(this port speaks TLS/, 'this port speaks TLS: use wss://'],
   [/Parse Error|Unexpected server response|Invalid WebSocket frame|invalid status/i, 'not a WebSocket chat port (for the plain TCP port use tcp://)'],
   [/no answer to hello/, 'no answer to hello: not a chat server?'],
 ];

@@ -48,7 +48,7 @@ export function refusalResponse(refusal: Refusal): string {
  * closes it and returns null. Past REFUSALS_IN_FLIGHT answers still being read, refused sockets are
  * dropped without one, so refusing cannot use up the descriptors kept for it.
  */
-export function admitSocket(socket: Socket, admission: Admission, metrics: Metrics, answer: (refusal: Refusal) => string): Ticket | null {
+export function admitSocket(socket: Socket, admission: Admission, metrics: Metrics, answer: (refusal: Refusal) => string | Buffer): Ticket | null {
   const address = socket.remoteAddress;
   if (address === undefined) {
     // Reset before we got to it.
@@ -83,15 +83,21 @@ export function ticketOf(socket: Socket): Ticket | null {
   return tickets.get(socket) ?? null;
 }
 
+/** The TLS socket made over an admitted socket holds its ticket too (released when either closes). */
+export function carryTicket(raw: Socket, secure: Socket): void {
+  const ticket = tickets.get(raw);
+  if (ticket) tickets.set(secure, ticket);
+}
+
 /** Whether the socket was refused and is being answered (an upgrade on it must be ignored). */
 export function isRefused(socket: Socket): boolean {
   return refusedSockets.has(socket);
 }
 
 /**
- * Admits every socket of the WebSocket/HTTP port (refusals get 429 or 503), and cuts requests whose
+ * Admits every socket of the plain WebSocket/HTTP port (refusals get 429 or 503), and cuts requests whose
  * headers or whole request take longer than `handshakeTimeoutMs`, silent sockets included (Node's own
- * defaults let a slowloris hold a socket for a minute or more).
+ * defaults let a slowloris hold a socket for a minute or more). Over TLS the TLS listener does both.
  */
 export function guardHttpServer(server: HttpServer, admission: Admission, metrics: Metrics, handshakeTimeoutMs: number): void {
   server.headersTimeout = handshakeTimeoutMs;

@@ -17,6 +17,7 @@ import type { Session } from '../session.js';
 import { admitSocket, refusalLines } from './admission-gate.js';
 import { CLOSE_GRACE_MS, SocketPeer, type PeerHost, type Refusal } from './socket-peer.js';
 import { banner, TextPeer } from './text-mode.js';
+import type { TlsTerminator } from './tls.js';
 
 const BANNER_DELAY_MS = 500;
 
@@ -56,6 +57,8 @@ export interface TcpTransportOptions {
   metrics: Metrics;
   /** A socket that has sent nothing this long is closed, if others from its address wait too (see Admission.crowded). */
   handshakeTimeoutMs: number;
+  /** Serve TLS: the mode is then chosen by the first byte after the handshake. */
+  tls?: TlsTerminator;
 }
 
 export interface TcpTransport {
@@ -149,13 +152,22 @@ class TcpConnection {
   }
 }
 
+function plainOnTls(local: string): string {
+  return `error: this port speaks TLS; connect with tls://${local}\r\n`;
+}
+
 export function createTcpServer(opts: TcpTransportOptions): TcpTransport {
   // Connections whose first byte has not come yet: they have no session, so the hub cannot bye them.
   const undecided = new Set<TcpConnection>();
-  const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => {
-    const ticket = admitSocket(socket, opts.admission, opts.metrics, refusalLines);
-    if (ticket) new TcpConnection(socket, opts, undecided, ticket);
-  });
+  const server = opts.tls
+    ? opts.tls.listener(opts.admission, plainOnTls, (secure, ticket, settle) => {
+      settle();
+      new TcpConnection(secure, opts, undecided, ticket);
+    })
+    : net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => {
+      const ticket = admitSocket(socket, opts.admission, opts.metrics, refusalLines);
+      if (ticket) new TcpConnection(socket, opts, undecided, ticket);
+    });
   server.on('error', (err) => opts.log.error({ err }, 'tcp server error'));
   return {
     server,

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { Outgoing } from '../outgoing.js';
 import type { Session } from '../session.js';
 import { isRefused, ticketOf } from './admission-gate.js';
+import { originAllowed } from './origins.js';
 import { CLOSE_GRACE_MS, SocketPeer, type PeerHost, type Refusal } from './socket-peer.js';
 
 /**
@@ -86,10 +87,20 @@ function countRead(this: PeerSocket, chunk: Buffer): void {
   this[PEER]?.read(chunk.length);
 }
 
+function answerAndClose(socket: Socket, response: string): void {
+  socket.end(response);
+  // The HTTP server has let go of it and a client may keep its side open: read and discard (unread
+  // input would reset the answer away) and cut it, so it does not hold its admission place for good.
+  socket.resume();
+  setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+}
+
 export interface WsTransportOptions {
   host: PeerHost;
   log: Logger;
   pingIntervalMs: number;
+  /** Origins browsers may connect from (null: any); requests without an Origin header always pass. */
+  allowedOrigins: ReadonlySet<string> | null;
 }
 
 export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): { close(): void } {
@@ -110,13 +121,13 @@ export function attachWebSocket(server: HttpServer, opts: WsTransportOptions): {
     socket.on('error', (err) => log.debug({ err }, 'upgrade socket error'));
     // Refused on accept and already answered 429/503.
     if (isRefused(socket)) return;
-    if ((req.url ?? '/').split('?')[0] !== '/') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      // The HTTP server has let go of it and a client may keep its side open: read and discard (unread
-      // input would reset the answer away) and cut it, so it does not hold its admission place for good.
-      socket.resume();
-      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
-      return;
+    if ((req.url ?? '/').split('?')[0] !== '/') return answerAndClose(socket, 'HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    const origin = req.headers.origin;
+    if (!originAllowed(opts.allowedOrigins, origin)) {
+      host.metrics.connectionsRefused.inc({ reason: 'origin' });
+      log.info({ origin: origin?.slice(0, 200), remote: `${socket.remoteAddress}:${socket.remotePort}` }, 'websocket from an origin not allowed: refused');
+      const body = 'this origin may not connect to this chat server\n';
+      return answerAndClose(socket, `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
     }
     upgrades.push({ req, socket, head });
     if (upgrades.length === 1) setImmediate(upgradeSome);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { nickFromLogin, parseCli } from '../../client/cli.js';
+import { makeCertificates } from '../helpers/certs.js';
 import { makeTempDir, removeDir, ROOT } from '../helpers/server.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
@@ -51,7 +52,7 @@ describe('the client command line', () => {
       for (const [text, message] of [
         ['{"nick": "bad nick"}', `in ${bad}: "nick" must be a valid nick`],
         ['{"rooms": ["#ok", "no way"]}', `in ${bad}: "rooms" has a bad room name: no way`],
-        ['{"colour": "red"}', `in ${bad}: "colour" is not a setting (known: server, nick, rooms, highlights, bell, logs, remember, theme)`],
+        ['{"colour": "red"}', `in ${bad}: "colour" is not a setting (known: server, nick, rooms, highlights, bell, logs, remember, theme, password, ca)`],
         ['{"theme": "blue"}', `in ${bad}: "theme" must be "dark", "light" or "mono"`],
         ['[1]', `the config file ${bad} must hold one JSON object`],
         ['{nick:', `the config file ${bad} is not valid JSON`],
@@ -64,12 +65,38 @@ describe('the client command line', () => {
     }
   });
 
+  it('takes tls:// and wss:// with a private CA from --ca or the config file, checked before connecting', () => {
+    const dir = makeTempDir('chat-ca-');
+    try {
+      const certs = makeCertificates(dir);
+      expect(parseCli(['tls://127.0.0.1:7000', '--ca', certs.ca], 'x')).toEqual({
+        kind: 'run', address: { kind: 'tcp', host: '127.0.0.1', port: 7000, tls: true }, nick: 'x', config: {}, ca: certs.caPem,
+      });
+      expect(parseCli(['tls://chat.example.org'], 'x')).toMatchObject({ address: { kind: 'tcp', host: 'chat.example.org', port: 7879, tls: true } });
+      expect(parseCli(['tls://chat.example.org'], 'x')).not.toHaveProperty('ca');
+      expect(parseCli(['wss://127.0.0.1:7000'], 'x')).toMatchObject({ address: { kind: 'ws', url: 'wss://127.0.0.1:7000/' } });
+      // In the config file, a relative path is from the file's folder; --ca wins over it.
+      mkdirSync(path.join(dir, 'chat'));
+      writeFileSync(path.join(dir, 'chat', 'config.json'), JSON.stringify({ server: 'tls://127.0.0.1:7000', ca: '../ca.pem' }));
+      expect(parseCli([], 'x', { XDG_CONFIG_HOME: dir })).toMatchObject({ kind: 'run', ca: certs.caPem, config: { ca: certs.ca } });
+      const other = path.join(dir, 'other.pem');
+      writeFileSync(other, certs.caPem);
+      expect(parseCli(['--ca', other], 'x', { XDG_CONFIG_HOME: dir })).toMatchObject({ kind: 'run', ca: certs.caPem });
+      expect(parseCli(['--ca', path.join(dir, 'missing.pem')], 'x')).toMatchObject({ kind: 'error', message: expect.stringMatching(/^cannot read the CA file .*missing\.pem: ENOENT/) });
+      expect(parseCli(['--ca', path.join(dir, 'ca.key')], 'x')).toEqual({ kind: 'error', message: `the CA file ${path.join(dir, 'ca.key')} holds no PEM certificate (-----BEGIN CERTIFICATE-----)` });
+      writeFileSync(path.join(dir, 'chat', 'config.json'), JSON.stringify({ ca: 7 }));
+      expect(parseCli([], 'x', { XDG_CONFIG_HOME: dir })).toMatchObject({ kind: 'error', message: expect.stringContaining('"ca" must be the path of a PEM CA certificate') });
+    } finally {
+      removeDir(dir);
+    }
+  });
+
   it('explains bad arguments in plain words, and checks the nick before connecting', () => {
     expect(parseCli(['--bogus'], 'x')).toEqual({ kind: 'error', message: 'unknown option --bogus; try --help' });
     expect(parseCli(['--nick'], 'x')).toEqual({ kind: 'error', message: '--nick needs a value; try --help' });
     expect(parseCli(['--nick', 'bad nick'], 'x')).toEqual({ kind: 'error', message: '"bad nick" is not a valid nick: a letter, then up to 23 letters, digits or _-[]\\^{}|' });
     expect(parseCli(['--version'], 'x')).toMatchObject({ kind: 'help', text: expect.stringMatching(/^chat \d+\.\d+\.\d+$/) });
-    expect(parseCli(['http://x:1'], 'x')).toEqual({ kind: 'error', message: 'unsupported scheme http: (use ws:// or tcp://)' });
+    expect(parseCli(['http://x:1'], 'x')).toEqual({ kind: 'error', message: 'unsupported scheme http: (use ws://, wss://, tcp:// or tls://)' });
     expect(parseCli(['tcp://'], 'x')).toMatchObject({ kind: 'error' });
     expect(parseCli(['a:1', 'b:2'], 'x')).toMatchObject({ kind: 'error' });
   });
@@ -77,7 +104,7 @@ describe('the client command line', () => {
   it('prints --help with every key and command, and refuses to run without a terminal', async () => {
     const main = path.join(ROOT, 'dist/client/main.js');
     const { stdout } = await promisify(execFile)(process.execPath, [main, '--help']);
-    for (const text of ['--nick', 'Alt+1..9', 'Ctrl+N', 'PgUp', 'Tab', '/join', '/msg', '/quit', 'NO_COLOR', '/close', 'Alt+Enter']) expect(stdout).toContain(text);
+    for (const text of ['--nick', 'Alt+1..9', 'Ctrl+N', 'PgUp', 'Tab', '/join', '/msg', '/quit', 'NO_COLOR', '/close', 'Alt+Enter', '--ca FILE', 'tls://']) expect(stdout).toContain(text);
     // The Commands block is indented like the Keys block.
     expect(stdout).toMatch(/^Commands:\n {2}\/join #room/m);
     const failed = await promisify(execFile)(process.execPath, [main]).catch((err: { code: number; stderr: string }) => err);

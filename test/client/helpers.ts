@@ -19,9 +19,9 @@ export interface Peer {
   close(): Promise<void>;
 }
 
-/** A plain `ws` client that registers as `nick` and records every message. */
-export async function connectPeer(url: string, nick: string): Promise<Peer> {
-  const ws = new WebSocket(url);
+/** A plain `ws` client that registers as `nick` and records every message (`options`: a CA for wss://). */
+export async function connectPeer(url: string, nick: string, options?: WebSocket.ClientOptions): Promise<Peer> {
+  const ws = new WebSocket(url, options);
   const received: ServerMessage[] = [];
   ws.on('message', (data) => received.push(JSON.parse(String(data)) as ServerMessage));
   await new Promise<void>((resolve, reject) => {

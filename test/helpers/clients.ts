@@ -1,5 +1,6 @@
 /** Scripted protocol clients over real sockets, for integration tests. */
 import net from 'node:net';
+import tls from 'node:tls';
 import WebSocket from 'ws';
 import type { ChatMessage, ServerMessage } from '../../shared/protocol.js';
 
@@ -31,16 +32,29 @@ export class JsonClient {
       client.socket = ws;
       ws.on('message', (data, isBinary) => { if (!isBinary) client.push(String(data)); });
       ws.on('close', () => client.onClose());
-      ws.on('error', (err) => (ws.readyState === ws.CONNECTING ? reject(err) : undefined));
-      ws.on('open', () => resolve(client));
+      // ws is already CLOSING when it reports a failed handshake (a refused upgrade, a certificate).
+      let opened = false;
+      ws.on('error', (err) => (opened ? undefined : reject(err)));
+      ws.on('open', () => {
+        opened = true;
+        resolve(client);
+      });
     });
   }
 
   /** `localAddress` binds the client to another loopback address (127.0.0.2, …) to look like another host. */
   static tcp(port: number, localAddress?: string): Promise<JsonClient & { socket: net.Socket }> {
+    return JsonClient.lines(net.connect({ port, host: '127.0.0.1', localAddress }), 'connect');
+  }
+
+  /** JSON lines over TLS; `options` carry the CA (or rejectUnauthorized: false). */
+  static tls(port: number, options: tls.ConnectionOptions = {}): Promise<JsonClient & { socket: tls.TLSSocket }> {
+    return JsonClient.lines(tls.connect({ port, host: '127.0.0.1', ...options }), 'secureConnect');
+  }
+
+  private static lines<S extends net.Socket>(socket: S, ready: 'connect' | 'secureConnect'): Promise<JsonClient & { socket: S }> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host: '127.0.0.1', localAddress });
-      const client = new JsonClient((t) => socket.write(t), () => socket.end(), '\n') as JsonClient & { socket: net.Socket };
+      const client = new JsonClient((t) => socket.write(t), () => socket.end(), '\n') as JsonClient & { socket: S };
       client.socket = socket;
       let buffer = '';
       socket.setEncoding('utf8');
@@ -55,7 +69,7 @@ export class JsonClient {
       });
       socket.on('close', () => client.onClose());
       socket.on('error', reject);
-      socket.on('connect', () => resolve(client));
+      socket.on(ready, () => resolve(client));
     });
   }
 
@@ -155,6 +169,14 @@ export class TextClient {
   static connect(port: number): Promise<TextClient> {
     return new Promise((resolve, reject) => {
       const socket = net.connect(port, '127.0.0.1', () => resolve(new TextClient(socket)));
+      socket.on('error', reject);
+    });
+  }
+
+  /** Text mode over TLS, as `openssl s_client` would type it. */
+  static tls(port: number, options: tls.ConnectionOptions = {}): Promise<TextClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host: '127.0.0.1', ...options }, () => resolve(new TextClient(socket)));
       socket.on('error', reject);
     });
   }

@@ -42,7 +42,8 @@ export function makeTempDir(prefix = 'chat-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-const LISTENING_RE = /listening ws:\/\/127\.0\.0\.1:(\d+)\/ tcp:\/\/127\.0\.0\.1:(\d+) admin=http:\/\/127\.0\.0\.1:(\d+)\//;
+// Over TLS the line says wss:// and tls://.
+const LISTENING_RE = /listening wss?:\/\/127\.0\.0\.1:(\d+)\/ (?:tcp|tls):\/\/127\.0\.0\.1:(\d+) admin=http:\/\/127\.0\.0\.1:(\d+)\//;
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? makeTempDir();
