@@ -4,6 +4,7 @@ import type { HistoryMsg, JoinMsg, PartMsg, RoomsMsg, TopicMsg, WhoMsg } from '.
 import { caseFold } from '../../shared/validate.js';
 import type { HistoryPage } from '../engine/engine.js';
 import { findMark, isHidden, isInvited, isOperator, isPublic, type RoomPolicy } from '../moderation/policy.js';
+import { learnAddress } from '../moderation/apply-policy.js';
 import type { Room } from '../room.js';
 import type { Hub } from '../hub.js';
 import { Outgoing } from '../outgoing.js';
@@ -48,6 +49,7 @@ function admitToRoom(hub: Hub, session: Session, room: Room, key: string | undef
   let invited = false;
   if (policy && !isOperator(policy, actor)) {
     const banned = findMark(policy.bans, actor, Date.now());
+    if (banned) learnAddress(hub, room, banned, actor);
     if (banned) throw new ProtocolFault(ErrorCode.BANNED, `you are banned from ${room.name}${banned.reason ? `: ${banned.reason}` : ''}`);
     invited = isInvited(policy, actor);
     if (policy.settings.inviteOnly && !invited) throw new ProtocolFault(ErrorCode.INVITE_ONLY, `${room.name} is invite-only: ask one of its operators for an invite`);

@@ -8,7 +8,19 @@ import { addressKey } from '../admission.js';
 import type { EngineEvent } from '../engine/engine.js';
 import type { Hub } from '../hub.js';
 import { Outgoing } from '../outgoing.js';
-import { findMark, isOperator, type RoomMark } from './policy.js';
+import type { Room } from '../room.js';
+import { findMark, isOperator, type Actor, type RoomMark } from './policy.js';
+
+/**
+ * A ban on a guest's nick that matched a connection here also records that connection's address (IPv4,
+ * or its IPv6 /64), so the guest cannot come back under another nick.
+ */
+export function learnAddress(hub: Hub, room: Room, mark: RoomMark, actor: Actor): void {
+  if (mark.nick === undefined || mark.account !== undefined || mark.address !== undefined) return;
+  const address = addressKey(actor.address);
+  const learn = (m: RoomMark) => (m.nick === mark.nick && m.account === undefined && m.address === undefined ? { ...m, address } : m);
+  hub.quietly(hub.engine.updatePolicy(room.key, room.name, (p) => ({ ...p, bans: p.bans.map(learn) })).then(() => {}), 'ban address');
+}
 
 export function applyPolicy(hub: Hub, event: Extract<EngineEvent, { kind: 'policy' }>): void {
   const room = hub.rooms.get(event.roomKey);
@@ -30,11 +42,7 @@ export function applyPolicy(hub: Hub, event: Extract<EngineEvent, { kind: 'polic
     if (isOperator(policy, actor)) continue;
     const mark = findMark(policy.bans, actor, now);
     if (!mark) continue;
-    if (mark.nick !== undefined && mark.account === undefined && mark.address === undefined) {
-      const address = addressKey(actor.address);
-      const learn = (m: RoomMark) => (m.nick === mark.nick && m.account === undefined && m.address === undefined ? { ...m, address } : m);
-      hub.quietly(hub.engine.updatePolicy(room.key, room.name, (p) => ({ ...p, bans: p.bans.map(learn) })).then(() => {}), 'ban address');
-    }
+    learnAddress(hub, room, mark, actor);
     hub.quietly(hub.engine.part(room.key, room.name, hub.memberOf(session), `banned${mark.reason ? `: ${mark.reason}` : ''}`), 'part');
   }
 }
