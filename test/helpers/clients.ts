@@ -166,9 +166,10 @@ export class TextClient {
     socket.on('close', () => { this.closed = true; this.wake(); });
   }
 
-  static connect(port: number): Promise<TextClient> {
+  /** `localAddress` binds to another loopback address (127.0.0.2, …) to look like another host. */
+  static connect(port: number, options: { localAddress?: string } = {}): Promise<TextClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1', () => resolve(new TextClient(socket)));
+      const socket = net.connect({ port, host: '127.0.0.1', ...options }, () => resolve(new TextClient(socket)));
       socket.on('error', reject);
     });
   }
