@@ -1,6 +1,6 @@
 /**
  * `npm run soak`: the production build with its default limits, under churn of ordinary clients, the
- * attack report's attacks at their allowed rates and a bystander, all at once, for --minutes. Prints the
+ * attack report's attacks at their allowed rates, a moderator kicking and banning, and a bystander, all at once, for --minutes. Prints the
  * server's memory, descriptors, CPU and the bystander's p99 as it goes, then checks that every
  * acknowledged message is in history and that descriptors came back. Not part of `npm test`.
  */
@@ -15,6 +15,7 @@ import { describeMachine } from './machine.js';
 import { ROOT } from './paths.js';
 import type { Machine } from './results.js';
 import { Churn, type ChurnStats } from './soak/churn.js';
+import { Moderator, type ModeratorStats } from './soak/moderator.js';
 import { SOAK_HELP, parseSoakOptions, type SoakOptions } from './soak/options.js';
 import { renderSoak } from './soak/report.js';
 import { verifyHistory, type HistoryCheck } from './soak/verify-history.js';
@@ -25,6 +26,9 @@ import { startOurs } from './targets/ours.js';
 const BYSTANDER_GROUP = 10;
 const VERIFY_GROUP = 90;
 const CHURN_GROUP = 100;
+const MODERATOR_GROUP = 91;
+/** Accounts the churn's account clients share (u0 … u99). */
+const ACCOUNTS = 100;
 /** Descriptors the server may hold after the run beyond what it held before it. */
 const FD_SLACK = 3;
 /** How long the server gets to close what the run left before descriptors are counted. */
@@ -69,6 +73,7 @@ export interface SoakResult {
   };
   samples: SoakSample[];
   churn: ChurnStats;
+  moderation: ModeratorStats;
   attacks: Array<{ name: AttackName; describe: string; outcome: AttackOutcome }>;
   bystander: BystanderSummary;
   history: HistoryCheck;
@@ -132,7 +137,10 @@ async function main(): Promise<number> {
       await a.attack.prepare();
     }
     const rooms = Array.from({ length: o.rooms }, (_, i) => `#soak${i + 1}`);
-    const churn = new Churn({ ...ports, concurrent: o.concurrent, rooms, ledger, group: CHURN_GROUP });
+    const churn = new Churn({ ...ports, concurrent: o.concurrent, rooms, ledger, group: CHURN_GROUP, accounts: ACCOUNTS });
+    // The moderator owns every room (it joins them first) and kicks and bans churn clients as it goes.
+    const moderator = new Moderator(ports.tcpPort, rooms, addressOf(MODERATOR_GROUP, 1));
+    await moderator.start();
 
     const loadStart = performance.now();
     churn.start();
@@ -177,6 +185,9 @@ async function main(): Promise<number> {
 
     log('stopping the clients and the attacks');
     const churnStats = await churn.stop();
+    const moderation = await moderator.stop();
+    log(`moderation: ${moderation.kicks} kicks, ${moderation.bans} bans; accounts: ${churnStats.accounts.loggedIn} logins, `
+      + `${churnStats.accounts.registered} registered, ${churnStats.accounts.asGuest} fell back to a guest nick`);
     const outcomes = [];
     for (const a of attacks) outcomes.push({ name: a.name, describe: a.attack.describe, outcome: await a.attack.stop() });
     const bys = await bystander.stop();
@@ -225,7 +236,7 @@ async function main(): Promise<number> {
         fdsBefore, fdsDuring: range(samples.map((s) => s.fds)), fdsAfter, cpuPct: range(samples.map((s) => s.cpuPct)),
         lagP99MaxMs: lags.length ? Math.max(...lags) : null, dbMb, ...counters,
       },
-      samples, churn: churnStats, attacks: outcomes, bystander: bys, history, failures,
+      samples, churn: churnStats, moderation, attacks: outcomes, bystander: bys, history, failures,
     };
     const out = o.out ?? path.join(ROOT, 'bench/results', `soak-${startedAt.replace(/[:.]/g, '-')}.json`);
     mkdirSync(path.dirname(out), { recursive: true });

@@ -3,10 +3,12 @@
  * JSON, 40 % WebSocket, 10 % text mode) from its own address, living 5-60 s. Each joins 1-3 of the
  * soak's rooms and about once a second says something (up to 400 characters, with a ref), or now and
  * then asks for history (5 %) or changes nick (2 %). It ends by `quit` (60 %, some after a `part`) or
- * by dropping its socket. These clients do nothing wrong: any `bye` but the one for their own `quit` is
- * unexpected.
+ * by dropping its socket. One JSON client in four is an account (`u<k>`, one of `accounts`): it logs in
+ * with hello's password, or registers the first time. These clients do nothing wrong: any `bye` but the
+ * one for their own `quit` is unexpected (the moderator's kicks and bans end no connection).
  */
 import { bump } from '../attacks/attack.js';
+import { SOAK_PASSWORD } from './moderator.js';
 import type { AckLedger } from '../attacks/ledger.js';
 import { Wire, addressOf, parse, sleep, typeOf, type WireKind, stopController } from '../attacks/wire.js';
 
@@ -18,6 +20,8 @@ export interface ChurnOptions {
   ledger: AckLedger;
   /** First address group; each user gets its own address from here on. */
   group: number;
+  /** Accounts the clients log in to (0: all guests). */
+  accounts?: number;
 }
 
 export interface ChurnStats {
@@ -26,12 +30,20 @@ export interface ChurnStats {
   failReasons: Record<string, number>;
   byTransport: Record<WireKind, number>;
   live: number;
-  /** `say` with a ref over JSON: acked, refused by code, or unanswered when the connection ended. */
-  says: { sent: number; acked: number; refused: Record<string, number>; unanswered: number };
+  /**
+   * `say` with a ref over JSON: acked, refused by code, refused because the moderator had just kicked or
+   * banned the sender from the room (NOT_IN_ROOM while its `left` was on its way), or unanswered when the
+   * connection ended.
+   */
+  says: { sent: number; acked: number; refused: Record<string, number>; afterKick: number; unanswered: number };
+  /** Times a client was made to leave a room (kicked or banned), and rejoins it refused as banned. */
+  removed: number;
   /** Text-mode lines said: seen back (stored and delivered), or not by the end of the connection. */
   textSays: { sent: number; echoed: number; unechoed: number };
   history: number;
   nicks: number;
+  /** Account clients: logged in by hello, registered, or fallen back to a guest nick (the account was in use). */
+  accounts: { loggedIn: number; registered: number; asGuest: number };
   parts: number;
   endings: { quit: number; dropped: number };
   /** Errors to anything but a `say` (or any error in text mode), by code. */
@@ -59,8 +71,8 @@ function textFor(marker: string): string {
 export class Churn {
   readonly stats: ChurnStats = {
     opened: 0, failed: 0, failReasons: {}, byTransport: { tcp: 0, ws: 0, text: 0 }, live: 0,
-    says: { sent: 0, acked: 0, refused: {}, unanswered: 0 }, textSays: { sent: 0, echoed: 0, unechoed: 0 },
-    history: 0, nicks: 0, parts: 0, endings: { quit: 0, dropped: 0 }, otherErrors: {}, unexpected: {},
+    says: { sent: 0, acked: 0, refused: {}, afterKick: 0, unanswered: 0 }, removed: 0, textSays: { sent: 0, echoed: 0, unechoed: 0 },
+    history: 0, nicks: 0, accounts: { loggedIn: 0, registered: 0, asGuest: 0 }, parts: 0, endings: { quit: 0, dropped: 0 }, otherErrors: {}, unexpected: {},
   };
   private stopping = stopController();
   private slots: Promise<void>[] = [];
@@ -115,7 +127,14 @@ export class Churn {
     const unechoed = new Set<string>();
     let bye: string | null = null;
     let quitting = false;
+    const account = kind !== 'text' && (this.o.accounts ?? 0) > 0 && id % 4 === 0 ? `u${id % this.o.accounts!}` : null;
+    /** An account client's login: by password, then (no account yet) as a guest that registers, or a guest nick. */
+    let login: 'password' | 'register' | 'guest' = 'password';
     let welcomed: (ok: boolean) => void = () => {};
+    let me = account ?? `c${id}`;
+    /** Rooms the moderator made this client leave. */
+    const removedFrom = new Set<string>();
+    let rooms: string[] = [];
     const welcome = new Promise<boolean>((resolve) => { welcomed = resolve; });
 
     wire.onReceive((text) => {
@@ -142,6 +161,11 @@ export class Churn {
       }
       switch (type) {
         case 'welcome':
+          if (account && login === 'password') st.accounts.loggedIn++;
+          if (account && login === 'register') {
+            st.accounts.registered++;
+            wire.send({ type: 'register', password: SOAK_PASSWORD });
+          }
           welcomed(true);
           return;
         case 'ack': {
@@ -153,10 +177,36 @@ export class Churn {
           this.o.ledger.ack(room, a.id, a.seq);
           return;
         }
+        case 'left': {
+          const l = parse<{ room: string; nick: string; reason?: string }>(text);
+          if (l.nick === me && /^(kicked|banned)/.test(l.reason ?? '')) {
+            st.removed++;
+            removedFrom.add(l.room);
+            rooms = rooms.filter((r) => r !== l.room);
+          }
+          return;
+        }
+        case 'nick': {
+          const n = parse<{ old: string; new: string }>(text);
+          if (n.old === me) me = n.new;
+          return;
+        }
         case 'error': {
           const e = parse<{ code: string; ref?: string }>(text);
-          if (e.ref !== undefined && pending.delete(e.ref)) bump(st.says.refused, e.code);
+          const room = e.ref === undefined ? undefined : pending.get(e.ref);
+          if (room !== undefined && e.code === 'NOT_IN_ROOM' && removedFrom.has(room)) {
+            pending.delete(e.ref!);
+            st.says.afterKick++;
+          } else if (e.ref !== undefined && pending.delete(e.ref)) bump(st.says.refused, e.code);
           else bump(st.otherErrors, e.code);
+          if (account && login === 'password' && (e.code === 'LOGIN_FAILED' || e.code === 'NICK_TAKEN')) {
+            // No such account yet (register it), or another client holds it (be a guest).
+            login = e.code === 'LOGIN_FAILED' ? 'register' : 'guest';
+            if (login === 'guest') st.accounts.asGuest++;
+            me = login === 'register' ? account : `c${id}`;
+            wire.send({ type: 'hello', nick: me });
+            return;
+          }
           if (e.code === 'NICK_TAKEN' || e.code === 'NICK_INVALID' || e.code === 'SERVER_FULL') welcomed(false);
           return;
         }
@@ -168,7 +218,7 @@ export class Churn {
 
     const send = (json: object, line: string) => (kind === 'text' ? wire.sendText(line) : wire.send(json));
     try {
-      send({ type: 'hello', nick: `c${id}` }, `c${id}`);
+      send(account ? { type: 'hello', nick: account, password: SOAK_PASSWORD } : { type: 'hello', nick: `c${id}` }, `c${id}`);
       const timer = setTimeout(() => welcomed(false), 10_000);
       const ok = await welcome;
       clearTimeout(timer);
@@ -178,7 +228,7 @@ export class Churn {
         wire.drop();
         return;
       }
-      const rooms = [...this.o.rooms].sort(() => Math.random() - 0.5).slice(0, 1 + Math.floor(Math.random() * 3));
+      rooms = [...this.o.rooms].sort(() => Math.random() - 0.5).slice(0, 1 + Math.floor(Math.random() * 3));
       for (const room of rooms) send({ type: 'join', room }, `/join ${room}`);
       const deadline = performance.now() + between(MIN_LIFE_MS, MAX_LIFE_MS);
       let n = 0;
@@ -186,6 +236,13 @@ export class Churn {
       while (performance.now() < deadline && !this.stopping.signal.aborted && !wire.isClosed) {
         await sleep(between(500, 1500), this.stopping.signal);
         if (wire.isClosed || this.stopping.signal.aborted) break;
+        if (rooms.length === 0) {
+          // Kicked or banned from every room: try another one (a ban answers BANNED).
+          const again = pick(this.o.rooms);
+          rooms = [again];
+          send({ type: 'join', room: again }, `/join ${again}`);
+          continue;
+        }
         const roll = Math.random();
         const room = kind === 'text' ? rooms[rooms.length - 1]! : pick(rooms);
         if (roll < 0.05) {
@@ -194,6 +251,7 @@ export class Churn {
         } else if (roll < 0.07) {
           st.nicks++;
           const nick = `c${id}n${++nicks}`;
+          if (kind === 'text') me = nick;
           send({ type: 'nick', nick }, `/nick ${nick}`);
         } else {
           const m = `${id}.${n++}`;
@@ -215,7 +273,7 @@ export class Churn {
         st.endings.quit++;
         if (Math.random() < 0.3) {
           st.parts++;
-          send({ type: 'part', room: rooms[0]! }, `/part ${rooms[0]!}`);
+          if (rooms[0]) send({ type: 'part', room: rooms[0] }, `/part ${rooms[0]}`);
         }
         quitting = true;
         send({ type: 'quit', reason: 'bye' }, '/quit bye');

@@ -34,7 +34,8 @@ export function renderSoak(r: SoakResult): string {
   out.push(`- Attacks: ${r.attacks.map((a) => a.name).join(', ') || 'none'}`, '');
   out.push(table(['figure', 'value'], [
     ['connections opened', `${n(c.opened)} ordinary (${n(c.byTransport.tcp)} TCP JSON, ${n(c.byTransport.ws)} WebSocket, ${n(c.byTransport.text)} text), ${n(c.failed)} failed${c.failed ? ` (${counts(c.failReasons)})` : ''}; ${n(attackConns)} by attackers (${n(attackFailed)} failed)`],
-    ['`say` (JSON, with ref) sent / acked / refused / unanswered at disconnect', `${n(c.says.sent)} / ${n(c.says.acked)} / ${counts(c.says.refused)} / ${n(c.says.unanswered)}`],
+    ['`say` (JSON, with ref) sent / acked / refused / refused just after a kick or ban / unanswered at disconnect', `${n(c.says.sent)} / ${n(c.says.acked)} / ${counts(c.says.refused)} / ${n(c.says.afterKick)} / ${n(c.says.unanswered)}`],
+    ['accounts (logged in / registered / used as a guest nick) and moderation', `${n(c.accounts.loggedIn)} / ${n(c.accounts.registered)} / ${n(c.accounts.asGuest)}; the moderator kicked ${n(r.moderation.kicks)} and banned ${n(r.moderation.bans)} (30 s), clients made to leave ${n(c.removed)} times`],
     ['text-mode lines said / seen delivered / not seen by disconnect', `${n(c.textSays.sent)} / ${n(c.textSays.echoed)} / ${n(c.textSays.unechoed)}`],
     ['`history` / `nick` / `part` sent', `${n(c.history)} / ${n(c.nicks)} / ${n(c.parts)}`],
     ['endings', `${n(c.endings.quit)} quit, ${n(c.endings.dropped)} dropped their socket`],
