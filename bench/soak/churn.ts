@@ -193,6 +193,14 @@ export class Churn {
         }
         case 'error': {
           const e = parse<{ code: string; ref?: string }>(text);
+          if (e.code === 'BANNED' && e.ref?.startsWith('j#')) {
+            // A join refused because the moderator banned this client: it is not in that room.
+            const refusedRoom = e.ref.slice(1);
+            removedFrom.add(refusedRoom);
+            rooms = rooms.filter((r) => r !== refusedRoom);
+            bump(st.otherErrors, e.code);
+            return;
+          }
           const room = e.ref === undefined ? undefined : pending.get(e.ref);
           if (room !== undefined && e.code === 'NOT_IN_ROOM' && removedFrom.has(room)) {
             pending.delete(e.ref!);
@@ -229,7 +237,7 @@ export class Churn {
         return;
       }
       rooms = [...this.o.rooms].sort(() => Math.random() - 0.5).slice(0, 1 + Math.floor(Math.random() * 3));
-      for (const room of rooms) send({ type: 'join', room }, `/join ${room}`);
+      for (const room of rooms) send({ type: 'join', room, ref: `j${room}` }, `/join ${room}`);
       const deadline = performance.now() + between(MIN_LIFE_MS, MAX_LIFE_MS);
       let n = 0;
       let nicks = 0;
@@ -240,7 +248,7 @@ export class Churn {
           // Kicked or banned from every room: try another one (a ban answers BANNED).
           const again = pick(this.o.rooms);
           rooms = [again];
-          send({ type: 'join', room: again }, `/join ${again}`);
+          send({ type: 'join', room: again, ref: `j${again}` }, `/join ${again}`);
           continue;
         }
         const roll = Math.random();
