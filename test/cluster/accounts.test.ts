@@ -32,11 +32,9 @@ async function open(node: RunningServer, kind: 'ws' | 'tcp' = 'tcp'): Promise<Js
   return c;
 }
 
-async function guest(node: RunningServer, nick: string, from?: string): Promise<JsonClient> {
-  const c = await JsonClient.tcp(node.tcpPort, from);
+async function guest(node: RunningServer, nick: string, from = '127.0.0.1'): Promise<JsonClient> {
+  const c = await JsonClient.from(node.tcpPort, from, nick);
   clients.push(c);
-  c.send({ type: 'hello', nick });
-  await c.next((m) => m.type === 'who' && m.room === '#lobby');
   return c;
 }
 

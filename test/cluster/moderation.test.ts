@@ -4,7 +4,6 @@
  * guest's address there and keeps it out of both nodes under any nick. Settings and privacy hold on both.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerMessage } from '../../shared/protocol.js';
 import { JsonClient } from '../helpers/clients.js';
 import { startCluster } from '../helpers/cluster.js';
 import { startRedis, type RunningRedis } from '../helpers/redis.js';
@@ -27,10 +26,8 @@ afterAll(async () => {
 });
 
 async function user(node: RunningServer, nick: string, from: string, register = false): Promise<JsonClient> {
-  const c = await JsonClient.tcp(node.tcpPort, from);
+  const c = await JsonClient.from(node.tcpPort, from, nick);
   clients.push(c);
-  c.send({ type: 'hello', nick });
-  await c.next((m) => m.type === 'who' && m.room === '#lobby');
   if (register) {
     c.send({ type: 'register', password: PASSWORD });
     await c.next('account');
@@ -38,12 +35,7 @@ async function user(node: RunningServer, nick: string, from: string, register = 
   return c;
 }
 
-async function join(c: JsonClient, room: string): Promise<ServerMessage> {
-  c.send({ type: 'join', room, ref: `j${room}` });
-  const answer = await c.next((m) => (m.type === 'who' && m.room === room) || (m.type === 'error' && m.ref === `j${room}`));
-  if (answer.type === 'who') await c.next((m) => m.type === 'history' && m.room === room);
-  return answer;
-}
+const join = (c: JsonClient, room: string) => c.join(room);
 
 describe('room moderation across nodes', () => {
   it('an operator on one node bans a guest on the other; it stays out of both under any nick', async () => {

@@ -84,6 +84,26 @@ export class JsonClient {
     return client;
   }
 
+  /**
+   * A TCP JSON user from its own loopback address (127.x.y.z, to look like another host): says hello and
+   * resolves once it is in #lobby.
+   */
+  static async from(port: number, localAddress: string, nick: string): Promise<JsonClient> {
+    const client = await JsonClient.tcp(port, localAddress);
+    client.send({ type: 'hello', nick });
+    await client.next((m) => m.type === 'who' && m.room === '#lobby');
+    return client;
+  }
+
+  /** Joins `room`; resolves with the join's `who`, or its error. The join's history is taken out of the way. */
+  async join(room: string, key?: string): Promise<ServerMessage> {
+    const ref = `j${room}`;
+    this.send(key === undefined ? { type: 'join', room, ref } : { type: 'join', room, key, ref });
+    const answer = await this.next((m) => (m.type === 'who' && m.room === room) || (m.type === 'error' && m.ref === ref));
+    if (answer.type === 'who') await this.next((m) => m.type === 'history' && m.room === room);
+    return answer;
+  }
+
   send(message: object): void {
     this.sendText(JSON.stringify(message) + this.lineEnd);
   }

@@ -21,11 +21,8 @@ let address = 10;
 
 /** A user from its own loopback address; `register` makes it an account. */
 async function user(nick: string, opts: { register?: boolean; target?: InProcessServer; from?: string } = {}): Promise<JsonClient> {
-  const target = opts.target ?? server;
-  const c = await JsonClient.tcp(target.tcpPort, opts.from ?? `127.0.3.${address++}`);
+  const c = await JsonClient.from((opts.target ?? server).tcpPort, opts.from ?? `127.0.3.${address++}`, nick);
   clients.push(c);
-  c.send({ type: 'hello', nick });
-  await c.next((m) => m.type === 'who' && m.room === '#lobby');
   if (opts.register) {
     c.send({ type: 'register', password: PASSWORD });
     await c.next('account');
@@ -33,13 +30,7 @@ async function user(nick: string, opts: { register?: boolean; target?: InProcess
   return c;
 }
 
-/** Joins; resolves with the join's `who`, or its error. The join's history is taken out of the way. */
-async function join(c: JsonClient, room: string, key?: string): Promise<ServerMessage> {
-  c.send(key === undefined ? { type: 'join', room, ref: `j${room}` } : { type: 'join', room, key, ref: `j${room}` });
-  const answer = await c.next((m) => (m.type === 'who' && m.room === room) || (m.type === 'error' && m.ref === `j${room}`));
-  if (answer.type === 'who') await c.next((m) => m.type === 'history' && m.room === room);
-  return answer;
-}
+const join = (c: JsonClient, room: string, key?: string) => c.join(room, key);
 
 async function say(c: JsonClient, room: string, text: string): Promise<ServerMessage> {
   c.send({ type: 'say', room, text, ref: text });

@@ -22,10 +22,8 @@ const clients: JsonClient[] = [];
 let root: JsonClient;
 
 async function user(nick: string, from: string, target = server): Promise<JsonClient> {
-  const c = await JsonClient.tcp(target.tcpPort, from);
+  const c = await JsonClient.from(target.tcpPort, from, nick);
   clients.push(c);
-  c.send({ type: 'hello', nick });
-  await c.next((m) => m.type === 'who' && m.room === '#lobby');
   return c;
 }
 
