@@ -26,6 +26,7 @@ import { LoginThrottle } from './accounts/login-throttle.js';
 import { banList, isBanned } from './server-bans.js';
 import { applyPolicy } from './moderation/apply-policy.js';
 import type { Actor } from './moderation/policy.js';
+import type { Account } from './engine/accounts.js';
 import { applyJoin, applyNick, applyPart, applyTopic } from './membership.js';
 import { TokenBucket } from './rate-limit.js';
 import type { Room } from './room.js';
@@ -305,6 +306,7 @@ export class Hub implements EngineSink {
       case 'topic': return applyTopic(this, event);
       case 'nick': return applyNick(this, event);
       case 'kill': return this.kill(event);
+      case 'account': return void this.accountChanged(event.nick).catch((err: unknown) => this.log.warn({ err }, 'could not read a changed account'));
       case 'policy': return applyPolicy(this, event);
       case 'notify': {
         const session = this.nicks.get(event.nick);
@@ -356,7 +358,25 @@ export class Hub implements EngineSink {
   }
 
   isOperator(session: Session): boolean {
-    return session.account !== null && this.operators.has(caseFold(session.account));
+    return session.operator;
+  }
+
+  /** The session is logged in to `account` now (null: a guest again), an operator or not. */
+  logIn(session: Session, account: Account | null): void {
+    session.account = account?.name ?? null;
+    session.operator = account !== null && (this.operators.has(caseFold(account.name)) || account.operator === true);
+  }
+
+  /** An account changed elsewhere (made or unmade operator): its session here, if any, takes it up. */
+  private async accountChanged(fold: string): Promise<void> {
+    const session = this.nicks.get(fold);
+    if (!session || session.closed || session.account === null || caseFold(session.account) !== fold) return;
+    const account = await this.engine.accounts.get(fold);
+    const was = session.operator;
+    this.logIn(session, account);
+    if (session.operator !== was) {
+      this.send(session, { type: 'notice', text: session.operator ? 'you are a server operator now' : 'you are no longer a server operator' });
+    }
   }
 
   /** Who the session is, as room moderation judges it. */

@@ -24,6 +24,8 @@ export class Session {
   nickKey: string | null = null;
   /** The account this session is logged in to (its registered name), or null for a guest. */
   account: string | null = null;
+  /** A server operator: its account is named in --operators, or was made one (see Hub.logIn). */
+  operator = false;
   // An array, not a Set: a connection is in a few rooms, and a Set costs ~200 bytes however small.
   private joined: Room[] = [];
   closed = false;

@@ -184,6 +184,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     build: ([password]) => (password ? { type: 'drop', password } : 'usage: /drop password'),
   },
   {
+    name: 'operator', usage: '/operator nick on|off', help: 'server operators: make a registered nick a server operator, or no longer',
+    build: ([account, value]) => (account && (value === 'on' || value === 'off')
+      ? { type: 'operator', account, grant: value === 'on' } : 'usage: /operator nick on|off'),
+  },
+  {
     name: 'kill', usage: '/kill nick [reason]', help: 'server operators: disconnect a user',
     build: (args, rest) => {
       const [nick] = args;

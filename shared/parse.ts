@@ -100,6 +100,7 @@ const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
   password: { old: password('old'), new: password('new'), ref },
   drop: { password: password('password'), ref },
   ghost: { nick: nick('nick'), password: password('password'), ref },
+  operator: { account: nick('account'), grant: { kind: 'boolean' }, ref },
   kill: { nick: nick('nick'), reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
   ban: { room: optionalRoom, mask, duration: intRange('duration', 1, BAN_SECONDS_MAX), reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
   unban: { room: optionalRoom, mask, ref },

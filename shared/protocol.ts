@@ -30,6 +30,8 @@ export interface DropMsg { type: 'drop'; password: string; ref?: string }
 /** Disconnects whoever holds the registered nick `nick`, then takes it and logs in to its account. */
 export interface GhostMsg { type: 'ghost'; nick: string; password: string; ref?: string }
 
+/** Server operators: make a registered nick's account a server operator too (`grant`), or no longer. */
+export interface OperatorMsg { type: 'operator'; account: string; grant: boolean; ref?: string }
 /** Server operators: close the connection holding `nick`, on whichever node. */
 export interface KillMsg { type: 'kill'; nick: string; reason?: string; ref?: string }
 /**
@@ -60,7 +62,7 @@ export type ClientMessage =
   | HelloMsg | JoinMsg | PartMsg | SayMsg | DmMsg | NickMsg | TopicMsg
   | HistoryMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg
   | RegisterMsg | IdentifyMsg | PasswordMsg | DropMsg | GhostMsg
-  | KillMsg | BanMsg | UnbanMsg | BansMsg | KickMsg | MuteMsg | UnmuteMsg | RoleMsg | InviteMsg | SettingsMsg;
+  | OperatorMsg | KillMsg | BanMsg | UnbanMsg | BansMsg | KickMsg | MuteMsg | UnmuteMsg | RoleMsg | InviteMsg | SettingsMsg;
 
 export type ClientMessageType = ClientMessage['type'];
 

@@ -35,7 +35,7 @@ function tellAccount(hub: Hub, session: Session, ref: string | undefined): void 
  * an account, it lands in #lobby.
  */
 async function loggedInAs(hub: Hub, session: Session, account: Account, ref: string | undefined): Promise<void> {
-  session.account = account.name;
+  hub.logIn(session, account);
   tellAccount(hub, session, ref);
   if (hub.config.requireAccount && session.rooms.length === 0) await joinRoom(hub, session, LOBBY);
 }
@@ -98,7 +98,7 @@ export const drop: CommandSpec<DropMsg> = {
     const name = loggedIn(session);
     await checkPassword(hub, session, caseFold(name), m.password);
     await hub.engine.accounts.drop(name);
-    session.account = null;
+    hub.logIn(session, null);
     tellAccount(hub, session, m.ref);
   },
 };

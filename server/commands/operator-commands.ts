@@ -1,5 +1,5 @@
 import { ErrorCode, ProtocolFault } from '../../shared/errors.js';
-import type { BanInfo, BanMsg, BansMsg, KillMsg, UnbanMsg } from '../../shared/protocol.js';
+import type { BanInfo, BanMsg, BansMsg, KillMsg, OperatorMsg, UnbanMsg } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import type { ModerationEntry } from '../engine/engine.js';
 import type { Hub } from '../hub.js';
@@ -23,6 +23,27 @@ function mask(text: string): string {
   if (parsed === null) throw new ProtocolFault(ErrorCode.BAD_MESSAGE, `'${text}' is not an address or CIDR block (such as 203.0.113.7 or 2001:db8::/48)`);
   return parsed;
 }
+
+// operator { account, grant } -> notice to the operator; the account's session is told, wherever it is
+export const makeOperator: CommandSpec<OperatorMsg> = {
+  handle: async (hub, session, m) => {
+    const by = operator(hub, session);
+    const fold = caseFold(m.account);
+    const account = await hub.engine.accounts.get(fold);
+    if (!account) throw new ProtocolFault(ErrorCode.NO_SUCH_USER, `${m.account} is not a registered nick`);
+    if (!m.grant && hub.operators.has(fold)) {
+      throw new ProtocolFault(ErrorCode.NOT_OPERATOR, `${account.name} is named in --operators: only the host can change that`);
+    }
+    const { operator: _was, ...rest } = account;
+    if (!(await hub.engine.accounts.update(m.grant ? { ...rest, operator: true } : rest))) {
+      throw new ProtocolFault(ErrorCode.NO_SUCH_USER, `${m.account} is not a registered nick`);
+    }
+    await hub.engine.accountChanged(fold);
+    await logged(hub, { ts: Date.now(), by, action: m.grant ? 'operator' : 'operator removed', target: account.name });
+    const text = `${account.name} is ${m.grant ? 'a server operator now' : 'no longer a server operator'}`;
+    hub.send(session, m.ref === undefined ? { type: 'notice', text } : { type: 'notice', text, ref: m.ref });
+  },
+};
 
 // kill { nick, reason? } -> the holder of nick gets bye "killed by <op>: <reason>"; notice to the operator
 export const kill: CommandSpec<KillMsg> = {

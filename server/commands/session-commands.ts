@@ -47,7 +47,7 @@ export const hello: CommandSpec<HelloMsg> = {
     }
     if (session.closed) return void (await hub.engine.releaseNick(nick, session.id));
     hub.holdNick(session, nick);
-    session.account = account?.name ?? null;
+    hub.logIn(session, account);
     if (session.registrationTimer) clearTimeout(session.registrationTimer);
     session.registrationTimer = null;
     const welcome: ServerMessage = {

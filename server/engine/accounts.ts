@@ -14,6 +14,8 @@ export interface Account {
   email?: string;
   /** When it was registered (ms since the epoch). */
   created: number;
+  /** Made a server operator by another (those named in --operators are operators anyway). */
+  operator?: true;
 }
 
 /** `taken`: the registered nick the new one is, or looks like. */

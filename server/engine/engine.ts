@@ -52,6 +52,8 @@ export type EngineEvent =
   | { kind: 'nick'; member: MemberRef; old: string; rooms: string[] }
   /** Deliver `message` to the session holding the folded nick `nick`, on whichever node. */
   | { kind: 'notify'; nick: string; message: ServerMessage }
+  /** The account of the folded nick `nick` changed (made or unmade operator): its session takes it up. */
+  | { kind: 'account'; nick: string }
   /** The server's bans changed: read them again (serverBans). */
   | { kind: 'bans' }
   /** Close the session holding the folded nick `nick`, on whichever node, unless it is `except`. */
@@ -141,6 +143,8 @@ export interface Engine {
   updatePolicy(roomKey: string, name: string, change: (current: RoomPolicy) => RoomPolicy, notice?: PolicyNotice): Promise<RoomPolicy>;
   /** The room's moderation state as stored (for a room this node does not serve), or null. */
   policy(roomKey: string): Promise<RoomPolicy | null>;
+  /** Tells every node that the account `nickFold` changed (an `account` event). */
+  accountChanged(nickFold: string): Promise<void>;
   /** Delivers `message` to the session holding `nickFold`, wherever it is (a `notify` event). */
   notify(nickFold: string, message: ServerMessage): Promise<void>;
 

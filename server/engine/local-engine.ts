@@ -232,6 +232,10 @@ export class LocalEngine implements Engine {
     return this.policies.get(roomKey) ?? null;
   }
 
+  async accountChanged(nick: string): Promise<void> {
+    this.sink.apply({ kind: 'account', nick });
+  }
+
   async notify(nick: string, message: ServerMessage): Promise<void> {
     this.sink.apply({ kind: 'notify', nick, message });
   }

@@ -165,6 +165,8 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
       return { kind: 'nick', member: decodeMember(f.n!), old: f.o!, rooms: JSON.parse(f.rs ?? '[]') as string[] };
     case 'bans':
       return { kind: 'bans' };
+    case 'account':
+      return { kind: 'account', nick: f.n! };
     case 'notify':
       return { kind: 'notify', nick: f.n!, message: JSON.parse(f.m!) as ServerMessage };
     case 'policy': {

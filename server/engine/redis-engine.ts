@@ -221,6 +221,10 @@ export class RedisEngine implements Engine {
     return json ? (JSON.parse(json) as RoomPolicy) : null;
   }
 
+  async accountChanged(nick: string): Promise<void> {
+    await this.announce('account', 'n', nick);
+  }
+
   async notify(nick: string, message: ServerMessage): Promise<void> {
     await this.announce('notify', 'n', nick, 'm', JSON.stringify(message));
   }

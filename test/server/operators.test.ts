@@ -124,6 +124,44 @@ describe('server operators', () => {
   });
 });
 
+describe('making operators', () => {
+  it('an operator makes another account an operator, at once and across reconnects, and unmakes it; the host-named ones stay', async () => {
+    const fred = await user('Fred', '127.0.0.40');
+    fred.send({ type: 'register', password: PASSWORD });
+    await fred.next('account');
+    fred.send({ type: 'operator', account: 'Root', grant: false, ref: 'o1' });
+    expect(await fred.error('NOT_OPERATOR')).toMatchObject({ ref: 'o1' });
+    fred.send({ type: 'bans', ref: 'b1' });
+    expect(await fred.error('NOT_OPERATOR')).toMatchObject({ ref: 'b1' });
+
+    root.send({ type: 'operator', account: 'fred', grant: true, ref: 'g' });
+    expect(await root.next((m) => m.type === 'notice' && m.ref === 'g')).toMatchObject({ text: 'Fred is a server operator now' });
+    expect(await fred.next('notice')).toMatchObject({ text: 'you are a server operator now' });
+    fred.send({ type: 'bans', ref: 'b2' });
+    expect(await fred.next('bans')).toMatchObject({ ref: 'b2' });
+
+    // It is kept with the account: a new login is an operator too.
+    fred.close();
+    await fred.closedPromise;
+    const again = await JsonClient.tcp(server.tcpPort, '127.0.0.41');
+    clients.push(again);
+    again.send({ type: 'hello', nick: 'Fred', password: PASSWORD });
+    await again.next((m) => m.type === 'who' && m.room === '#lobby');
+    again.send({ type: 'bans', ref: 'b3' });
+    expect(await again.next('bans')).toMatchObject({ ref: 'b3' });
+    // The new operator cannot unmake the host's.
+    again.send({ type: 'operator', account: 'Root', grant: false, ref: 'o2' });
+    expect(await again.error('NOT_OPERATOR')).toMatchObject({ ref: 'o2', message: 'Root is named in --operators: only the host can change that' });
+
+    root.send({ type: 'operator', account: 'Fred', grant: false, ref: 'r' });
+    expect(await again.next('notice')).toMatchObject({ text: 'you are no longer a server operator' });
+    again.send({ type: 'bans', ref: 'b4' });
+    expect(await again.error('NOT_OPERATOR')).toMatchObject({ ref: 'b4' });
+    root.send({ type: 'operator', account: 'Nobody', grant: true, ref: 'n' });
+    expect(await root.error('NO_SUCH_USER')).toMatchObject({ ref: 'n' });
+  });
+});
+
 describe('bans and the moderation log', () => {
   it('survive a restart', async () => {
     const s = await startInProcess({ args: ARGS });

@@ -146,6 +146,9 @@ describe('parseInput: account commands', () => {
     err('/password old1', 'usage: /password old new'),
     msg('/drop hunter22', { type: 'drop', password: 'hunter22' }),
     err('/drop', 'usage: /drop password'),
+    msg('/operator fred on', { type: 'operator', account: 'fred', grant: true }),
+    msg('/operator fred off', { type: 'operator', account: 'fred', grant: false }),
+    err('/operator fred', 'usage: /operator nick on|off'),
     msg('/kill Bob', { type: 'kill', nick: 'Bob' }),
     msg('/kill Bob stop the flood', { type: 'kill', nick: 'Bob', reason: 'stop the flood' }),
     err('/kill', 'usage: /kill nick [reason]'),
@@ -234,7 +237,7 @@ describe('/help', () => {
   it('starts with exactly these rows', () => {
     expect(helpText().split('\n').slice(1, -1).map((l) => l.split(' ')[0])).toStrictEqual(
       ['/join', '/part', '/msg', '/me', '/nick', '/topic', '/who', '/rooms', '/history', '/register', '/identify', '/ghost',
-        '/password', '/drop', '/kill', '/kick', '/ban', '/unban', '/bans', '/mute', '/unmute', '/op', '/deop', '/voice', '/devoice',
+        '/password', '/drop', '/operator', '/kill', '/kick', '/ban', '/unban', '/bans', '/mute', '/unmute', '/op', '/deop', '/voice', '/devoice',
         '/invite', '/set', '/serverban', '/serverunban', '/serverbans', '/quit', '/help'],
     );
   });
@@ -264,7 +267,7 @@ describe('/help', () => {
   it('completes exactly these names', () => {
     expect(COMMAND_NAMES).toStrictEqual([
       'ban', 'bans', 'deop', 'devoice', 'drop', 'exit', 'ghost', 'help', 'history', 'identify', 'invite', 'j', 'join', 'kick', 'kill',
-      'leave', 'list', 'login', 'm', 'me', 'msg', 'mute', 'names', 'nick', 'op', 'part', 'password', 'query', 'quit', 'register', 'rooms',
+      'leave', 'list', 'login', 'm', 'me', 'msg', 'mute', 'names', 'nick', 'op', 'operator', 'part', 'password', 'query', 'quit', 'register', 'rooms',
       'serverban', 'serverbans', 'serverunban', 'set', 'topic', 'unban', 'unmute', 'voice', 'who',
     ]);
   });

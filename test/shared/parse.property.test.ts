@@ -38,6 +38,7 @@ const CLIENT_FIELDS: Record<ClientMessageType, string[]> = {
   password: ['old', 'new', 'ref'],
   drop: ['password', 'ref'],
   ghost: ['nick', 'password', 'ref'],
+  operator: ['account', 'grant', 'ref'],
   kill: ['nick', 'reason', 'ref'],
   ban: ['room', 'mask', 'duration', 'reason', 'ref'],
   unban: ['room', 'mask', 'ref'],
@@ -172,6 +173,7 @@ const validClient: fc.Arbitrary<{ input: Record<string, unknown>; output: Record
     fc.record({ type: fc.constant('password'), old: validLine(256), new: validLine(256), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'old', 'new'] }),
     fc.record({ type: fc.constant('drop'), password: validLine(256), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'password'] }),
     fc.record({ type: fc.constant('ghost'), nick: nickArb, password: validLine(256), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'nick', 'password'] }),
+    fc.record({ type: fc.constant('operator'), account: nickArb, grant: fc.boolean(), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'account', 'grant'] }),
     fc.record({ type: fc.constant('kill'), nick: nickArb, reason: validLine(300), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'nick'] }),
     fc.record({
       type: fc.constant('ban'), mask: validLine(64), duration: fc.integer({ min: 1, max: BAN_SECONDS_MAX }), reason: validLine(300), ref: validRef,

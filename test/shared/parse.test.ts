@@ -103,6 +103,7 @@ describe('parseClientMessage: accepted', () => {
     { name: 'password', input: { type: 'password', old: 'a', new: 'b', ref: 'x' }, output: { type: 'password', old: 'a', new: 'b', ref: 'x' } },
     { name: 'drop', input: { type: 'drop', password: 'pw' }, output: { type: 'drop', password: 'pw' } },
     { name: 'ghost', input: { type: 'ghost', nick: 'bob', password: 'pw' }, output: { type: 'ghost', nick: 'bob', password: 'pw' } },
+    { name: 'operator', input: { type: 'operator', account: 'fred', grant: false }, output: { type: 'operator', account: 'fred', grant: false } },
     { name: 'kill', input: { type: 'kill', nick: 'bob', reason: 'spam' }, output: { type: 'kill', nick: 'bob', reason: 'spam' } },
     {
       name: 'ban with a duration',
@@ -149,7 +150,7 @@ describe('parseClientMessage: accepted', () => {
 
   it('knows exactly the protocol v1 request types', () => {
     expect([...CLIENT_MESSAGE_TYPES].sort()).toStrictEqual([
-      'ban', 'bans', 'dm', 'drop', 'ghost', 'hello', 'history', 'identify', 'invite', 'join', 'kick', 'kill', 'mute', 'nick', 'part',
+      'ban', 'bans', 'dm', 'drop', 'ghost', 'hello', 'history', 'identify', 'invite', 'join', 'kick', 'kill', 'mute', 'nick', 'operator', 'part',
       'password', 'ping', 'quit', 'register', 'role', 'rooms', 'say', 'settings', 'topic', 'unban', 'unmute', 'who',
     ]);
   });

@@ -264,6 +264,10 @@ export class ScriptedEngine implements Engine {
     return this.policies.get(roomKey) ?? null;
   }
 
+  async accountChanged(nick: string): Promise<void> {
+    this.put({ kind: 'account', nick });
+  }
+
   async notify(nick: string, message: ServerMessage): Promise<void> {
     this.put({ kind: 'notify', nick, message });
   }
