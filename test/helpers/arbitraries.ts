@@ -130,3 +130,16 @@ export const currentRoom: fc.Arbitrary<string | undefined> = fc.option(roomArb.m
 export const prototypeKey: fc.Arbitrary<string> = fc.constantFrom(
   '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__',
 );
+
+/** `bytes` cut at `cuts` (each taken modulo its length + 1): any subset, so chunks of one byte and empty ones too. */
+export function chunked(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let start = 0;
+  for (const p of points) {
+    chunks.push(bytes.subarray(start, p));
+    start = p;
+  }
+  chunks.push(bytes.subarray(start));
+  return chunks;
+}

@@ -11,7 +11,7 @@ import { describe, it } from 'vitest';
 import { ErrorCode, validateClientMessage } from '../../shared/index.js';
 import { TelnetLineDecoder } from '../../server/transports/telnet.js';
 import { readTextLine } from '../../server/transports/text-input.js';
-import { currentRoom, runs, typedLine } from '../helpers/arbitraries.js';
+import { chunked, currentRoom, runs, typedLine } from '../helpers/arbitraries.js';
 
 const CODES = new Set<string>(Object.values(ErrorCode));
 const IAC = 255;
@@ -24,18 +24,6 @@ const telnetByte = fc.oneof(
 );
 const telnetStream = fc.array(telnetByte, { maxLength: 120 }).map((b) => Buffer.from(b));
 
-/** Cut points for a buffer of `length` bytes: any subset, so chunks of one byte and empty ones too. */
-function chunked(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(start, p));
-    start = p;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
 
 function decode(chunks: Buffer[], max: number): string[] {
   const events: string[] = [];

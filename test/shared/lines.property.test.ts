@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { LineSplitter } from '../../shared/index.js';
-import { runs } from '../helpers/arbitraries.js';
+import { chunked, runs } from '../helpers/arbitraries.js';
 
 /** The events a splitter with cap `max` must report for the whole stream `bytes`. */
 function model(bytes: Buffer, max: number): string[] {
@@ -33,17 +33,6 @@ const streamByte = fc.oneof(
 );
 const stream = fc.array(streamByte, { maxLength: 80 }).map((b) => Buffer.from(b));
 
-function chunked(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(start, p));
-    start = p;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
 
 describe('LineSplitter under random chunking', () => {
   it('gives the lines and over-long reports of a plain split, whatever the chunk boundaries', () => {
