@@ -62,15 +62,21 @@ export const kick: CommandSpec<KickMsg> = {
 
 type MarkList = 'bans' | 'mutes';
 
+/** What a ban or mute mask names: a registered nick's account, a guest's nick, or an address block. */
+async function targetOf(hub: Hub, mask: string): Promise<Pick<RoomMark, 'account' | 'nick' | 'address'>> {
+  const registered = await hub.engine.accounts.collision(mask).catch(() => null);
+  const target = parseTarget(mask, registered !== null && caseFold(registered) === caseFold(mask) ? registered : null);
+  if (!target) throw new ProtocolFault(ErrorCode.BAD_MESSAGE, `'${mask}' is neither a nick nor an address or CIDR block`);
+  return target;
+}
+
 /**
  * Adds a ban or mute: a nick (a registered one names its account), an address or a block. A new mark
  * for the same target replaces the old one. Answers with the room's list.
  */
 export async function addMark(hub: Hub, session: Session, list: MarkList, m: { room: string; mask: string; duration?: number; reason?: string; ref?: string }): Promise<void> {
   const room = operatedRoom(hub, session, m.room);
-  const registered = await hub.engine.accounts.collision(m.mask).catch(() => null);
-  const target = parseTarget(m.mask, registered !== null && caseFold(registered) === caseFold(m.mask) ? registered : null);
-  if (!target) throw new ProtocolFault(ErrorCode.BAD_MESSAGE, `'${m.mask}' is neither a nick nor an address or CIDR block`);
+  const target = await targetOf(hub, m.mask);
   if (target.account !== undefined && target.account === room.policy?.owner) throw new ProtocolFault(ErrorCode.NOT_OPERATOR, `${m.mask} owns ${room.name}`);
   const now = Date.now();
   const mark: RoomMark = { ...target, by: session.nick!, reason: m.reason ?? '', created: now };
@@ -85,9 +91,7 @@ export async function addMark(hub: Hub, session: Session, list: MarkList, m: { r
 
 export async function removeMark(hub: Hub, session: Session, list: MarkList, m: { room: string; mask: string; ref?: string }): Promise<void> {
   const room = operatedRoom(hub, session, m.room);
-  const registered = await hub.engine.accounts.collision(m.mask).catch(() => null);
-  const target = parseTarget(m.mask, registered !== null && caseFold(registered) === caseFold(m.mask) ? registered : null);
-  if (!target) throw new ProtocolFault(ErrorCode.BAD_MESSAGE, `'${m.mask}' is neither a nick nor an address or CIDR block`);
+  const target = await targetOf(hub, m.mask);
   const action = list === 'bans' ? 'unban' : 'unmute';
   let found = false;
   const policy = await hub.engine.updatePolicy(room.key, room.name, (p) => {

@@ -69,12 +69,8 @@ export class LocalAccounts implements AccountDirectory {
     for (const s of skeletons) if (this.skeletons.get(s) === fold) this.skeletons.delete(s);
   }
 
-  private async store(fold: string, account: Account | null): Promise<void> {
-    try {
-      await this.writer.saveState([[KIND, fold, account && JSON.stringify(account)]]);
-    } catch (err) {
-      throw err instanceof CommitError ? new EngineError(`the account could not be stored: ${err.message}`) : err;
-    }
+  private store(fold: string, account: Account | null): Promise<void> {
+    return storeRecord(this.writer, KIND, fold, account, 'the account');
   }
 
   private remember(account: Account): void {
@@ -86,3 +82,15 @@ export class LocalAccounts implements AccountDirectory {
 }
 
 export const ACCOUNT_KIND = KIND;
+
+/**
+ * Stores (or, for null, deletes) one registry record through the writer thread; a failed commit is an
+ * EngineError saying `what` could not be stored.
+ */
+export async function storeRecord(writer: HistoryWriter, kind: string, key: string, value: object | null, what: string): Promise<void> {
+  try {
+    await writer.saveState([[kind, key, value && JSON.stringify(value)]]);
+  } catch (err) {
+    throw err instanceof CommitError ? new EngineError(`${what} could not be stored: ${err.message}`) : err;
+  }
+}

@@ -10,6 +10,7 @@ import { caseFold } from '../../shared/validate.js';
 import type { DatabaseFile } from '../store/database-file.js';
 import { emptyPolicy, type RoomPolicy } from '../moderation/policy.js';
 import type { AccountDirectory } from './accounts.js';
+import { storeRecord } from './local-accounts.js';
 import type { StoredMessage } from '../store/history-store.js';
 import { ReadError, type HistoryReader } from '../store/history-reader.js';
 import { CommitError, type HistoryWriter } from '../store/history-writer.js';
@@ -218,7 +219,7 @@ export class LocalEngine implements Engine {
     const previous = this.policyChanges.get(roomKey) ?? Promise.resolve();
     const next = previous.catch(() => {}).then(async () => {
       const policy = change(this.policies.get(roomKey) ?? emptyPolicy());
-      await this.saveState(POLICY_KIND, roomKey, policy);
+      await storeRecord(this.writer, POLICY_KIND, roomKey, policy, 'the room settings');
       this.policies.set(roomKey, policy);
       this.sink.apply(notice ? { kind: 'policy', roomKey, room: name, policy, notice } : { kind: 'policy', roomKey, room: name, policy });
       return policy;
@@ -263,30 +264,25 @@ export class LocalEngine implements Engine {
   }
 
   async addServerBan(ban: BanInfo): Promise<void> {
-    await this.saveState(BAN_KIND, ban.mask, ban);
+    await storeRecord(this.writer, BAN_KIND, ban.mask, ban, 'the ban');
     this.bans.set(ban.mask, ban);
     this.sink.apply({ kind: 'bans' });
   }
 
   async removeServerBan(mask: string): Promise<boolean> {
     if (!this.bans.has(mask)) return false;
-    await this.saveState(BAN_KIND, mask, null);
+    await storeRecord(this.writer, BAN_KIND, mask, null, 'the ban');
     this.bans.delete(mask);
     this.sink.apply({ kind: 'bans' });
     return true;
   }
 
   logModeration(entry: ModerationEntry): Promise<void> {
-    return this.saveState(MODLOG_KIND, `${String(entry.ts).padStart(15, '0')}-${nanoid(8)}`, entry);
+    return storeRecord(this.writer, MODLOG_KIND, `${String(entry.ts).padStart(15, '0')}-${nanoid(8)}`, entry, 'the moderation log entry');
   }
 
-  private async saveState(kind: string, key: string, value: object | null): Promise<void> {
-    try {
-      await this.writer.saveState([[kind, key, value && JSON.stringify(value)]]);
-    } catch (err) {
-      throw err instanceof CommitError ? new EngineError(`could not be stored: ${err.message}`) : err;
-    }
-  }
+
+
 
   health(): EngineHealth {
     const { writable, problems, ...detail } = storeReport(this.writer, this.database);
