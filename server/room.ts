@@ -5,14 +5,14 @@ import type { RoomPolicy } from './moderation/policy.js';
 import { Outgoing, OutgoingBatch } from './outgoing.js';
 import { fitNewest, messageBytes } from './reply-size.js';
 import type { TokenBucket } from './rate-limit.js';
-import type { Session } from './session.js';
+import type { User } from './user.js';
 
 /**
  * A room as this process serves it: its members here (who get its events), those on other nodes (for
  * `who` and counts), its topic and a window of recent history. Seqs are the engine's.
  */
 export class Room {
-  readonly members = new Set<Session>();
+  readonly members = new Set<User>();
   /** Members connected to other nodes, by folded nick (always empty on a single node). */
   readonly remote = new Map<string, MemberRef>();
   topic = '';
@@ -36,7 +36,7 @@ export class Room {
   // Joins and parts held for one write per member (see Hub.announce), and where each joiner's own
   // join sits among them: a joiner already has its `joined`, and only needs what came after it.
   private heldPresence: Outgoing[] = [];
-  private heldJoins = new Map<Session, number>();
+  private heldJoins = new Map<User, number>();
 
   constructor(
     readonly key: string,
@@ -59,16 +59,16 @@ export class Room {
     return this.members.size + this.remote.size;
   }
 
-  add(session: Session): void {
+  add(user: User): void {
     // A newcomer's who already reflects what is held so far: it gets only what is held after it, even
     // when its own join is not held (a room above the announce limit tells only the joiner).
-    if (!this.members.has(session) && this.heldPresence.length > 0) this.heldJoins.set(session, this.heldPresence.length - 1);
-    this.members.add(session);
+    if (!this.members.has(user) && this.heldPresence.length > 0) this.heldJoins.set(user, this.heldPresence.length - 1);
+    this.members.add(user);
     this.membersChanged();
   }
 
-  remove(session: Session): void {
-    this.members.delete(session);
+  remove(user: User): void {
+    this.members.delete(user);
     this.membersChanged();
   }
 
@@ -142,7 +142,7 @@ export class Room {
   }
 
   /** Holds a `joined` or `left` for the next flush; true when it is the first one held. */
-  holdPresence(out: Outgoing, joiner?: Session): boolean {
+  holdPresence(out: Outgoing, joiner?: User): boolean {
     if (joiner) this.heldJoins.set(joiner, this.heldPresence.length);
     this.heldPresence.push(out);
     return this.heldPresence.length === 1;
