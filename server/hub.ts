@@ -160,7 +160,7 @@ export class Hub implements EngineSink {
       room.remove(user);
       user.exit(room);
       this.rooms.changed();
-      if (member) this.quietly(this.engine.part(room.key, room.name, member, reason), 'part');
+      if (member) this.quietly(this.engine.part(room.key, room.name, member, reason, true), 'part');
     }
     if (user.nickKey && this.nicks.get(user.nickKey) === user) this.nicks.delete(user.nickKey);
     if (user.nick) this.quietly(this.engine.releaseNick(user.nick, user.id), 'release nick');

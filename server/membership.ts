@@ -3,6 +3,7 @@
  * members of this node and of others: members here are told (joins and parts through presence
  * batching), members elsewhere are kept in each room's replica for `who` and counts.
  */
+import type { ServerMessage } from '../shared/protocol.js';
 import { caseFold } from '../shared/validate.js';
 import type { EngineEvent } from './engine/engine.js';
 import type { Hub } from './hub.js';
@@ -17,7 +18,7 @@ export function applyJoin(hub: Hub, event: Extract<EngineEvent, { kind: 'join' }
   if (member.node === hub.engine.node && (!user || !room)) {
     // Its last session closed, or its request gave up (INTERNAL) and the room was let go, while the join was
     // on its way: it must not stay a member in the cluster, where nothing here would ever part it.
-    hub.quietly(hub.engine.part(event.roomKey, event.room, member, user ? 'join timed out' : 'connection closed'), 'part');
+    hub.quietly(user ? hub.engine.part(event.roomKey, event.room, member, 'join timed out') : hub.engine.part(event.roomKey, event.room, member, 'connection closed', true), 'part');
     return;
   }
   if (!room) return;
@@ -63,9 +64,10 @@ export function applyPart(hub: Hub, event: Extract<EngineEvent, { kind: 'part' }
     return; // not a member known here: nothing to announce
   }
   hub.rooms.changed();
-  const out = new Outgoing(event.reason === undefined
-    ? { type: 'left', room: room.name, nick: member.nick }
-    : { type: 'left', room: room.name, nick: member.nick, reason: event.reason });
+  const left: ServerMessage = { type: 'left', room: room.name, nick: member.nick };
+  if (event.reason !== undefined) left.reason = event.reason;
+  if (event.quit) left.quit = true;
+  const out = new Outgoing(left);
   // In a room too large to announce single parts, only the leaver is told.
   if (room.total < hub.config.announceLimit) announce(room, out, hub.metrics);
   else hub.metrics.messagesOut.inc();

@@ -67,6 +67,7 @@ export const hello: CommandSpec<HelloMsg> = {
     if (account) welcome.account = account.name;
     hub.send(session, welcome);
     if (terminals) return hub.attach(session, terminals, 'logged in');
+    if (m.lobby === false) return;
     if (!account && hub.config.requireAccount) {
       return hub.send(session, { type: 'notice', text: 'this server needs an account: register <password> or identify <password>' });
     }
