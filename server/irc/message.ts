@@ -84,8 +84,8 @@ export function parseLine(bytes: Uint8Array, limits: LineLimits = CLIENT_LIMITS)
 
 /** Parses one line (CRLF already removed). Runs of spaces separate words, as RFC 1459 has it. */
 export function parseMessage(line: string, limits: LineLimits = CLIENT_LIMITS): ParseResult {
-  if (LINE_BREAKING_RE.test(line)) return fail('bad-character', 'line contains NUL, CR or LF');
-  if (!isWellFormedText(line)) return fail('invalid-utf8', 'line is not valid UTF-8');
+  if (LINE_BREAKING_RE.test(line)) return fail('bad-character', 'line contains NUL, CR or LF', verbOf(line));
+  if (!isWellFormedText(line)) return fail('invalid-utf8', 'line is not valid UTF-8', verbOf(line));
 
   let i = skipSpaces(line, 0);
   if (i === line.length) return fail('empty', 'line is empty');
@@ -96,7 +96,7 @@ export function parseMessage(line: string, limits: LineLimits = CLIENT_LIMITS): 
     const end = line.indexOf(' ', i);
     const tagData = line.slice(i + 1, end === -1 ? line.length : end);
     if (Buffer.byteLength(tagData) > limits.tagDataBytes) {
-      return fail('tags-too-long', `tags are longer than ${limits.tagDataBytes} bytes`);
+      return fail('tags-too-long', `tags are longer than ${limits.tagDataBytes} bytes`, verbOf(line));
     }
     if (end === -1) return fail('no-verb', 'line has tags and no command');
     readTags(tagData, tags);
@@ -104,7 +104,7 @@ export function parseMessage(line: string, limits: LineLimits = CLIENT_LIMITS): 
     i = skipSpaces(line, bodyStart);
   }
   if (Buffer.byteLength(bodyStart === 0 ? line : line.slice(bodyStart)) > limits.bodyBytes) {
-    return fail('too-long', `line is longer than ${limits.bodyBytes} bytes`, verbAfter(line, i));
+    return fail('too-long', `line is longer than ${limits.bodyBytes} bytes`, verbOf(line));
   }
 
   let source: string | undefined;
@@ -145,8 +145,10 @@ function wordEnd(line: string, i: number): number {
   return end === -1 ? line.length : end;
 }
 
-/** The verb of an over-long line, read without parsing the rest, for the 417 or 421 answer. */
-function verbAfter(line: string, i: number): string | undefined {
+/** The verb of a line refused before it was parsed, when one can be read, for the answer to name. */
+function verbOf(line: string): string | undefined {
+  let i = skipSpaces(line, 0);
+  if (line[i] === '@') i = skipSpaces(line, wordEnd(line, i));
   if (line[i] === ':') i = skipSpaces(line, wordEnd(line, i));
   const verb = line.slice(i, wordEnd(line, i)).toUpperCase();
   return VERB_RE.test(verb) ? verb : undefined;

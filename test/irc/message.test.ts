@@ -169,25 +169,27 @@ describe('parseMessage: what clients send', () => {
 
   describe('refusals', () => {
     it.each([
-      ['', 'empty'],
-      ['    ', 'empty'],
-      ['@a=b', 'no-verb'],
-      ['@a=b   ', 'no-verb'],
-      [':source', 'no-verb'],
-      [':source   ', 'no-verb'],
-      ['@a=b :source', 'no-verb'],
-      ['PING\0x', 'bad-character'],
-      ['PRIVMSG #a :a\rb', 'bad-character'],
-      ['PRIVMSG #a :a\nb', 'bad-character'],
-      ['@a=\0 PING', 'bad-character'],
-      ['PRIVMSG #a :\ud800', 'invalid-utf8'],
-    ] as const)('%j is %s', (line, reason) => {
+      ['', 'empty', undefined],
+      ['    ', 'empty', undefined],
+      ['@a=b', 'no-verb', undefined],
+      ['@a=b   ', 'no-verb', undefined],
+      [':source', 'no-verb', undefined],
+      [':source   ', 'no-verb', undefined],
+      ['@a=b :source', 'no-verb', undefined],
+      ['PING\0x', 'bad-character', undefined],
+      ['PING x\0', 'bad-character', 'PING'],
+      ['PRIVMSG #a :a\rb', 'bad-character', 'PRIVMSG'],
+      ['@t :src privmsg #a :a\nb', 'bad-character', 'PRIVMSG'],
+      ['@a=\0 PING', 'bad-character', 'PING'],
+      ['PRIVMSG #a :\ud800', 'invalid-utf8', 'PRIVMSG'],
+      ['\ud800 x', 'invalid-utf8', undefined],
+    ] as const)('%j is %s', (line, reason, verb) => {
       const r = parseMessage(line);
       expect(r.ok).toBe(false);
       if (!r.ok) {
         expect(r.error.reason).toBe(reason);
         expect(r.error.message).not.toBe('');
-        expect(r.error.verb).toBeUndefined();
+        expect(r.error.verb).toBe(verb);
       }
     });
 
@@ -223,7 +225,7 @@ describe('parseMessage: what clients send', () => {
 
     it('refuses 4095 bytes of tag data', () => {
       const line = `@a=${'x'.repeat(CLIENT_TAG_DATA_MAX_BYTES - 1)} PING`;
-      expect(refusal(parseMessage(line))).toEqual({ reason: 'tags-too-long', message: 'tags are longer than 4094 bytes' });
+      expect(refusal(parseMessage(line))).toEqual({ reason: 'tags-too-long', message: 'tags are longer than 4094 bytes', verb: 'PING' });
     });
 
     it('refuses a tag flood before it reads any tag, even without a verb', () => {
