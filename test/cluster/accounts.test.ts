@@ -107,6 +107,8 @@ describe('accounts across nodes', () => {
       expect(await c.next((m) => m.type === 'message' && m.from === 'Far')).toMatchObject({ text: 'from b' });
       expect(await c.next('dm')).toMatchObject({ from: 'Far', to: 'Tess', text: 'private from b' });
     }
+    far.send({ type: 'part', room: '#pair', reason: 'later' });
+    expect(await one.next((m) => m.type === 'left' && m.nick === 'Far')).toEqual({ type: 'left', room: '#pair', nick: 'Far', reason: 'later' });
     const elsewhere = await open(b);
     const refused = await hello(elsewhere, 'Tess', PASSWORD);
     expect(refused).toMatchObject({ type: 'error', code: 'NICK_TAKEN', ref: 'h' });

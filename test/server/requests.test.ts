@@ -137,7 +137,22 @@ describe.each(['ws', 'tcp'] as const)('requests over %s', (kind) => {
     c.send({ type: 'quit', reason: 'gone fishing' });
     expect(await c.next('bye')).toEqual({ type: 'bye', reason: 'quit' });
     await c.closedPromise;
-    expect(await watcher.next((m) => m.type === 'left' && m.nick === p('leaver'))).toMatchObject({ reason: 'gone fishing' });
+    expect(await watcher.next((m) => m.type === 'left' && m.nick === p('leaver'))).toEqual({ type: 'left', room: '#lobby', nick: p('leaver'), reason: 'gone fishing', quit: true });
+    watcher.close();
+  });
+
+  it('a part is not a quit; a closed connection is; hello{lobby: false} joins no room', async () => {
+    const watcher = await connect(p('eye'));
+    const c = kind === 'ws' ? await JsonClient.ws(server.wsUrl) : await JsonClient.tcp(server.tcpPort);
+    c.send({ type: 'hello', nick: p('roamer'), lobby: false });
+    expect(await c.next('welcome')).toMatchObject({ nick: p('roamer') });
+    expect(await c.join('#lobby')).toMatchObject({ type: 'who' });
+    expect(c.received.filter((m) => m.type === 'joined')).toHaveLength(1);
+    c.send({ type: 'part', room: '#lobby', reason: 'brb' });
+    expect(await watcher.next((m) => m.type === 'left' && m.nick === p('roamer'))).toEqual({ type: 'left', room: '#lobby', nick: p('roamer'), reason: 'brb' });
+    expect(await c.join('#lobby')).toMatchObject({ type: 'who' });
+    c.close();
+    expect(await watcher.next((m) => m.type === 'left' && m.nick === p('roamer'))).toMatchObject({ quit: true });
     watcher.close();
   });
 });
