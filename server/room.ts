@@ -1,5 +1,5 @@
 import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, REPLY_MAX_BYTES, WHO_MAX } from '../shared/limits.js';
-import type { ChatMessage } from '../shared/protocol.js';
+import type { ChatMessage, WhoEvt } from '../shared/protocol.js';
 import type { MemberRef } from './engine/engine.js';
 import type { RoomPolicy } from './moderation/policy.js';
 import { Outgoing, OutgoingBatch } from './outgoing.js';
@@ -15,7 +15,7 @@ export class Room {
   readonly members = new Set<User>();
   /** Members connected to other nodes, by folded nick (always empty on a single node). */
   readonly remote = new Map<string, MemberRef>();
-  topic = '';
+  private currentTopic = '';
   /** Its moderation state (roles, bans, mutes, settings), or null for a room that never had any. */
   policy: RoomPolicy | null = null;
   /** The newest seq delivered to members here. */
@@ -52,6 +52,17 @@ export class Room {
     this.recent = recent;
     for (const m of recent) this.recentBytes += messageBytes(m);
     this.recentIsComplete = complete;
+  }
+
+  get topic(): string {
+    return this.currentTopic;
+  }
+
+  /** The member lists carry the topic: they are built again. */
+  set topic(topic: string) {
+    if (topic === this.currentTopic) return;
+    this.currentTopic = topic;
+    this.membersChanged();
   }
 
   /** Members on every node. */
@@ -132,7 +143,9 @@ export class Room {
   }
 
   private whoMessage(limit: number): Outgoing {
-    return new Outgoing({ type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX)), total: this.total });
+    const who: WhoEvt = { type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX)), total: this.total };
+    if (this.topic !== '') who.topic = this.topic;
+    return new Outgoing(who);
   }
 
   broadcast(out: Outgoing): number {

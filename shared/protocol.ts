@@ -97,7 +97,8 @@ export interface RoomInfo { name: string; users: number; topic: string }
 /** One page of the room list, largest rooms first; `next` (with `more`) is the `from` of the next page. */
 export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[]; total?: number; more?: boolean; next?: number }
 /** `total` is the member count; `users` lists them all, except in the join preview of a large room. */
-export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number }
+/** `topic`: the room's topic, when it has one (a joiner learns it here). */
+export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number; topic?: string }
 export interface PongEvt { type: 'pong'; ref?: string }
 export interface ErrorEvt { type: 'error'; code: ErrorCode; message: string; ref?: string }
 export interface ByeEvt { type: 'bye'; reason: string }

@@ -106,7 +106,12 @@ describe.each(['ws', 'tcp'] as const)('requests over %s', (kind) => {
     a.send({ type: 'topic', room, topic: 'plans' });
     expect(await a.next('topic')).toMatchObject({ room, topic: 'plans', by: p('tA') });
     a.send({ type: 'who', room });
-    expect(await a.next((m) => m.type === 'who' && m.room === room)).toMatchObject({ users: [p('tA')] });
+    expect(await a.next((m) => m.type === 'who' && m.room === room)).toEqual({ type: 'who', room, users: [p('tA')], total: 1, topic: 'plans' });
+    // A joiner learns the topic from its who.
+    const b = await connect(p('tB'));
+    expect(await b.join(room)).toEqual({ type: 'who', room, users: [p('tA'), p('tB')], total: 2, topic: 'plans' });
+    b.close();
+    await a.next((m) => m.type === 'left' && m.nick === p('tB'));
     a.send({ type: 'rooms' });
     const rooms = await a.next('rooms');
     expect(rooms.type === 'rooms' && rooms.rooms.find((r) => r.name === room)).toEqual({ name: room, users: 1, topic: 'plans' });
