@@ -3,7 +3,7 @@ import type { TokenBucket } from './rate-limit.js';
 import type { Room } from './room.js';
 import type { User } from './user.js';
 
-export type TransportKind = 'ws' | 'tcp-json' | 'tcp-text';
+export type TransportKind = 'ws' | 'tcp-json' | 'tcp-text' | 'irc';
 
 /**
  * What the hub sees of a connection. Transports implement it; the hub never touches a socket.
