@@ -5,7 +5,7 @@
  * peer.
  */
 import { ErrorCode } from '../../shared/errors.js';
-import type { ServerMessage } from '../../shared/protocol.js';
+import type { ChatMessage, ServerMessage } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import { ACTION_PREFIX, ACTION_SUFFIX } from './format.js';
 import type { Awaiting, IrcState } from './irc-state.js';
@@ -79,7 +79,7 @@ export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
       return [{ source: server, verb: 'NOTICE', params: [m.room, `${m.by} ${m.action} ${m.detail}${m.reason ? ` (${m.reason})` : ''}`] }];
     case 'bans':
       return m.bans.map((b) => noticeTo(ctx, `ban ${m.room ?? 'server'} ${b.mask} by ${b.by}${b.reason ? `: ${b.reason}` : ''}`));
-    // The registration burst, the join history and acks are the peer's business or not shown.
+    // The registration burst and the join history are the peer's business; acks are not shown.
     case 'welcome':
     case 'history':
     case 'ack':
@@ -189,4 +189,25 @@ export function errorReplies(ctx: RenderContext, awaiting: Awaiting, code: strin
   }
   // The rest in our own words: FAIL <command> <our code> :<message>.
   return [{ source: server, verb: 'FAIL', params: [awaiting.verb, code, message] }];
+}
+
+/** A page of history as PRIVMSGs, oldest first, each with its time and msgid when negotiated. */
+export function historyLines(ctx: RenderContext, room: string, messages: readonly ChatMessage[]): IrcMessage[] {
+  return messages.flatMap((m) => privmsgs(ctx, m.from, room, m.text, m.action === true, tagsOf(ctx.state, m)));
+}
+
+/** `lines` as one batch of `type` (BATCH +id type params… / -id) when the client takes batches. */
+export function inBatch(ctx: RenderContext, id: string, type: string, params: readonly string[], lines: readonly IrcMessage[]): IrcMessage[] {
+  if (!ctx.state.has('batch')) return [...lines];
+  return [
+    { source: ctx.server, verb: 'BATCH', params: [`+${id}`, type, ...params] },
+    ...lines.map((l) => withTag(l, 'batch', id)),
+    { source: ctx.server, verb: 'BATCH', params: [`-${id}`] },
+  ];
+}
+
+export function withTag(line: IrcMessage, key: string, value: string): IrcMessage {
+  const tags: Record<string, string> = line.tags instanceof Map ? Object.fromEntries(line.tags) : { ...line.tags };
+  tags[key] = value;
+  return { ...line, tags };
 }

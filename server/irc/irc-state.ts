@@ -14,6 +14,8 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ['multi-prefix', ''],
   ['cap-notify', ''],
   ['sasl', 'PLAIN'],
+  ['batch', ''],
+  ['labeled-response', ''],
 ]);
 
 /** A request sent on to the hub for an IRC command: its answers end when `done` says so (or an error with its ref). */
@@ -55,6 +57,8 @@ export class IrcState {
   awaiting: Awaiting | null = null;
   /** Nicks whose QUIT went out this turn: a user leaving several shared rooms quits once. */
   readonly quitNicks = new Set<string>();
+  /** The history a JOIN brought, replayed after its NAMES (for clients with server-time). */
+  joinHistory: import('../../shared/protocol.js').ChatMessage[] | null = null;
   /** The topic of each room we know of (from joins and topic changes), by room name folded. */
   readonly topics = new Map<string, string>();
 

@@ -294,3 +294,57 @@ describe('errors', () => {
     expect(c.closed).toBe(false);
   });
 });
+
+describe('IRCv3 batches and labels', () => {
+  async function withCaps(nick: string, caps: string): Promise<IrcClient> {
+    const c = await irc(nick);
+    c.send(`CAP REQ :${caps}`);
+    await c.next((m) => m.verb === 'CAP' && m.params[1] === 'ACK');
+    return c;
+  }
+
+  it('labeled-response: one line carries the label, several come as a batch, none as ACK', async () => {
+    const c = await withCaps('labelL', 'labeled-response batch echo-message');
+    c.send('@label=one PING tok');
+    expect(await c.next('PONG')).toMatchObject({ params: ['chat', 'tok'] });
+    expect(c.lines.at(-1)).toBe('@label=one :chat PONG chat tok');
+    c.send('@label=two JOIN #labels');
+    const open = await c.next('BATCH');
+    expect(open.tags.get('label')).toBe('two');
+    expect(open.params[1]).toBe('labeled-response');
+    const id = open.params[0]!.slice(1);
+    const join = await c.next('JOIN');
+    expect(join.tags.get('batch')).toBe(id);
+    expect((await c.next('366')).tags.get('batch')).toBe(id);
+    expect(await c.next('BATCH')).toMatchObject({ params: [`-${id}`] });
+    c.send('@label=three PONG whatever');
+    expect(await c.next('ACK')).toMatchObject({ tags: new Map([['label', 'three']]) });
+    c.send('@label=four PRIVMSG #labels :echoed');
+    const echo = await c.next('PRIVMSG');
+    expect(echo.tags.get('label')).toBe('four');
+    c.send('@label=five PRIVMSG #nowhere :x');
+    expect((await c.next('404')).tags.get('label')).toBe('five');
+  });
+
+  it('a JOIN replays the room\'s recent history after NAMES, as a chathistory batch, to a client with server-time', async () => {
+    const w = await json('histW');
+    await w.join('#replay');
+    for (const text of ['first', 'second']) {
+      w.send({ type: 'say', room: '#replay', text, ref: text });
+      await w.next((m) => m.type === 'ack' && m.ref === text);
+    }
+    const timed = await withCaps('timedT', 'server-time batch message-tags');
+    timed.send('JOIN #replay');
+    await timed.next('366');
+    const open = await timed.next('BATCH');
+    expect(open.params.slice(1)).toEqual(['chathistory', '#replay']);
+    const replay = [await timed.next('PRIVMSG'), await timed.next('PRIVMSG')];
+    expect(replay.map((m) => m.params[1])).toEqual(['first', 'second']);
+    expect(replay.every((m) => m.tags.get('batch') === open.params[0]!.slice(1) && m.tags.has('time') && m.tags.has('msgid'))).toBe(true);
+    await timed.next((m) => m.verb === 'BATCH' && m.params[0]!.startsWith('-'));
+    const plain = await irc('plainP');
+    plain.send('JOIN #replay');
+    await plain.next('366');
+    expect((await plain.sync()).filter((m) => m.verb === 'PRIVMSG' || m.verb === 'BATCH')).toEqual([]);
+  });
+});
