@@ -270,7 +270,8 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
       }
     }
     const awaiting = s.awaiting;
-    if (awaiting && ((m.type === 'error' && m.ref === awaiting.ref) || awaiting.done(m) || m.type === 'bye')) this.complete();
+    const answered = 'ref' in m && m.ref === awaiting?.ref && (m.type === 'error' || !awaiting?.done);
+    if (awaiting && (answered || awaiting.done?.(m) || m.type === 'bye')) this.complete();
     return extra;
   }
 

@@ -72,12 +72,17 @@ export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
         ? [numeric(server, me, 'RPL_LOGGEDIN', sourceOf(me ?? m.account), m.account, `You are now logged in as ${m.account}`)]
         : [numeric(server, me, 'RPL_LOGGEDOUT', sourceOf(me ?? '*'))];
     case 'notice':
+      if (awaiting?.verb === 'INVITE' && m.ref === awaiting.ref) return [numeric(server, me, 'RPL_INVITING', awaiting.target, awaiting.room ?? '')];
       return [noticeTo(ctx, m.text)];
     case 'invited':
       return [{ source: sourceOf(m.by), verb: 'INVITE', params: [me ?? '*', m.room] }];
     case 'moderation':
       return [{ source: server, verb: 'NOTICE', params: [m.room, `${m.by} ${m.action} ${m.detail}${m.reason ? ` (${m.reason})` : ''}`] }];
     case 'bans':
+      if (awaiting?.verb === 'MODE' && m.room !== undefined && m.ref === awaiting.ref) {
+        const list = m.bans.map((b) => numeric(server, me, 'RPL_BANLIST', m.room!, b.mask, b.by, String(Math.floor(b.created / 1000))));
+        return [...list, numeric(server, me, 'RPL_ENDOFBANLIST', m.room)];
+      }
       return m.bans.map((b) => noticeTo(ctx, `ban ${m.room ?? 'server'} ${b.mask} by ${b.by}${b.reason ? `: ${b.reason}` : ''}`));
     // The registration burst and the join history are the peer's business; acks are not shown.
     case 'welcome':
@@ -177,7 +182,7 @@ export function errorReplies(ctx: RenderContext, awaiting: Awaiting, code: strin
     case ErrorCode.INVITE_ONLY: return n('ERR_INVITEONLYCHAN', target);
     case ErrorCode.BAD_KEY: return n('ERR_BADCHANNELKEY', target);
     case ErrorCode.TOO_MANY_ROOMS: return n('ERR_TOOMANYCHANNELS', target);
-    case ErrorCode.NOT_OPERATOR: return n('ERR_CHANOPRIVSNEEDED', target);
+    case ErrorCode.NOT_OPERATOR: return awaiting.verb === 'KILL' ? n('ERR_NOPRIVILEGES') : n('ERR_CHANOPRIVSNEEDED', awaiting.room ?? target);
     case ErrorCode.BANNED:
       return awaiting.verb === 'JOIN' ? n('ERR_BANNEDFROMCHAN', target) : n('ERR_CANNOTSENDTOCHAN', target);
     case ErrorCode.MUTED:

@@ -24,10 +24,12 @@ export interface Awaiting {
   /** The IRC command that made it, and its target (a channel or nick), for the numerics of its answers. */
   readonly verb: string;
   readonly target: string;
+  /** The room, when the target is a nick in one (KICK, INVITE). */
+  readonly room?: string;
   /** A NOTICE is never answered with an error (RFC 2812 3.3.2). */
   readonly quiet: boolean;
-  /** The answer that completes the request. */
-  readonly done: (m: ServerMessage) => boolean;
+  /** The answer that completes the request; without one, any answer carrying its ref. */
+  readonly done?: (m: ServerMessage) => boolean;
   /** The PING token, for the PONG. */
   readonly token?: string;
 }

@@ -348,3 +348,66 @@ describe('IRCv3 batches and labels', () => {
     expect((await plain.sync()).filter((m) => m.verb === 'PRIVMSG' || m.verb === 'BATCH')).toEqual([]);
   });
 });
+
+describe('moderation over IRC', () => {
+  async function saslLogin(nick: string): Promise<IrcClient> {
+    const owner = await json(nick);
+    owner.send({ type: 'register', password: PASSWORD, ref: 'r' });
+    await owner.next('account');
+    owner.close();
+    await owner.closedPromise;
+    const c = await raw();
+    c.send('CAP REQ sasl');
+    c.send(`NICK ${nick}`);
+    c.send(`USER ${nick} 0 * :${nick}`);
+    c.send('AUTHENTICATE PLAIN');
+    await c.next('AUTHENTICATE');
+    c.send(`AUTHENTICATE ${Buffer.from(`\0${nick}\0${PASSWORD}`).toString('base64')}`);
+    await c.next('903');
+    c.send('CAP END');
+    await c.next('376');
+    return c;
+  }
+
+  it('MODE sets room settings, roles and bans; KICK and INVITE; each refusal its numeric', async () => {
+    const owner = await saslLogin('Owny');
+    await joined(owner, '#modes');
+    const guest = await irc('guestM');
+    await joined(guest, '#modes');
+
+    guest.send('MODE #modes +t');
+    expect(await guest.next('482')).toMatchObject({ params: ['guestM', '#modes', "You're not channel operator"] });
+    guest.send('KILL Owny :bye');
+    expect(await guest.next('481')).toBeTruthy();
+    owner.send('MODE #modes +x');
+    expect(await owner.next('472')).toMatchObject({ params: ['Owny', 'x', 'is unknown mode char to me'] });
+
+    owner.send('MODE #modes +m');
+    await owner.next((m) => m.verb === 'NOTICE' && /moderated/.test(m.params[1]!));
+    guest.send('PRIVMSG #modes :can I speak?');
+    expect(await guest.next('404')).toMatchObject({ params: ['guestM', '#modes', expect.any(String)] });
+    owner.send('MODE #modes -m');
+    await owner.next((m) => m.verb === 'NOTICE' && m.params[0] === 'Owny');
+
+    owner.send('MODE #modes +b guestM');
+    expect(await owner.next('367')).toMatchObject({ params: ['Owny', '#modes', 'guestm', 'Owny', expect.any(String)] });
+    await owner.next('368');
+    expect(await guest.next((m) => m.verb === 'PART' && m.source === 'guestM!~u@chat')).toMatchObject({ params: ['#modes', expect.stringContaining('banned')] });
+    guest.send('JOIN #modes');
+    expect(await guest.next('474')).toMatchObject({ params: ['guestM', '#modes', 'Cannot join channel (+b)'] });
+    owner.send('MODE #modes -b guestM');
+    await owner.next('368');
+    await joined(guest, '#modes');
+
+    owner.send('KICK #modes guestM :out you go');
+    expect(await guest.next((m) => m.verb === 'PART' && m.source === 'guestM!~u@chat')).toMatchObject({ params: ['#modes', 'kicked by Owny: out you go'] });
+    owner.send('MODE #modes +i');
+    await owner.next((m) => m.verb === 'NOTICE' && /invite-only/.test(m.params[1]!));
+    guest.send('JOIN #modes');
+    expect(await guest.next('473')).toBeTruthy();
+    owner.send('INVITE guestM #modes');
+    expect(await owner.next('341')).toMatchObject({ params: ['Owny', 'guestM', '#modes'] });
+    expect(await guest.next('INVITE')).toMatchObject({ source: 'Owny!~u@chat', params: ['guestM', '#modes'] });
+    await joined(guest, '#modes');
+  });
+});
