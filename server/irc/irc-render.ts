@@ -151,7 +151,9 @@ function namesReplies(ctx: RenderContext, room: string, users: readonly string[]
   const budget = textBudget(head);
   const lines: IrcMessage[] = [];
   let chunk = '';
-  for (const nick of users) {
+  const full = state.has('userhost-in-names');
+  for (const user of users) {
+    const nick = full ? sourceOf(user) : user;
     if (chunk !== '' && Buffer.byteLength(chunk) + 1 + Buffer.byteLength(nick) > budget) {
       lines.push(numeric(server, me, 'RPL_NAMREPLY', '=', room, chunk));
       chunk = '';

@@ -15,6 +15,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ['cap-notify', ''],
   ['sasl', 'PLAIN'],
   ['batch', ''],
+  ['userhost-in-names', ''],
   ['labeled-response', ''],
 ]);
 

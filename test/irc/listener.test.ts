@@ -303,6 +303,12 @@ describe('IRCv3 batches and labels', () => {
     return c;
   }
 
+  it('userhost-in-names lists sources in NAMES', async () => {
+    const c = await withCaps('hostsH', 'userhost-in-names');
+    c.send('JOIN #hosts');
+    expect(await c.next('353')).toMatchObject({ params: ['hostsH', '=', '#hosts', 'hostsH!~u@chat'] });
+  });
+
   it('labeled-response: one line carries the label, several come as a batch, none as ACK', async () => {
     const c = await withCaps('labelL', 'labeled-response batch echo-message');
     c.send('@label=one PING tok');
