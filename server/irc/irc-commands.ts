@@ -166,6 +166,7 @@ const QUIT: IrcCommand = {
   preRegistration: true,
   handle(irc, m) {
     const reason = m.params[0];
+    if (reason) irc.state.quitReason = reason;
     return irc.request(reason ? { type: 'quit', reason } : { type: 'quit' }, { verb: 'QUIT', target: '', quiet: true, done: (a) => a.type === 'bye' });
   },
 };
@@ -328,7 +329,9 @@ const MODE: IrcCommand = {
     const room = roomFromChannel(target);
     if (room === null) {
       if (caseFold(target) !== caseFold(irc.state.nick ?? '')) return irc.reply([n(irc, 'ERR_USERSDONTMATCH')]);
-      return irc.reply([n(irc, 'RPL_UMODEIS', '+')]);
+      // Everyone is invisible here (+i: WHO lists room members only); asking for it changes nothing.
+      if (m.params.length === 1 || /^[+-]?i+$/.test(m.params[1]!)) return irc.reply([n(irc, 'RPL_UMODEIS', '+i')]);
+      return irc.reply([n(irc, 'ERR_UMODEUNKNOWNFLAG')]);
     }
     // Our settings are not readable as modes yet: a query says '+'.
     if (m.params.length === 1) return irc.reply([n(irc, 'RPL_CHANNELMODEIS', room, '+')]);

@@ -260,9 +260,11 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     }
     if (m.type === 'welcome') {
       s.helloDone = true;
+      // Until 001 the client knows itself by the nick it asked for: 900 and 903 are addressed to that.
+      const known = s.wantedNick;
       s.nick = m.nick;
-      if (m.account) extra.push(numeric(this.server, s.nick, 'RPL_LOGGEDIN', sourceOf(s.nick), m.account, `You are now logged in as ${m.account}`));
-      if (s.awaiting?.verb === 'AUTHENTICATE') extra.push(numeric(this.server, s.nick, 'RPL_SASLSUCCESS'));
+      if (m.account) extra.push(numeric(this.server, known, 'RPL_LOGGEDIN', sourceOf(m.nick), m.account, `You are now logged in as ${m.account}`));
+      if (s.awaiting?.verb === 'AUTHENTICATE') extra.push(numeric(this.server, known, 'RPL_SASLSUCCESS'));
       else if (!s.welcomed) {
         // Registration is done: the burst follows the welcome's lines.
         this.complete();

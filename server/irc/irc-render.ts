@@ -66,7 +66,7 @@ export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
     case 'error':
       return awaiting && m.ref === awaiting.ref ? errorReplies(ctx, awaiting, m.code, m.message) : [noticeTo(ctx, `${m.code}: ${m.message}`)];
     case 'bye':
-      return [{ verb: 'ERROR', params: [`Closing link: ${m.reason}`] }];
+      return [{ verb: 'ERROR', params: [m.reason === 'quit' && state.quitReason ? `Closing link: (Quit: ${state.quitReason})` : `Closing link: ${m.reason}`] }];
     case 'account':
       return m.account
         ? [numeric(server, me, 'RPL_LOGGEDIN', sourceOf(me ?? m.account), m.account, `You are now logged in as ${m.account}`)]

@@ -58,6 +58,8 @@ export class IrcState {
   /** The hello was sent and answered with welcome (our session is registered). */
   helloDone = false;
   awaiting: Awaiting | null = null;
+  /** What QUIT said, for its ERROR line. */
+  quitReason: string | null = null;
   /** Nicks whose QUIT went out this turn: a user leaving several shared rooms quits once. */
   readonly quitNicks = new Set<string>();
   /** The history a JOIN brought, replayed after its NAMES (for clients with server-time). */

@@ -127,8 +127,9 @@ describe('registration', () => {
     c.send('AUTHENTICATE PLAIN');
     await c.next('AUTHENTICATE');
     c.send(`AUTHENTICATE ${Buffer.from(`\0saslo\0${PASSWORD}`).toString('base64')}`);
-    expect(await c.next('900')).toMatchObject({ params: ['Saslo', 'Saslo!~u@chat', 'Saslo', expect.any(String)] });
-    await c.next('903');
+    // Addressed to the nick the client asked for: 001 tells it the account's.
+    expect(await c.next('900')).toMatchObject({ params: ['whatever', 'Saslo!~u@chat', 'Saslo', expect.any(String)] });
+    expect(await c.next('903')).toMatchObject({ params: ['whatever', 'SASL authentication successful'] });
     c.send('CAP END');
     expect(await c.next('001')).toMatchObject({ params: ['Saslo', expect.any(String)] });
   });
@@ -143,7 +144,7 @@ describe('registration', () => {
     c.send(`PASS :${PASSWORD}`);
     c.send('NICK passo');
     c.send('USER p 0 * :P');
-    expect(await c.next('900')).toMatchObject({ params: ['Passo', expect.any(String), 'Passo', expect.any(String)] });
+    expect(await c.next('900')).toMatchObject({ params: ['passo', 'Passo!~u@chat', 'Passo', expect.any(String)] });
     await c.next('001');
   });
 });
@@ -232,7 +233,7 @@ describe('chatting with users of every transport', () => {
     expect(await b.next('PART')).toMatchObject({ source: 'ircA!~u@chat', params: ['#second', 'see you'] });
     await joined(a, '#second');
     a.send('QUIT :off to bed');
-    expect(await a.next('ERROR')).toBeTruthy();
+    expect(await a.next('ERROR')).toMatchObject({ params: ['Closing link: (Quit: off to bed)'] });
     expect(await b.next('QUIT')).toMatchObject({ source: 'ircA!~u@chat', params: ['off to bed'] });
     expect((await b.sync()).filter((m) => m.verb === 'QUIT' || m.verb === 'PART')).toEqual([]);
     expect(await w.next((m) => m.type === 'left' && m.nick === 'ircA')).toMatchObject({ quit: true });
@@ -278,6 +279,12 @@ describe('errors', () => {
     expect(await c.next('401')).toMatchObject({ params: ['errE', 'nobodyhere', 'No such nick/channel'] });
     c.send('JOIN #bad.name');
     expect(await c.next('403')).toMatchObject({ params: ['errE', '#bad.name', 'No such channel'] });
+    c.send('MODE errE +i');
+    expect(await c.next('221')).toMatchObject({ params: ['errE', '+i'] });
+    c.send('MODE errE +w');
+    expect(await c.next('501')).toBeTruthy();
+    c.send('MODE someoneelse');
+    expect(await c.next('502')).toBeTruthy();
     c.send('FROBNICATE now');
     expect(await c.next('421')).toMatchObject({ params: ['errE', 'FROBNICATE', 'Unknown command'] });
     c.send('JOIN');
