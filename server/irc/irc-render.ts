@@ -87,6 +87,7 @@ export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
     // The registration burst and the join history are the peer's business; acks are not shown.
     case 'welcome':
     case 'history':
+    case 'located':
     case 'ack':
       return [];
   }
