@@ -15,7 +15,8 @@ export interface ReaderSetup { file: string; busyTimeoutMs: number }
 export type ReadRequest =
   | { id: number; op: 'room'; roomKey: string; name: string; upTo: number | null }
   | { id: number; op: 'lastSeq'; roomKey: string }
-  | { id: number; op: 'page'; roomKey: string; name: string; before: number; limit: number };
+  | { id: number; op: 'page'; roomKey: string; name: string; before: number; limit: number }
+  | { id: number; op: 'search'; roomKey: string; name: string; words: string[]; before: number; limit: number };
 /** `hangMs`: fault injection for tests, a read that blocks the thread. */
 export type ReaderControl = 'close' | { hangMs: number };
 export type ReaderMessage =
@@ -80,6 +81,11 @@ export class HistoryReader extends SupervisedWorker<ReaderMessage> {
 
   page(roomKey: string, name: string, before: number, limit: number): Promise<StoredPage> {
     return this.read<StoredPage>({ op: 'page', roomKey, name, before, limit });
+  }
+
+  /** The newest `limit` messages below `before` holding every one of `words`, oldest first. */
+  search(roomKey: string, name: string, words: string[], before: number, limit: number): Promise<StoredPage> {
+    return this.read<StoredPage>({ op: 'search', roomKey, name, words, before, limit });
   }
 
   status(): ReaderStatus {
