@@ -302,6 +302,8 @@ export class ScriptedEngine implements Engine {
     return pageOf(this.rooms.get(roomKey) ?? this.room(name), before, limit);
   }
 
+  readonly search = null;
+
   roomDirectory(): Promise<RoomInfo[]> | null {
     return this.shared ? Promise.resolve(this.directory) : null;
   }
