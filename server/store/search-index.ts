@@ -61,8 +61,9 @@ export function rowidRange(num: number, before: number): [bigint, bigint] {
 /**
  * An FTS5 query that holds every word: each word one quoted string, so nothing a user types is read as
  * FTS5 syntax (`OR`, `NEAR(`, `*`, `-`, `:`, `^` are text inside quotes; `"` is doubled). A quoted word
- * is split by the tokenizer as message text is (`x-ray` is the phrase `x ray`).
+ * is split by the tokenizer as message text is (`x-ray` is the phrase `x ray`). Joined by the implicit
+ * AND, which passes over a word the tokenizer finds nothing in (an explicit AND would match nothing).
  */
 export function matchExpression(words: readonly string[]): string {
-  return words.map((w) => `"${w.replaceAll('"', '""')}"`).join(' AND ');
+  return words.map((w) => `"${w.replaceAll('"', '""')}"`).join(' ');
 }
