@@ -17,6 +17,8 @@ import { createHttpServer, httpsListener } from './transports/http.js';
 import { parseOrigins } from './transports/origins.js';
 import { CLOSE_GRACE_MS, releaseWrites } from './transports/socket-peer.js';
 import { createTcpServer } from './transports/tcp.js';
+import { createIrcServer } from './transports/irc.js';
+import { ircSettings } from './irc/irc-settings.js';
 import { loadCertificate, TlsTerminator, type CertificateInfo, type LoadedCertificate } from './transports/tls.js';
 import { attachWebSocket } from './transports/ws.js';
 
@@ -25,6 +27,8 @@ const LISTEN_BACKLOG = 4096;
 export interface ChatServer {
   wsPort: number;
   tcpPort: number;
+  /** The IRC listener's port, or null when --irc-port is off. */
+  ircPort: number | null;
   adminPort: number;
   /** This node's id in the cluster ('local' on a single node). */
   node: string;
@@ -61,6 +65,8 @@ export class StartupError extends Error {}
 export async function startChatServer(config: Config, log: Logger, internal: InternalOptions = {}): Promise<ChatServer> {
   const origins = parseOrigins(config.allowedOrigins);
   if (!origins.ok) throw new StartupError(`--allowed-origins: ${origins.error}`);
+  const irc = config.ircPort >= 0 ? ircSettings(config) : null;
+  if (irc && !irc.ok) throw new StartupError(irc.error);
   let certificate: LoadedCertificate | undefined;
   if (config.tlsCert || config.tlsKey) {
     try {
@@ -136,6 +142,7 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
     admission, metrics, handshakeTimeoutMs: config.handshakeTimeoutMs, tls: terminator,
   });
   const tcpServer = tcp.server;
+  const ircServer = irc?.ok ? createIrcServer({ host, log, admission, metrics, settings: irc.settings, tls: terminator }) : null;
   // Every client socket, upgraded or not, so shutdown can wait for the byes to be flushed.
   const sockets = new Set<Socket>();
   // One listener shared by every socket: a closure (and a `once` wrapper) each cost ~200 bytes apiece.
@@ -148,9 +155,11 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
   };
   wsServer.on('connection', track);
   tcpServer.on('connection', track);
+  ircServer?.on('connection', track);
   try {
     await listen(wsServer, config.port, config.host);
     await listen(tcpServer, config.tcpPort, config.host);
+    if (ircServer) await listen(ircServer, config.ircPort, config.host);
   } catch (err) {
     await closeAll();
     throw new StartupError(`cannot listen on ${config.host}: ${(err as Error).message}`);
@@ -165,6 +174,7 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
   async function closeAll(): Promise<void> {
     wsServer.close();
     tcpServer.close();
+    ircServer?.close();
     adminServer.close();
     await engine.stop();
     await opened.close();
@@ -174,6 +184,7 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
   return {
     wsPort: (wsServer.address() as AddressInfo).port,
     tcpPort: (tcpServer.address() as AddressInfo).port,
+    ircPort: ircServer ? (ircServer.address() as AddressInfo).port : null,
     adminPort: (adminServer.address() as AddressInfo).port,
     get node() { return engine.node; },
     get tls() { return terminator?.certificate ?? null; },
@@ -189,6 +200,7 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
         wsServer.close();
         httpServer.close();
         tcpServer.close();
+        ircServer?.close();
         adminServer.close();
         adminServer.closeAllConnections();
         tcp.dismissUndecided(reason);

@@ -12,6 +12,8 @@ export interface Config {
   host: string;
   port: number;
   tcpPort: number;
+  /** The IRC listener's port; -1 when it is off. */
+  ircPort: number;
   data: string;
   logLevel: string;
   serverName: string;
@@ -96,6 +98,7 @@ const OPTIONS: OptionSpec[] = [
   { key: 'host', flag: 'host', env: 'CHAT_HOST', kind: 'string', def: DEFAULT_HOST, help: 'address to listen on' },
   { key: 'port', flag: 'port', env: 'CHAT_PORT', kind: 'int', def: DEFAULT_WS_PORT, min: 0, max: 65535, help: 'WebSocket port; 0 picks a free one' },
   { key: 'tcpPort', flag: 'tcp-port', env: 'CHAT_TCP_PORT', kind: 'int', def: DEFAULT_TCP_PORT, min: 0, max: 65535, help: 'TCP port (JSON lines, or text for nc/telnet; TLS with --tls-cert); 0 picks a free one' },
+  { key: 'ircPort', flag: 'irc-port', env: 'CHAT_IRC_PORT', kind: 'int', def: -1, min: -1, max: 65535, help: 'IRC port for irssi, weechat and other IRC clients (TLS with --tls-cert); -1 = off, 0 picks a free one' },
   { key: 'tlsCert', flag: 'tls-cert', env: 'CHAT_TLS_CERT', kind: 'string', def: '', help: 'PEM certificate file (chain first to last); with --tls-key the WebSocket port serves wss:// and the TCP port TLS; SIGHUP reloads both files' },
   { key: 'tlsKey', flag: 'tls-key', env: 'CHAT_TLS_KEY', kind: 'string', def: '', help: 'PEM private key file of --tls-cert (unencrypted)' },
   { key: 'allowedOrigins', flag: 'allowed-origins', env: 'CHAT_ALLOWED_ORIGINS', kind: 'origins', def: '', help: "origins browsers may open a WebSocket from, comma-separated (https://chat.example.com); others get 403; requests without Origin pass; '' = any" },

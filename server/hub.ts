@@ -32,7 +32,8 @@ import { TokenBucket } from './rate-limit.js';
 import type { Room } from './room.js';
 import { ServedRooms } from './served-rooms.js';
 import { Timeline } from './timeline.js';
-import { Session, type Peer } from './session.js';
+import { Session, type Peer, type Recipient } from './session.js';
+import { User } from './user.js';
 
 export type HubConfig = Pick<Config, 'serverName' | 'motd' | 'maxConnections' | 'rateLimit' | 'rateBurst'
   | 'abuseStrikes' | 'registrationTimeoutMs' | 'announceLimit' | 'maxBufferedBytes' | 'maxRooms'
@@ -52,13 +53,16 @@ export const REPLY_BYTES_PER_TOKEN = 32 * 1024;
 const EVENT_TIMEOUT_MS = 10_000;
 
 export class Hub implements EngineSink {
+  /** Connections, by session id. */
   readonly sessions = new Map<string, Session>();
-  /** Sessions of this node by folded nick; the engine decides who may hold a nick. */
-  private readonly nicks = new Map<string, Session>();
+  /** Users, by the member id the engine knows them by. */
+  private readonly users = new Map<string, User>();
+  /** Users of this node by folded nick; the engine decides who may hold a nick. */
+  private readonly nicks = new Map<string, User>();
   readonly rooms: ServedRooms;
   readonly timeline: Timeline;
-  /** Requests waiting for their event, by `<kind>:<sid>[:<room>]`. */
-  private readonly waiting = new Map<string, () => void>();
+  /** Requests waiting for their event, by `<kind>:<user id>[:<room>]`: terminals of one user may wait alike. */
+  private readonly waiting = new Map<string, Set<() => void>>();
   readonly logins: LoginThrottle;
   /** Folded names of the rooms where only logged-in users may speak. */
   readonly accountRooms: ReadonlySet<string>;
@@ -111,12 +115,17 @@ export class Hub implements EngineSink {
       peer.close('server full');
       return null;
     }
+    const id = nanoid();
+    const user = new User(id);
     const session = new Session(
-      nanoid(),
+      id,
       peer,
       this.bucket(this.config.rateLimit, this.config.rateBurst),
       this.bucket(STRIKE_RECOVERY_PER_SECOND, this.config.abuseStrikes),
+      user,
     );
+    user.attach(session);
+    this.users.set(id, user);
     session.registrationTimer = setTimeout(() => {
       if (!session.registered) session.peer.close('registration timeout');
     }, this.config.registrationTimeoutMs);
@@ -133,23 +142,59 @@ export class Hub implements EngineSink {
   private readonly forgiven = (now: number): number => this.stalls?.forgivenMs(now) ?? 0;
 
   /**
-   * Forgets a connection: it leaves its rooms here at once, and the engine tells everyone (members see
-   * `left`); its nick is freed. Idempotent.
+   * Forgets a connection. The last connection of its user takes the user with it: it leaves its rooms
+   * here at once, and the engine tells everyone (members see `left`); its nick is freed. Idempotent.
    */
   disconnect(session: Session, reason: string): void {
     if (session.closed) return;
     session.closed = true;
     if (session.registrationTimer) clearTimeout(session.registrationTimer);
-    const member = session.registered ? this.memberOf(session) : null;
-    for (const room of session.rooms) {
-      room.remove(session);
-      session.exit(room);
-      this.rooms.changed();
-      if (member) this.quietly(this.engine.part(room.key, room.name, member, reason), 'part');
-    }
-    if (session.nickKey && this.nicks.get(session.nickKey) === session) this.nicks.delete(session.nickKey);
-    if (session.nick) this.quietly(this.engine.releaseNick(session.nick, session.id), 'release nick');
     this.sessions.delete(session.id);
+    if (session.user.detach(session)) this.retire(session.user, reason);
+  }
+
+  /** The user leaves every room and frees its nick (its last session is gone, or moved to another user). */
+  private retire(user: User, reason: string): void {
+    const member = user.nick === null ? null : this.memberOf(user);
+    for (const room of user.rooms) {
+      room.remove(user);
+      user.exit(room);
+      this.rooms.changed();
+      if (member) this.quietly(this.engine.part(room.key, room.name, member, reason, true), 'part');
+    }
+    if (user.nickKey && this.nicks.get(user.nickKey) === user) this.nicks.delete(user.nickKey);
+    if (user.nick) this.quietly(this.engine.releaseNick(user.nick, user.id), 'release nick');
+    this.users.delete(user.id);
+  }
+
+  /**
+   * The logged-in user of this node holding `nick`, which another connection logging in to the same
+   * account joins as one more terminal; null when there is none here.
+   */
+  terminalsOf(account: string): User | null {
+    const fold = caseFold(account);
+    const user = this.nicks.get(fold);
+    return user && !user.closed && user.account !== null && caseFold(user.account) === fold ? user : null;
+  }
+
+  /**
+   * Makes `session` one more terminal of `user`. The user it spoke for until now goes (leaving its
+   * rooms, with `reason`); the session is told what `user` is in: each room's join, history and who.
+   */
+  attach(session: Session, user: User, reason: string): void {
+    const previous = session.user;
+    if (previous === user) return;
+    const wasIn = previous.rooms.map((room) => room.name);
+    const oldNick = previous.nick;
+    if (previous.detach(session)) this.retire(previous, reason);
+    session.user = user;
+    user.attach(session);
+    for (const name of wasIn) this.send(session, { type: 'left', room: name, nick: oldNick!, reason });
+    if (oldNick !== null && oldNick !== user.nick) this.send(session, { type: 'nick', old: oldNick, new: user.nick! });
+    for (const room of user.rooms) {
+      this.send(session, { type: 'joined', room: room.name, nick: user.nick!, ts: Date.now() });
+      this.welcomeToRoom(session, room);
+    }
   }
 
   /** The engine's side of a closed session; it cannot be told, so a failure is only logged. */
@@ -165,28 +210,38 @@ export class Hub implements EngineSink {
     }
   }
 
-  memberOf(session: Session): MemberRef {
-    return { node: this.engine.node, sid: session.id, nick: session.nick! };
+  /** The user as the engine knows it (a session stands for its user). */
+  memberOf(who: Session | User): MemberRef {
+    const user = who instanceof Session ? who.user : who;
+    return { node: this.engine.node, sid: user.id, nick: user.nick! };
   }
 
-  /** Nick bookkeeping of this node once the engine granted `nick` to `session`. */
-  holdNick(session: Session, nick: string): void {
+  /** Nick bookkeeping of this node once the engine granted `nick` to `user`. */
+  holdNick(user: User, nick: string): void {
     const key = caseFold(nick);
-    if (session.nickKey && session.nickKey !== key && this.nicks.get(session.nickKey) === session) this.nicks.delete(session.nickKey);
-    this.nicks.set(key, session);
-    session.nick = nick;
-    session.nickKey = key;
+    if (user.nickKey && user.nickKey !== key && this.nicks.get(user.nickKey) === user) this.nicks.delete(user.nickKey);
+    this.nicks.set(key, user);
+    user.nick = nick;
+    user.nickKey = key;
   }
 
   // ---- sending ------------------------------------------------------------------------------
 
-  send(session: Session, message: ServerMessage): void {
+  send(to: Recipient, message: ServerMessage): void {
     this.metrics.messagesOut.inc();
-    this.sendOut(session, new Outgoing(message));
+    this.sendOut(to, new Outgoing(message));
+  }
+
+  /** Sends to the user's other terminals what `session` did (a DM it sent, say). */
+  sendToOtherTerminals(session: Session, message: ServerMessage): void {
+    const others = session.user.sessions.filter((s) => s !== session);
+    if (others.length === 0) return;
+    const out = new Outgoing(message);
+    for (const other of others) this.sendShared(other, out);
   }
 
   /** Sends a message built once for many (a cached member list, say). */
-  sendShared(session: Session, out: Outgoing): void {
+  sendShared(session: Recipient, out: Outgoing): void {
     this.metrics.messagesOut.inc();
     this.sendOut(session, out);
   }
@@ -195,19 +250,21 @@ export class Hub implements EngineSink {
    * Sends the answer to a request that makes the server read and send a lot (history, rooms, who) and
    * charges the requester for its size: a client that asks for more than it may is slowed, not served.
    */
-  reply(session: Session, out: Outgoing): void {
-    this.sendShared(session, out);
-    // Bytes, not UTF-16 units: a page of CJK text is three times its length on the wire.
-    session.flood.charge(Buffer.byteLength(out.json) / REPLY_BYTES_PER_TOKEN);
+  reply(to: Session | User, out: Outgoing): void {
+    this.sendShared(to, out);
+    // Bytes, not UTF-16 units: a page of CJK text is three times its length on the wire. Sent to a
+    // user (a join, on each of its terminals), it costs each terminal.
+    const cost = Buffer.byteLength(out.json) / REPLY_BYTES_PER_TOKEN;
+    for (const session of to instanceof Session ? [to] : to.sessions) session.flood.charge(cost);
   }
 
-  sendOut(session: Session, out: Outgoing): void {
-    if (session.closed) return;
-    session.peer.deliver(out);
+  sendOut(to: Recipient, out: Outgoing): void {
+    if (to.closed) return;
+    to.peer.deliver(out);
     this.metrics.deliveries.inc();
   }
 
-  fail(session: Session, code: ErrorCode, message: string, ref?: string): void {
+  fail(session: Recipient, code: ErrorCode, message: string, ref?: string): void {
     this.metrics.errors.inc({ code });
     this.send(session, ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
   }
@@ -222,26 +279,36 @@ export class Hub implements EngineSink {
   whenApplied(key: string, request: () => Promise<void>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.waiting.delete(key);
+        this.stopWaiting(key, done);
         reject(new ProtocolFault(ErrorCode.INTERNAL, 'the cluster did not confirm the request in time; try again'));
       }, EVENT_TIMEOUT_MS);
-      this.waiting.set(key, () => {
+      const done = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      const waiters = this.waiting.get(key) ?? new Set();
+      waiters.add(done);
+      this.waiting.set(key, waiters);
       request().catch((err: unknown) => {
-        if (!this.waiting.delete(key)) return;
+        if (!this.stopWaiting(key, done)) return;
         clearTimeout(timer);
         reject(err);
       });
     });
   }
 
+  private stopWaiting(key: string, done: () => void): boolean {
+    const waiters = this.waiting.get(key);
+    if (!waiters?.delete(done)) return false;
+    if (waiters.size === 0) this.waiting.delete(key);
+    return true;
+  }
+
   applied(key: string): void {
-    const done = this.waiting.get(key);
-    if (!done) return;
+    const waiters = this.waiting.get(key);
+    if (!waiters) return;
     this.waiting.delete(key);
-    done();
+    for (const done of waiters) done();
   }
 
   // ---- rooms --------------------------------------------------------------------------------
@@ -257,7 +324,7 @@ export class Hub implements EngineSink {
   }
 
   /** What a member sees right after joining: the history up to the join and, at the end of the turn, who. */
-  welcomeToRoom(session: Session, room: Room): void {
+  welcomeToRoom(session: Session | User, room: Room): void {
     this.reply(session, room.joinHistory());
     // Built at the end of the turn, so everyone who joined in this turn shares one member list. A room
     // too large to announce joins gets a preview: a full list per joiner would make its fill quadratic.
@@ -309,8 +376,8 @@ export class Hub implements EngineSink {
       case 'account': return void this.accountChanged(event.nick).catch((err: unknown) => this.log.warn({ err }, 'could not read a changed account'));
       case 'policy': return applyPolicy(this, event);
       case 'notify': {
-        const session = this.nicks.get(event.nick);
-        return session && !session.closed ? this.send(session, event.message) : undefined;
+        const user = this.nicks.get(event.nick);
+        return user && !user.closed ? this.send(user, event.message) : undefined;
       }
       case 'bans': return void this.reloadBans().catch((err: unknown) => this.log.error({ err }, 'could not read the server bans'));
       case 'resync': return this.resync();
@@ -328,12 +395,12 @@ export class Hub implements EngineSink {
     for (const session of [...this.sessions.values()]) session.peer.close('shutdown');
   }
 
-  /** Closes this node's session holding the nick, if there is one (ghosted, or disconnected by an operator). */
+  /** Closes every terminal of this node's user holding the nick, if there is one (ghosted, or disconnected by an operator). */
   private kill(event: Extract<EngineEvent, { kind: 'kill' }>): void {
-    const session = this.nicks.get(event.nick);
-    if (!session || session.closed || session.id === event.except) return;
-    this.log.info({ sid: session.id, nick: session.nick, reason: event.reason }, 'session closed by request');
-    session.peer.close(event.reason);
+    const user = this.nicks.get(event.nick);
+    if (!user || user.closed || user.id === event.except) return;
+    this.log.info({ user: user.id, nick: user.nick, reason: event.reason }, 'user closed by request');
+    user.close(event.reason);
   }
 
   /**
@@ -358,28 +425,28 @@ export class Hub implements EngineSink {
   }
 
   isOperator(session: Session): boolean {
-    return session.operator;
+    return session.user.operator;
   }
 
-  /** The session is logged in to `account` now (null: a guest again), an operator or not. */
-  logIn(session: Session, account: Account | null): void {
-    session.account = account?.name ?? null;
-    session.operator = account !== null && (this.operators.has(caseFold(account.name)) || account.operator === true);
+  /** The user is logged in to `account` now (null: a guest again), an operator or not. */
+  logIn(user: User, account: Account | null): void {
+    user.account = account?.name ?? null;
+    user.operator = account !== null && (this.operators.has(caseFold(account.name)) || account.operator === true);
   }
 
-  /** An account changed elsewhere (made or unmade operator): its session here, if any, takes it up. */
+  /** An account changed elsewhere (made or unmade operator): its user here, if any, takes it up. */
   private async accountChanged(fold: string): Promise<void> {
-    const session = this.nicks.get(fold);
-    if (!session || session.closed || session.account === null || caseFold(session.account) !== fold) return;
+    const user = this.terminalsOf(fold);
+    if (!user) return;
     const account = await this.engine.accounts.get(fold);
-    const was = session.operator;
-    this.logIn(session, account);
-    if (session.operator !== was) {
-      this.send(session, { type: 'notice', text: session.operator ? 'you are a server operator now' : 'you are no longer a server operator' });
+    const was = user.operator;
+    this.logIn(user, account);
+    if (user.operator !== was) {
+      this.send(user, { type: 'notice', text: user.operator ? 'you are a server operator now' : 'you are no longer a server operator' });
     }
   }
 
-  /** Who the session is, as room moderation judges it. */
+  /** Who the session is, as room moderation judges it: its user, from the session's address. */
   actorOf(session: Session): Actor {
     return {
       nickFold: session.nickKey ?? '',
@@ -389,11 +456,11 @@ export class Hub implements EngineSink {
     };
   }
 
-  /** The session of this node a member event is about, or null (another node's, or gone). */
-  localSession(member: MemberRef): Session | null {
+  /** The user of this node a member event is about, or null (another node's, or gone). */
+  localUser(member: MemberRef): User | null {
     if (member.node !== this.engine.node) return null;
-    const session = this.sessions.get(member.sid);
-    return session && !session.closed ? session : null;
+    const user = this.users.get(member.sid);
+    return user && !user.closed ? user : null;
   }
 
   /**

@@ -53,7 +53,9 @@ try {
   // Only now: whoever reads this line may signal us at once, and must not meet the default handler.
   const [ws, tcp] = server.tls ? ['wss', 'tls'] : ['ws', 'tcp'];
   console.log(`chat-server listening ${ws}://${config.host}:${server.wsPort}/ ${tcp}://${config.host}:${server.tcpPort}`
-    + ` admin=http://${config.adminHost}:${server.adminPort}/ ${config.redis ? `redis=${config.redis} node=${server.node}` : `data=${config.data}`}`);
+    + ` admin=http://${config.adminHost}:${server.adminPort}/`
+    + (server.ircPort === null ? '' : ` ${server.tls ? 'ircs' : 'irc'}://${config.host}:${server.ircPort}/`)
+    + ` ${config.redis ? `redis=${config.redis} node=${server.node}` : `data=${config.data}`}`);
 } catch (err) {
   console.error(`chat-server: ${err instanceof StartupError ? err.message : String(err)}`);
   process.exit(1);

@@ -3,59 +3,60 @@
  * members of this node and of others: members here are told (joins and parts through presence
  * batching), members elsewhere are kept in each room's replica for `who` and counts.
  */
+import type { ServerMessage } from '../shared/protocol.js';
 import { caseFold } from '../shared/validate.js';
 import type { EngineEvent } from './engine/engine.js';
 import type { Hub } from './hub.js';
 import { Outgoing } from './outgoing.js';
 import { announce } from './presence.js';
-import type { Session } from './session.js';
+import type { User } from './user.js';
 
 export function applyJoin(hub: Hub, event: Extract<EngineEvent, { kind: 'join' }>): void {
   const { member } = event;
   const room = hub.rooms.get(event.roomKey);
-  const session = hub.localSession(member);
-  if (member.node === hub.engine.node && (!session || !room)) {
-    // Its session closed, or its request gave up (INTERNAL) and the room was let go, while the join was
+  const user = hub.localUser(member);
+  if (member.node === hub.engine.node && (!user || !room)) {
+    // Its last session closed, or its request gave up (INTERNAL) and the room was let go, while the join was
     // on its way: it must not stay a member in the cluster, where nothing here would ever part it.
-    hub.quietly(hub.engine.part(event.roomKey, event.room, member, session ? 'join timed out' : 'connection closed'), 'part');
+    hub.quietly(user ? hub.engine.part(event.roomKey, event.room, member, 'join timed out') : hub.engine.part(event.roomKey, event.room, member, 'connection closed', true), 'part');
     return;
   }
   if (!room) return;
   const joined = new Outgoing({ type: 'joined', room: room.name, nick: member.nick, ts: event.ts });
   // A join already reflected here (read again after a room snapshot, or sent again): the joiner is
   // answered as for a repeated join, and nobody else hears it twice.
-  if (session && room.members.has(session)) {
-    hub.sendShared(session, joined);
-    hub.welcomeToRoom(session, room);
-    return hub.applied(`join:${session.id}:${room.key}`);
+  if (user && room.members.has(user)) {
+    hub.sendShared(user, joined);
+    hub.welcomeToRoom(user, room);
+    return hub.applied(`join:${user.id}:${room.key}`);
   }
-  if (!session && room.remote.get(caseFold(member.nick))?.sid === member.sid) return;
-  if (session) {
-    room.add(session);
-    session.enter(room);
+  if (!user && room.remote.get(caseFold(member.nick))?.sid === member.sid) return;
+  if (user) {
+    room.add(user);
+    user.enter(room);
   } else {
     room.remote.set(caseFold(member.nick), member);
     room.renamed();
   }
   hub.rooms.changed();
   // In a room too large to announce single joins, only the joiner is told.
-  if (room.total <= hub.config.announceLimit) announce(room, joined, hub.metrics, session ?? undefined);
-  else if (session) hub.sendShared(session, joined);
-  if (session) {
-    hub.welcomeToRoom(session, room);
-    hub.applied(`join:${session.id}:${room.key}`);
+  if (room.total <= hub.config.announceLimit) announce(room, joined, hub.metrics, user ?? undefined);
+  else if (user) hub.sendShared(user, joined);
+  if (user) {
+    hub.welcomeToRoom(user, room);
+    hub.applied(`join:${user.id}:${room.key}`);
   }
 }
 
 export function applyPart(hub: Hub, event: Extract<EngineEvent, { kind: 'part' }>): void {
   const { member } = event;
   const room = hub.rooms.get(event.roomKey);
-  const session = hub.localSession(member);
+  const user = hub.localUser(member);
   if (!room) return;
-  if (session && !room.members.has(session)) return hub.applied(`part:${session.id}:${room.key}`);
-  if (session) {
-    room.remove(session);
-    session.exit(room);
+  if (user && !room.members.has(user)) return hub.applied(`part:${user.id}:${room.key}`);
+  if (user) {
+    room.remove(user);
+    user.exit(room);
   } else if (room.remote.get(caseFold(member.nick))?.sid === member.sid) {
     room.remote.delete(caseFold(member.nick));
     room.renamed();
@@ -63,15 +64,16 @@ export function applyPart(hub: Hub, event: Extract<EngineEvent, { kind: 'part' }
     return; // not a member known here: nothing to announce
   }
   hub.rooms.changed();
-  const out = new Outgoing(event.reason === undefined
-    ? { type: 'left', room: room.name, nick: member.nick }
-    : { type: 'left', room: room.name, nick: member.nick, reason: event.reason });
+  const left: ServerMessage = { type: 'left', room: room.name, nick: member.nick };
+  if (event.reason !== undefined) left.reason = event.reason;
+  if (event.quit) left.quit = true;
+  const out = new Outgoing(left);
   // In a room too large to announce single parts, only the leaver is told.
   if (room.total < hub.config.announceLimit) announce(room, out, hub.metrics);
   else hub.metrics.messagesOut.inc();
-  if (session) {
-    hub.sendOut(session, out);
-    hub.applied(`part:${session.id}:${room.key}`);
+  if (user) {
+    hub.sendOut(user, out);
+    hub.applied(`part:${user.id}:${room.key}`);
   }
   hub.rooms.forgetIfIdle(room);
 }
@@ -87,22 +89,22 @@ export function applyTopic(hub: Hub, event: Extract<EngineEvent, { kind: 'topic'
 
 export function applyNick(hub: Hub, event: Extract<EngineEvent, { kind: 'nick' }>): void {
   const { member, old } = event;
-  const session = hub.localSession(member);
-  if (session) hub.holdNick(session, member.nick);
-  // Its session closed while the rename was on its way: the new nick must not stay taken.
+  const user = hub.localUser(member);
+  if (user) hub.holdNick(user, member.nick);
+  // Its last session closed while the rename was on its way: the new nick must not stay taken.
   else if (member.node === hub.engine.node) hub.quietly(hub.engine.releaseNick(member.nick, member.sid), 'release nick');
   const out = new Outgoing({ type: 'nick', old, new: member.nick });
   hub.metrics.messagesOut.inc();
   // Every room, not only the renamer's: one it has just left may still hold its `left`, which must go
   // out under the old nick before members rename it.
   for (const room of hub.rooms.values()) hub.metrics.deliveries.inc(room.flushPresence());
-  const seen = new Set<Session>();
-  if (session) seen.add(session);
+  const seen = new Set<User>();
+  if (user) seen.add(user);
   const oldKey = caseFold(old);
   for (const key of event.rooms) {
     const room = hub.rooms.get(key);
     if (!room) continue;
-    if (!session && room.remote.get(oldKey)?.sid === member.sid) {
+    if (!user && room.remote.get(oldKey)?.sid === member.sid) {
       room.remote.delete(oldKey);
       room.remote.set(caseFold(member.nick), member);
     }
@@ -111,5 +113,5 @@ export function applyNick(hub: Hub, event: Extract<EngineEvent, { kind: 'nick' }
   }
   for (const m of seen) m.peer.deliver(out);
   hub.metrics.deliveries.inc(seen.size);
-  if (session) hub.applied(`nick:${session.id}`);
+  if (user) hub.applied(`nick:${user.id}`);
 }

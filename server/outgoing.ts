@@ -9,6 +9,7 @@ export class Outgoing {
   private lineCache?: Buffer;
   private wsFrameCache?: Buffer;
   private textCache?: string;
+  private ircCache?: Map<string, string>;
 
   constructor(readonly message: ServerMessage) {}
 
@@ -34,6 +35,17 @@ export class Outgoing {
   /** A human rendering; the renderer is the transport's, the caching is shared. */
   text(render: (message: ServerMessage) => string): string {
     return (this.textCache ??= render(this.message));
+  }
+
+  /**
+   * An IRC rendering, shared by the recipients that see the message alike (`variant`: the capabilities
+   * that change its form), so a room's message is rendered once per variant, not once per member.
+   */
+  irc(variant: string, render: () => string): string {
+    const cache = (this.ircCache ??= new Map());
+    let text = cache.get(variant);
+    if (text === undefined) cache.set(variant, (text = render()));
+    return text;
   }
 }
 

@@ -2,7 +2,7 @@
 import type { Metrics } from './metrics.js';
 import type { Outgoing } from './outgoing.js';
 import type { Room } from './room.js';
-import type { Session } from './session.js';
+import type { User } from './user.js';
 
 /**
  * Joins and parts in a room of at least this many members are held up to PRESENCE_WINDOW_MS and sent
@@ -13,7 +13,7 @@ export const PRESENCE_BATCH_MEMBERS = 64;
 export const PRESENCE_WINDOW_MS = 25;
 
 /** Tells the members of a join (the joiner, here, included) or a part. */
-export function announce(room: Room, out: Outgoing, metrics: Metrics, joiner?: Session): void {
+export function announce(room: Room, out: Outgoing, metrics: Metrics, joiner?: User): void {
   metrics.messagesOut.inc();
   if (room.members.size < PRESENCE_BATCH_MEMBERS) return void metrics.deliveries.inc(room.broadcast(out));
   if (joiner && !joiner.closed) {

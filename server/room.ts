@@ -1,21 +1,21 @@
 import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, REPLY_MAX_BYTES, WHO_MAX } from '../shared/limits.js';
-import type { ChatMessage } from '../shared/protocol.js';
+import type { ChatMessage, WhoEvt } from '../shared/protocol.js';
 import type { MemberRef } from './engine/engine.js';
 import type { RoomPolicy } from './moderation/policy.js';
 import { Outgoing, OutgoingBatch } from './outgoing.js';
 import { fitNewest, messageBytes } from './reply-size.js';
 import type { TokenBucket } from './rate-limit.js';
-import type { Session } from './session.js';
+import type { User } from './user.js';
 
 /**
  * A room as this process serves it: its members here (who get its events), those on other nodes (for
  * `who` and counts), its topic and a window of recent history. Seqs are the engine's.
  */
 export class Room {
-  readonly members = new Set<Session>();
+  readonly members = new Set<User>();
   /** Members connected to other nodes, by folded nick (always empty on a single node). */
   readonly remote = new Map<string, MemberRef>();
-  topic = '';
+  private currentTopic = '';
   /** Its moderation state (roles, bans, mutes, settings), or null for a room that never had any. */
   policy: RoomPolicy | null = null;
   /** The newest seq delivered to members here. */
@@ -36,7 +36,7 @@ export class Room {
   // Joins and parts held for one write per member (see Hub.announce), and where each joiner's own
   // join sits among them: a joiner already has its `joined`, and only needs what came after it.
   private heldPresence: Outgoing[] = [];
-  private heldJoins = new Map<Session, number>();
+  private heldJoins = new Map<User, number>();
 
   constructor(
     readonly key: string,
@@ -54,21 +54,32 @@ export class Room {
     this.recentIsComplete = complete;
   }
 
+  get topic(): string {
+    return this.currentTopic;
+  }
+
+  /** The member lists carry the topic: they are built again. */
+  set topic(topic: string) {
+    if (topic === this.currentTopic) return;
+    this.currentTopic = topic;
+    this.membersChanged();
+  }
+
   /** Members on every node. */
   get total(): number {
     return this.members.size + this.remote.size;
   }
 
-  add(session: Session): void {
+  add(user: User): void {
     // A newcomer's who already reflects what is held so far: it gets only what is held after it, even
     // when its own join is not held (a room above the announce limit tells only the joiner).
-    if (!this.members.has(session) && this.heldPresence.length > 0) this.heldJoins.set(session, this.heldPresence.length - 1);
-    this.members.add(session);
+    if (!this.members.has(user) && this.heldPresence.length > 0) this.heldJoins.set(user, this.heldPresence.length - 1);
+    this.members.add(user);
     this.membersChanged();
   }
 
-  remove(session: Session): void {
-    this.members.delete(session);
+  remove(user: User): void {
+    this.members.delete(user);
     this.membersChanged();
   }
 
@@ -132,7 +143,9 @@ export class Room {
   }
 
   private whoMessage(limit: number): Outgoing {
-    return new Outgoing({ type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX)), total: this.total });
+    const who: WhoEvt = { type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX)), total: this.total };
+    if (this.topic !== '') who.topic = this.topic;
+    return new Outgoing(who);
   }
 
   broadcast(out: Outgoing): number {
@@ -142,7 +155,7 @@ export class Room {
   }
 
   /** Holds a `joined` or `left` for the next flush; true when it is the first one held. */
-  holdPresence(out: Outgoing, joiner?: Session): boolean {
+  holdPresence(out: Outgoing, joiner?: User): boolean {
     if (joiner) this.heldJoins.set(joiner, this.heldPresence.length);
     this.heldPresence.push(out);
     return this.heldPresence.length === 1;

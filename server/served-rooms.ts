@@ -86,7 +86,7 @@ export class ServedRooms {
   /** The room, if `session` is in it; otherwise NOT_IN_ROOM. */
   memberRoom(session: Session, name: string): Room {
     const room = this.rooms.get(caseFold(name));
-    if (!room || !room.members.has(session)) throw new ProtocolFault(ErrorCode.NOT_IN_ROOM, `you are not in ${name}`);
+    if (!room || !room.members.has(session.user)) throw new ProtocolFault(ErrorCode.NOT_IN_ROOM, `you are not in ${name}`);
     return room;
   }
 

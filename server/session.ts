@@ -1,8 +1,9 @@
 import type { Outgoing } from './outgoing.js';
 import type { TokenBucket } from './rate-limit.js';
 import type { Room } from './room.js';
+import type { User } from './user.js';
 
-export type TransportKind = 'ws' | 'tcp-json' | 'tcp-text';
+export type TransportKind = 'ws' | 'tcp-json' | 'tcp-text' | 'irc';
 
 /**
  * What the hub sees of a connection. Transports implement it; the hub never touches a socket.
@@ -18,43 +19,51 @@ export interface Peer {
   close(reason: string): void;
 }
 
-/** One connection's server-side state: identity, memberships, flood counters. */
-export class Session {
-  nick: string | null = null;
-  nickKey: string | null = null;
-  /** The account this session is logged in to (its registered name), or null for a guest. */
-  account: string | null = null;
-  /** A server operator: its account is named in --operators, or was made one (see Hub.logIn). */
-  operator = false;
-  // An array, not a Set: a connection is in a few rooms, and a Set costs ~200 bytes however small.
-  private joined: Room[] = [];
+/** Whoever a message can be sent to: one connection (a session) or every connection of a user. */
+export interface Recipient {
+  readonly peer: Peer;
+  readonly closed: boolean;
+}
+
+/**
+ * One connection's server-side state: its flood counters and the user it speaks for. Answers to its
+ * requests go to this connection alone; what the user's rooms say goes to every connection of the user.
+ */
+export class Session implements Recipient {
   closed = false;
   registrationTimer: NodeJS.Timeout | null = null;
-  /** DM bytes this user may still be sent, by everyone together (made at the first DM). */
-  inbound: TokenBucket | null = null;
+  /** Who this connection is: its own user until it logs in to an account already connected here. */
+  user: User;
 
   constructor(
     readonly id: string,
     readonly peer: Peer,
     readonly flood: TokenBucket,
     readonly strikes: TokenBucket,
-  ) {}
+    user: User,
+  ) {
+    this.user = user;
+  }
 
   get registered(): boolean {
-    return this.nick !== null;
+    return this.user.nick !== null;
   }
 
-  /** The rooms this connection is in, in the order it joined them. */
+  get nick(): string | null {
+    return this.user.nick;
+  }
+
+  get nickKey(): string | null {
+    return this.user.nickKey;
+  }
+
+  /** The account this connection is logged in to (its registered name), or null for a guest. */
+  get account(): string | null {
+    return this.user.account;
+  }
+
+  /** The rooms this connection's user is in, in the order it joined them. */
   get rooms(): readonly Room[] {
-    return this.joined;
-  }
-
-  // Copied, not grown in place: push() would reserve room for 16 more.
-  enter(room: Room): void {
-    if (!this.joined.includes(room)) this.joined = [...this.joined, room];
-  }
-
-  exit(room: Room): void {
-    this.joined = this.joined.filter((r) => r !== room);
+    return this.user.rooms;
   }
 }

@@ -85,6 +85,7 @@ const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
     nick: nick('nick'),
     password: line('password', PASSWORD_MAX, ErrorCode.BAD_MESSAGE),
     client: line('client', CLIENT_NAME_MAX, ErrorCode.BAD_MESSAGE),
+    lobby: optionalFlag,
     ref,
   },
   join: { room, key: line('key', PASSWORD_MAX, ErrorCode.BAD_MESSAGE), ref },

@@ -6,7 +6,8 @@ import type { ErrorCode } from './errors.js';
 
 // ---- client -> server -------------------------------------------------------------------------
 
-export interface HelloMsg { type: 'hello'; nick: string; password?: string; client?: string; ref?: string }
+/** `lobby: false`: do not join #lobby (IRC clients choose their rooms). */
+export interface HelloMsg { type: 'hello'; nick: string; password?: string; client?: string; lobby?: boolean; ref?: string }
 /** `key`: the room's password, when it has one. */
 export interface JoinMsg { type: 'join'; room: string; key?: string; ref?: string }
 export interface PartMsg { type: 'part'; room: string; reason?: string; ref?: string }
@@ -86,7 +87,8 @@ export interface Limits { rate: number; burst: number }
 /** `account`: the account the session is logged in to, when it is. */
 export interface WelcomeEvt { type: 'welcome'; sid: string; nick: string; server: string; version: number; motd?: string; limits?: Limits; account?: string }
 export interface JoinedEvt { type: 'joined'; room: string; nick: string; ts: number }
-export interface LeftEvt { type: 'left'; room: string; nick: string; reason?: string }
+/** `quit`: the user left the server (its last connection closed), not only the room. */
+export interface LeftEvt { type: 'left'; room: string; nick: string; reason?: string; quit?: true }
 export interface MessageEvt extends ChatMessage { type: 'message' }
 export interface AckEvt { type: 'ack'; ref: string; id: string; seq: number; ts: number }
 export interface DmEvt { type: 'dm'; id: string; from: string; to: string; text: string; ts: number; action?: boolean; ref?: string }
@@ -99,7 +101,8 @@ export interface RoomInfo { name: string; users: number; topic: string }
 /** One page of the room list, largest rooms first; `next` (with `more`) is the `from` of the next page. */
 export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[]; total?: number; more?: boolean; next?: number }
 /** `total` is the member count; `users` lists them all, except in the join preview of a large room. */
-export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number }
+/** `topic`: the room's topic, when it has one (a joiner learns it here). */
+export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number; topic?: string }
 export interface PongEvt { type: 'pong'; ref?: string }
 export interface ErrorEvt { type: 'error'; code: ErrorCode; message: string; ref?: string }
 export interface ByeEvt { type: 'bye'; reason: string }

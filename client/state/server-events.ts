@@ -170,7 +170,7 @@ function onHistory(state: AppState, h: Msg<'history'>, now: number): AppState {
 function onWho(state: AppState, w: Msg<'who'>, now: number): AppState {
   const id = roomViewId(w.room);
   const unlistedMembers = Math.max(0, w.total - w.users.length);
-  let s = findView(state, id) ? withView(state, id, (v) => ({ ...v, members: [...w.users].sort(byName), unlistedMembers })) : state;
+  let s = findView(state, id) ? withView(state, id, (v) => ({ ...v, members: [...w.users].sort(byName), unlistedMembers, topic: w.topic ?? v.topic })) : state;
   if (s.whoWanted.includes(id)) {
     s = { ...s, whoWanted: s.whoWanted.filter((r) => r !== id) };
     s = infoLines(s, `${w.room}: ${w.users.join(' ')} (${w.total})`, now);

@@ -7,7 +7,7 @@ import type { Account } from '../engine/accounts.js';
 import type { Hub } from '../hub.js';
 import type { Session } from '../session.js';
 import { joinRoom } from './room-commands.js';
-import { renameSession } from './session-commands.js';
+import { heldElsewhere, renameSession } from './session-commands.js';
 import type { CommandSpec } from './types.js';
 
 /** How long ghost waits for the disconnected session's nick to come free, and how often it looks. */
@@ -23,9 +23,11 @@ function notLoggedIn(session: Session): void {
   if (session.account !== null) throw new ProtocolFault(ErrorCode.NICK_REGISTERED, `you are already logged in as ${session.account}`);
 }
 
+/** Tells every terminal of the session's user what account it is logged in to; the asker gets `ref`. */
 function tellAccount(hub: Hub, session: Session, ref: string | undefined): void {
   const out: ServerMessage = { type: 'account' };
   if (session.account !== null) out.account = session.account;
+  hub.sendToOtherTerminals(session, { ...out });
   if (ref !== undefined) out.ref = ref;
   hub.send(session, out);
 }
@@ -35,7 +37,7 @@ function tellAccount(hub: Hub, session: Session, ref: string | undefined): void 
  * an account, it lands in #lobby.
  */
 async function loggedInAs(hub: Hub, session: Session, account: Account, ref: string | undefined): Promise<void> {
-  hub.logIn(session, account);
+  hub.logIn(session.user, account);
   tellAccount(hub, session, ref);
   if (hub.config.requireAccount && session.rooms.length === 0) await joinRoom(hub, session, LOBBY);
 }
@@ -58,21 +60,27 @@ export const register: CommandSpec<RegisterMsg> = {
   },
 };
 
-// identify { password, account? } -> account{account}; the session takes the account's nick
+// identify { password, account? } -> account{account}; the session takes the account's nick, or, when
+// the account is connected here already, becomes one more terminal of it (leaving its guest's rooms)
 export const identify: CommandSpec<IdentifyMsg> = {
   guest: true,
   handle: async (hub, session, m) => {
     notLoggedIn(session);
     const account = await checkPassword(hub, session, caseFold(m.account ?? session.nick!), m.password);
     if (session.closed) return;
+    const terminals = hub.terminalsOf(account.name);
+    if (terminals) {
+      hub.attach(session, terminals, `logged in as ${account.name}`);
+      return tellAccount(hub, session, m.ref);
+    }
     if (caseFold(account.name) !== session.nickKey) {
-      session.account = account.name; // the rename below may take the registered nick
+      session.user.account = account.name; // the rename below may take the registered nick
       try {
         await renameSession(hub, session, account.name);
       } catch (err) {
-        session.account = null;
+        session.user.account = null;
         if (err instanceof ProtocolFault && err.code === ErrorCode.NICK_TAKEN) {
-          throw new ProtocolFault(ErrorCode.NICK_TAKEN, `${account.name} is in use by another connection; use ghost to disconnect it`);
+          throw new ProtocolFault(ErrorCode.NICK_TAKEN, heldElsewhere(account.name));
         }
         throw err;
       }
@@ -98,7 +106,7 @@ export const drop: CommandSpec<DropMsg> = {
     const name = loggedIn(session);
     await checkPassword(hub, session, caseFold(name), m.password);
     await hub.engine.accounts.drop(name);
-    hub.logIn(session, null);
+    hub.logIn(session.user, null);
     tellAccount(hub, session, m.ref);
   },
 };
@@ -111,9 +119,9 @@ export const ghost: CommandSpec<GhostMsg> = {
     if (fold === session.nickKey) throw new ProtocolFault(ErrorCode.NICK_TAKEN, `${m.nick} is you`);
     if (session.account !== null && caseFold(session.account) !== fold) notLoggedIn(session);
     const account = await checkPassword(hub, session, fold, m.password);
-    await hub.engine.kill(fold, `disconnected by ${session.nick} (ghost)`, session.id);
+    await hub.engine.kill(fold, `disconnected by ${session.nick} (ghost)`, session.user.id);
     // The holder's node frees the nick when it closes the connection: take it as soon as it is free.
-    session.account = account.name;
+    session.user.account = account.name;
     const deadline = Date.now() + GHOST_WAIT_MS;
     for (;;) {
       if (session.closed) return;
@@ -122,7 +130,7 @@ export const ghost: CommandSpec<GhostMsg> = {
         break;
       } catch (err) {
         if (!(err instanceof ProtocolFault && err.code === ErrorCode.NICK_TAKEN) || Date.now() >= deadline) {
-          session.account = null;
+          session.user.account = null;
           throw err;
         }
         await new Promise((resolve) => setTimeout(resolve, GHOST_RETRY_MS));

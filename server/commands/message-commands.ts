@@ -28,7 +28,8 @@ export const say: CommandSpec<SayMsg> = {
   },
 };
 
-// dm { to, text, action?, ref? } -> dm (target), then the sender's copy with ref once delivered
+// dm { to, text, action?, ref? } -> dm (target), then the sender's copy with ref once delivered (and
+// without it to the sender's other terminals)
 export const dm: CommandSpec<DmMsg> = {
   handle: async (hub, session, m) => {
     const dm: DirectMessage = { id: nanoid(), from: session.nick!, to: m.to, text: m.text, ts: Date.now() };
@@ -41,6 +42,8 @@ export const dm: CommandSpec<DmMsg> = {
       if (outcome === 'no-such-user') throw new ProtocolFault(ErrorCode.NO_SUCH_USER, `no user is called ${m.to}`);
       if (outcome === 'busy') throw new ProtocolFault(ErrorCode.RATE_LIMITED, `${dm.to} is being sent more than they can read; try again shortly`);
     }
+    // The user's other terminals show the conversation too.
+    hub.sendToOtherTerminals(session, { type: 'dm', ...dm });
     hub.send(session, m.ref === undefined ? { type: 'dm', ...dm } : { type: 'dm', ...dm, ref: m.ref });
   },
 };

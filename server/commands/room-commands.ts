@@ -18,7 +18,7 @@ import type { CommandSpec } from './types.js';
  */
 export async function joinRoom(hub: Hub, session: Session, name: string, key?: string): Promise<void> {
   const served = hub.room(name);
-  if (served?.members.has(session)) {
+  if (served?.members.has(session.user)) {
     hub.sendShared(session, new Outgoing({ type: 'joined', room: served.name, nick: session.nick!, ts: Date.now() }));
     return hub.welcomeToRoom(session, served);
   }
@@ -35,7 +35,7 @@ export async function joinRoom(hub: Hub, session: Session, name: string, key?: s
     if (session.closed) return;
     if (room.total >= maxRoomMembers) throw new ProtocolFault(ErrorCode.ROOM_FULL, `${room.name} is full (${maxRoomMembers} members)`);
     const admitted = admitToRoom(hub, session, room, key);
-    await hub.whenApplied(`join:${session.id}:${roomKey}`, () => hub.engine.join(roomKey, room.name, hub.memberOf(session)));
+    await hub.whenApplied(`join:${session.user.id}:${roomKey}`, () => hub.engine.join(roomKey, room.name, hub.memberOf(session)));
     await afterJoin(hub, session, room, admitted);
   } finally {
     hub.rooms.settle(room);
@@ -89,7 +89,7 @@ export const join: CommandSpec<JoinMsg> = {
 export const part: CommandSpec<PartMsg> = {
   handle: (hub, session, m) => {
     const room = hub.memberRoom(session, m.room);
-    return hub.whenApplied(`part:${session.id}:${room.key}`, () => hub.engine.part(room.key, room.name, hub.memberOf(session), m.reason));
+    return hub.whenApplied(`part:${session.user.id}:${room.key}`, () => hub.engine.part(room.key, room.name, hub.memberOf(session), m.reason));
   },
 };
 
@@ -131,7 +131,7 @@ export const history: CommandSpec<HistoryMsg> = {
  */
 export async function outsider(hub: Hub, session: Session, name: string): Promise<'member' | 'allowed' | 'hidden'> {
   const served = hub.room(name);
-  if (served?.members.has(session)) return 'member';
+  if (served?.members.has(session.user)) return 'member';
   const policy = served ? served.policy : await hub.engine.policy(caseFold(name));
   if (!policy) return 'allowed';
   const actor = hub.actorOf(session);

@@ -32,31 +32,42 @@ async function admit(hub: Hub, session: Session, m: HelloMsg): Promise<Account |
   return null;
 }
 
-// hello { nick, password? } -> welcome, then the join of #lobby (once logged in, where accounts are required)
+/** The message a registered nick held by someone this login cannot join as a terminal gets. */
+export function heldElsewhere(nick: string): string {
+  return `${nick} is in use by a connection that is not logged in to it, or on another server of this cluster; use ghost to disconnect it`;
+}
+
+// hello { nick, password? } -> welcome, then the join of #lobby (once logged in, where accounts are
+// required). A login to an account already connected here makes this connection one more terminal of
+// it: welcome, then joined, history and who of each room the account is in.
 export const hello: CommandSpec<HelloMsg> = {
   preRegistration: true,
   handle: async (hub, session, m) => {
     if (session.registered) throw new ProtocolFault(ErrorCode.ALREADY_REGISTERED, 'already registered');
     const account = await admit(hub, session, m);
     if (session.closed) return;
-    const nick = account?.name ?? m.nick;
-    if (!(await hub.engine.claimNick(nick, session.id))) {
-      throw new ProtocolFault(ErrorCode.NICK_TAKEN, account
-        ? `${nick} is in use by another connection; use ghost to disconnect it`
-        : `nick ${nick} is taken`);
+    const terminals = account ? hub.terminalsOf(account.name) : null;
+    const user = terminals ?? session.user;
+    if (!terminals) {
+      const nick = account?.name ?? m.nick;
+      if (!(await hub.engine.claimNick(nick, user.id))) {
+        throw new ProtocolFault(ErrorCode.NICK_TAKEN, account ? heldElsewhere(nick) : `nick ${nick} is taken`);
+      }
+      if (session.closed) return void (await hub.engine.releaseNick(nick, user.id));
+      hub.holdNick(user, nick);
+      hub.logIn(user, account);
     }
-    if (session.closed) return void (await hub.engine.releaseNick(nick, session.id));
-    hub.holdNick(session, nick);
-    hub.logIn(session, account);
     if (session.registrationTimer) clearTimeout(session.registrationTimer);
     session.registrationTimer = null;
     const welcome: ServerMessage = {
-      type: 'welcome', sid: session.id, nick, server: hub.config.serverName, version: PROTOCOL_VERSION,
+      type: 'welcome', sid: user.id, nick: user.nick!, server: hub.config.serverName, version: PROTOCOL_VERSION,
     };
     if (hub.config.motd) welcome.motd = hub.config.motd;
     welcome.limits = { rate: hub.config.rateLimit, burst: hub.config.rateBurst };
     if (account) welcome.account = account.name;
     hub.send(session, welcome);
+    if (terminals) return hub.attach(session, terminals, 'logged in');
+    if (m.lobby === false) return;
     if (!account && hub.config.requireAccount) {
       return hub.send(session, { type: 'notice', text: 'this server needs an account: register <password> or identify <password>' });
     }
@@ -69,7 +80,7 @@ export async function renameSession(hub: Hub, session: Session, nick: string): P
   const old = session.nick!;
   if (nick === old) return hub.send(session, { type: 'nick', old, new: nick });
   const member = { ...hub.memberOf(session), nick };
-  await hub.whenApplied(`nick:${session.id}`, async () => {
+  await hub.whenApplied(`nick:${session.user.id}`, async () => {
     if (!(await hub.engine.rename(member, old, session.rooms.map((r) => r.key)))) {
       throw new ProtocolFault(ErrorCode.NICK_TAKEN, `nick ${nick} is taken`);
     }

@@ -17,7 +17,7 @@ import { CommitError, type HistoryWriter } from '../store/history-writer.js';
 import { storeReport } from '../store/store-health.js';
 import {
   EngineError, type DirectMessage, type DmOutcome, type Engine, type EngineHealth, type EngineSink,
-  type HistoryPage, type MemberRef, type ModerationEntry, type NewMessage, type PolicyNotice, type RoomSnapshot,
+  type EngineEvent, type HistoryPage, type MemberRef, type ModerationEntry, type NewMessage, type PolicyNotice, type RoomSnapshot,
 } from './engine.js';
 
 /** Registry kinds (see HistoryStore.registry) of the server bans, the rooms' policies and the moderation log. */
@@ -202,10 +202,11 @@ export class LocalEngine implements Engine {
     this.sink.apply({ kind: 'join', roomKey, room: name, member, seq: this.seqs.get(roomKey)!.emitted, ts: Date.now() });
   }
 
-  async part(roomKey: string, name: string, member: MemberRef, reason?: string): Promise<void> {
-    this.sink.apply(reason === undefined
-      ? { kind: 'part', roomKey, room: name, member }
-      : { kind: 'part', roomKey, room: name, member, reason });
+  async part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean): Promise<void> {
+    const event: EngineEvent = { kind: 'part', roomKey, room: name, member };
+    if (reason !== undefined) event.reason = reason;
+    if (quit) event.quit = true;
+    this.sink.apply(event);
   }
 
   /** Through the writer, in order with the messages committed before it; members see it once stored. */

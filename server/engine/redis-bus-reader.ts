@@ -157,6 +157,7 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
     case 'part': {
       const event: EngineEvent = { kind: 'part', roomKey, room: f.rn!, member: decodeMember(f.n!) };
       if (f.why) event.reason = f.why;
+      if (f.q === '1') event.quit = true;
       return event;
     }
     case 'topic':

@@ -190,9 +190,9 @@ export class RedisEngine implements Engine {
     this.directory = null;
   }
 
-  async part(roomKey: string, name: string, member: MemberRef, reason?: string): Promise<void> {
+  async part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean): Promise<void> {
     await this.cmd.chatPart(roomMembers(roomKey), roomMeta(roomKey), nodeRooms(member.node), BUS, ROOMS,
-      roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, reason ?? '', name);
+      roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, reason ?? '', name, quit ? '1' : '');
     this.directory = null;
   }
 

@@ -153,7 +153,7 @@ if cur ~= ARGV[3] then
   if cur then
     local h = string.sub(cur, 1, string.find(cur, '|', 1, true) - 1)
     count(KEYS[5], 'chat:node:' .. h .. ':rooms', ARGV[1], -1)
-    bus(KEYS[4], ARGV[4], 'part', ARGV[1], 'rn', name, 'n', cur, 'why', 'connection closed')
+    bus(KEYS[4], ARGV[4], 'part', ARGV[1], 'rn', name, 'n', cur, 'why', 'connection closed', 'q', '1')
   end
   redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
   count(KEYS[5], KEYS[3], ARGV[1], 1)
@@ -165,7 +165,7 @@ return { seq, 1 }`;
 /**
  * Removes exactly this member and puts `part` on the bus; nothing when it is not (or no longer) there.
  * KEYS: members, meta, member's node rooms, bus, rooms. ARGV: room key, fold, member, bus maxlen,
- * reason ('' for none), name. Returns 1 or 0.
+ * reason ('' for none), name, quit ('1': the member left the server). Returns 1 or 0.
  */
 const PART = `${COUNTS}
 ${BUS_ADD}
@@ -174,7 +174,7 @@ redis.call('HDEL', KEYS[1], ARGV[2])
 redis.call('HDEL', KEYS[2], 'j:' .. ARGV[2])
 count(KEYS[5], KEYS[3], ARGV[1], -1)
 local name = redis.call('HGET', KEYS[2], 'name') or ARGV[6]
-bus(KEYS[4], ARGV[4], 'part', ARGV[1], 'rn', name, 'n', ARGV[3], 'why', ARGV[5])
+bus(KEYS[4], ARGV[4], 'part', ARGV[1], 'rn', name, 'n', ARGV[3], 'why', ARGV[5], 'q', ARGV[7])
 return 1`;
 
 /**
@@ -248,7 +248,7 @@ for i = 6, #KEYS, 2 do
       local h = holder(stale)
       if redis.call('HINCRBY', 'chat:node:' .. h .. ':rooms', room, -1) <= 0 then redis.call('HDEL', 'chat:node:' .. h .. ':rooms', room) end
       redis.call('ZINCRBY', 'chat:rooms', -1, room)
-      bus(KEYS[5], ARGV[5], 'part', room, 'rn', redis.call('HGET', meta, 'name') or room, 'n', stale, 'why', 'connection closed')
+      bus(KEYS[5], ARGV[5], 'part', room, 'rn', redis.call('HGET', meta, 'name') or room, 'n', stale, 'why', 'connection closed', 'q', '1')
     end
     redis.call('HDEL', members, ARGV[4])
     redis.call('HDEL', meta, 'j:' .. ARGV[4])
@@ -320,7 +320,7 @@ for i = 1, #all, 2 do
   if string.sub(all[i + 1], 1, #prefix) == prefix then
     redis.call('HDEL', KEYS[3], all[i])
     redis.call('HDEL', KEYS[6], 'j:' .. all[i])
-    bus(KEYS[4], ARGV[3], 'part', ARGV[2], 'rn', name, 'n', all[i + 1], 'why', 'connection closed')
+    bus(KEYS[4], ARGV[3], 'part', ARGV[2], 'rn', name, 'n', all[i + 1], 'why', 'connection closed', 'q', '1')
     removed = removed + 1
   end
 end

@@ -37,12 +37,16 @@ export function applyPolicy(hub: Hub, event: Extract<EngineEvent, { kind: 'polic
     hub.metrics.deliveries.inc(room.broadcast(out));
   }
   const now = Date.now();
-  for (const session of [...room.members]) {
-    const actor = hub.actorOf(session);
-    if (isOperator(policy, actor)) continue;
-    const mark = findMark(policy.bans, actor, now);
-    if (!mark) continue;
-    learnAddress(hub, room, mark, actor);
-    hub.quietly(hub.engine.part(room.key, room.name, hub.memberOf(session), `banned${mark.reason ? `: ${mark.reason}` : ''}`), 'part');
+  // A user on several terminals is judged by each (their addresses may differ); one banned is enough.
+  for (const user of [...room.members]) {
+    for (const session of user.sessions) {
+      const actor = hub.actorOf(session);
+      if (isOperator(policy, actor)) break;
+      const mark = findMark(policy.bans, actor, now);
+      if (!mark) continue;
+      learnAddress(hub, room, mark, actor);
+      hub.quietly(hub.engine.part(room.key, room.name, hub.memberOf(user), `banned${mark.reason ? `: ${mark.reason}` : ''}`), 'part');
+      break;
+    }
   }
 }

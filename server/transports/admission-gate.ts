@@ -36,6 +36,11 @@ export function refusalLines(refusal: Refusal): string {
   return `${JSON.stringify(error)}\n${JSON.stringify(bye)}\n`;
 }
 
+/** Why the socket was refused, in words (for a transport that says it its own way: IRC's ERROR). */
+export function refusalText(refusal: Refusal): string {
+  return refusal === 'total' ? SERVER_FULL : MESSAGES[refusal];
+}
+
 /** A refusal as an HTTP response: 403 for a banned address, 429 for a busy one, 503 when the server is full. */
 export function refusalResponse(refusal: Refusal): string {
   const [status, body] = refusal === 'total' ? ['503 Service Unavailable', SERVER_FULL]

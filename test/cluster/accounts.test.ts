@@ -89,6 +89,32 @@ describe('accounts across nodes', () => {
     expect(await watcher.next((m) => m.type === 'who' && m.users.includes('Gale'))).toBeTruthy();
   });
 
+  it('terminals of one account on one node get what a user of the other node says and DMs; one on the other node is told to ghost', async () => {
+    const [a, b] = nodes as [RunningServer, RunningServer];
+    const one = await guest(a, 'Tess');
+    one.send({ type: 'register', password: PASSWORD });
+    await one.next('account');
+    const two = await open(a, 'ws');
+    expect(await hello(two, 'tess', PASSWORD)).toMatchObject({ type: 'welcome', nick: 'Tess', account: 'Tess' });
+    await two.next((m) => m.type === 'who' && m.room === '#lobby');
+    const far = await guest(b, 'Far');
+    expect(await one.join('#pair')).toMatchObject({ type: 'who' });
+    expect(await two.next((m) => m.type === 'who' && m.room === '#pair')).toMatchObject({ users: ['Tess'] });
+    expect(await far.join('#pair')).toMatchObject({ type: 'who', users: expect.arrayContaining(['Tess', 'Far']), total: 2 });
+    far.send({ type: 'say', room: '#pair', text: 'from b' });
+    far.send({ type: 'dm', to: 'tess', text: 'private from b' });
+    for (const c of [one, two]) {
+      expect(await c.next((m) => m.type === 'message' && m.from === 'Far')).toMatchObject({ text: 'from b' });
+      expect(await c.next('dm')).toMatchObject({ from: 'Far', to: 'Tess', text: 'private from b' });
+    }
+    far.send({ type: 'part', room: '#pair', reason: 'later' });
+    expect(await one.next((m) => m.type === 'left' && m.nick === 'Far')).toEqual({ type: 'left', room: '#pair', nick: 'Far', reason: 'later' });
+    const elsewhere = await open(b);
+    const refused = await hello(elsewhere, 'Tess', PASSWORD);
+    expect(refused).toMatchObject({ type: 'error', code: 'NICK_TAKEN', ref: 'h' });
+    expect(refused.type === 'error' && refused.message).toContain('ghost');
+  });
+
   it('a ban made on one node closes and keeps out the address on the other; a kill reaches it too', async () => {
     const [a, b] = nodes as [RunningServer, RunningServer];
     const root = await guest(a, 'Root', '127.0.0.2');

@@ -142,7 +142,7 @@ describe('cluster: failures', () => {
     running.splice(running.indexOf(a!), 1);
     for (const nick of ['d1', 'd2']) {
       const left = await watcher.next((m) => m.type === 'left' && m.room === '#k' && m.nick === nick, 15_000);
-      expect(left).toMatchObject({ reason: 'connection closed' });
+      expect(left).toMatchObject({ reason: 'connection closed', quit: true });
     }
     const again = await client(b!, 'd1');
     expect(again.received.find((m) => m.type === 'welcome')).toMatchObject({ nick: 'd1' });
@@ -161,7 +161,7 @@ describe('cluster: failures', () => {
     running.splice(running.indexOf(a!), 1);
     expect(code).toBe(0);
     // The lease is a minute: only a graceful goodbye can explain seeing this now.
-    await watcher.next((m) => m.type === 'left' && m.room === '#g' && m.nick === 'leaving', 10_000);
+    expect(await watcher.next((m) => m.type === 'left' && m.room === '#g' && m.nick === 'leaving', 10_000)).toMatchObject({ quit: true });
     const again = await client(b!, 'leaving');
     expect(again.received.find((m) => m.type === 'welcome')).toMatchObject({ nick: 'leaving' });
   }, 60_000);

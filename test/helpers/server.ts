@@ -16,6 +16,8 @@ export interface RunningServer {
   proc: ChildProcess;
   wsPort: number;
   tcpPort: number;
+  /** The IRC port, when started with --irc-port. */
+  ircPort: number | null;
   /** The admin listener's port (GET /healthz, /metrics). */
   adminPort: number;
   wsUrl: string;
@@ -59,14 +61,16 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   });
   let out = '';
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const ports = await new Promise<[number, number, number]>((resolve, reject) => {
+  const ports = await new Promise<[number, number, number, number | null]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = LISTENING_RE.exec(out);
-      if (m) {
+      // The whole line: the IRC port comes after the admin one.
+      if (m && out.slice(m.index).includes('\n')) {
         clearTimeout(timer);
-        resolve([Number(m[1]), Number(m[2]), Number(m[3])]);
+        const irc = / ircs?:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+        resolve([Number(m[1]), Number(m[2]), Number(m[3]), irc ? Number(irc[1]) : null]);
       }
     };
     proc.stdout!.on('data', onData);
@@ -81,6 +85,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     wsPort: ports[0],
     tcpPort: ports[1],
     adminPort: ports[2],
+    ircPort: ports[3],
     wsUrl: `ws://127.0.0.1:${ports[0]}`,
     dataDir,
     output: () => out,

@@ -9,6 +9,7 @@ import { Outgoing, OutgoingBatch } from '../../server/outgoing.js';
 import { TokenBucket } from '../../server/rate-limit.js';
 import { Room } from '../../server/room.js';
 import { Session, type Peer } from '../../server/session.js';
+import { User } from '../../server/user.js';
 import { JsonClient } from '../helpers/clients.js';
 import { removeDir, startServer, type RunningServer } from '../helpers/server.js';
 
@@ -22,10 +23,13 @@ class RecordingPeer implements Peer {
   close(): void {}
 }
 
-function member(nick: string): Session & { peer: RecordingPeer } {
-  const s = new Session(nick, new RecordingPeer(), new TokenBucket(0, 1), new TokenBucket(0, 1));
-  s.nick = nick;
-  return s as Session & { peer: RecordingPeer };
+/** A user on one connection that records what it is handed. */
+function member(nick: string): User & { handed: Outgoing[] } {
+  const user = new User(nick);
+  const peer = new RecordingPeer();
+  user.attach(new Session(nick, peer, new TokenBucket(0, 1), new TokenBucket(0, 1), user));
+  user.nick = nick;
+  return Object.assign(user, { handed: peer.handed });
 }
 
 const joined = (nick: string) => new Outgoing({ type: 'joined', room: '#r', nick, ts: 1 });
@@ -42,13 +46,13 @@ describe('a room holding presence', () => {
     room.add(a);
     expect(room.holdPresence(joined('b'), b)).toBe(false);
     room.add(b);
-    expect(old.peer.handed).toEqual([]);
+    expect(old.handed).toEqual([]);
 
     expect(room.flushPresence()).toBe(2 + 1);
-    expect(old.peer.handed).toHaveLength(1);
-    expect(lines(old.peer.handed[0]!).map((m) => m.type === 'joined' && m.nick)).toEqual(['a', 'b']);
-    expect(lines(a.peer.handed[0]!).map((m) => m.type === 'joined' && m.nick)).toEqual(['b']);
-    expect(b.peer.handed).toEqual([]);
+    expect(old.handed).toHaveLength(1);
+    expect(lines(old.handed[0]!).map((m) => m.type === 'joined' && m.nick)).toEqual(['a', 'b']);
+    expect(lines(a.handed[0]!).map((m) => m.type === 'joined' && m.nick)).toEqual(['b']);
+    expect(b.handed).toEqual([]);
     expect(room.flushPresence()).toBe(0);
   });
 
@@ -60,8 +64,8 @@ describe('a room holding presence', () => {
     room.holdPresence(joined('a'), a);
     room.add(a);
     room.broadcast(new Outgoing({ type: 'message', room: '#r', id: 'i', seq: 1, from: 'a', text: 'hi', ts: 1 }));
-    expect(old.peer.handed.map((o) => o.messages.map((m) => m.type))).toEqual([['joined'], ['message']]);
-    expect(a.peer.handed.map((o) => o.message.type)).toEqual(['message']);
+    expect(old.handed.map((o) => o.messages.map((m) => m.type))).toEqual([['joined'], ['message']]);
+    expect(a.handed.map((o) => o.message.type)).toEqual(['message']);
   });
 
   it('builds every wire form of a batch as the parts back to back', () => {
@@ -145,8 +149,8 @@ describe('a member who did not join through the held presence', () => {
     room.add(m);
 
     room.flushPresence();
-    expect(m.peer.handed).toEqual([]);
-    expect(lines(old.peer.handed[0]!).map((x) => x.type)).toEqual(['left', 'joined']);
+    expect(m.handed).toEqual([]);
+    expect(lines(old.handed[0]!).map((x) => x.type)).toEqual(['left', 'joined']);
   });
 });
 

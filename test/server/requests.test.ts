@@ -106,7 +106,12 @@ describe.each(['ws', 'tcp'] as const)('requests over %s', (kind) => {
     a.send({ type: 'topic', room, topic: 'plans' });
     expect(await a.next('topic')).toMatchObject({ room, topic: 'plans', by: p('tA') });
     a.send({ type: 'who', room });
-    expect(await a.next((m) => m.type === 'who' && m.room === room)).toMatchObject({ users: [p('tA')] });
+    expect(await a.next((m) => m.type === 'who' && m.room === room)).toEqual({ type: 'who', room, users: [p('tA')], total: 1, topic: 'plans' });
+    // A joiner learns the topic from its who.
+    const b = await connect(p('tB'));
+    expect(await b.join(room)).toEqual({ type: 'who', room, users: [p('tA'), p('tB')], total: 2, topic: 'plans' });
+    b.close();
+    await a.next((m) => m.type === 'left' && m.nick === p('tB'));
     a.send({ type: 'rooms' });
     const rooms = await a.next('rooms');
     expect(rooms.type === 'rooms' && rooms.rooms.find((r) => r.name === room)).toEqual({ name: room, users: 1, topic: 'plans' });
@@ -137,7 +142,22 @@ describe.each(['ws', 'tcp'] as const)('requests over %s', (kind) => {
     c.send({ type: 'quit', reason: 'gone fishing' });
     expect(await c.next('bye')).toEqual({ type: 'bye', reason: 'quit' });
     await c.closedPromise;
-    expect(await watcher.next((m) => m.type === 'left' && m.nick === p('leaver'))).toMatchObject({ reason: 'gone fishing' });
+    expect(await watcher.next((m) => m.type === 'left' && m.nick === p('leaver'))).toEqual({ type: 'left', room: '#lobby', nick: p('leaver'), reason: 'gone fishing', quit: true });
+    watcher.close();
+  });
+
+  it('a part is not a quit; a closed connection is; hello{lobby: false} joins no room', async () => {
+    const watcher = await connect(p('eye'));
+    const c = kind === 'ws' ? await JsonClient.ws(server.wsUrl) : await JsonClient.tcp(server.tcpPort);
+    c.send({ type: 'hello', nick: p('roamer'), lobby: false });
+    expect(await c.next('welcome')).toMatchObject({ nick: p('roamer') });
+    expect(await c.join('#lobby')).toMatchObject({ type: 'who' });
+    expect(c.received.filter((m) => m.type === 'joined')).toHaveLength(1);
+    c.send({ type: 'part', room: '#lobby', reason: 'brb' });
+    expect(await watcher.next((m) => m.type === 'left' && m.nick === p('roamer'))).toEqual({ type: 'left', room: '#lobby', nick: p('roamer'), reason: 'brb' });
+    expect(await c.join('#lobby')).toMatchObject({ type: 'who' });
+    c.close();
+    expect(await watcher.next((m) => m.type === 'left' && m.nick === p('roamer'))).toMatchObject({ quit: true });
     watcher.close();
   });
 });

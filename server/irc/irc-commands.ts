@@ -1,0 +1,377 @@
+/**
+ * IRC commands, one handler each (ergo's layout): registration (CAP, PASS, NICK, USER, AUTHENTICATE)
+ * and the everyday commands, each turned into our protocol's requests, whose answers the peer renders
+ * in IRC's words. A handler that makes requests returns their promise: the connection's next line waits.
+ */
+import { caseFold } from '../../shared/validate.js';
+import type { ClientMessage, ServerMessage } from '../../shared/protocol.js';
+import { roomFromChannel } from './casemap.js';
+import { readIncomingText } from './format.js';
+import { CAPABILITIES, type Awaiting } from './irc-state.js';
+import type { IrcMessage, ParsedMessage } from './message.js';
+import { numeric, type NumericName } from './numerics.js';
+import { topicReply } from './irc-render.js';
+
+/** What a command handler may do with its connection. */
+export interface IrcConnection {
+  readonly server: string;
+  readonly state: import('./irc-state.js').IrcState;
+  /** The rooms our user is in, by name. */
+  rooms(): readonly string[];
+  reply(lines: readonly IrcMessage[]): void;
+  /** Sends `message` to our hub and resolves once its answer (as `how.done` says, or an error) has gone out. */
+  request(message: ClientMessage, how: Omit<Awaiting, 'ref'>): Promise<void>;
+  /** Registration is complete (NICK, USER, no CAP negotiation open): hello, or the burst after SASL. */
+  register(): void | Promise<void>;
+  welcomeBurst(): void;
+  motd(): IrcMessage[];
+}
+
+export interface IrcCommand {
+  /** Allowed before registration completes. */
+  preRegistration?: boolean;
+  /** The fewest parameters it needs (fewer: 461). */
+  params?: number;
+  handle(irc: IrcConnection, m: ParsedMessage): void | Promise<void>;
+}
+
+const n = (irc: IrcConnection, name: NumericName, ...params: string[]): IrcMessage => numeric(irc.server, irc.state.nick, name, ...params);
+
+const answeredBy = (type: ServerMessage['type'], room: string) => (m: ServerMessage) =>
+  m.type === type && 'room' in m && m.room !== undefined && caseFold(m.room) === caseFold(room);
+
+const CAP: IrcCommand = {
+  preRegistration: true,
+  params: 1,
+  handle(irc, m) {
+    const { state } = irc;
+    const sub = m.params[0]!.toUpperCase();
+    const nick = state.nick ?? '*';
+    const cap = (...params: string[]): IrcMessage => ({ source: irc.server, verb: 'CAP', params: [nick, ...params] });
+    switch (sub) {
+      case 'LS': {
+        if (!state.welcomed) state.negotiating = true;
+        state.capVersion = Math.max(state.capVersion, Number(m.params[1] ?? 0) || 0);
+        if (state.capVersion >= 302) state.caps.add('cap-notify');
+        const list = [...CAPABILITIES].map(([name, value]) => (value && state.capVersion >= 302 ? `${name}=${value}` : name));
+        return irc.reply([cap('LS', list.join(' '))]);
+      }
+      case 'LIST':
+        return irc.reply([cap('LIST', [...state.caps].join(' '))]);
+      case 'REQ': {
+        if (!state.welcomed) state.negotiating = true;
+        const asked = (m.params[1] ?? '').split(' ').filter(Boolean);
+        const known = asked.every((c) => CAPABILITIES.has(c.replace(/^-/, '')));
+        if (!known || asked.length === 0) return irc.reply([cap('NAK', m.params[1] ?? '')]);
+        for (const c of asked) {
+          if (c.startsWith('-')) state.caps.delete(c.slice(1));
+          else state.caps.add(c);
+        }
+        return irc.reply([cap('ACK', m.params[1]!)]);
+      }
+      case 'END':
+        if (state.welcomed) return;
+        state.negotiating = false;
+        return irc.register();
+      default:
+        return irc.reply([n(irc, 'ERR_INVALIDCAPCMD', sub)]);
+    }
+  },
+};
+
+const PASS: IrcCommand = {
+  preRegistration: true,
+  params: 1,
+  handle(irc, m) {
+    if (irc.state.welcomed) return irc.reply([n(irc, 'ERR_ALREADYREGISTERED')]);
+    irc.state.pass = m.params[0]!;
+  },
+};
+
+const NICK: IrcCommand = {
+  preRegistration: true,
+  handle(irc, m) {
+    const wanted = m.params[0];
+    if (!wanted) return irc.reply([n(irc, 'ERR_NONICKNAMEGIVEN')]);
+    if (!irc.state.helloDone) {
+      irc.state.wantedNick = wanted;
+      return irc.register();
+    }
+    if (!irc.state.welcomed) return; // logged in through SASL: the account's nick it is
+    const me = irc.state.nick!;
+    return irc.request({ type: 'nick', nick: wanted }, {
+      verb: 'NICK', target: wanted, quiet: false,
+      done: (a) => a.type === 'nick' && caseFold(a.old) === caseFold(me),
+    });
+  },
+};
+
+const USER: IrcCommand = {
+  preRegistration: true,
+  params: 4,
+  handle(irc, m) {
+    if (irc.state.welcomed || irc.state.user !== null) return irc.reply([n(irc, 'ERR_ALREADYREGISTERED')]);
+    irc.state.user = m.params[0]!;
+    return irc.register();
+  },
+};
+
+/** SASL PLAIN: base64 of `authzid \0 authcid \0 password`, in chunks of 400 (a full chunk means more follow). */
+const AUTHENTICATE: IrcCommand = {
+  preRegistration: true,
+  params: 1,
+  handle(irc, m) {
+    const { state } = irc;
+    const arg = m.params[0]!;
+    if (state.helloDone) return irc.reply([n(irc, 'ERR_SASLALREADY')]);
+    if (arg === '*') {
+      state.sasl = null;
+      return irc.reply([n(irc, 'ERR_SASLABORTED')]);
+    }
+    if (state.sasl === null) {
+      if (arg.toUpperCase() !== 'PLAIN') return irc.reply([n(irc, 'RPL_SASLMECHS', 'PLAIN'), n(irc, 'ERR_SASLFAIL')]);
+      state.sasl = [];
+      return irc.reply([{ verb: 'AUTHENTICATE', params: ['+'] }]);
+    }
+    if (arg !== '+') state.sasl.push(arg);
+    if (state.sasl.join('').length > 4096) {
+      state.sasl = null;
+      return irc.reply([n(irc, 'ERR_SASLTOOLONG')]);
+    }
+    if (arg.length === 400) return;
+    const parts = Buffer.from(state.sasl.join(''), 'base64').toString('utf8').split('\0');
+    state.sasl = null;
+    if (parts.length !== 3 || !parts[1] || !parts[2]) return irc.reply([n(irc, 'ERR_SASLFAIL')]);
+    const [, account, password] = parts as [string, string, string];
+    return irc.request({ type: 'hello', nick: account, password, lobby: false, client: 'irc' }, {
+      verb: 'AUTHENTICATE', target: account, quiet: false,
+      done: (a) => a.type === 'welcome',
+    });
+  },
+};
+
+const PING: IrcCommand = {
+  preRegistration: true,
+  params: 1,
+  handle(irc, m) {
+    // Through the hub, like any request: it is answered after everything asked before it.
+    if (!irc.state.helloDone) return irc.reply([{ source: irc.server, verb: 'PONG', params: [irc.server, m.params[0]!] }]);
+    return irc.request({ type: 'ping' }, { verb: 'PING', target: '', token: m.params[0]!, quiet: false, done: (a) => a.type === 'pong' });
+  },
+};
+
+const PONG: IrcCommand = { preRegistration: true, handle() {} };
+
+const QUIT: IrcCommand = {
+  preRegistration: true,
+  handle(irc, m) {
+    const reason = m.params[0];
+    if (reason) irc.state.quitReason = reason;
+    return irc.request(reason ? { type: 'quit', reason } : { type: 'quit' }, { verb: 'QUIT', target: '', quiet: true, done: (a) => a.type === 'bye' });
+  },
+};
+
+const JOIN: IrcCommand = {
+  params: 1,
+  async handle(irc, m) {
+    if (m.params[0] === '0') {
+      for (const room of irc.rooms()) await irc.request({ type: 'part', room }, partOf(irc, room));
+      return;
+    }
+    const keys = (m.params[1] ?? '').split(',');
+    const channels = m.params[0]!.split(',');
+    for (const [i, channel] of channels.entries()) {
+      const room = roomFromChannel(channel);
+      if (room === null) {
+        irc.reply([n(irc, 'ERR_NOSUCHCHANNEL', channel)]);
+        continue;
+      }
+      const key = keys[i];
+      await irc.request(key ? { type: 'join', room, key } : { type: 'join', room }, {
+        verb: 'JOIN', target: room, quiet: false, done: answeredBy('who', room),
+      });
+    }
+  },
+};
+
+function partOf(irc: IrcConnection, room: string): Omit<Awaiting, 'ref'> {
+  const me = irc.state.nick!;
+  return { verb: 'PART', target: room, quiet: false, done: (a) => a.type === 'left' && caseFold(a.room) === caseFold(room) && caseFold(a.nick) === caseFold(me) };
+}
+
+const PART: IrcCommand = {
+  params: 1,
+  async handle(irc, m) {
+    const reason = m.params[1];
+    for (const channel of m.params[0]!.split(',')) {
+      const room = roomFromChannel(channel) ?? channel;
+      await irc.request(reason ? { type: 'part', room, reason } : { type: 'part', room }, partOf(irc, room));
+    }
+  },
+};
+
+/** PRIVMSG and NOTICE: to rooms (our say) and nicks (our dm); NOTICE is never answered with an error. */
+function speak(quiet: boolean): IrcCommand {
+  return {
+    async handle(irc, m) {
+      const verb = quiet ? 'NOTICE' : 'PRIVMSG';
+      if (!m.params[0]) return quiet ? undefined : irc.reply([n(irc, 'ERR_NORECIPIENT', `No recipient given (${verb})`)]);
+      if (m.params[1] === undefined || m.params[1] === '') return quiet ? undefined : irc.reply([n(irc, 'ERR_NOTEXTTOSEND')]);
+      const incoming = readIncomingText(m.params[1]);
+      // Other CTCP (VERSION, PING…) is between clients, and we do not relay it.
+      if (incoming.kind === 'ctcp') return;
+      for (const target of m.params[0].split(',')) {
+        const room = roomFromChannel(target);
+        const base = incoming.action ? { text: incoming.text, action: true as const } : { text: incoming.text };
+        if (room !== null) {
+          await irc.request({ type: 'say', room, ...base }, { verb: 'PRIVMSG', target: room, quiet, done: (a) => a.type === 'ack' });
+        } else {
+          await irc.request({ type: 'dm', to: target, ...base }, { verb: 'PRIVMSG', target, quiet, done: (a) => a.type === 'dm' && a.ref !== undefined });
+        }
+      }
+    },
+  };
+}
+
+const TOPIC: IrcCommand = {
+  params: 1,
+  handle(irc, m) {
+    const room = roomFromChannel(m.params[0]!) ?? m.params[0]!;
+    if (m.params.length < 2) {
+      const known = irc.state.topics.get(caseFold(room));
+      if (known !== undefined && irc.rooms().some((r) => caseFold(r) === caseFold(room))) return irc.reply([topicReply(irc, room, known)]);
+      return irc.request({ type: 'who', room }, { verb: 'TOPIC', target: room, quiet: false, done: answeredBy('who', room) });
+    }
+    return irc.request({ type: 'topic', room, topic: m.params[1]! }, { verb: 'TOPIC', target: room, quiet: false, done: answeredBy('topic', room) });
+  },
+};
+
+function listing(verb: 'NAMES' | 'WHO'): IrcCommand {
+  return {
+    async handle(irc, m) {
+      const target = m.params[0];
+      const room = target ? roomFromChannel(target.split(',')[0]!) : null;
+      if (room === null) {
+        // A nick, or nothing: we list rooms' members only.
+        return irc.reply([verb === 'WHO' ? n(irc, 'RPL_ENDOFWHO', target ?? '*') : n(irc, 'RPL_ENDOFNAMES', target ?? '*')]);
+      }
+      await irc.request({ type: 'who', room }, { verb, target: room, quiet: false, done: answeredBy('who', room) });
+    },
+  };
+}
+
+const LIST: IrcCommand = {
+  handle(irc) {
+    return irc.request({ type: 'rooms' }, { verb: 'LIST', target: '', quiet: false, done: (a) => a.type === 'rooms' });
+  },
+};
+
+const MOTD: IrcCommand = {
+  handle(irc) {
+    irc.reply(irc.motd());
+  },
+};
+
+/** Room settings as flag modes (+i +m +s +t) and modes with a parameter (+k key, +l limit). */
+const FLAG_MODES: Readonly<Record<string, 'inviteOnly' | 'moderated' | 'secret' | 'topicOps'>> = { i: 'inviteOnly', m: 'moderated', s: 'secret', t: 'topicOps' };
+
+/** One mode change read from a MODE line: `+o nick`, `-b mask`, `+k key`, `+i`. */
+interface ModeChange { add: boolean; mode: string; param?: string }
+
+/** Reads `+ov-b nick1 nick2 mask` into changes; modes that take a parameter take the next one. */
+export function readModes(spec: string, params: readonly string[]): ModeChange[] | string {
+  const changes: ModeChange[] = [];
+  let add = true;
+  let next = 0;
+  for (const c of spec) {
+    if (c === '+' || c === '-') {
+      add = c === '+';
+      continue;
+    }
+    const takes = c === 'o' || c === 'v' || c === 'b' || c === 'k' || (c === 'l' && add);
+    if (!'ovbklimst'.includes(c)) return c;
+    if (takes) {
+      // `MODE #room +b` alone lists the bans.
+      if (next >= params.length) {
+        if (c === 'b') changes.push({ add, mode: c });
+        continue;
+      }
+      changes.push({ add, mode: c, param: params[next++]! });
+    } else {
+      changes.push({ add, mode: c });
+    }
+  }
+  return changes;
+}
+
+/** The request a mode change makes of our protocol. */
+function modeRequest(room: string, change: ModeChange): ClientMessage {
+  const { add, mode, param } = change;
+  switch (mode) {
+    case 'o': case 'v':
+      return { type: 'role', room, account: param!, role: add ? (mode === 'o' ? 'op' : 'voice') : 'none' };
+    case 'b':
+      if (param === undefined) return { type: 'bans', room };
+      return add ? { type: 'ban', room, mask: param } : { type: 'unban', room, mask: param };
+    case 'k':
+      return { type: 'settings', room, key: add ? param ?? '' : '' };
+    case 'l':
+      return { type: 'settings', room, limit: add ? Number(param) || 0 : 0 };
+    default:
+      return { type: 'settings', room, [FLAG_MODES[mode]!]: add };
+  }
+}
+
+const MODE: IrcCommand = {
+  params: 1,
+  async handle(irc, m) {
+    const target = m.params[0]!;
+    const room = roomFromChannel(target);
+    if (room === null) {
+      if (caseFold(target) !== caseFold(irc.state.nick ?? '')) return irc.reply([n(irc, 'ERR_USERSDONTMATCH')]);
+      // Everyone is invisible here (+i: WHO lists room members only); asking for it changes nothing.
+      if (m.params.length === 1 || /^[+-]?i+$/.test(m.params[1]!)) return irc.reply([n(irc, 'RPL_UMODEIS', '+i')]);
+      return irc.reply([n(irc, 'ERR_UMODEUNKNOWNFLAG')]);
+    }
+    // Our settings are not readable as modes yet: a query says '+'.
+    if (m.params.length === 1) return irc.reply([n(irc, 'RPL_CHANNELMODEIS', room, '+')]);
+    const changes = readModes(m.params[1]!, m.params.slice(2));
+    if (typeof changes === 'string') return irc.reply([n(irc, 'ERR_UNKNOWNMODE', changes)]);
+    for (const change of changes) {
+      await irc.request(modeRequest(room, change), { verb: 'MODE', target: change.param ?? room, room, quiet: false });
+    }
+  },
+};
+
+const KICK: IrcCommand = {
+  params: 2,
+  async handle(irc, m) {
+    const room = roomFromChannel(m.params[0]!) ?? m.params[0]!;
+    const reason = m.params[2];
+    for (const nick of m.params[1]!.split(',')) {
+      await irc.request(reason ? { type: 'kick', room, nick, reason } : { type: 'kick', room, nick }, { verb: 'KICK', target: nick, room, quiet: false });
+    }
+  },
+};
+
+const INVITE: IrcCommand = {
+  params: 2,
+  handle(irc, m) {
+    const room = roomFromChannel(m.params[1]!) ?? m.params[1]!;
+    return irc.request({ type: 'invite', room, nick: m.params[0]! }, { verb: 'INVITE', target: m.params[0]!, room, quiet: false });
+  },
+};
+
+const KILL: IrcCommand = {
+  params: 1,
+  handle(irc, m) {
+    const reason = m.params[1];
+    return irc.request(reason ? { type: 'kill', nick: m.params[0]!, reason } : { type: 'kill', nick: m.params[0]! }, { verb: 'KILL', target: m.params[0]!, quiet: false });
+  },
+};
+
+export const IRC_COMMANDS: Readonly<Record<string, IrcCommand>> = {
+  CAP, PASS, NICK, USER, AUTHENTICATE, PING, PONG, QUIT,
+  JOIN, PART, PRIVMSG: speak(false), NOTICE: speak(true), TOPIC,
+  NAMES: listing('NAMES'), WHO: listing('WHO'), LIST, MOTD, MODE, KICK, INVITE, KILL,
+};

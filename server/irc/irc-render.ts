@@ -1,0 +1,220 @@
+/**
+ * Our server messages in IRC's words, for one connection: its nick, its capabilities and the request it
+ * waits on decide the form (a `who` after JOIN is NAMES, after WHO it is WHO replies; a `left` that is a
+ * quit is one QUIT per user). Pure: state changes that follow from a message (our nick) are made by the
+ * peer.
+ */
+import { ErrorCode } from '../../shared/errors.js';
+import type { ChatMessage, ServerMessage } from '../../shared/protocol.js';
+import { caseFold } from '../../shared/validate.js';
+import { ACTION_PREFIX, ACTION_SUFFIX } from './format.js';
+import type { Awaiting, IrcState } from './irc-state.js';
+import type { IrcMessage } from './message.js';
+import { numeric, type NumericName } from './numerics.js';
+import { splitText, textBudget } from './split.js';
+
+/** The host part of every user's source: addresses are not shown to other users. */
+export const USER_HOST = 'chat';
+
+export function sourceOf(nick: string): string {
+  return `${nick}!~u@${USER_HOST}`;
+}
+
+export interface RenderContext {
+  /** Our server's name as an IRC source. */
+  server: string;
+  state: IrcState;
+}
+
+export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
+  const { server, state } = ctx;
+  const me = state.nick;
+  const awaiting = state.awaiting;
+  switch (m.type) {
+    case 'joined':
+      return [{ source: sourceOf(m.nick), verb: 'JOIN', params: [m.room] }];
+    case 'left': {
+      if (m.quit) {
+        if (state.quitNicks.has(m.nick)) return [];
+        state.quitNicks.add(m.nick);
+        return [{ source: sourceOf(m.nick), verb: 'QUIT', params: [m.reason ?? 'Quit'] }];
+      }
+      return [{ source: sourceOf(m.nick), verb: 'PART', params: m.reason ? [m.room, m.reason] : [m.room] }];
+    }
+    case 'message':
+      if (isMe(me, m.from) && !state.has('echo-message')) return [];
+      return privmsgs(ctx, m.from, m.room, m.text, m.action === true, tagsOf(state, m));
+    case 'dm': {
+      // Our own DM answering our request is its echo; sent from another terminal, it is news.
+      if (isMe(me, m.from) && m.ref !== undefined && !state.has('echo-message')) return [];
+      return privmsgs(ctx, m.from, isMe(me, m.from) ? m.to : me ?? m.to, m.text, m.action === true, tagsOf(state, m));
+    }
+    case 'nick':
+      return [{ source: sourceOf(m.old), verb: 'NICK', params: [m.new] }];
+    case 'topic':
+      return [{ source: sourceOf(m.by), verb: 'TOPIC', params: [m.room, m.topic] }];
+    case 'who':
+      return whoReplies(ctx, m, awaiting);
+    case 'rooms': {
+      if (awaiting?.verb !== 'LIST') return [];
+      // Rooms with members only (#lobby is always served, empty or not); secret rooms are never listed.
+      const lines = m.rooms.filter((r) => r.users > 0).map((r) => numeric(server, me, 'RPL_LIST', r.name, String(r.users), r.topic));
+      return [numeric(server, me, 'RPL_LISTSTART'), ...lines, numeric(server, me, 'RPL_LISTEND')];
+    }
+    case 'pong':
+      return awaiting?.verb === 'PING' ? [{ source: server, verb: 'PONG', params: [server, awaiting.token ?? server] }] : [];
+    case 'error':
+      return awaiting && m.ref === awaiting.ref ? errorReplies(ctx, awaiting, m.code, m.message) : [noticeTo(ctx, `${m.code}: ${m.message}`)];
+    case 'bye':
+      return [{ verb: 'ERROR', params: [m.reason === 'quit' && state.quitReason ? `Closing link: (Quit: ${state.quitReason})` : `Closing link: ${m.reason}`] }];
+    case 'account':
+      return m.account
+        ? [numeric(server, me, 'RPL_LOGGEDIN', sourceOf(me ?? m.account), m.account, `You are now logged in as ${m.account}`)]
+        : [numeric(server, me, 'RPL_LOGGEDOUT', sourceOf(me ?? '*'))];
+    case 'notice':
+      if (awaiting?.verb === 'INVITE' && m.ref === awaiting.ref) return [numeric(server, me, 'RPL_INVITING', awaiting.target, awaiting.room ?? '')];
+      return [noticeTo(ctx, m.text)];
+    case 'invited':
+      return [{ source: sourceOf(m.by), verb: 'INVITE', params: [me ?? '*', m.room] }];
+    case 'moderation':
+      return [{ source: server, verb: 'NOTICE', params: [m.room, `${m.by} ${m.action} ${m.detail}${m.reason ? ` (${m.reason})` : ''}`] }];
+    case 'bans':
+      if (awaiting?.verb === 'MODE' && m.room !== undefined && m.ref === awaiting.ref) {
+        const list = m.bans.map((b) => numeric(server, me, 'RPL_BANLIST', m.room!, b.mask, b.by, String(Math.floor(b.created / 1000))));
+        return [...list, numeric(server, me, 'RPL_ENDOFBANLIST', m.room)];
+      }
+      return m.bans.map((b) => noticeTo(ctx, `ban ${m.room ?? 'server'} ${b.mask} by ${b.by}${b.reason ? `: ${b.reason}` : ''}`));
+    // The registration burst and the join history are the peer's business; acks are not shown.
+    case 'welcome':
+    case 'history':
+    case 'ack':
+      return [];
+  }
+}
+
+function isMe(me: string | null, nick: string): boolean {
+  return me !== null && caseFold(me) === caseFold(nick);
+}
+
+function tagsOf(state: IrcState, m: { id: string; ts: number }): Record<string, string> | undefined {
+  const tags: Record<string, string> = {};
+  if (state.has('server-time')) tags.time = new Date(m.ts).toISOString();
+  if (state.has('message-tags')) tags.msgid = m.id;
+  return Object.keys(tags).length > 0 ? tags : undefined;
+}
+
+/** One PRIVMSG per line of `text` (and more for a long line), the msgid on the first only. */
+function privmsgs(ctx: RenderContext, from: string, target: string, text: string, action: boolean, tags?: Record<string, string>): IrcMessage[] {
+  const source = sourceOf(from);
+  const head = `:${source} PRIVMSG ${target} :`;
+  const budget = action ? textBudget(head + ACTION_PREFIX, ACTION_SUFFIX) : textBudget(head);
+  return splitText(text, budget).map((piece, i) => {
+    const line: IrcMessage = { source, verb: 'PRIVMSG', params: [target, action ? `${ACTION_PREFIX}${piece}${ACTION_SUFFIX}` : piece] };
+    if (tags) {
+      const { msgid, ...rest } = tags;
+      const mine = i === 0 || msgid === undefined ? tags : rest;
+      if (Object.keys(mine).length > 0) return { ...line, tags: mine };
+    }
+    return line;
+  });
+}
+
+function noticeTo(ctx: RenderContext, text: string): IrcMessage {
+  return { source: ctx.server, verb: 'NOTICE', params: [ctx.state.nick ?? '*', text.replace(/[\r\n]+/g, ' ')] };
+}
+
+/** A `who` in the terms of the request it answers: NAMES (after JOIN or NAMES), WHO replies, or TOPIC. */
+function whoReplies(ctx: RenderContext, m: Extract<ServerMessage, { type: 'who' }>, awaiting: Awaiting | null): IrcMessage[] {
+  const { server, state } = ctx;
+  const me = state.nick;
+  state.topics.set(caseFold(m.room), m.topic ?? '');
+  const verb = awaiting && caseFold(awaiting.target) === caseFold(m.room) ? awaiting.verb : 'NAMES';
+  if (verb === 'WHO') {
+    const lines = m.users.map((nick) => numeric(server, me, 'RPL_WHOREPLY', m.room, '~u', USER_HOST, server, nick, 'H', `0 ${nick}`));
+    return [...lines, numeric(server, me, 'RPL_ENDOFWHO', m.room)];
+  }
+  if (verb === 'TOPIC') return [topicReply(ctx, m.room, m.topic)];
+  const names = namesReplies(ctx, m.room, m.users);
+  // A joiner gets the topic first, as every IRC server sends it.
+  return verb === 'JOIN' && m.topic ? [topicReply(ctx, m.room, m.topic), ...names] : names;
+}
+
+export function topicReply(ctx: RenderContext, room: string, topic: string | undefined): IrcMessage {
+  return topic ? numeric(ctx.server, ctx.state.nick, 'RPL_TOPIC', room, topic) : numeric(ctx.server, ctx.state.nick, 'RPL_NOTOPIC', room);
+}
+
+/** 353 lines packed within the line limit, then 366. */
+function namesReplies(ctx: RenderContext, room: string, users: readonly string[]): IrcMessage[] {
+  const { server, state } = ctx;
+  const me = state.nick;
+  const head = `:${server} 353 ${me ?? '*'} = ${room} :`;
+  const budget = textBudget(head);
+  const lines: IrcMessage[] = [];
+  let chunk = '';
+  const full = state.has('userhost-in-names');
+  for (const user of users) {
+    const nick = full ? sourceOf(user) : user;
+    if (chunk !== '' && Buffer.byteLength(chunk) + 1 + Buffer.byteLength(nick) > budget) {
+      lines.push(numeric(server, me, 'RPL_NAMREPLY', '=', room, chunk));
+      chunk = '';
+    }
+    chunk = chunk === '' ? nick : `${chunk} ${nick}`;
+  }
+  if (chunk !== '') lines.push(numeric(server, me, 'RPL_NAMREPLY', '=', room, chunk));
+  lines.push(numeric(server, me, 'RPL_ENDOFNAMES', room));
+  return lines;
+}
+
+/** Our error codes as the numerics IRC clients know, in the terms of the command that got them. */
+export function errorReplies(ctx: RenderContext, awaiting: Awaiting, code: string, message: string): IrcMessage[] {
+  if (awaiting.quiet) return [];
+  const { server, state } = ctx;
+  const me = state.nick;
+  const target = awaiting.target;
+  const n = (name: NumericName, ...params: string[]) => [numeric(server, me, name, ...params)];
+  switch (code) {
+    case ErrorCode.NICK_TAKEN: return n('ERR_NICKNAMEINUSE', target);
+    case ErrorCode.NICK_REGISTERED: return [{ source: server, verb: '433', params: [me ?? '*', target, message] }];
+    case ErrorCode.NICK_INVALID: return n('ERR_ERRONEUSNICKNAME', target);
+    case ErrorCode.PASSWORD_REQUIRED: return n('ERR_PASSWDMISMATCH');
+    case ErrorCode.LOGIN_FAILED: return awaiting.verb === 'AUTHENTICATE' ? n('ERR_SASLFAIL') : n('ERR_PASSWDMISMATCH');
+    case ErrorCode.NO_SUCH_USER: return n('ERR_NOSUCHNICK', target);
+    case ErrorCode.ROOM_INVALID: return n('ERR_BADCHANMASK', target);
+    case ErrorCode.ROOM_FULL: return n('ERR_CHANNELISFULL', target);
+    case ErrorCode.INVITE_ONLY: return n('ERR_INVITEONLYCHAN', target);
+    case ErrorCode.BAD_KEY: return n('ERR_BADCHANNELKEY', target);
+    case ErrorCode.TOO_MANY_ROOMS: return n('ERR_TOOMANYCHANNELS', target);
+    case ErrorCode.NOT_OPERATOR: return awaiting.verb === 'KILL' ? n('ERR_NOPRIVILEGES') : n('ERR_CHANOPRIVSNEEDED', awaiting.room ?? target);
+    case ErrorCode.BANNED:
+      return awaiting.verb === 'JOIN' ? n('ERR_BANNEDFROMCHAN', target) : n('ERR_CANNOTSENDTOCHAN', target);
+    case ErrorCode.MUTED:
+    case ErrorCode.ACCOUNT_REQUIRED:
+      if (awaiting.verb === 'PRIVMSG') return [{ source: server, verb: '404', params: [me ?? '*', target, message] }];
+      break;
+    case ErrorCode.NOT_IN_ROOM:
+      return awaiting.verb === 'PRIVMSG' ? n('ERR_CANNOTSENDTOCHAN', target) : n('ERR_NOTONCHANNEL', target);
+  }
+  // The rest in our own words: FAIL <command> <our code> :<message>.
+  return [{ source: server, verb: 'FAIL', params: [awaiting.verb, code, message] }];
+}
+
+/** A page of history as PRIVMSGs, oldest first, each with its time and msgid when negotiated. */
+export function historyLines(ctx: RenderContext, room: string, messages: readonly ChatMessage[]): IrcMessage[] {
+  return messages.flatMap((m) => privmsgs(ctx, m.from, room, m.text, m.action === true, tagsOf(ctx.state, m)));
+}
+
+/** `lines` as one batch of `type` (BATCH +id type params… / -id) when the client takes batches. */
+export function inBatch(ctx: RenderContext, id: string, type: string, params: readonly string[], lines: readonly IrcMessage[]): IrcMessage[] {
+  if (!ctx.state.has('batch')) return [...lines];
+  return [
+    { source: ctx.server, verb: 'BATCH', params: [`+${id}`, type, ...params] },
+    ...lines.map((l) => withTag(l, 'batch', id)),
+    { source: ctx.server, verb: 'BATCH', params: [`-${id}`] },
+  ];
+}
+
+export function withTag(line: IrcMessage, key: string, value: string): IrcMessage {
+  const tags: Record<string, string> = line.tags instanceof Map ? Object.fromEntries(line.tags) : { ...line.tags };
+  tags[key] = value;
+  return { ...line, tags };
+}
