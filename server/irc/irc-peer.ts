@@ -44,7 +44,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   readonly state = new IrcState();
   private readonly splitter: LineSplitter;
   private refs = 0;
-  private finishRequest: (() => void) | null = null;
+  private finishRequest: ((answer: ServerMessage | null) => void) | null = null;
   private quitsClearing = false;
   /** While a line with a label is handled (labeled-response): its label, and the lines that answer it. */
   private label: string | null = null;
@@ -92,9 +92,8 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     const result = m.params.length < (command.params ?? 0)
       ? this.reply([numeric(this.server, this.state.nick, 'ERR_NEEDMOREPARAMS', m.verb)])
       : command.handle(this, m);
-    if (!label) return result;
-    if (result instanceof Promise) return result.finally(() => this.sendLabelled());
-    this.sendLabelled();
+    if (result instanceof Promise) return result.then(() => (label ? this.sendLabelled() : undefined));
+    if (label) this.sendLabelled();
   }
 
   /** The answer to a labelled line: ACK for none, the label on a single line, else a labeled-response batch. */
@@ -122,35 +121,36 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     else this.write(this.format(lines));
   }
 
-  request(message: ClientMessage, how: Omit<Awaiting, 'ref'>): Promise<void> {
+  request(message: ClientMessage, how: Omit<Awaiting, 'ref'>): Promise<ServerMessage | null> {
     const session = this.session;
-    if (!session || this.closed) return Promise.resolve();
+    if (!session || this.closed) return Promise.resolve(null);
     const ref = `i${++this.refs}`;
     // Checked by the same rules as a JSON client's message: a nick or room our rules refuse is answered here.
     const checked = validateClientMessage({ ...message, ref });
     if (!checked.ok) {
       this.reply(errorReplies(this, { ...how, ref }, checked.error.code, checked.error.message));
-      return Promise.resolve();
+      return Promise.resolve(null);
     }
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.complete(), REQUEST_TIMEOUT_MS);
-      this.finishRequest = () => {
+    return new Promise<ServerMessage | null>((resolve) => {
+      const timer = setTimeout(() => this.complete(null), REQUEST_TIMEOUT_MS);
+      this.finishRequest = (answer) => {
         clearTimeout(timer);
-        resolve();
+        resolve(answer);
       };
       this.state.awaiting = { ...how, ref };
       void this.host.dispatcher.receive(session, checked.value);
     });
   }
 
-  private complete(): void {
+  /** The request is answered (`answer`: the message that did; null when none came). */
+  private complete(answer: ServerMessage | null): void {
     const finish = this.finishRequest;
     this.state.awaiting = null;
     this.finishRequest = null;
-    finish?.();
+    finish?.(answer);
   }
 
-  register(): void | Promise<void> {
+  register(): void | Promise<unknown> {
     const s = this.state;
     if (s.welcomed || s.negotiating || s.user === null) return;
     if (s.helloDone) return this.welcomeBurst();
@@ -250,7 +250,8 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     if (m.type === 'nick' && s.nick !== null && m.old === s.nick) s.nick = m.new;
     if (m.type === 'topic') s.topics.set(caseFold(m.room), m.topic);
     // A JOIN's history is replayed after its NAMES to a client that can place it in time.
-    if (m.type === 'history' && s.awaiting?.verb === 'JOIN' && s.has('server-time') && caseFold(m.room) === caseFold(s.awaiting.target)) {
+    if (m.type === 'history' && s.awaiting?.verb === 'JOIN' && s.has('server-time') && !s.has('draft/chathistory')
+      && caseFold(m.room) === caseFold(s.awaiting.target)) {
       s.joinHistory = m.messages;
     }
     if (m.type === 'who' && s.joinHistory && s.awaiting?.verb === 'JOIN') {
@@ -267,13 +268,13 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
       if (s.awaiting?.verb === 'AUTHENTICATE') extra.push(numeric(this.server, known, 'RPL_SASLSUCCESS'));
       else if (!s.welcomed) {
         // Registration is done: the burst follows the welcome's lines.
-        this.complete();
+        this.complete(m);
         return [...extra, ...this.burst()];
       }
     }
     const awaiting = s.awaiting;
     const answered = 'ref' in m && m.ref === awaiting?.ref && (m.type === 'error' || !awaiting?.done);
-    if (awaiting && (answered || awaiting.done?.(m) || m.type === 'bye')) this.complete();
+    if (awaiting && (answered || awaiting.done?.(m) || m.type === 'bye')) this.complete(m);
     return extra;
   }
 

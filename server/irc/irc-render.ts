@@ -10,7 +10,7 @@ import { caseFold } from '../../shared/validate.js';
 import { ACTION_PREFIX, ACTION_SUFFIX } from './format.js';
 import type { Awaiting, IrcState } from './irc-state.js';
 import type { IrcMessage } from './message.js';
-import { numeric, type NumericName } from './numerics.js';
+import { numeric, standardReply, type NumericName } from './numerics.js';
 import { splitText, textBudget } from './split.js';
 
 /** The host part of every user's source: addresses are not shown to other users. */
@@ -172,6 +172,9 @@ function namesReplies(ctx: RenderContext, room: string, users: readonly string[]
 export function errorReplies(ctx: RenderContext, awaiting: Awaiting, code: string, message: string): IrcMessage[] {
   if (awaiting.quiet) return [];
   const { server, state } = ctx;
+  if (awaiting.verb === 'CHATHISTORY') {
+    return [standardReply(server, 'FAIL', 'CHATHISTORY', code === ErrorCode.INTERNAL ? 'MESSAGE_ERROR' : 'INVALID_TARGET', [awaiting.target], message)];
+  }
   const me = state.nick;
   const target = awaiting.target;
   const n = (name: NumericName, ...params: string[]) => [numeric(server, me, name, ...params)];

@@ -424,3 +424,68 @@ describe('moderation over IRC', () => {
     await joined(guest, '#modes');
   });
 });
+
+describe('draft/chathistory', () => {
+  it('LATEST, BEFORE, AFTER, AROUND and BETWEEN by msgid and timestamp, in chathistory batches', async () => {
+    const w = await json('histWriter');
+    await w.join('#past');
+    const sent: { id: string; ts: number; text: string }[] = [];
+    for (let i = 1; i <= 12; i++) {
+      w.send({ type: 'say', room: '#past', text: `p${i}`, ref: `p${i}` });
+      const ack = await w.next((m) => m.type === 'ack' && m.ref === `p${i}`);
+      if (ack.type === 'ack') sent.push({ id: ack.id, ts: ack.ts, text: `p${i}` });
+    }
+    const c = await irc('histReader');
+    c.send('CAP REQ :draft/chathistory batch server-time message-tags');
+    await c.next((m) => m.verb === 'CAP' && m.params[1] === 'ACK');
+    const isupport = c.lines.filter((l) => / 005 /.test(l)).join(' ');
+    expect(isupport).toContain('CHATHISTORY=200');
+    expect(isupport).toContain('MSGREFTYPES=msgid,timestamp');
+
+    /** Sends a CHATHISTORY line and reads its batch: the texts, in order. */
+    const history = async (line: string): Promise<string[]> => {
+      c.send(line);
+      const open = await c.next((m) => m.verb === 'BATCH' && m.params[0]!.startsWith('+'));
+      expect(open.params[1]).toBe('chathistory');
+      const id = open.params[0]!.slice(1);
+      const texts: string[] = [];
+      for (;;) {
+        const m = await c.next((x) => x.tags.get('batch') === id || (x.verb === 'BATCH' && x.params[0] === `-${id}`));
+        if (m.verb === 'BATCH') return texts;
+        texts.push(m.params[1]!);
+      }
+    };
+    const t = (i: number) => `p${i}`;
+    const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, k) => t(a + k));
+    const msgid = (i: number) => `msgid=${sent[i - 1]!.id}`;
+
+    expect(await history('CHATHISTORY LATEST #past * 5')).toEqual(range(8, 12));
+    expect(await history(`CHATHISTORY LATEST #past ${msgid(10)} 50`)).toEqual(range(11, 12));
+    expect(await history(`CHATHISTORY BEFORE #past ${msgid(5)} 3`)).toEqual(range(2, 4));
+    expect(await history(`CHATHISTORY AFTER #past ${msgid(5)} 3`)).toEqual(range(6, 8));
+    expect(await history(`CHATHISTORY AROUND #past ${msgid(6)} 3`)).toEqual(range(5, 7));
+    expect(await history(`CHATHISTORY BETWEEN #past ${msgid(2)} ${msgid(6)} 10`)).toEqual(range(3, 5));
+    expect(await history(`CHATHISTORY BETWEEN #past ${msgid(9)} ${msgid(3)} 2`)).toEqual(range(7, 8));
+    expect(await history('CHATHISTORY AFTER #past msgid=not-a-real-id 10')).toEqual([]);
+    expect(await history('CHATHISTORY LATEST someone * 10')).toEqual([]);
+    // By time: messages stamped strictly after, or strictly before.
+    const at = new Date(sent[5]!.ts).toISOString();
+    const after = await history(`CHATHISTORY AFTER #past timestamp=${at} 50`);
+    expect(after).toEqual(sent.filter((m) => m.ts > sent[5]!.ts).map((m) => m.text));
+    const before = await history(`CHATHISTORY BEFORE #past timestamp=${at} 50`);
+    expect(before).toEqual(sent.filter((m) => m.ts < sent[5]!.ts).map((m) => m.text));
+
+    c.send('CHATHISTORY LATEST #past * zero');
+    expect(await c.next('FAIL')).toMatchObject({ params: ['CHATHISTORY', 'INVALID_PARAMS', 'LATEST', 'Invalid limit'] });
+    c.send('CHATHISTORY SIDEWAYS #past * 5');
+    expect(await c.next('FAIL')).toMatchObject({ params: ['CHATHISTORY', 'UNKNOWN_COMMAND', 'SIDEWAYS', expect.any(String)] });
+    c.send('CHATHISTORY BEFORE #past');
+    expect(await c.next('FAIL')).toMatchObject({ params: ['CHATHISTORY', 'NEED_MORE_PARAMS', 'BEFORE', expect.any(String)] });
+    c.send('CHATHISTORY BEFORE #past yesterday 5');
+    expect(await c.next('FAIL')).toMatchObject({ params: ['CHATHISTORY', 'INVALID_PARAMS', 'BEFORE', expect.stringContaining('yesterday')] });
+    // A client that fetches history itself is not sent it on JOIN.
+    c.send('JOIN #past');
+    await c.next('366');
+    expect((await c.sync()).filter((m) => m.verb === 'PRIVMSG' || m.verb === 'BATCH')).toEqual([]);
+  });
+});
