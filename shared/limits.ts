@@ -11,6 +11,8 @@ export const TEXT_MAX = 4000;
 export const TOPIC_MAX = 500;
 export const REASON_MAX = 300;
 export const REF_MAX = 64;
+/** The longest message id a client may name (ours are 21 characters). */
+export const MESSAGE_ID_MAX = 64;
 export const PASSWORD_MAX = 256;
 /** The shortest password an account may have. */
 export const PASSWORD_MIN = 8;

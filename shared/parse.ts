@@ -4,7 +4,7 @@
  */
 import { ErrorCode, type ProtocolError } from './errors.js';
 import {
-  BAN_SECONDS_MAX, CLIENT_NAME_MAX, EMAIL_MAX, HISTORY_PAGE_MAX, MASK_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, TOPIC_MAX,
+  BAN_SECONDS_MAX, CLIENT_NAME_MAX, EMAIL_MAX, HISTORY_PAGE_MAX, MASK_MAX, MESSAGE_ID_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, TOPIC_MAX,
 } from './limits.js';
 import type { ClientMessage, ClientMessageType, ServerMessage, ServerMessageType } from './protocol.js';
 import {
@@ -89,7 +89,14 @@ const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
   history: {
     room,
     before: intRange('before', 1, Number.MAX_SAFE_INTEGER),
+    after: intRange('after', 0, Number.MAX_SAFE_INTEGER),
     limit: intRange('limit', 1, HISTORY_PAGE_MAX),
+    ref,
+  },
+  locate: {
+    room,
+    id: line('id', MESSAGE_ID_MAX, ErrorCode.BAD_MESSAGE, false),
+    ts: intRange('ts', 0, Number.MAX_SAFE_INTEGER),
     ref,
   },
   rooms: { from: intRange('from', 0, Number.MAX_SAFE_INTEGER), ref },
@@ -177,7 +184,7 @@ const limits: FieldSpec = {
 const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   welcome: { sid: str, nick: str, server: str, version: int, motd: optStr, limits, account: optStr },
   joined: { room: str, nick: str, ts: int },
-  left: { room: str, nick: str, reason: optStr },
+  left: { room: str, nick: str, reason: optStr, quit: optionalFlag },
   message: chatMessageFields,
   ack: { ref: str, id: str, seq: int, ts: int },
   dm: { id: str, from: str, to: str, text: str, ts: int, action: optionalFlag, ref: optStr },
@@ -185,7 +192,8 @@ const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   topic: { room: str, topic: str, by: str, ts: int },
   history: { room: str, messages: chatMessages, more: { kind: 'boolean' } },
   rooms: { rooms: roomInfos, total: { kind: 'integer', optional: true }, more: optionalFlag, next: { kind: 'integer', optional: true } },
-  who: { room: str, users: nickList, total: int },
+  who: { room: str, users: nickList, total: int, topic: optStr },
+  located: { room: str, seq: { kind: 'integer', optional: true }, ref: optStr },
   pong: { ref: optStr },
   error: { code: str, message: str, ref: optStr },
   bye: { reason: str },

@@ -15,7 +15,13 @@ export interface SayMsg { type: 'say'; room: string; text: string; action?: bool
 export interface DmMsg { type: 'dm'; to: string; text: string; action?: boolean; ref?: string }
 export interface NickMsg { type: 'nick'; nick: string; ref?: string }
 export interface TopicMsg { type: 'topic'; room: string; topic: string; ref?: string }
-export interface HistoryMsg { type: 'history'; room: string; before?: number; limit?: number; ref?: string }
+/**
+ * `before` alone: the newest page older than it. `after`: the oldest page newer than it (and older than
+ * `before`, when given), oldest first.
+ */
+export interface HistoryMsg { type: 'history'; room: string; before?: number; after?: number; limit?: number; ref?: string }
+/** Finds a message's seq: by its `id`, or the last message before the time `ts` (ms). */
+export interface LocateMsg { type: 'locate'; room: string; id?: string; ts?: number; ref?: string }
 export interface RoomsMsg { type: 'rooms'; from?: number; ref?: string }
 export interface WhoMsg { type: 'who'; room: string; ref?: string }
 export interface PingMsg { type: 'ping'; ref?: string }
@@ -61,7 +67,7 @@ export interface SettingsMsg {
 
 export type ClientMessage =
   | HelloMsg | JoinMsg | PartMsg | SayMsg | DmMsg | NickMsg | TopicMsg
-  | HistoryMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg
+  | HistoryMsg | LocateMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg
   | RegisterMsg | IdentifyMsg | PasswordMsg | DropMsg | GhostMsg
   | OperatorMsg | KillMsg | BanMsg | UnbanMsg | BansMsg | KickMsg | MuteMsg | UnmuteMsg | RoleMsg | InviteMsg | SettingsMsg;
 
@@ -100,6 +106,8 @@ export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[]; total?: number; mo
 /** `topic`: the room's topic, when it has one (a joiner learns it here). */
 export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number; topic?: string }
 export interface PongEvt { type: 'pong'; ref?: string }
+/** The answer to `locate`: `seq` is absent when no message has that id (for a time, 0: none before it). */
+export interface LocatedEvt { type: 'located'; room: string; seq?: number; ref?: string }
 export interface ErrorEvt { type: 'error'; code: ErrorCode; message: string; ref?: string }
 export interface ByeEvt { type: 'bye'; reason: string }
 /** The session's account after register, identify, password, drop or ghost: `account` absent means a guest. */
@@ -116,6 +124,6 @@ export interface NoticeEvt { type: 'notice'; text: string; ref?: string }
 
 export type ServerMessage =
   | WelcomeEvt | JoinedEvt | LeftEvt | MessageEvt | AckEvt | DmEvt | NickEvt | TopicEvt
-  | HistoryEvt | RoomsEvt | WhoEvt | PongEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt | ModerationEvt | InvitedEvt;
+  | HistoryEvt | RoomsEvt | WhoEvt | PongEvt | LocatedEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt | ModerationEvt | InvitedEvt;
 
 export type ServerMessageType = ServerMessage['type'];

@@ -230,6 +230,7 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
     case 'who': return onWho(state, msg, now);
     case 'rooms': return onRooms(state, msg, now);
     case 'pong': return state;
+    case 'located': return state;
     case 'error': return onError(state, msg, now);
     case 'bye': return noteIn(state, currentView(state).id, 'info', `server says goodbye: ${msg.reason}`, now);
     case 'account':

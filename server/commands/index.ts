@@ -1,5 +1,5 @@
 /** The command table: one entry per client message type; a missing one fails to compile. */
-import { history, join, part, rooms, topic, who } from './room-commands.js';
+import { history, join, locate, part, rooms, topic, who } from './room-commands.js';
 import { dm, say } from './message-commands.js';
 import { hello, nick, ping, quit } from './session-commands.js';
 import { drop, ghost, identify, password, register } from './account-commands.js';
@@ -8,7 +8,7 @@ import { invite, kick, mute, role, settings, unmute } from './moderation-command
 import type { CommandTable } from './types.js';
 
 export const COMMANDS = {
-  hello, nick, ping, quit, join, part, topic, history, rooms, who, say, dm,
+  hello, nick, ping, quit, join, part, topic, history, locate, rooms, who, say, dm,
   register, identify, password, drop, ghost,
   operator: makeOperator, kill, ban, unban, bans,
   kick, mute, unmute, role, invite, settings,

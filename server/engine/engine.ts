@@ -156,6 +156,10 @@ export interface Engine {
    * answer (and so its cost) is charged, and decides on the requests that arrived meanwhile only then.
    */
   page(roomKey: string, name: string, before: number, limit: number): HistoryPage | Promise<HistoryPage>;
+  /** The oldest `limit` messages after `after` and before `before`, oldest first, cut the same way; off the event loop. */
+  pageAfter(roomKey: string, name: string, after: number, before: number, limit: number): Promise<HistoryPage>;
+  /** The seq of the message with that id (null: none), or of the last message before that time (0: none). */
+  locate(roomKey: string, anchor: { id: string } | { ts: number }): Promise<number | null>;
   /** Every room with members, cluster-wide; null when this node's rooms are all there are. */
   roomDirectory(): Promise<RoomInfo[]> | null;
 

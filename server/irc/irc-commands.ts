@@ -166,6 +166,7 @@ const QUIT: IrcCommand = {
   preRegistration: true,
   handle(irc, m) {
     const reason = m.params[0];
+    if (reason) irc.state.quitReason = reason;
     return irc.request(reason ? { type: 'quit', reason } : { type: 'quit' }, { verb: 'QUIT', target: '', quiet: true, done: (a) => a.type === 'bye' });
   },
 };
@@ -271,24 +272,106 @@ const MOTD: IrcCommand = {
   },
 };
 
+/** Room settings as flag modes (+i +m +s +t) and modes with a parameter (+k key, +l limit). */
+const FLAG_MODES: Readonly<Record<string, 'inviteOnly' | 'moderated' | 'secret' | 'topicOps'>> = { i: 'inviteOnly', m: 'moderated', s: 'secret', t: 'topicOps' };
+
+/** One mode change read from a MODE line: `+o nick`, `-b mask`, `+k key`, `+i`. */
+interface ModeChange { add: boolean; mode: string; param?: string }
+
+/** Reads `+ov-b nick1 nick2 mask` into changes; modes that take a parameter take the next one. */
+export function readModes(spec: string, params: readonly string[]): ModeChange[] | string {
+  const changes: ModeChange[] = [];
+  let add = true;
+  let next = 0;
+  for (const c of spec) {
+    if (c === '+' || c === '-') {
+      add = c === '+';
+      continue;
+    }
+    const takes = c === 'o' || c === 'v' || c === 'b' || c === 'k' || (c === 'l' && add);
+    if (!'ovbklimst'.includes(c)) return c;
+    if (takes) {
+      // `MODE #room +b` alone lists the bans.
+      if (next >= params.length) {
+        if (c === 'b') changes.push({ add, mode: c });
+        continue;
+      }
+      changes.push({ add, mode: c, param: params[next++]! });
+    } else {
+      changes.push({ add, mode: c });
+    }
+  }
+  return changes;
+}
+
+/** The request a mode change makes of our protocol. */
+function modeRequest(room: string, change: ModeChange): ClientMessage {
+  const { add, mode, param } = change;
+  switch (mode) {
+    case 'o': case 'v':
+      return { type: 'role', room, account: param!, role: add ? (mode === 'o' ? 'op' : 'voice') : 'none' };
+    case 'b':
+      if (param === undefined) return { type: 'bans', room };
+      return add ? { type: 'ban', room, mask: param } : { type: 'unban', room, mask: param };
+    case 'k':
+      return { type: 'settings', room, key: add ? param ?? '' : '' };
+    case 'l':
+      return { type: 'settings', room, limit: add ? Number(param) || 0 : 0 };
+    default:
+      return { type: 'settings', room, [FLAG_MODES[mode]!]: add };
+  }
+}
+
 const MODE: IrcCommand = {
   params: 1,
-  handle(irc, m) {
+  async handle(irc, m) {
     const target = m.params[0]!;
     const room = roomFromChannel(target);
     if (room === null) {
       if (caseFold(target) !== caseFold(irc.state.nick ?? '')) return irc.reply([n(irc, 'ERR_USERSDONTMATCH')]);
-      return irc.reply([n(irc, 'RPL_UMODEIS', '+')]);
+      // Everyone is invisible here (+i: WHO lists room members only); asking for it changes nothing.
+      if (m.params.length === 1 || /^[+-]?i+$/.test(m.params[1]!)) return irc.reply([n(irc, 'RPL_UMODEIS', '+i')]);
+      return irc.reply([n(irc, 'ERR_UMODEUNKNOWNFLAG')]);
     }
-    // Room settings as modes come with the moderation commands; a query is answered plainly meanwhile.
+    // Our settings are not readable as modes yet: a query says '+'.
     if (m.params.length === 1) return irc.reply([n(irc, 'RPL_CHANNELMODEIS', room, '+')]);
-    if (m.params[1] === 'b' || m.params[1] === '+b') return irc.reply([n(irc, 'RPL_ENDOFBANLIST', room)]);
-    return irc.reply([n(irc, 'ERR_CHANOPRIVSNEEDED', room)]);
+    const changes = readModes(m.params[1]!, m.params.slice(2));
+    if (typeof changes === 'string') return irc.reply([n(irc, 'ERR_UNKNOWNMODE', changes)]);
+    for (const change of changes) {
+      await irc.request(modeRequest(room, change), { verb: 'MODE', target: change.param ?? room, room, quiet: false });
+    }
+  },
+};
+
+const KICK: IrcCommand = {
+  params: 2,
+  async handle(irc, m) {
+    const room = roomFromChannel(m.params[0]!) ?? m.params[0]!;
+    const reason = m.params[2];
+    for (const nick of m.params[1]!.split(',')) {
+      await irc.request(reason ? { type: 'kick', room, nick, reason } : { type: 'kick', room, nick }, { verb: 'KICK', target: nick, room, quiet: false });
+    }
+  },
+};
+
+const INVITE: IrcCommand = {
+  params: 2,
+  handle(irc, m) {
+    const room = roomFromChannel(m.params[1]!) ?? m.params[1]!;
+    return irc.request({ type: 'invite', room, nick: m.params[0]! }, { verb: 'INVITE', target: m.params[0]!, room, quiet: false });
+  },
+};
+
+const KILL: IrcCommand = {
+  params: 1,
+  handle(irc, m) {
+    const reason = m.params[1];
+    return irc.request(reason ? { type: 'kill', nick: m.params[0]!, reason } : { type: 'kill', nick: m.params[0]! }, { verb: 'KILL', target: m.params[0]!, quiet: false });
   },
 };
 
 export const IRC_COMMANDS: Readonly<Record<string, IrcCommand>> = {
   CAP, PASS, NICK, USER, AUTHENTICATE, PING, PONG, QUIT,
   JOIN, PART, PRIVMSG: speak(false), NOTICE: speak(true), TOPIC,
-  NAMES: listing('NAMES'), WHO: listing('WHO'), LIST, MOTD, MODE,
+  NAMES: listing('NAMES'), WHO: listing('WHO'), LIST, MOTD, MODE, KICK, INVITE, KILL,
 };

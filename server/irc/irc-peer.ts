@@ -17,7 +17,7 @@ import { OutgoingBatch } from '../outgoing.js';
 import type { Session } from '../session.js';
 import { SocketPeer, type Input, type PeerHost } from '../transports/socket-peer.js';
 import { IRC_COMMANDS, type IrcConnection } from './irc-commands.js';
-import { errorReplies, render, sourceOf } from './irc-render.js';
+import { errorReplies, historyLines, inBatch, render, sourceOf, withTag } from './irc-render.js';
 import { IrcState, type Awaiting } from './irc-state.js';
 import { isupportReplies } from './isupport.js';
 import { CLIENT_LINE_MAX_BYTES, formatMessage, parseLine, type IrcMessage } from './message.js';
@@ -46,6 +46,10 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   private refs = 0;
   private finishRequest: (() => void) | null = null;
   private quitsClearing = false;
+  /** While a line with a label is handled (labeled-response): its label, and the lines that answer it. */
+  private label: string | null = null;
+  private labelled: IrcMessage[] = [];
+  private batches = 0;
 
   constructor(socket: Socket, remote: string, host: PeerHost, private readonly settings: IrcSettings) {
     super('irc', remote, socket, host);
@@ -83,8 +87,30 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     const command = IRC_COMMANDS[m.verb];
     if (!command) return this.reply([numeric(this.server, this.state.nick, 'ERR_UNKNOWNCOMMAND', m.verb)]);
     if (!this.state.welcomed && !command.preRegistration) return this.reply([numeric(this.server, null, 'ERR_NOTREGISTERED')]);
-    if (m.params.length < (command.params ?? 0)) return this.reply([numeric(this.server, this.state.nick, 'ERR_NEEDMOREPARAMS', m.verb)]);
-    return command.handle(this, m);
+    const label = this.state.has('labeled-response') ? m.tags.get('label') : undefined;
+    if (label) this.label = label;
+    const result = m.params.length < (command.params ?? 0)
+      ? this.reply([numeric(this.server, this.state.nick, 'ERR_NEEDMOREPARAMS', m.verb)])
+      : command.handle(this, m);
+    if (!label) return result;
+    if (result instanceof Promise) return result.finally(() => this.sendLabelled());
+    this.sendLabelled();
+  }
+
+  /** The answer to a labelled line: ACK for none, the label on a single line, else a labeled-response batch. */
+  private sendLabelled(): void {
+    const label = this.label!;
+    const lines = this.labelled;
+    this.label = null;
+    this.labelled = [];
+    if (lines.length === 0) return this.reply([{ tags: { label }, source: this.server, verb: 'ACK', params: [] }]);
+    if (lines.length === 1) return this.reply([withTag(lines[0]!, 'label', label)]);
+    const batch = inBatch(this, this.batchId(), 'labeled-response', [], lines);
+    this.reply(batch.length === lines.length ? lines : [withTag(batch[0]!, 'label', label), ...batch.slice(1)]);
+  }
+
+  batchId(): string {
+    return `b${++this.batches}`;
   }
 
   rooms(): readonly string[] {
@@ -92,7 +118,8 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   }
 
   reply(lines: readonly IrcMessage[]): void {
-    this.write(this.format(lines));
+    if (this.label !== null) this.labelled.push(...lines);
+    else this.write(this.format(lines));
   }
 
   request(message: ClientMessage, how: Omit<Awaiting, 'ref'>): Promise<void> {
@@ -169,6 +196,11 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     let text = '';
     for (const part of parts) {
       const m = part.message;
+      if (this.label !== null && this.answersRequest(m)) {
+        // Held for the labelled answer (sent when the line's handling ends).
+        this.labelled.push(...render(m, this), ...this.follow(m));
+        continue;
+      }
       const shared = this.sharedVariant(m);
       text += shared === null
         ? this.format(render(m, this))
@@ -176,6 +208,21 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
       text += this.format(this.follow(m));
     }
     return text;
+  }
+
+  /** Whether `m` is part of the answer to the request going on (for labeled-response), not news from others. */
+  private answersRequest(m: ServerMessage): boolean {
+    const me = this.state.nick;
+    const mine = (nick: string) => me !== null && caseFold(nick) === caseFold(me);
+    switch (m.type) {
+      case 'error': return m.ref !== undefined && m.ref === this.state.awaiting?.ref;
+      case 'who': case 'rooms': case 'pong': case 'history': case 'welcome': case 'account': case 'bye': return true;
+      case 'joined': case 'left': return mine(m.nick);
+      case 'nick': return mine(m.old);
+      case 'topic': return mine(m.by);
+      case 'message': case 'dm': return mine(m.from);
+      default: return false;
+    }
   }
 
   /**
@@ -202,11 +249,22 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     }
     if (m.type === 'nick' && s.nick !== null && m.old === s.nick) s.nick = m.new;
     if (m.type === 'topic') s.topics.set(caseFold(m.room), m.topic);
+    // A JOIN's history is replayed after its NAMES to a client that can place it in time.
+    if (m.type === 'history' && s.awaiting?.verb === 'JOIN' && s.has('server-time') && caseFold(m.room) === caseFold(s.awaiting.target)) {
+      s.joinHistory = m.messages;
+    }
+    if (m.type === 'who' && s.joinHistory && s.awaiting?.verb === 'JOIN') {
+      const history = historyLines(this, m.room, s.joinHistory);
+      s.joinHistory = null;
+      extra.push(...inBatch(this, this.batchId(), 'chathistory', [m.room], history));
+    }
     if (m.type === 'welcome') {
       s.helloDone = true;
+      // Until 001 the client knows itself by the nick it asked for: 900 and 903 are addressed to that.
+      const known = s.wantedNick;
       s.nick = m.nick;
-      if (m.account) extra.push(numeric(this.server, s.nick, 'RPL_LOGGEDIN', sourceOf(s.nick), m.account, `You are now logged in as ${m.account}`));
-      if (s.awaiting?.verb === 'AUTHENTICATE') extra.push(numeric(this.server, s.nick, 'RPL_SASLSUCCESS'));
+      if (m.account) extra.push(numeric(this.server, known, 'RPL_LOGGEDIN', sourceOf(m.nick), m.account, `You are now logged in as ${m.account}`));
+      if (s.awaiting?.verb === 'AUTHENTICATE') extra.push(numeric(this.server, known, 'RPL_SASLSUCCESS'));
       else if (!s.welcomed) {
         // Registration is done: the burst follows the welcome's lines.
         this.complete();
@@ -214,7 +272,8 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
       }
     }
     const awaiting = s.awaiting;
-    if (awaiting && ((m.type === 'error' && m.ref === awaiting.ref) || awaiting.done(m) || m.type === 'bye')) this.complete();
+    const answered = 'ref' in m && m.ref === awaiting?.ref && (m.type === 'error' || !awaiting?.done);
+    if (awaiting && (answered || awaiting.done?.(m) || m.type === 'bye')) this.complete();
     return extra;
   }
 

@@ -5,7 +5,7 @@
  * peer.
  */
 import { ErrorCode } from '../../shared/errors.js';
-import type { ServerMessage } from '../../shared/protocol.js';
+import type { ChatMessage, ServerMessage } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import { ACTION_PREFIX, ACTION_SUFFIX } from './format.js';
 import type { Awaiting, IrcState } from './irc-state.js';
@@ -66,22 +66,28 @@ export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
     case 'error':
       return awaiting && m.ref === awaiting.ref ? errorReplies(ctx, awaiting, m.code, m.message) : [noticeTo(ctx, `${m.code}: ${m.message}`)];
     case 'bye':
-      return [{ verb: 'ERROR', params: [`Closing link: ${m.reason}`] }];
+      return [{ verb: 'ERROR', params: [m.reason === 'quit' && state.quitReason ? `Closing link: (Quit: ${state.quitReason})` : `Closing link: ${m.reason}`] }];
     case 'account':
       return m.account
         ? [numeric(server, me, 'RPL_LOGGEDIN', sourceOf(me ?? m.account), m.account, `You are now logged in as ${m.account}`)]
         : [numeric(server, me, 'RPL_LOGGEDOUT', sourceOf(me ?? '*'))];
     case 'notice':
+      if (awaiting?.verb === 'INVITE' && m.ref === awaiting.ref) return [numeric(server, me, 'RPL_INVITING', awaiting.target, awaiting.room ?? '')];
       return [noticeTo(ctx, m.text)];
     case 'invited':
       return [{ source: sourceOf(m.by), verb: 'INVITE', params: [me ?? '*', m.room] }];
     case 'moderation':
       return [{ source: server, verb: 'NOTICE', params: [m.room, `${m.by} ${m.action} ${m.detail}${m.reason ? ` (${m.reason})` : ''}`] }];
     case 'bans':
+      if (awaiting?.verb === 'MODE' && m.room !== undefined && m.ref === awaiting.ref) {
+        const list = m.bans.map((b) => numeric(server, me, 'RPL_BANLIST', m.room!, b.mask, b.by, String(Math.floor(b.created / 1000))));
+        return [...list, numeric(server, me, 'RPL_ENDOFBANLIST', m.room)];
+      }
       return m.bans.map((b) => noticeTo(ctx, `ban ${m.room ?? 'server'} ${b.mask} by ${b.by}${b.reason ? `: ${b.reason}` : ''}`));
-    // The registration burst, the join history and acks are the peer's business or not shown.
+    // The registration burst and the join history are the peer's business; acks are not shown.
     case 'welcome':
     case 'history':
+    case 'located':
     case 'ack':
       return [];
   }
@@ -146,7 +152,9 @@ function namesReplies(ctx: RenderContext, room: string, users: readonly string[]
   const budget = textBudget(head);
   const lines: IrcMessage[] = [];
   let chunk = '';
-  for (const nick of users) {
+  const full = state.has('userhost-in-names');
+  for (const user of users) {
+    const nick = full ? sourceOf(user) : user;
     if (chunk !== '' && Buffer.byteLength(chunk) + 1 + Buffer.byteLength(nick) > budget) {
       lines.push(numeric(server, me, 'RPL_NAMREPLY', '=', room, chunk));
       chunk = '';
@@ -177,7 +185,7 @@ export function errorReplies(ctx: RenderContext, awaiting: Awaiting, code: strin
     case ErrorCode.INVITE_ONLY: return n('ERR_INVITEONLYCHAN', target);
     case ErrorCode.BAD_KEY: return n('ERR_BADCHANNELKEY', target);
     case ErrorCode.TOO_MANY_ROOMS: return n('ERR_TOOMANYCHANNELS', target);
-    case ErrorCode.NOT_OPERATOR: return n('ERR_CHANOPRIVSNEEDED', target);
+    case ErrorCode.NOT_OPERATOR: return awaiting.verb === 'KILL' ? n('ERR_NOPRIVILEGES') : n('ERR_CHANOPRIVSNEEDED', awaiting.room ?? target);
     case ErrorCode.BANNED:
       return awaiting.verb === 'JOIN' ? n('ERR_BANNEDFROMCHAN', target) : n('ERR_CANNOTSENDTOCHAN', target);
     case ErrorCode.MUTED:
@@ -189,4 +197,25 @@ export function errorReplies(ctx: RenderContext, awaiting: Awaiting, code: strin
   }
   // The rest in our own words: FAIL <command> <our code> :<message>.
   return [{ source: server, verb: 'FAIL', params: [awaiting.verb, code, message] }];
+}
+
+/** A page of history as PRIVMSGs, oldest first, each with its time and msgid when negotiated. */
+export function historyLines(ctx: RenderContext, room: string, messages: readonly ChatMessage[]): IrcMessage[] {
+  return messages.flatMap((m) => privmsgs(ctx, m.from, room, m.text, m.action === true, tagsOf(ctx.state, m)));
+}
+
+/** `lines` as one batch of `type` (BATCH +id type params… / -id) when the client takes batches. */
+export function inBatch(ctx: RenderContext, id: string, type: string, params: readonly string[], lines: readonly IrcMessage[]): IrcMessage[] {
+  if (!ctx.state.has('batch')) return [...lines];
+  return [
+    { source: ctx.server, verb: 'BATCH', params: [`+${id}`, type, ...params] },
+    ...lines.map((l) => withTag(l, 'batch', id)),
+    { source: ctx.server, verb: 'BATCH', params: [`-${id}`] },
+  ];
+}
+
+export function withTag(line: IrcMessage, key: string, value: string): IrcMessage {
+  const tags: Record<string, string> = line.tags instanceof Map ? Object.fromEntries(line.tags) : { ...line.tags };
+  tags[key] = value;
+  return { ...line, tags };
 }

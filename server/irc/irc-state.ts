@@ -14,6 +14,9 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ['multi-prefix', ''],
   ['cap-notify', ''],
   ['sasl', 'PLAIN'],
+  ['batch', ''],
+  ['userhost-in-names', ''],
+  ['labeled-response', ''],
 ]);
 
 /** A request sent on to the hub for an IRC command: its answers end when `done` says so (or an error with its ref). */
@@ -22,10 +25,12 @@ export interface Awaiting {
   /** The IRC command that made it, and its target (a channel or nick), for the numerics of its answers. */
   readonly verb: string;
   readonly target: string;
+  /** The room, when the target is a nick in one (KICK, INVITE). */
+  readonly room?: string;
   /** A NOTICE is never answered with an error (RFC 2812 3.3.2). */
   readonly quiet: boolean;
-  /** The answer that completes the request. */
-  readonly done: (m: ServerMessage) => boolean;
+  /** The answer that completes the request; without one, any answer carrying its ref. */
+  readonly done?: (m: ServerMessage) => boolean;
   /** The PING token, for the PONG. */
   readonly token?: string;
 }
@@ -53,8 +58,12 @@ export class IrcState {
   /** The hello was sent and answered with welcome (our session is registered). */
   helloDone = false;
   awaiting: Awaiting | null = null;
+  /** What QUIT said, for its ERROR line. */
+  quitReason: string | null = null;
   /** Nicks whose QUIT went out this turn: a user leaving several shared rooms quits once. */
   readonly quitNicks = new Set<string>();
+  /** The history a JOIN brought, replayed after its NAMES (for clients with server-time). */
+  joinHistory: import('../../shared/protocol.js').ChatMessage[] | null = null;
   /** The topic of each room we know of (from joins and topic changes), by room name folded. */
   readonly topics = new Map<string, string>();
 

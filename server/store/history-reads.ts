@@ -21,8 +21,14 @@ export interface StoredRoom {
 
 interface MessageRow { seq: number; id: string; sender: string; text: string; ts: number; action: number }
 
+/** A message to find: by its id, or the last one before a time. */
+export type Anchor = { id: string } | { ts: number };
+
 export class HistoryReads {
   private readonly selectPage: Database.Statement<[string, number, number], MessageRow>;
+  private readonly selectAfter: Database.Statement<[string, number, number, number], MessageRow>;
+  private readonly selectById: Database.Statement<[string, string], { seq: number }>;
+  private readonly selectBeforeTs: Database.Statement<[string, number], { seq: number }>;
   private readonly selectLastSeq: Database.Statement<[string], { seq: number | null }>;
   private readonly selectTopic: Database.Statement<[string], { topic: string }>;
   private readonly readRoom: (roomKey: string, name: string, upTo: number | null) => StoredRoom;
@@ -31,6 +37,13 @@ export class HistoryReads {
     this.selectPage = db.prepare(
       'SELECT seq, id, sender, text, ts, action FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
     );
+    this.selectAfter = db.prepare(
+      'SELECT seq, id, sender, text, ts, action FROM messages WHERE room_key = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?',
+    );
+    // Both walk the room's rows from the newest: an id or a time asked for is most often recent (a
+    // client catching up after a reconnect).
+    this.selectById = db.prepare('SELECT seq FROM messages WHERE room_key = ? AND id = ? ORDER BY seq DESC LIMIT 1');
+    this.selectBeforeTs = db.prepare('SELECT seq FROM messages WHERE room_key = ? AND ts < ? ORDER BY seq DESC LIMIT 1');
     this.selectLastSeq = db.prepare('SELECT MAX(seq) AS seq FROM messages WHERE room_key = ?');
     this.selectTopic = db.prepare('SELECT topic FROM rooms WHERE room_key = ?');
     // One read transaction: the last seq and the page below it come from the same snapshot of the file.
@@ -76,5 +89,32 @@ export class HistoryReads {
       newestFirst.push(m);
     }
     return { messages: newestFirst.reverse(), more };
+  }
+
+  /**
+   * Up to `limit` messages after `after` and before `before` that fit in a reply, oldest first, and
+   * whether newer ones remain (before `before`).
+   */
+  pageAfter(roomKey: string, roomName: string, after: number, before: number, limit: number): StoredPage {
+    const messages: ChatMessage[] = [];
+    let bytes = 0;
+    let more = false;
+    for (const r of this.selectAfter.iterate(roomKey, after, before, limit + 1)) {
+      const m: ChatMessage = { room: roomName, id: r.id, seq: r.seq, from: r.sender, text: r.text, ts: r.ts };
+      if (r.action) m.action = true;
+      bytes += messageBytes(m);
+      if (messages.length === limit || (bytes > REPLY_MAX_BYTES && messages.length > 0)) {
+        more = true;
+        break;
+      }
+      messages.push(m);
+    }
+    return { messages, more };
+  }
+
+  /** The seq of the message with that id (null: none), or of the last message before that time (0: none). */
+  locate(roomKey: string, anchor: Anchor): number | null {
+    if ('id' in anchor) return this.selectById.get(roomKey, anchor.id)?.seq ?? null;
+    return this.selectBeforeTs.get(roomKey, anchor.ts)?.seq ?? 0;
   }
 }

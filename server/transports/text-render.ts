@@ -49,6 +49,7 @@ export function renderText(m: ServerMessage): string {
         .join(EOL) + EOL;
     case 'who': return `*** ${m.room} (${m.total}): ${m.users.join(' ')}${m.users.length < m.total ? ' …' : ''}${EOL}`;
     case 'pong': return `*** pong${EOL}`;
+    case 'located': return m.seq === undefined ? `*** ${m.room}: no such message${EOL}` : `*** ${m.room}: message ${m.seq}${EOL}`;
     case 'error': return `!!! ${m.code}: ${oneLine(m.message)}${EOL}`;
     case 'bye': return `*** bye: ${oneLine(m.reason)}${EOL}`;
     case 'account': return m.account ? `*** You are logged in as ${m.account}${EOL}` : `*** You are not logged in (a guest)${EOL}`;

@@ -127,8 +127,9 @@ describe('registration', () => {
     c.send('AUTHENTICATE PLAIN');
     await c.next('AUTHENTICATE');
     c.send(`AUTHENTICATE ${Buffer.from(`\0saslo\0${PASSWORD}`).toString('base64')}`);
-    expect(await c.next('900')).toMatchObject({ params: ['Saslo', 'Saslo!~u@chat', 'Saslo', expect.any(String)] });
-    await c.next('903');
+    // Addressed to the nick the client asked for: 001 tells it the account's.
+    expect(await c.next('900')).toMatchObject({ params: ['whatever', 'Saslo!~u@chat', 'Saslo', expect.any(String)] });
+    expect(await c.next('903')).toMatchObject({ params: ['whatever', 'SASL authentication successful'] });
     c.send('CAP END');
     expect(await c.next('001')).toMatchObject({ params: ['Saslo', expect.any(String)] });
   });
@@ -143,7 +144,7 @@ describe('registration', () => {
     c.send(`PASS :${PASSWORD}`);
     c.send('NICK passo');
     c.send('USER p 0 * :P');
-    expect(await c.next('900')).toMatchObject({ params: ['Passo', expect.any(String), 'Passo', expect.any(String)] });
+    expect(await c.next('900')).toMatchObject({ params: ['passo', 'Passo!~u@chat', 'Passo', expect.any(String)] });
     await c.next('001');
   });
 });
@@ -232,7 +233,7 @@ describe('chatting with users of every transport', () => {
     expect(await b.next('PART')).toMatchObject({ source: 'ircA!~u@chat', params: ['#second', 'see you'] });
     await joined(a, '#second');
     a.send('QUIT :off to bed');
-    expect(await a.next('ERROR')).toBeTruthy();
+    expect(await a.next('ERROR')).toMatchObject({ params: ['Closing link: (Quit: off to bed)'] });
     expect(await b.next('QUIT')).toMatchObject({ source: 'ircA!~u@chat', params: ['off to bed'] });
     expect((await b.sync()).filter((m) => m.verb === 'QUIT' || m.verb === 'PART')).toEqual([]);
     expect(await w.next((m) => m.type === 'left' && m.nick === 'ircA')).toMatchObject({ quit: true });
@@ -278,6 +279,12 @@ describe('errors', () => {
     expect(await c.next('401')).toMatchObject({ params: ['errE', 'nobodyhere', 'No such nick/channel'] });
     c.send('JOIN #bad.name');
     expect(await c.next('403')).toMatchObject({ params: ['errE', '#bad.name', 'No such channel'] });
+    c.send('MODE errE +i');
+    expect(await c.next('221')).toMatchObject({ params: ['errE', '+i'] });
+    c.send('MODE errE +w');
+    expect(await c.next('501')).toBeTruthy();
+    c.send('MODE someoneelse');
+    expect(await c.next('502')).toBeTruthy();
     c.send('FROBNICATE now');
     expect(await c.next('421')).toMatchObject({ params: ['errE', 'FROBNICATE', 'Unknown command'] });
     c.send('JOIN');
@@ -292,5 +299,128 @@ describe('errors', () => {
     c.send('NOTICE nobodyhere :hi');
     expect((await c.sync()).filter((m) => /^\d{3}$/.test(m.verb))).toEqual([]);
     expect(c.closed).toBe(false);
+  });
+});
+
+describe('IRCv3 batches and labels', () => {
+  async function withCaps(nick: string, caps: string): Promise<IrcClient> {
+    const c = await irc(nick);
+    c.send(`CAP REQ :${caps}`);
+    await c.next((m) => m.verb === 'CAP' && m.params[1] === 'ACK');
+    return c;
+  }
+
+  it('userhost-in-names lists sources in NAMES', async () => {
+    const c = await withCaps('hostsH', 'userhost-in-names');
+    c.send('JOIN #hosts');
+    expect(await c.next('353')).toMatchObject({ params: ['hostsH', '=', '#hosts', 'hostsH!~u@chat'] });
+  });
+
+  it('labeled-response: one line carries the label, several come as a batch, none as ACK', async () => {
+    const c = await withCaps('labelL', 'labeled-response batch echo-message');
+    c.send('@label=one PING tok');
+    expect(await c.next('PONG')).toMatchObject({ params: ['chat', 'tok'] });
+    expect(c.lines.at(-1)).toBe('@label=one :chat PONG chat tok');
+    c.send('@label=two JOIN #labels');
+    const open = await c.next('BATCH');
+    expect(open.tags.get('label')).toBe('two');
+    expect(open.params[1]).toBe('labeled-response');
+    const id = open.params[0]!.slice(1);
+    const join = await c.next('JOIN');
+    expect(join.tags.get('batch')).toBe(id);
+    expect((await c.next('366')).tags.get('batch')).toBe(id);
+    expect(await c.next('BATCH')).toMatchObject({ params: [`-${id}`] });
+    c.send('@label=three PONG whatever');
+    expect(await c.next('ACK')).toMatchObject({ tags: new Map([['label', 'three']]) });
+    c.send('@label=four PRIVMSG #labels :echoed');
+    const echo = await c.next('PRIVMSG');
+    expect(echo.tags.get('label')).toBe('four');
+    c.send('@label=five PRIVMSG #nowhere :x');
+    expect((await c.next('404')).tags.get('label')).toBe('five');
+  });
+
+  it('a JOIN replays the room\'s recent history after NAMES, as a chathistory batch, to a client with server-time', async () => {
+    const w = await json('histW');
+    await w.join('#replay');
+    for (const text of ['first', 'second']) {
+      w.send({ type: 'say', room: '#replay', text, ref: text });
+      await w.next((m) => m.type === 'ack' && m.ref === text);
+    }
+    const timed = await withCaps('timedT', 'server-time batch message-tags');
+    timed.send('JOIN #replay');
+    await timed.next('366');
+    const open = await timed.next('BATCH');
+    expect(open.params.slice(1)).toEqual(['chathistory', '#replay']);
+    const replay = [await timed.next('PRIVMSG'), await timed.next('PRIVMSG')];
+    expect(replay.map((m) => m.params[1])).toEqual(['first', 'second']);
+    expect(replay.every((m) => m.tags.get('batch') === open.params[0]!.slice(1) && m.tags.has('time') && m.tags.has('msgid'))).toBe(true);
+    await timed.next((m) => m.verb === 'BATCH' && m.params[0]!.startsWith('-'));
+    const plain = await irc('plainP');
+    plain.send('JOIN #replay');
+    await plain.next('366');
+    expect((await plain.sync()).filter((m) => m.verb === 'PRIVMSG' || m.verb === 'BATCH')).toEqual([]);
+  });
+});
+
+describe('moderation over IRC', () => {
+  async function saslLogin(nick: string): Promise<IrcClient> {
+    const owner = await json(nick);
+    owner.send({ type: 'register', password: PASSWORD, ref: 'r' });
+    await owner.next('account');
+    owner.close();
+    await owner.closedPromise;
+    const c = await raw();
+    c.send('CAP REQ sasl');
+    c.send(`NICK ${nick}`);
+    c.send(`USER ${nick} 0 * :${nick}`);
+    c.send('AUTHENTICATE PLAIN');
+    await c.next('AUTHENTICATE');
+    c.send(`AUTHENTICATE ${Buffer.from(`\0${nick}\0${PASSWORD}`).toString('base64')}`);
+    await c.next('903');
+    c.send('CAP END');
+    await c.next('376');
+    return c;
+  }
+
+  it('MODE sets room settings, roles and bans; KICK and INVITE; each refusal its numeric', async () => {
+    const owner = await saslLogin('Owny');
+    await joined(owner, '#modes');
+    const guest = await irc('guestM');
+    await joined(guest, '#modes');
+
+    guest.send('MODE #modes +t');
+    expect(await guest.next('482')).toMatchObject({ params: ['guestM', '#modes', "You're not channel operator"] });
+    guest.send('KILL Owny :bye');
+    expect(await guest.next('481')).toBeTruthy();
+    owner.send('MODE #modes +x');
+    expect(await owner.next('472')).toMatchObject({ params: ['Owny', 'x', 'is unknown mode char to me'] });
+
+    owner.send('MODE #modes +m');
+    await owner.next((m) => m.verb === 'NOTICE' && /moderated/.test(m.params[1]!));
+    guest.send('PRIVMSG #modes :can I speak?');
+    expect(await guest.next('404')).toMatchObject({ params: ['guestM', '#modes', expect.any(String)] });
+    owner.send('MODE #modes -m');
+    await owner.next((m) => m.verb === 'NOTICE' && m.params[0] === 'Owny');
+
+    owner.send('MODE #modes +b guestM');
+    expect(await owner.next('367')).toMatchObject({ params: ['Owny', '#modes', 'guestm', 'Owny', expect.any(String)] });
+    await owner.next('368');
+    expect(await guest.next((m) => m.verb === 'PART' && m.source === 'guestM!~u@chat')).toMatchObject({ params: ['#modes', expect.stringContaining('banned')] });
+    guest.send('JOIN #modes');
+    expect(await guest.next('474')).toMatchObject({ params: ['guestM', '#modes', 'Cannot join channel (+b)'] });
+    owner.send('MODE #modes -b guestM');
+    await owner.next('368');
+    await joined(guest, '#modes');
+
+    owner.send('KICK #modes guestM :out you go');
+    expect(await guest.next((m) => m.verb === 'PART' && m.source === 'guestM!~u@chat')).toMatchObject({ params: ['#modes', 'kicked by Owny: out you go'] });
+    owner.send('MODE #modes +i');
+    await owner.next((m) => m.verb === 'NOTICE' && /invite-only/.test(m.params[1]!));
+    guest.send('JOIN #modes');
+    expect(await guest.next('473')).toBeTruthy();
+    owner.send('INVITE guestM #modes');
+    expect(await owner.next('341')).toMatchObject({ params: ['Owny', 'guestM', '#modes'] });
+    expect(await guest.next('INVITE')).toMatchObject({ source: 'Owny!~u@chat', params: ['guestM', '#modes'] });
+    await joined(guest, '#modes');
   });
 });

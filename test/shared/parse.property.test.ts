@@ -21,14 +21,15 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /** The fields each client message may carry (shared/protocol.ts), besides `type`. */
 const CLIENT_FIELDS: Record<ClientMessageType, string[]> = {
-  hello: ['nick', 'password', 'client', 'ref'],
+  hello: ['nick', 'password', 'client', 'lobby', 'ref'],
   join: ['room', 'key', 'ref'],
   part: ['room', 'reason', 'ref'],
   say: ['room', 'text', 'action', 'ref'],
   dm: ['to', 'text', 'action', 'ref'],
   nick: ['nick', 'ref'],
   topic: ['room', 'topic', 'ref'],
-  history: ['room', 'before', 'limit', 'ref'],
+  history: ['room', 'before', 'after', 'limit', 'ref'],
+  locate: ['room', 'id', 'ts', 'ref'],
   rooms: ['from', 'ref'],
   who: ['room', 'ref'],
   ping: ['ref'],

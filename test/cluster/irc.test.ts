@@ -1,0 +1,48 @@
+/**
+ * IRC in a cluster: an IRC user on node A and a WebSocket user on node B share a room over a real
+ * redis-server: joins, messages both ways, DMs, and the IRC user's quit seen once on B.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JsonClient } from '../helpers/clients.js';
+import { startCluster } from '../helpers/cluster.js';
+import { IrcClient } from '../helpers/irc-client.js';
+import { startRedis, type RunningRedis } from '../helpers/redis.js';
+import type { RunningServer } from '../helpers/server.js';
+
+let redis: RunningRedis;
+let nodes: RunningServer[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  nodes = await startCluster(redis.url, 2, { args: ['--irc-port', '0'] });
+});
+afterAll(async () => {
+  await Promise.all(nodes.map((n) => n.stop()));
+  await redis?.stop();
+});
+
+describe('IRC across nodes', () => {
+  it('an IRC user on one node and a WebSocket user on the other share a room', async () => {
+    const [a, b] = nodes as [RunningServer, RunningServer];
+    expect(a.ircPort).toEqual(expect.any(Number));
+    const irc = await IrcClient.registered(a.ircPort!, 'ircNode');
+    const ws = await JsonClient.registered('ws', b.wsUrl, 'wsNode');
+    try {
+      irc.send('JOIN #across');
+      await irc.next('366');
+      expect(await ws.join('#across')).toMatchObject({ type: 'who', users: expect.arrayContaining(['ircNode', 'wsNode']), total: 2 });
+      expect(await irc.next((m) => m.verb === 'JOIN' && m.source === 'wsNode!~u@chat', 15_000)).toMatchObject({ params: ['#across'] });
+      ws.send({ type: 'say', room: '#across', text: 'from b' });
+      expect(await irc.next('PRIVMSG', 15_000)).toMatchObject({ source: 'wsNode!~u@chat', params: ['#across', 'from b'] });
+      irc.send('PRIVMSG #across :from a');
+      expect(await ws.next((m) => m.type === 'message' && m.from === 'ircNode', 15_000)).toMatchObject({ text: 'from a' });
+      ws.send({ type: 'dm', to: 'ircnode', text: 'direct' });
+      expect(await irc.next((m) => m.verb === 'PRIVMSG' && m.params[0] === 'ircNode', 15_000)).toMatchObject({ params: ['ircNode', 'direct'] });
+      irc.send('QUIT :bye now');
+      expect(await ws.next((m) => m.type === 'left' && m.nick === 'ircNode', 15_000)).toMatchObject({ room: '#across', reason: 'bye now', quit: true });
+    } finally {
+      irc.close();
+      ws.close();
+    }
+  });
+});
