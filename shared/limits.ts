@@ -26,6 +26,10 @@ export const CLIENT_NAME_MAX = 64;
 export const HISTORY_ON_JOIN = 50;
 export const HISTORY_PAGE_MAX = 200;
 
+/** A `search` query is at most this many code points, and holds at most SEARCH_WORDS_MAX words. */
+export const SEARCH_QUERY_MAX = 200;
+export const SEARCH_WORDS_MAX = 16;
+
 /**
  * A `history` page, a `rooms` page and a `who` list stop at about this many bytes of JSON (a page says
  * `more`), so no answer is larger than a reading client can take at once.

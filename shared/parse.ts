@@ -7,6 +7,7 @@ import {
   BAN_SECONDS_MAX, CLIENT_NAME_MAX, EMAIL_MAX, HISTORY_PAGE_MAX, MASK_MAX, MESSAGE_ID_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, TOPIC_MAX,
 } from './limits.js';
 import type { ClientMessage, ClientMessageType, ServerMessage, ServerMessageType } from './protocol.js';
+import { searchQueryProblem } from './search.js';
 import {
   codePointLength, isValidNick, isWellFormedText, lineProblem, normalizeRoom, textProblem,
 } from './validate.js';
@@ -66,6 +67,13 @@ const intRange = (field: string, min: number, max: number): FieldSpec => ({
   refine: (v: number) => (v >= min && v <= max ? good(v) : bad(ErrorCode.BAD_MESSAGE,
     `${field} must be an integer from ${min} to ${max}`)),
 });
+const query: FieldSpec = {
+  kind: 'string',
+  refine: (v: string) => {
+    const problem = searchQueryProblem(v);
+    return problem ? bad(ErrorCode.TEXT_INVALID, problem) : good(v);
+  },
+};
 const optionalFlag: FieldSpec = { kind: 'boolean', optional: true };
 const ref: FieldSpec = line('ref', REF_MAX, ErrorCode.BAD_MESSAGE);
 const password = (field: string): FieldSpec => line(field, PASSWORD_MAX, ErrorCode.BAD_MESSAGE, false);
@@ -95,8 +103,15 @@ const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
   },
   locate: {
     room,
-    id: line('id', MESSAGE_ID_MAX, ErrorCode.BAD_MESSAGE, false),
+    id: line('id', MESSAGE_ID_MAX, ErrorCode.BAD_MESSAGE),
     ts: intRange('ts', 0, Number.MAX_SAFE_INTEGER),
+    ref,
+  },
+  search: {
+    room,
+    query,
+    before: intRange('before', 1, Number.MAX_SAFE_INTEGER),
+    limit: intRange('limit', 1, HISTORY_PAGE_MAX),
     ref,
   },
   rooms: { from: intRange('from', 0, Number.MAX_SAFE_INTEGER), ref },
@@ -191,6 +206,7 @@ const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   nick: { old: str, new: str },
   topic: { room: str, topic: str, by: str, ts: int },
   history: { room: str, messages: chatMessages, more: { kind: 'boolean' } },
+  search: { room: str, query: str, messages: chatMessages, more: { kind: 'boolean' }, ref: optStr },
   rooms: { rooms: roomInfos, total: { kind: 'integer', optional: true }, more: optionalFlag, next: { kind: 'integer', optional: true } },
   who: { room: str, users: nickList, total: int, topic: optStr },
   located: { room: str, seq: { kind: 'integer', optional: true }, ref: optStr },

@@ -22,6 +22,9 @@ export interface TopicMsg { type: 'topic'; room: string; topic: string; ref?: st
 export interface HistoryMsg { type: 'history'; room: string; before?: number; after?: number; limit?: number; ref?: string }
 /** Finds a message's seq: by its `id`, or the last message before the time `ts` (ms). */
 export interface LocateMsg { type: 'locate'; room: string; id?: string; ts?: number; ref?: string }
+export interface HistoryMsg { type: 'history'; room: string; before?: number; limit?: number; ref?: string }
+/** Messages of `room` holding every word of `query`, older than seq `before`; paged like `history`. */
+export interface SearchMsg { type: 'search'; room: string; query: string; before?: number; limit?: number; ref?: string }
 export interface RoomsMsg { type: 'rooms'; from?: number; ref?: string }
 export interface WhoMsg { type: 'who'; room: string; ref?: string }
 export interface PingMsg { type: 'ping'; ref?: string }
@@ -67,7 +70,7 @@ export interface SettingsMsg {
 
 export type ClientMessage =
   | HelloMsg | JoinMsg | PartMsg | SayMsg | DmMsg | NickMsg | TopicMsg
-  | HistoryMsg | LocateMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg
+  | HistoryMsg | LocateMsg | SearchMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg
   | RegisterMsg | IdentifyMsg | PasswordMsg | DropMsg | GhostMsg
   | OperatorMsg | KillMsg | BanMsg | UnbanMsg | BansMsg | KickMsg | MuteMsg | UnmuteMsg | RoleMsg | InviteMsg | SettingsMsg;
 
@@ -99,6 +102,8 @@ export interface DmEvt { type: 'dm'; id: string; from: string; to: string; text:
 export interface NickEvt { type: 'nick'; old: string; new: string }
 export interface TopicEvt { type: 'topic'; room: string; topic: string; by: string; ts: number }
 export interface HistoryEvt { type: 'history'; room: string; messages: ChatMessage[]; more: boolean }
+/** The newest matches older than the request's `before`, oldest first; `more`: older matches remain. */
+export interface SearchEvt { type: 'search'; room: string; query: string; messages: ChatMessage[]; more: boolean; ref?: string }
 export interface RoomInfo { name: string; users: number; topic: string }
 /** One page of the room list, largest rooms first; `next` (with `more`) is the `from` of the next page. */
 export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[]; total?: number; more?: boolean; next?: number }
@@ -124,6 +129,7 @@ export interface NoticeEvt { type: 'notice'; text: string; ref?: string }
 
 export type ServerMessage =
   | WelcomeEvt | JoinedEvt | LeftEvt | MessageEvt | AckEvt | DmEvt | NickEvt | TopicEvt
-  | HistoryEvt | RoomsEvt | WhoEvt | PongEvt | LocatedEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt | ModerationEvt | InvitedEvt;
+  | HistoryEvt | SearchEvt | RoomsEvt | WhoEvt | PongEvt | LocatedEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt
+  | ModerationEvt | InvitedEvt;
 
 export type ServerMessageType = ServerMessage['type'];

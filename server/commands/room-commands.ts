@@ -133,7 +133,7 @@ export const history: CommandSpec<HistoryMsg> = {
  * it is not banned from. A secret or invite-only room answers as an empty one would ('hidden'); any
  * other room with settings, or a ban, is NOT_IN_ROOM.
  */
-async function outsider(hub: Hub, session: Session, name: string): Promise<'member' | 'allowed' | 'hidden'> {
+export async function outsider(hub: Hub, session: Session, name: string): Promise<'member' | 'allowed' | 'hidden'> {
   const served = hub.room(name);
   if (served?.members.has(session.user)) return 'member';
   const policy = served ? served.policy : await hub.engine.policy(caseFold(name));

@@ -260,6 +260,12 @@ export class LocalEngine implements Engine {
     });
   }
 
+  /** On the reader thread, as history pages are: see HistoryReads.search. */
+  readonly search = (roomKey: string, name: string, words: string[], before: number, limit: number): Promise<HistoryPage> =>
+    this.reader.search(roomKey, name, words, before, limit).catch((err: unknown) => {
+      throw readFailure(err);
+    });
+
   roomDirectory(): Promise<RoomInfo[]> | null {
     return null;
   }

@@ -241,6 +241,9 @@ export class RedisEngine implements Engine {
     return locateInLog(this.cmd, roomKey, anchor);
   }
 
+  /** Redis has no full-text index (RediSearch is a module most servers lack): search is refused. */
+  readonly search = null;
+
   roomDirectory(): Promise<RoomInfo[]> {
     const now = Date.now();
     if (this.directory && now - this.directory.at < DIRECTORY_CACHE_MS) return this.directory.list;

@@ -84,11 +84,13 @@ export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
         return [...list, numeric(server, me, 'RPL_ENDOFBANLIST', m.room)];
       }
       return m.bans.map((b) => noticeTo(ctx, `ban ${m.room ?? 'server'} ${b.mask} by ${b.by}${b.reason ? `: ${b.reason}` : ''}`));
-    // The registration burst and the join history are the peer's business; acks are not shown.
+    // The registration burst and the join history are the peer's business; acks are not shown; no IRC
+    // command asks for a search.
     case 'welcome':
     case 'history':
     case 'located':
     case 'ack':
+    case 'search':
       return [];
   }
 }

@@ -17,7 +17,8 @@ export type ReadRequest =
   | { id: number; op: 'lastSeq'; roomKey: string }
   | { id: number; op: 'page'; roomKey: string; name: string; before: number; limit: number }
   | { id: number; op: 'pageAfter'; roomKey: string; name: string; after: number; before: number; limit: number }
-  | { id: number; op: 'locate'; roomKey: string; anchor: Anchor };
+  | { id: number; op: 'locate'; roomKey: string; anchor: Anchor }
+  | { id: number; op: 'search'; roomKey: string; name: string; words: string[]; before: number; limit: number };
 /** `hangMs`: fault injection for tests, a read that blocks the thread. */
 export type ReaderControl = 'close' | { hangMs: number };
 export type ReaderMessage =
@@ -90,6 +91,11 @@ export class HistoryReader extends SupervisedWorker<ReaderMessage> {
 
   locate(roomKey: string, anchor: Anchor): Promise<number | null> {
     return this.read<number | null>({ op: 'locate', roomKey, anchor });
+  }
+
+  /** The newest `limit` messages below `before` holding every one of `words`, oldest first. */
+  search(roomKey: string, name: string, words: string[], before: number, limit: number): Promise<StoredPage> {
+    return this.read<StoredPage>({ op: 'search', roomKey, name, words, before, limit });
   }
 
   status(): ReaderStatus {

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { HISTORY_PAGE_MAX, REPLY_MAX_BYTES } from '../../shared/limits.js';
 import type { ChatMessage } from '../../shared/protocol.js';
 import { messageBytes } from '../reply-size.js';
+import { matchExpression, rowidRange, SEARCH_ROOMS_END } from './search-index.js';
 
 export interface StoredPage {
   messages: ChatMessage[];
@@ -32,6 +33,8 @@ export class HistoryReads {
   private readonly selectLastSeq: Database.Statement<[string], { seq: number | null }>;
   private readonly selectTopic: Database.Statement<[string], { topic: string }>;
   private readonly readRoom: (roomKey: string, name: string, upTo: number | null) => StoredRoom;
+  private readonly selectRoomNumber: Database.Statement<[string], number>;
+  private readonly selectMatches: Database.Statement<[string, string, bigint, bigint, number], MessageRow>;
 
   constructor(db: Database.Database) {
     this.selectPage = db.prepare(
@@ -46,6 +49,14 @@ export class HistoryReads {
     this.selectBeforeTs = db.prepare('SELECT seq FROM messages WHERE room_key = ? AND ts < ? ORDER BY seq DESC LIMIT 1');
     this.selectLastSeq = db.prepare('SELECT MAX(seq) AS seq FROM messages WHERE room_key = ?');
     this.selectTopic = db.prepare('SELECT topic FROM rooms WHERE room_key = ?');
+    this.selectRoomNumber = db.prepare<[string], number>('SELECT num FROM room_numbers WHERE room_key = ?').pluck();
+    // The index gives rowids newest first within the room's range; each one is read from messages.
+    this.selectMatches = db.prepare(
+      `SELECT m.seq, m.id, m.sender, m.text, m.ts, m.action
+       FROM message_words AS w JOIN messages AS m ON m.room_key = ? AND m.seq = (w.rowid & ${2 ** 40 - 1})
+       WHERE w.message_words MATCH ? AND w.rowid >= ? AND w.rowid < ?
+       ORDER BY w.rowid DESC LIMIT ?`,
+    );
     // One read transaction: the last seq and the page below it come from the same snapshot of the file.
     this.readRoom = db.transaction((roomKey: string, name: string, upTo: number | null): StoredRoom => {
       const lastSeq = upTo ?? this.lastSeq(roomKey);
@@ -73,22 +84,18 @@ export class HistoryReads {
    * whether older ones remain.
    */
   page(roomKey: string, roomName: string, before: number, limit: number): StoredPage {
-    // Rows are read one at a time and no further than the page reaches (the same cut as fitNewest):
-    // reading all `limit` maximal messages to send a tenth of them cost many times what is charged.
-    const newestFirst: ChatMessage[] = [];
-    let bytes = 0;
-    let more = false;
-    for (const r of this.selectPage.iterate(roomKey, before, limit + 1)) {
-      const m: ChatMessage = { room: roomName, id: r.id, seq: r.seq, from: r.sender, text: r.text, ts: r.ts };
-      if (r.action) m.action = true;
-      bytes += messageBytes(m);
-      if (newestFirst.length === limit || (bytes > REPLY_MAX_BYTES && newestFirst.length > 0)) {
-        more = true;
-        break;
-      }
-      newestFirst.push(m);
-    }
-    return { messages: newestFirst.reverse(), more };
+    return newestPage(this.selectPage.iterate(roomKey, before, limit + 1), roomName, limit);
+  }
+
+  /**
+   * The newest `limit` messages older than `before` that hold every one of `words` (see search-index.ts),
+   * cut as `page` cuts, oldest first, and whether older matches remain.
+   */
+  search(roomKey: string, roomName: string, words: readonly string[], before: number, limit: number): StoredPage {
+    const num = this.selectRoomNumber.get(roomKey);
+    if (num === undefined || num >= SEARCH_ROOMS_END || words.length === 0) return { messages: [], more: false };
+    const [low, high] = rowidRange(num, before);
+    return newestPage(this.selectMatches.iterate(roomKey, matchExpression(words), low, high, limit + 1), roomName, limit);
   }
 
   /**
@@ -117,4 +124,26 @@ export class HistoryReads {
     if ('id' in anchor) return this.selectById.get(roomKey, anchor.id)?.seq ?? null;
     return this.selectBeforeTs.get(roomKey, anchor.ts)?.seq ?? 0;
   }
+}
+
+/**
+ * Up to `limit` of `rows` (newest first) that fit in a reply (see fitNewest), oldest first, and whether
+ * older ones remain. Rows are read one at a time and no further than the page reaches (the same cut as
+ * fitNewest): reading all `limit` maximal messages to send a tenth of them cost many times what is charged.
+ */
+function newestPage(rows: Iterable<MessageRow>, roomName: string, limit: number): StoredPage {
+  const newestFirst: ChatMessage[] = [];
+  let bytes = 0;
+  let more = false;
+  for (const r of rows) {
+    const m: ChatMessage = { room: roomName, id: r.id, seq: r.seq, from: r.sender, text: r.text, ts: r.ts };
+    if (r.action) m.action = true;
+    bytes += messageBytes(m);
+    if (newestFirst.length === limit || (bytes > REPLY_MAX_BYTES && newestFirst.length > 0)) {
+      more = true;
+      break;
+    }
+    newestFirst.push(m);
+  }
+  return { messages: newestFirst.reverse(), more };
 }

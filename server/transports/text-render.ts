@@ -20,8 +20,15 @@ function oneLine(text: string): string {
   return markInvisible(flat(text));
 }
 
-function chatLine(m: ChatMessage): string {
-  return withText(m.action ? `${clock(m.ts)} ${m.room} * ${m.from} ` : `${clock(m.ts)} ${m.room} <${m.from}> `, m.text);
+/** A found message can be old: its day goes with its time. */
+function dayClock(ts: number): string {
+  const d = new Date(ts);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `[${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}]`;
+}
+
+function chatLine(m: ChatMessage, time = clock(m.ts)): string {
+  return withText(m.action ? `${time} ${m.room} * ${m.from} ` : `${time} ${m.room} <${m.from}> `, m.text);
 }
 
 export function renderText(m: ServerMessage): string {
@@ -42,7 +49,14 @@ export function renderText(m: ServerMessage): string {
     case 'history': {
       if (m.messages.length === 0) return `*** ${m.room}: no earlier messages${EOL}`;
       const head = `--- ${m.room}: ${m.messages.length} earlier message(s)${m.more ? ', more with /history' : ''} ---`;
-      return [head, ...m.messages.map(chatLine), `--- end of history ---`].join(EOL) + EOL;
+      return [head, ...m.messages.map((x) => chatLine(x)), `--- end of history ---`].join(EOL) + EOL;
+    }
+    case 'search': {
+      const query = oneLine(m.query);
+      if (m.messages.length === 0) return `*** ${m.room}: no message matches "${query}"${EOL}`;
+      const head = `--- ${m.room}: ${m.messages.length} message(s) matching "${query}" ---`;
+      const tail = m.more ? `--- older matches: /search ${m.room} before:${m.messages[0]!.seq} ${query} ---` : '--- end of matches ---';
+      return [head, ...m.messages.map((x) => chatLine(x, dayClock(x.ts))), tail].join(EOL) + EOL;
     }
     case 'rooms':
       return [`*** ${m.rooms.length} room(s):`, ...m.rooms.map((r) => (r.topic ? withText(`  ${r.name} (${r.users}) `, flat(r.topic)) : `  ${r.name} (${r.users})`))]

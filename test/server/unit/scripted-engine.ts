@@ -313,6 +313,8 @@ export class ScriptedEngine implements Engine {
     return log.filter((m) => m.ts < anchor.ts).at(-1)?.seq ?? 0;
   }
 
+  readonly search = null;
+
   roomDirectory(): Promise<RoomInfo[]> | null {
     return this.shared ? Promise.resolve(this.directory) : null;
   }
