@@ -55,7 +55,7 @@ const CAP: IrcCommand = {
       case 'LS': {
         if (!state.welcomed) state.negotiating = true;
         state.capVersion = Math.max(state.capVersion, Number(m.params[1] ?? 0) || 0);
-        if (state.capVersion >= 302) state.caps.add('cap-notify');
+        if (state.capVersion >= 302) state.setCap('cap-notify', true);
         const list = [...CAPABILITIES].map(([name, value]) => (value && state.capVersion >= 302 ? `${name}=${value}` : name));
         return irc.reply([cap('LS', list.join(' '))]);
       }
@@ -67,8 +67,8 @@ const CAP: IrcCommand = {
         const known = asked.every((c) => CAPABILITIES.has(c.replace(/^-/, '')));
         if (!known || asked.length === 0) return irc.reply([cap('NAK', m.params[1] ?? '')]);
         for (const c of asked) {
-          if (c.startsWith('-')) state.caps.delete(c.slice(1));
-          else state.caps.add(c);
+          if (c.startsWith('-')) state.setCap(c.slice(1), false);
+          else state.setCap(c, true);
         }
         return irc.reply([cap('ACK', m.params[1]!)]);
       }

@@ -39,6 +39,7 @@ export interface IrcSettings {
 const REQUEST_TIMEOUT_MS = 15_000;
 
 const OVERSIZE: Input = { refused: ErrorCode.TOO_LARGE, message: 'line too long' };
+const NONE: readonly IrcMessage[] = Object.freeze([]);
 
 export class IrcPeer extends SocketPeer implements IrcConnection {
   readonly state = new IrcState();
@@ -191,9 +192,9 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     ];
   }
 
-  protected encode(out: Outgoing): string {
+  protected encode(out: Outgoing): Buffer | string {
     const parts = out instanceof OutgoingBatch ? out.parts : [out];
-    let text = '';
+    const chunks: (Buffer | string)[] = [];
     for (const part of parts) {
       const m = part.message;
       if (this.label !== null && this.answersRequest(m)) {
@@ -202,12 +203,13 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
         continue;
       }
       const shared = this.sharedVariant(m);
-      text += shared === null
-        ? this.format(render(m, this))
-        : part.irc(shared, () => this.format(render(m, this)));
-      text += this.format(this.follow(m));
+      chunks.push(shared === null ? this.format(render(m, this)) : part.irc(shared, () => this.format(render(m, this))));
+      const extra = this.follow(m);
+      if (extra.length > 0) chunks.push(this.format(extra));
     }
-    return text;
+    // The common case, another member's message: the bytes every member with these capabilities shares.
+    if (chunks.length === 1) return chunks[0]!;
+    return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
   }
 
   /** Whether `m` is part of the answer to the request going on (for labeled-response), not news from others. */
@@ -230,16 +232,14 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
    * own (its own message or DM, anything that answers a request, quits, which are counted per connection).
    */
   private sharedVariant(m: ServerMessage): string | null {
-    if (m.type === 'message' && (this.state.nick === null || m.from !== this.state.nick)) {
-      return `${this.state.has('server-time') ? 't' : ''}${this.state.has('message-tags') ? 'm' : ''}`;
-    }
+    if (m.type === 'message' && (this.state.nick === null || m.from !== this.state.nick)) return this.state.variant;
     return m.type === 'joined' || m.type === 'topic' || m.type === 'nick' ? '' : null;
   }
 
   /** What a message changes here (our nick, registration, the request it answers), and any lines that follows. */
-  private follow(m: ServerMessage): IrcMessage[] {
+  private follow(m: ServerMessage): readonly IrcMessage[] {
     const s = this.state;
-    const extra: IrcMessage[] = [];
+    let extra: IrcMessage[] | null = null;
     if (m.type === 'left' && m.quit && !this.quitsClearing) {
       this.quitsClearing = true;
       setImmediate(() => {
@@ -257,13 +257,14 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     if (m.type === 'who' && s.joinHistory && s.awaiting?.verb === 'JOIN') {
       const history = historyLines(this, m.room, s.joinHistory);
       s.joinHistory = null;
-      extra.push(...inBatch(this, this.batchId(), 'chathistory', [m.room], history));
+      extra = inBatch(this, this.batchId(), 'chathistory', [m.room], history);
     }
     if (m.type === 'welcome') {
       s.helloDone = true;
       // Until 001 the client knows itself by the nick it asked for: 900 and 903 are addressed to that.
       const known = s.wantedNick;
       s.nick = m.nick;
+      extra = [];
       if (m.account) extra.push(numeric(this.server, known, 'RPL_LOGGEDIN', sourceOf(m.nick), m.account, `You are now logged in as ${m.account}`));
       if (s.awaiting?.verb === 'AUTHENTICATE') extra.push(numeric(this.server, known, 'RPL_SASLSUCCESS'));
       else if (!s.welcomed) {
@@ -275,7 +276,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     const awaiting = s.awaiting;
     const answered = 'ref' in m && m.ref === awaiting?.ref && (m.type === 'error' || !awaiting?.done);
     if (awaiting && (answered || awaiting.done?.(m) || m.type === 'bye')) this.complete(m);
-    return extra;
+    return extra ?? NONE;
   }
 
   private format(lines: readonly IrcMessage[]): string {
