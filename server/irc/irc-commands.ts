@@ -22,6 +22,12 @@ export interface IrcConnection {
   reply(lines: readonly IrcMessage[]): void;
   /** Sends `message` to our hub and resolves once its answer (as `how.done` says, or an error) has gone out. */
   request(message: ClientMessage, how: Omit<Awaiting, 'ref'>): Promise<ServerMessage | null>;
+  /**
+   * Like `request`, but the next line need not wait for the answer (a message's ack): messages are sent
+   * on while earlier ones commit, and their answers still go out in order. Falls back to `request`
+   * where it cannot (a labelled line).
+   */
+  post(message: ClientMessage, how: Omit<Awaiting, 'ref'>): void | Promise<unknown>;
   /** A fresh batch reference. */
   batchId(): string;
   /** Registration is complete (NICK, USER, no CAP negotiation open): hello, or the burst after SASL. */
@@ -227,9 +233,9 @@ function speak(quiet: boolean): IrcCommand {
         const room = roomFromChannel(target);
         const base = incoming.action ? { text: incoming.text, action: true as const } : { text: incoming.text };
         if (room !== null) {
-          await irc.request({ type: 'say', room, ...base }, { verb: 'PRIVMSG', target: room, quiet, done: (a) => a.type === 'ack' });
+          await irc.post({ type: 'say', room, ...base }, { verb: 'PRIVMSG', target: room, quiet, done: (a) => a.type === 'ack' });
         } else {
-          await irc.request({ type: 'dm', to: target, ...base }, { verb: 'PRIVMSG', target, quiet, done: (a) => a.type === 'dm' && a.ref !== undefined });
+          await irc.post({ type: 'dm', to: target, ...base }, { verb: 'PRIVMSG', target, quiet, done: (a) => a.type === 'dm' && a.ref !== undefined });
         }
       }
     },

@@ -41,6 +41,26 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const OVERSIZE: Input = { refused: ErrorCode.TOO_LARGE, message: 'line too long' };
 const NONE: readonly IrcMessage[] = Object.freeze([]);
 
+/** A message sent on without waiting (see IrcPeer.post); `lines` is its answer once it came. */
+interface Posted {
+  readonly how: Awaiting;
+  lines: IrcMessage[] | null;
+}
+
+/**
+ * Whether a raw line is a plain PRIVMSG or NOTICE, which may go on without waiting. A line with tags
+ * (a label, say) waits like any other.
+ */
+function isMessageLine(line: Buffer): boolean {
+  let i = 0;
+  if (line[0] === 0x3a) {
+    while (i < line.length && line[i] !== 0x20) i++;
+    while (i < line.length && line[i] === 0x20) i++;
+  }
+  const verb = line.subarray(i, i + 8).toString('latin1').toUpperCase();
+  return verb.startsWith('PRIVMSG ') || verb.startsWith('NOTICE ');
+}
+
 export class IrcPeer extends SocketPeer implements IrcConnection {
   readonly state = new IrcState();
   private readonly splitter: LineSplitter;
@@ -51,6 +71,13 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   private label: string | null = null;
   private labelled: IrcMessage[] = [];
   private batches = 0;
+  /**
+   * Messages sent on without waiting for their answers, oldest first: each holds its answer's lines
+   * until those of every earlier one have gone out. Any other line waits until they are all answered.
+   */
+  private posted: Posted[] = [];
+  private drainedWaiters: (() => void)[] = [];
+  private postTimer: NodeJS.Timeout | null = null;
 
   constructor(socket: Socket, remote: string, host: PeerHost, private readonly settings: IrcSettings) {
     super('irc', remote, socket, host);
@@ -78,7 +105,14 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     this.host.hub.strike(session);
   }
 
-  protected handleInput(_session: Session, line: Buffer): void | Promise<void> {
+  protected handleInput(session: Session, line: Buffer): void | Promise<void> {
+    // A line that is not a message waits for the answers to the messages before it: replies keep the
+    // order of requests. A message can go on at once (see post).
+    if (this.posted.length > 0 && !isMessageLine(line)) return this.drained().then(() => this.handleLine(session, line));
+    return this.handleLine(session, line);
+  }
+
+  private handleLine(_session: Session, line: Buffer): void | Promise<void> {
     const parsed = parseLine(line);
     if (!parsed.ok) {
       const reply = parseErrorReply(this.server, this.state.nick, parsed.error);
@@ -144,6 +178,65 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   }
 
   /** The request is answered (`answer`: the message that did; null when none came). */
+  post(message: ClientMessage, how: Omit<Awaiting, 'ref'>): void | Promise<unknown> {
+    const session = this.session;
+    if (this.label !== null) return this.request(message, how);
+    if (!session || this.closed) return;
+    const ref = `i${++this.refs}`;
+    const entry: Posted = { how: { ...how, ref }, lines: null };
+    const checked = validateClientMessage({ ...message, ref });
+    if (!checked.ok) {
+      if (this.posted.length === 0) return this.reply(errorReplies(this, entry.how, checked.error.code, checked.error.message));
+      entry.lines = errorReplies(this, entry.how, checked.error.code, checked.error.message);
+      this.posted.push(entry);
+      return;
+    }
+    this.posted.push(entry);
+    if (this.posted.length === 1) this.armPostTimer();
+    void this.host.dispatcher.receive(session, checked.value);
+  }
+
+  /** The answer to a posted message, if `m` is one: its lines are held until it is first in line. */
+  private answerPosted(m: ServerMessage): boolean {
+    if (this.posted.length === 0 || !('ref' in m) || m.ref === undefined) return false;
+    const entry = this.posted.find((p) => p.how.ref === m.ref);
+    if (!entry || entry.lines !== null) return false;
+    const { how } = entry;
+    if (m.type !== 'error' && !how.done?.(m)) return false;
+    entry.lines = m.type === 'error' ? errorReplies(this, how, m.code, m.message) : render(m, this);
+    return true;
+  }
+
+  /** The answered messages at the head of the line, their lines in order; wakes whoever waits for all. */
+  private releasePosted(): IrcMessage[] {
+    const out: IrcMessage[] = [];
+    while (this.posted.length > 0 && this.posted[0]!.lines !== null) out.push(...this.posted.shift()!.lines!);
+    if (this.posted.length > 0) this.armPostTimer();
+    else {
+      if (this.postTimer) clearTimeout(this.postTimer);
+      this.postTimer = null;
+      const waiters = this.drainedWaiters;
+      this.drainedWaiters = [];
+      for (const w of waiters) w();
+    }
+    return out;
+  }
+
+  /** An answer that never comes (the hub answers INTERNAL first) must not stop the connection for good. */
+  private armPostTimer(): void {
+    if (this.postTimer) clearTimeout(this.postTimer);
+    this.postTimer = setTimeout(() => {
+      const head = this.posted[0];
+      if (head && head.lines === null) head.lines = [];
+      this.write(this.format(this.releasePosted()));
+    }, REQUEST_TIMEOUT_MS);
+    this.postTimer.unref();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => this.drainedWaiters.push(resolve));
+  }
+
   private complete(answer: ServerMessage | null): void {
     const finish = this.finishRequest;
     this.state.awaiting = null;
@@ -202,6 +295,11 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
         this.labelled.push(...render(m, this), ...this.follow(m));
         continue;
       }
+      if (this.answerPosted(m)) {
+        const released = this.releasePosted();
+        if (released.length > 0) chunks.push(this.format(released));
+        continue;
+      }
       const shared = this.sharedVariant(m);
       chunks.push(shared === null ? this.format(render(m, this)) : part.irc(shared, () => this.format(render(m, this))));
       const extra = this.follow(m);
@@ -209,6 +307,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     }
     // The common case, another member's message: the bytes every member with these capabilities shares.
     if (chunks.length === 1) return chunks[0]!;
+    if (chunks.length === 0) return '';
     return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
   }
 

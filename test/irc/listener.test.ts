@@ -268,6 +268,25 @@ describe('chatting with users of every transport', () => {
   });
 });
 
+describe('messages sent on without waiting', () => {
+  it('answers keep the order of the lines: an echo, an immediate 404, the next echo, then the PONG', async () => {
+    const c = await irc('pipeP');
+    c.send('CAP REQ echo-message');
+    await c.next('CAP');
+    await joined(c, '#pipe');
+    for (let round = 0; round < 5; round++) {
+      c.send(`PRIVMSG #pipe :a${round}`);
+      c.send(`PRIVMSG #elsewhere :lost${round}`);
+      c.send(`NOTICE #elsewhere :quiet${round}`);
+      c.send(`PRIVMSG #pipe :b${round}`);
+      c.send(`PING r${round}`);
+    }
+    await c.next((m) => m.verb === 'PONG' && m.params[1] === 'r4');
+    const seen = c.lines.filter((l) => / PRIVMSG #pipe | 404 | PONG /.test(l)).map((l) => (/ 404 /.test(l) ? '404' : l.split(' ').pop()));
+    expect(seen).toEqual([0, 1, 2, 3, 4].flatMap((r) => [`a${r}`, '404', `b${r}`, `r${r}`]));
+  });
+});
+
 describe('errors', () => {
   it('each refusal gets its numeric, and the connection goes on', async () => {
     const c = await irc('errE');
