@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION } from '../../shared/limits.js';
+import { PROTOCOL_VERSION, REASON_MAX } from '../../shared/limits.js';
 import type { Config } from '../config.js';
 import type { IrcSettings } from './irc-peer.js';
 import { isupportReplies, isupportTokens } from './isupport.js';
@@ -10,7 +10,9 @@ export function ircSettings(config: Pick<Config, 'serverName' | 'motd' | 'maxRoo
   if (!/^[\x21-\x7e]+$/.test(server) || server.startsWith(':')) {
     return { ok: false, error: `--irc-port: the server name "${server}" is an IRC source and may hold no spaces or control characters; set --server-name` };
   }
-  const isupport = isupportTokens({ network: server, maxRoomsPerConnection: config.maxRoomsPerConnection, maxTopicBytes: config.maxTopicBytes });
+  const isupport = isupportTokens({
+    network: server, maxRoomsPerConnection: config.maxRoomsPerConnection, maxTopicBytes: config.maxTopicBytes, awayLength: REASON_MAX,
+  });
   try {
     isupportReplies(server, 'check', isupport);
   } catch (err) {

@@ -17,6 +17,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ['batch', ''],
   ['userhost-in-names', ''],
   ['labeled-response', ''],
+  ['away-notify', ''],
 ]);
 
 /** A request sent on to the hub for an IRC command: its answers end when `done` says so (or an error with its ref). */

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPLY_MAX_BYTES } from '../../shared/limits.js';
 import type { ChatMessage } from '../../shared/protocol.js';
-import type { DirectMessage, DmOutcome, EngineEvent, EngineSink, MemberRef, NewMessage } from '../../server/engine/engine.js';
+import type { DirectMessage, DmOutcome, DmReceipt, EngineEvent, EngineSink, MemberRef, NewMessage, UserInfo } from '../../server/engine/engine.js';
 import { RedisEngine, type RedisEngineOptions } from '../../server/engine/redis-engine.js';
 import { messageBytes } from '../../server/reply-size.js';
 import { freePort, startRedis, type RunningRedis } from '../helpers/redis.js';
@@ -24,11 +24,20 @@ class RecordingSink implements EngineSink {
   fencedReasons: string[] = [];
   flushes = 0;
   dmAnswer: DmOutcome = 'delivered';
+  /** The target's away text in a delivered DM's receipt. */
+  dmAway: string | undefined;
+  /** Who this node says holds any nick it is asked about. */
+  whoisAnswer: UserInfo | null = null;
+  whoisAsked: string[] = [];
   constructor(private readonly rooms?: Set<string>) {}
   serves(roomKey: string): boolean { return !this.rooms || this.rooms.has(roomKey); }
   apply(event: EngineEvent): void { this.events.push(event); }
   flushed(): void { this.flushes++; }
-  receiveDm(to: string, dm: DirectMessage): DmOutcome { this.dms.push({ to, dm }); return this.dmAnswer; }
+  receiveDm(to: string, dm: DirectMessage): DmReceipt {
+    this.dms.push({ to, dm });
+    return this.dmAnswer === 'delivered' && this.dmAway !== undefined ? { outcome: 'delivered', away: this.dmAway } : { outcome: this.dmAnswer };
+  }
+  whois(nickFold: string): UserInfo | null { this.whoisAsked.push(nickFold); return this.whoisAnswer; }
   fenced(reason: string): void { this.fencedReasons.push(reason); }
 
   messages(roomKey: string): ChatMessage[] {
@@ -323,18 +332,21 @@ describe('RedisEngine on one redis-server', () => {
     const fold = nick.toLowerCase();
     expect(await b.engine.claimNick(nick, 'sb')).toBe(true);
     const dm: DirectMessage = { id: nanoid(), from: 'ann', to: nick, text: 'psst', ts: 1 };
-    expect(await a.engine.sendDm(fold, dm)).toBe('delivered');
+    expect(await a.engine.sendDm(fold, dm)).toEqual({ outcome: 'delivered' });
     expect(b.sink.dms).toEqual([{ to: fold, dm }]);
     expect(a.sink.dms).toEqual([]);
+    // The receipt carries the target's away text back to the sender's node.
+    b.sink.dmAway = 'at lunch';
+    expect(await a.engine.sendDm(fold, dm)).toEqual({ outcome: 'delivered', away: 'at lunch' });
     b.sink.dmAnswer = 'busy';
-    expect(await a.engine.sendDm(fold, dm)).toBe('busy');
-    expect(await a.engine.sendDm('nobody-here', dm)).toBe('no-such-user');
+    expect(await a.engine.sendDm(fold, dm)).toEqual({ outcome: 'busy' });
+    expect(await a.engine.sendDm('nobody-here', dm)).toEqual({ outcome: 'no-such-user' });
     // On the same node: straight to its own sink.
-    expect(await b.engine.sendDm(fold, dm)).toBe('busy');
-    expect(b.sink.dms).toHaveLength(3);
+    expect(await b.engine.sendDm(fold, dm)).toEqual({ outcome: 'busy' });
+    expect(b.sink.dms).toHaveLength(4);
     // The holder's node died (its lease still runs, but nobody listens on its channel).
     await b.engine.crash();
-    expect(await a.engine.sendDm(fold, dm)).toBe('no-such-user');
+    expect(await a.engine.sendDm(fold, dm)).toEqual({ outcome: 'no-such-user' });
   });
 
   it('fences a node whose lease is gone: refused writes, fenced() once, then carries on under a new id', async () => {

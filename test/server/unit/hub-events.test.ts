@@ -208,7 +208,7 @@ describe('resync', () => {
     t.engine.release('openRoom');
     await settle();
     expect(texts(alice)).toEqual(['missed', 'after']);
-    expect(await who(t, alice, '#lobby')).toEqual({ type: 'who', room: '#lobby', users: ['alice', 'ron'], total: 2 });
+    expect(await who(t, alice, '#lobby')).toEqual({ type: 'who', room: '#lobby', users: ['alice', 'ron'], total: 2, topic: 'new topic' });
     expect(t.hub.rooms.sortedList()).toEqual([{ name: '#lobby', users: 2, topic: 'new topic' }]);
   });
 

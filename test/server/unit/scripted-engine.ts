@@ -10,8 +10,8 @@ import type { BanInfo, ChatMessage, RoomInfo, ServerMessage } from '../../../sha
 import { emptyPolicy, type RoomPolicy } from '../../../server/moderation/policy.js';
 import { caseFold } from '../../../shared/validate.js';
 import type {
-  DirectMessage, DmOutcome, Engine, EngineEvent, EngineHealth, EngineSink, HistoryPage, MemberRef, ModerationEntry, NewMessage,
-  PolicyNotice, RoomSnapshot,
+  ClusterCounts, DirectMessage, DmOutcome, DmReceipt, Engine, EngineEvent, EngineHealth, EngineSink, HistoryPage, MemberRef,
+  ModerationEntry, NewMessage, PolicyNotice, RoomSnapshot, UserInfo,
 } from '../../../server/engine/engine.js';
 import { reservedKeys, type Account, type AccountDirectory, type CreateOutcome } from '../../../server/engine/accounts.js';
 
@@ -52,7 +52,7 @@ export class MemoryAccounts implements AccountDirectory {
 }
 
 export type Op = 'append' | 'claimNick' | 'releaseNick' | 'rename' | 'openRoom' | 'closeRoom' | 'join' | 'part' | 'setTopic'
-  | 'page' | 'sendDm' | 'kill';
+  | 'page' | 'sendDm' | 'kill' | 'whois' | 'setAway';
 
 /** A room as the shared store holds it. */
 export interface SharedRoom {
@@ -306,9 +306,25 @@ export class ScriptedEngine implements Engine {
     return this.shared ? Promise.resolve(this.directory) : null;
   }
 
-  async sendDm(toFold: string, dm: DirectMessage): Promise<DmOutcome> {
+  async sendDm(toFold: string, dm: DirectMessage): Promise<DmReceipt> {
     await this.call('sendDm', [toFold, dm]);
-    return this.dmOutcome === 'local' ? this.sink.receiveDm(toFold, dm) : this.dmOutcome;
+    return this.dmOutcome === 'local' ? this.sink.receiveDm(toFold, dm) : { outcome: this.dmOutcome };
+  }
+
+  /** Only this node's users are known by nick here. */
+  async whois(nickFold: string): Promise<UserInfo | null> {
+    await this.call('whois', [nickFold]);
+    return this.sink.whois(nickFold);
+  }
+
+  async setAway(member: MemberRef, roomKeys: string[]): Promise<void> {
+    await this.call('setAway', [member, roomKeys]);
+    this.put({ kind: 'away', member, rooms: roomKeys });
+  }
+
+  counts(): Promise<ClusterCounts> | null {
+    const rooms = [...this.rooms.values()].filter((r) => r.members.length > 0).length;
+    return this.shared ? Promise.resolve({ users: this.nicks.size, rooms, servers: 1 }) : null;
   }
 
   health(): EngineHealth {
