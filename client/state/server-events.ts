@@ -94,13 +94,6 @@ function onDirect(state: AppState, d: Msg<'dm'>): AppState {
   const other = fromMe ? d.to : d.from;
   const id = dmViewId(other);
   let s = ensureView(state, id, 'dm', other);
-  if (fromMe && d.away !== undefined) {
-    s = markAway(s, other, d.away);
-    // Said once in a row, not under every line sent to someone away.
-    const said = `${other} is away: ${d.away}`;
-    const last = findView(s, id)!.lines.at(-1);
-    if (last?.kind !== 'info' || last.text !== said) s = noteIn(s, id, 'info', said, d.ts);
-  }
   let added: ChatLine[] = [];
   s = withView(s, id, (v) => {
     // The server spells the nick as its owner does: `/msg DAVE` opened a view the answer renames to dave.
@@ -109,6 +102,13 @@ function onDirect(state: AppState, d: Msg<'dm'>): AppState {
     const pending = d.ref && fromMe ? r.view.pending.filter((p) => p.ref !== d.ref) : r.view.pending;
     return { ...r.view, pending };
   });
+  if (fromMe && d.away !== undefined) {
+    s = markAway(s, other, d.away);
+    // Said under the first line sent while away for that reason, not under every one.
+    const said = `${other} is away: ${d.away}`;
+    const lastNote = findView(s, id)!.lines.findLast((l) => l.kind === 'info');
+    if (lastNote?.text !== said) s = noteIn(s, id, 'info', said, d.ts);
+  }
   return noticeArrivals(s, id, added, true);
 }
 

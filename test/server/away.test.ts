@@ -183,7 +183,7 @@ describe('whois', () => {
     await gone.closedPromise;
     await expect.poll(async () => {
       jo.send({ type: 'whois', nick: 'Gone', ref: 'g' });
-      const answer = await jo.next((m) => m.ref === 'g');
+      const answer = await jo.next((m) => 'ref' in m && m.ref === 'g');
       return answer.type;
     }).toBe('error');
     jo.send({ type: 'whois', nick: '9lives', ref: 'bad' });

@@ -156,7 +156,7 @@ describe('one account on three terminals', () => {
     for (const c of [one, two, three]) c.close();
     await expect.poll(async () => {
       hank.send({ type: 'whois', nick: 'Gil', ref: 'w' });
-      return (await hank.next((m) => m.ref === 'w')).type;
+      return (await hank.next((m) => 'ref' in m && m.ref === 'w')).type;
     }).toBe('error');
   });
 
