@@ -182,6 +182,18 @@ export class ScriptedEngine implements Engine {
     return { member: renamed, event };
   }
 
+  /** The member goes away with `away` (or comes back, without), as its own node would say. */
+  remoteAway(member: MemberRef, away: string | undefined, roomNames: string[]): MemberRef {
+    const { away: _was, ...base } = member;
+    const now: MemberRef = away === undefined ? base : { ...base, away };
+    for (const name of roomNames) {
+      const room = this.room(name);
+      room.members = room.members.map((m) => (m.sid === member.sid ? now : m));
+    }
+    this.put({ kind: 'away', member: now, rooms: roomNames.map(caseFold) });
+    return now;
+  }
+
   // ---- Engine -----------------------------------------------------------------------------------
 
   async start(sink: EngineSink): Promise<void> {
