@@ -8,7 +8,7 @@ import type { Target, TargetName } from './targets/target.js';
 import { startWsTutorial } from './targets/ws-tutorial.js';
 
 export const LANE_IDS = [
-  'ours-ws', 'ours-tcp', 'ws-tutorial', 'ngircd',
+  'ours-ws', 'ours-tcp', 'ours-irc', 'ws-tutorial', 'ngircd',
   'ours-ws-before', 'ours-tcp-before',
   'ours-ws-r1', 'ours-ws-r2', 'ours-tcp-r1', 'ours-tcp-r2',
 ] as const;
@@ -29,6 +29,7 @@ export interface Lane {
 export const LANES: Lane[] = [
   { id: 'ours-ws', target: 'ours', transport: 'ws', connectConcurrency: 200 },
   { id: 'ours-tcp', target: 'ours', transport: 'tcp', connectConcurrency: 200 },
+  { id: 'ours-irc', target: 'ours', transport: 'irc', connectConcurrency: 200 },
   { id: 'ours-ws-before', target: 'ours', transport: 'ws', connectConcurrency: 200, before: true },
   { id: 'ours-tcp-before', target: 'ours', transport: 'tcp', connectConcurrency: 200, before: true },
   { id: 'ours-ws-r1', target: 'ours-cluster', transport: 'ws', connectConcurrency: 200, nodes: 1 },
@@ -61,7 +62,10 @@ export function laneUnavailable(lane: Lane): string | null {
 /** `oursArgs` are extra command-line flags for our server; the baselines have no such settings. */
 export function startLane(lane: Lane, maxConnections: number, oursArgs: string[] = [], cluster: ClusterTargetOptions = {}): Promise<Target> {
   if (lane.target === 'ours-cluster') return startOursCluster(lane.nodes ?? 1, maxConnections, oursArgs, cluster);
-  if (lane.target === 'ours') return startOurs(maxConnections, oursArgs, lane.before ? { serverMain: beforeMain! } : {});
+  if (lane.target === 'ours') {
+    const args = lane.transport === 'irc' ? ['--irc-port', '0', ...oursArgs] : oursArgs;
+    return startOurs(maxConnections, args, lane.before ? { serverMain: beforeMain! } : {});
+  }
   if (lane.target === 'ws-tutorial') return startWsTutorial();
   return startNgircd(maxConnections);
 }

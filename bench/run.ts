@@ -22,7 +22,7 @@ import { runSlow } from './scenarios/slow.js';
 import { maxServerConnections } from './scenarios/session.js';
 
 const COLORS: Record<string, string> = {
-  'ours-ws': '#1f77b4', 'ours-tcp': '#2ca02c', 'ws-tutorial': '#d62728', ngircd: '#9467bd',
+  'ours-ws': '#1f77b4', 'ours-tcp': '#2ca02c', 'ours-irc': '#e7ba52', 'ws-tutorial': '#d62728', ngircd: '#9467bd',
   'ours-ws-before': '#7f7f7f', 'ours-tcp-before': '#bcbd22', 'ours-ws-r1': '#ff7f0e', 'ours-ws-r2': '#8c564b',
   'ours-tcp-r1': '#e377c2', 'ours-tcp-r2': '#17becf',
 };

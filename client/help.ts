@@ -38,6 +38,7 @@ export function clientHelp(command?: string): string {
     title!, ...indent(rows), ...indent(LOCAL_COMMANDS.map((c) => `${c.usage.padEnd(26)} ${c.help}`)),
     `  ${footer}`,
     '  /msg nick (without text)   open a DM view; in a DM view, plain lines go to that person',
+    '  /search (without words)    the older matches of the last search',
     '',
     'Keys:',
     ...indent(KEY_HELP.map(([k, what]) => `${k.padEnd(26)} ${what}`)),

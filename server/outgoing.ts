@@ -9,7 +9,7 @@ export class Outgoing {
   private lineCache?: Buffer;
   private wsFrameCache?: Buffer;
   private textCache?: string;
-  private ircCache?: Map<string, string>;
+  private ircCache?: Map<string, Buffer>;
 
   constructor(readonly message: ServerMessage) {}
 
@@ -39,13 +39,13 @@ export class Outgoing {
 
   /**
    * An IRC rendering, shared by the recipients that see the message alike (`variant`: the capabilities
-   * that change its form), so a room's message is rendered once per variant, not once per member.
+   * that change its form): a room's message is rendered and encoded once per variant, not per member.
    */
-  irc(variant: string, render: () => string): string {
+  irc(variant: string, render: () => string): Buffer {
     const cache = (this.ircCache ??= new Map());
-    let text = cache.get(variant);
-    if (text === undefined) cache.set(variant, (text = render()));
-    return text;
+    let bytes = cache.get(variant);
+    if (bytes === undefined) cache.set(variant, (bytes = Buffer.from(render())));
+    return bytes;
   }
 }
 

@@ -122,6 +122,19 @@ export class Room {
   }
 
   /**
+   * The seq of the message with that id, or of the last message before that time (0: none), when the
+   * window can tell; undefined when the store must be asked.
+   */
+  locate(anchor: { id: string } | { ts: number }): number | null | undefined {
+    if ('id' in anchor) {
+      const found = this.recent.find((m) => m.id === anchor.id);
+      return found ? found.seq : this.recentIsComplete ? null : undefined;
+    }
+    for (let i = this.recent.length - 1; i >= 0; i--) if (this.recent[i]!.ts < anchor.ts) return this.recent[i]!.seq;
+    return this.recentIsComplete ? 0 : undefined;
+  }
+
+  /**
    * The `history` a joiner gets, from the window alone: it must end exactly where live messages begin,
    * which a read elsewhere (another thread, another node) cannot promise. A window too small to fill the
    * page says `more`, and the client pages on from the store.

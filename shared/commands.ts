@@ -169,6 +169,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    name: 'search', usage: '/search [#room] words',
+    help: "find a room's messages holding all the words (in any case, with or without accents)",
+    build: (args, rest, ctx) => {
+      const r = roomAndRest(args, rest, ctx);
+      if (!r.room) return NEEDS_ROOM;
+      const page = /^before:(\d{1,16})(?:\s+|$)/i.exec(r.rest);
+      const query = page ? r.rest.slice(page[0].length).trim() : r.rest;
+      if (!query) return 'usage: /search [#room] words';
+      return page ? { type: 'search', room: r.room, query, before: Number(page[1]) } : { type: 'search', room: r.room, query };
+    },
+  },
+  {
     name: 'register', secret: true, usage: '/register password [email]', help: 'register your nick as an account (password: 8+ characters)',
     build: ([password, email]) => {
       if (!password) return 'usage: /register password [email]';

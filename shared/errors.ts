@@ -57,6 +57,8 @@ export const ErrorCode = {
   SERVER_FULL: 'SERVER_FULL',
   /** The caller's address holds too many connections, or opens them too fast; the new one is closed. */
   TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
+  /** This server cannot do that in the mode it runs in: `search` on a cluster (the Redis engine). */
+  UNSUPPORTED: 'UNSUPPORTED',
   /** The server failed to carry out the request (for example, history could not be stored); nothing was sent. */
   INTERNAL: 'INTERNAL',
 } as const;

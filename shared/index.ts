@@ -3,6 +3,7 @@ export * from './limits.js';
 export * from './errors.js';
 export * from './protocol.js';
 export * from './validate.js';
+export * from './search.js';
 export * from './parse.js';
 export * from './encode.js';
 export * from './lines.js';

@@ -11,6 +11,8 @@ export const TEXT_MAX = 4000;
 export const TOPIC_MAX = 500;
 export const REASON_MAX = 300;
 export const REF_MAX = 64;
+/** The longest message id a client may name (ours are 21 characters). */
+export const MESSAGE_ID_MAX = 64;
 export const PASSWORD_MAX = 256;
 /** The shortest password an account may have. */
 export const PASSWORD_MIN = 8;
@@ -23,6 +25,10 @@ export const CLIENT_NAME_MAX = 64;
 /** How many messages `join` replays, and the most one `history` request returns. */
 export const HISTORY_ON_JOIN = 50;
 export const HISTORY_PAGE_MAX = 200;
+
+/** A `search` query is at most this many code points, and holds at most SEARCH_WORDS_MAX words. */
+export const SEARCH_QUERY_MAX = 200;
+export const SEARCH_WORDS_MAX = 16;
 
 /**
  * A `history` page, a `rooms` page and a `who` list stop at about this many bytes of JSON (a page says

@@ -4,9 +4,10 @@
  */
 import { ErrorCode, type ProtocolError } from './errors.js';
 import {
-  BAN_SECONDS_MAX, CLIENT_NAME_MAX, EMAIL_MAX, HISTORY_PAGE_MAX, MASK_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, TOPIC_MAX,
+  BAN_SECONDS_MAX, CLIENT_NAME_MAX, EMAIL_MAX, HISTORY_PAGE_MAX, MASK_MAX, MESSAGE_ID_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, TOPIC_MAX,
 } from './limits.js';
 import type { ClientMessage, ClientMessageType, ServerMessage, ServerMessageType } from './protocol.js';
+import { searchQueryProblem } from './search.js';
 import {
   codePointLength, isValidNick, isWellFormedText, lineProblem, normalizeRoom, textProblem,
 } from './validate.js';
@@ -66,6 +67,13 @@ const intRange = (field: string, min: number, max: number): FieldSpec => ({
   refine: (v: number) => (v >= min && v <= max ? good(v) : bad(ErrorCode.BAD_MESSAGE,
     `${field} must be an integer from ${min} to ${max}`)),
 });
+const query: FieldSpec = {
+  kind: 'string',
+  refine: (v: string) => {
+    const problem = searchQueryProblem(v);
+    return problem ? bad(ErrorCode.TEXT_INVALID, problem) : good(v);
+  },
+};
 const optionalFlag: FieldSpec = { kind: 'boolean', optional: true };
 const ref: FieldSpec = line('ref', REF_MAX, ErrorCode.BAD_MESSAGE);
 const password = (field: string): FieldSpec => line(field, PASSWORD_MAX, ErrorCode.BAD_MESSAGE, false);
@@ -88,6 +96,20 @@ const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
   topic: { room, topic: line('topic', TOPIC_MAX, ErrorCode.TEXT_INVALID, false), ref },
   history: {
     room,
+    before: intRange('before', 1, Number.MAX_SAFE_INTEGER),
+    after: intRange('after', 0, Number.MAX_SAFE_INTEGER),
+    limit: intRange('limit', 1, HISTORY_PAGE_MAX),
+    ref,
+  },
+  locate: {
+    room,
+    id: line('id', MESSAGE_ID_MAX, ErrorCode.BAD_MESSAGE),
+    ts: intRange('ts', 0, Number.MAX_SAFE_INTEGER),
+    ref,
+  },
+  search: {
+    room,
+    query,
     before: intRange('before', 1, Number.MAX_SAFE_INTEGER),
     limit: intRange('limit', 1, HISTORY_PAGE_MAX),
     ref,
@@ -181,15 +203,17 @@ const limits: FieldSpec = {
 const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   welcome: { sid: str, nick: str, server: str, version: int, motd: optStr, limits, account: optStr },
   joined: { room: str, nick: str, ts: int, away: optStr },
-  left: { room: str, nick: str, reason: optStr },
+  left: { room: str, nick: str, reason: optStr, quit: optionalFlag },
   message: chatMessageFields,
   ack: { ref: str, id: str, seq: int, ts: int },
   dm: { id: str, from: str, to: str, text: str, ts: int, action: optionalFlag, ref: optStr, away: optStr },
   nick: { old: str, new: str },
   topic: { room: str, topic: str, by: str, ts: int },
   history: { room: str, messages: chatMessages, more: { kind: 'boolean' } },
+  search: { room: str, query: str, messages: chatMessages, more: { kind: 'boolean' }, ref: optStr },
   rooms: { rooms: roomInfos, total: { kind: 'integer', optional: true }, more: optionalFlag, next: { kind: 'integer', optional: true } },
   who: { room: str, users: nickList('users'), total: int, topic: optStr, away: nickList('away', true) },
+  located: { room: str, seq: { kind: 'integer', optional: true }, ref: optStr },
   pong: { ref: optStr },
   error: { code: str, message: str, ref: optStr },
   bye: { reason: str },

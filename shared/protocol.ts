@@ -15,7 +15,16 @@ export interface SayMsg { type: 'say'; room: string; text: string; action?: bool
 export interface DmMsg { type: 'dm'; to: string; text: string; action?: boolean; ref?: string }
 export interface NickMsg { type: 'nick'; nick: string; ref?: string }
 export interface TopicMsg { type: 'topic'; room: string; topic: string; ref?: string }
+/**
+ * `before` alone: the newest page older than it. `after`: the oldest page newer than it (and older than
+ * `before`, when given), oldest first.
+ */
+export interface HistoryMsg { type: 'history'; room: string; before?: number; after?: number; limit?: number; ref?: string }
+/** Finds a message's seq: by its `id`, or the last message before the time `ts` (ms). */
+export interface LocateMsg { type: 'locate'; room: string; id?: string; ts?: number; ref?: string }
 export interface HistoryMsg { type: 'history'; room: string; before?: number; limit?: number; ref?: string }
+/** Messages of `room` holding every word of `query`, older than seq `before`; paged like `history`. */
+export interface SearchMsg { type: 'search'; room: string; query: string; before?: number; limit?: number; ref?: string }
 export interface RoomsMsg { type: 'rooms'; from?: number; ref?: string }
 export interface WhoMsg { type: 'who'; room: string; ref?: string }
 export interface PingMsg { type: 'ping'; ref?: string }
@@ -67,7 +76,7 @@ export interface SettingsMsg {
 
 export type ClientMessage =
   | HelloMsg | JoinMsg | PartMsg | SayMsg | DmMsg | NickMsg | TopicMsg
-  | HistoryMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg | AwayMsg | WhoisMsg | StatsMsg
+  | HistoryMsg | LocateMsg | SearchMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg | AwayMsg | WhoisMsg | StatsMsg
   | RegisterMsg | IdentifyMsg | PasswordMsg | DropMsg | GhostMsg
   | OperatorMsg | KillMsg | BanMsg | UnbanMsg | BansMsg | KickMsg | MuteMsg | UnmuteMsg | RoleMsg | InviteMsg | SettingsMsg;
 
@@ -101,6 +110,8 @@ export interface DmEvt { type: 'dm'; id: string; from: string; to: string; text:
 export interface NickEvt { type: 'nick'; old: string; new: string }
 export interface TopicEvt { type: 'topic'; room: string; topic: string; by: string; ts: number }
 export interface HistoryEvt { type: 'history'; room: string; messages: ChatMessage[]; more: boolean }
+/** The newest matches older than the request's `before`, oldest first; `more`: older matches remain. */
+export interface SearchEvt { type: 'search'; room: string; query: string; messages: ChatMessage[]; more: boolean; ref?: string }
 export interface RoomInfo { name: string; users: number; topic: string }
 /** One page of the room list, largest rooms first; `next` (with `more`) is the `from` of the next page. */
 export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[]; total?: number; more?: boolean; next?: number }
@@ -108,6 +119,8 @@ export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[]; total?: number; mo
 /** `topic`: the room's topic, when it has one (a joiner learns it here). `away`: those of `users` who are away. */
 export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number; topic?: string; away?: string[] }
 export interface PongEvt { type: 'pong'; ref?: string }
+/** The answer to `locate`: `seq` is absent when no message has that id (for a time, 0: none before it). */
+export interface LocatedEvt { type: 'located'; room: string; seq?: number; ref?: string }
 export interface ErrorEvt { type: 'error'; code: ErrorCode; message: string; ref?: string }
 export interface ByeEvt { type: 'bye'; reason: string }
 /** The session's account after register, identify, password, drop or ghost: `account` absent means a guest. */
@@ -135,7 +148,7 @@ export interface StatsEvt {
 
 export type ServerMessage =
   | WelcomeEvt | JoinedEvt | LeftEvt | MessageEvt | AckEvt | DmEvt | NickEvt | TopicEvt
-  | HistoryEvt | RoomsEvt | WhoEvt | PongEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt | ModerationEvt | InvitedEvt
-  | AwayEvt | WhoisEvt | StatsEvt;
+  | HistoryEvt | SearchEvt | RoomsEvt | WhoEvt | PongEvt | LocatedEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt
+  | ModerationEvt | InvitedEvt | AwayEvt | WhoisEvt | StatsEvt;
 
 export type ServerMessageType = ServerMessage['type'];

@@ -5,7 +5,7 @@ import type { FanoutRow } from '../scenarios/fanout.js';
 import type { SlowRow } from '../scenarios/slow.js';
 import { HELP } from '../options.js';
 import type { BenchResults } from '../results.js';
-import { checkClusterTargets, checkTargets } from './targets.js';
+import { checkClusterTargets, checkIrcTargets, checkTargets } from './targets.js';
 import type { FailoverRow } from '../scenarios/failover.js';
 import type { ClusterWindow } from '../scenarios/session.js';
 
@@ -47,8 +47,9 @@ function ratiosLine(rows: FanoutRow[]): string {
   const p99 = (lane: string) => rows.find((r) => r.lane === lane)?.load?.latency.p99;
   const cpu = (lane: string) => rows.find((r) => r.lane === lane)?.serverCpuUsPerDelivery;
   return `Ratios (baseline ÷ ours, above 1 means ours is better): p99 latency ws-tutorial ÷ ours-ws ${ratio(p99('ws-tutorial'), p99('ours-ws'))}, ` +
-    `ngIRCd ÷ ours-tcp ${ratio(p99('ngircd'), p99('ours-tcp'))}; server CPU per delivery ws-tutorial ÷ ours-ws ${ratio(cpu('ws-tutorial'), cpu('ours-ws'))}, ` +
-    `ngIRCd ÷ ours-tcp ${ratio(cpu('ngircd'), cpu('ours-tcp'))}.`;
+    `ngIRCd ÷ ours-tcp ${ratio(p99('ngircd'), p99('ours-tcp'))}, ngIRCd ÷ ours-irc ${ratio(p99('ngircd'), p99('ours-irc'))}; ` +
+    `server CPU per delivery ws-tutorial ÷ ours-ws ${ratio(cpu('ws-tutorial'), cpu('ours-ws'))}, ` +
+    `ngIRCd ÷ ours-tcp ${ratio(cpu('ngircd'), cpu('ours-tcp'))}, ngIRCd ÷ ours-irc ${ratio(cpu('ngircd'), cpu('ours-irc'))}.`;
 }
 
 /** The measured window of each load, in seconds (2, the default, in runs that did not record it). */
@@ -192,6 +193,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(`- Command: \`${r.command}\``);
   out.push(`- Machine: ${m.nproc} cores (${m.cpu}), ${m.memGiB} GiB memory, Node ${m.node}, Linux ${m.kernel}, open-files limit ${m.openFilesLimit}`);
   out.push('- Lanes: `ours-ws` and `ours-tcp` are the production build (`dist/server/main.js --rate-limit 0 --room-rate 0`, fresh data folder) over WebSocket and TCP JSON lines;');
+  out.push('  `ours-irc` is the same build with `--irc-port 0`, driven over IRC by the generator that drives ngIRCd (NICK/USER, JOIN until 366, PRIVMSG; no CAP);');
   out.push('  `ws-tutorial` is bench/baselines/ws-broadcast.ts (`wss.clients.forEach(c => c.send(data))`); `ngircd` is ngIRCd with bench/baselines/ngircd.conf, driven over IRC.');
   out.push('- Cluster lanes (issue 9): `ours-ws-r1` / `ours-ws-r2` (and `-tcp-`) start a redis-server (unix socket, `--appendonly yes --appendfsync always --save ""`,');
   out.push('  `--maxmemory-policy noeviction`) and 1 or 2 nodes of the same build with the same flags plus `--redis <socket>`; connection i goes to node i mod N,');
@@ -205,6 +207,11 @@ export function renderMarkdown(r: BenchResults): string {
   if (clusterChecks.some((t) => t.status !== 'not measured')) {
     out.push('## Targets (issue 9, cluster mode)', '');
     out.push(table(['metric', 'target', 'measured', 'status'], clusterChecks.map((t) => [t.metric, t.target, t.measured, t.status])), '');
+  }
+  const ircChecks = checkIrcTargets(r);
+  if (ircChecks.some((t) => t.status !== 'not measured')) {
+    out.push('## Targets (issue 11, IRC listener)', '');
+    out.push(table(['metric', 'target', 'measured', 'status'], ircChecks.map((t) => [t.metric, t.target, t.measured, t.status])), '');
   }
   if (r.saturate.length) {
     out.push('## saturate: highest rate held', '');

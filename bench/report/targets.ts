@@ -239,3 +239,32 @@ function failover(r: BenchResults): TargetCheck {
     : null;
   return { metric, target, measured: measured || '—', status: verdict(ok) };
 }
+
+/** Issue 11 (the IRC listener), checked against one run's results: ours over IRC beside ngIRCd and our TCP lane. */
+export function checkIrcTargets(r: BenchResults): TargetCheck[] {
+  return [ircFanout(r), ircIdle(r)];
+}
+
+function ircFanout(r: BenchResults): TargetCheck {
+  const metric = 'IRC fan-out: highest rate held';
+  const target = '≥ ngIRCd\'s (same room, same IRC generator, same run)';
+  const ours = r.saturate.find((s) => s.lane === 'ours-irc');
+  const ngircd = r.saturate.find((s) => s.lane === 'ngircd' && (!ours || s.members === ours.members));
+  const held = (s: typeof ours) => (s?.held ? rate(s.held.deliveriesPerSec) : 'none held');
+  const stop = (s: NonNullable<typeof ours>) => s.stopReason ? ` (stopped: ${s.stopReason})` : '';
+  const measured = [ours && `ours-irc ${held(ours)}${stop(ours)}`, ngircd && `ngIRCd ${held(ngircd)}${stop(ngircd)}`]
+    .filter(Boolean).join('; ') + (ours ? `, ${ours.members.toLocaleString('en-US')}-member room` : '');
+  const ok = ours && ngircd ? (ours.held?.deliveriesPerSec ?? 0) >= (ngircd.held?.deliveriesPerSec ?? 0) : null;
+  return { metric, target, measured: measured || '—', status: verdict(ok) };
+}
+
+function ircIdle(r: BenchResults): TargetCheck {
+  const metric = 'idle memory per registered IRC connection';
+  const target = '≤ ours-tcp\'s (same run)';
+  const kb = (lane: string) => r.idle.find((i) => i.lane === lane);
+  const [irc, tcp, ngircd] = [kb('ours-irc'), kb('ours-tcp'), kb('ngircd')];
+  const measured = [irc && `ours-irc ${irc.rssPerConnKb} KB × ${irc.ready}`, tcp && `ours-tcp ${tcp.rssPerConnKb} KB × ${tcp.ready}`]
+    .filter(Boolean).join('; ') + (ngircd ? ` (ngIRCd ${ngircd.rssPerConnKb} KB)` : '');
+  const ok = irc && tcp ? irc.ready > 0 && irc.rssPerConnKb <= tcp.rssPerConnKb : null;
+  return { metric, target, measured: measured || '—', status: verdict(ok) };
+}

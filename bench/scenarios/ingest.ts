@@ -41,7 +41,8 @@ export async function runIngest(lane: Lane, o: IngestOptions): Promise<IngestRow
       transport: lane.transport, port: portsOf(lane, s.target), count: o.senders, rooms, nickPrefix: 's',
       concurrency: lane.connectConcurrency, timeoutMs: o.setupTimeoutMs,
     });
-    const ackKind = lane.target === 'ours' || lane.target === 'ours-cluster' ? 'durable' : lane.target === 'ws-tutorial' ? 'not stored' : 'none';
+    // IRC has no acks (ours over IRC acks internally but says nothing to a client without echo-message).
+    const ackKind = lane.transport === 'irc' ? 'none' : lane.target === 'ws-tutorial' ? 'not stored' : 'durable';
     const row: IngestRow = {
       lane: lane.id, senders: o.senders, rooms: o.rooms, offeredRate: o.rate, ready: fill.ready, ackKind,
       load: null, storedPerSec: null, serverLagP99Ms: null, serverCpuUsPerMessage: null,

@@ -45,6 +45,9 @@ function withDefaultLimits(args: string[]): string[] {
   return serverHasOption('limit-exempt') ? [...out, '--limit-exempt', ''] : out;
 }
 
+/** The start-up line, to its end (`data=` or `redis=`), so the IRC port, printed only with --irc-port, is in it when there. */
+const LISTENING = /listening ws:\/\/127\.0\.0\.1:(\d+)\/ tcp:\/\/127\.0\.0\.1:(\d+) admin=http:\/\/127\.0\.0\.1:(\d+)\/(?: irc:\/\/127\.0\.0\.1:(\d+)\/)? (?:data|redis)=/;
+
 export async function startOurs(maxConnections: number, extraArgs: string[] = [], opts: OursOptions = {}): Promise<Target> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-bench-'));
   const args = [
@@ -56,9 +59,9 @@ export async function startOurs(maxConnections: number, extraArgs: string[] = []
   const nodeArgs = [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const proc = track(spawn(process.execPath, [...nodeArgs, ...serverArgs], { stdio: ['ignore', 'pipe', 'pipe'] }));
   try {
-    const m = await waitForLine(proc, /listening ws:\/\/127\.0\.0\.1:(\d+)\/ tcp:\/\/127\.0\.0\.1:(\d+) admin=http:\/\/127\.0\.0\.1:(\d+)\//, 15_000);
+    const m = await waitForLine(proc, LISTENING, 15_000);
     return {
-      name: 'ours', pid: proc.pid!, ports: { ws: Number(m[1]), tcp: Number(m[2]) },
+      name: 'ours', pid: proc.pid!, ports: { ws: Number(m[1]), tcp: Number(m[2]), ...(m[4] ? { irc: Number(m[4]) } : {}) },
       metricsUrl: `http://127.0.0.1:${m[3]}/metrics`, failure: watchExit(proc),
       async stop() {
         await stopProcess(proc);

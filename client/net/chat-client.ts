@@ -329,7 +329,7 @@ export class ChatClient {
       return; // a newer server's extra message types are not ours to draw
     }
     let msg = parsed.value;
-    if (msg.type === 'history' || msg.type === 'rooms' || msg.type === 'who') this.pacer.charge(replyCost(text.length));
+    if (msg.type === 'history' || msg.type === 'search' || msg.type === 'rooms' || msg.type === 'who') this.pacer.charge(replyCost(text.length));
     switch (msg.type) {
       case 'welcome': return this.welcomed(msg);
       case 'error':

@@ -4,6 +4,7 @@ import {
 } from '../../shared/index.js';
 import { splitMessage } from '../text/split.js';
 import { localCommand } from './local-commands.js';
+import { askSearch } from './search.js';
 import { clientHelp } from '../help.js';
 import { currentView, ensureView, findView, infoLines, selectView, withView } from './app-state.js';
 import type { AppState, Effect, Step } from './types.js';
@@ -131,6 +132,7 @@ function applyLine(typedIn: AppState, text: string, now: number): Step {
     }
     case 'who': return { state: { ...state, whoWanted: [...state.whoWanted, roomViewId(message.room)] }, effects: [{ kind: 'send', message }] };
     case 'rooms': return { state: { ...state, roomsWanted: true }, effects: [{ kind: 'send', message }] };
+    case 'search': return askSearch(state, message);
     case 'history': {
       // "Earlier messages": older than what the view already holds, not the newest page again.
       const target = findView(state, roomViewId(message.room));

@@ -5,6 +5,7 @@
  */
 import { normalizeRoom } from '../../shared/index.js';
 import { currentView, findView, infoLines, removeView, selectView, withView } from './app-state.js';
+import { searchOlder } from './search.js';
 import type { AppState, Step } from './types.js';
 import { roomViewId } from './views.js';
 
@@ -64,6 +65,8 @@ export function localCommand(state: AppState, text: string, now: number): Step |
       if (!only || (only[1] !== undefined && !only[1].startsWith('#'))) return undefined;
       return showTopic(state, only[1], now);
     }
+    case 'search':
+      return rest === '' ? searchOlder(state, now) : undefined;
     case 'join':
     case 'j':
       return rest === '' ? note(state, 'usage: /join #room', now, 'error') : undefined;

@@ -4,6 +4,7 @@ import {
   currentView, ensureView, findView, infoLines, isMe, noteIn, perspective, removeView, selectView, withView,
 } from './app-state.js';
 import { settleReadPosition } from './remember.js';
+import { onSearch } from './search.js';
 import type { AppState, ChatLine, View } from './types.js';
 import { addDirectMessage, dmViewId, mergeRoomMessages, roomViewId, SERVER_VIEW_ID } from './views.js';
 
@@ -264,9 +265,11 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
       return noteIn(s, id, 'event', `${msg.by} set the topic: ${msg.topic}`, msg.ts);
     }
     case 'history': return onHistory(state, msg, now);
+    case 'search': return onSearch(state, msg, now);
     case 'who': return onWho(state, msg, now);
     case 'rooms': return onRooms(state, msg, now);
     case 'pong': return state;
+    case 'located': return state;
     case 'error': return onError(state, msg, now);
     case 'bye': return noteIn(state, currentView(state).id, 'info', `server says goodbye: ${msg.reason}`, now);
     case 'account':

@@ -42,7 +42,10 @@ export interface InfoLine extends Ordered { kind: 'info'; ts: number; text: stri
 /** Errors from the server or from a mistyped command. */
 export interface ErrorLine extends Ordered { kind: 'error'; ts: number; text: string }
 
-export type Line = ChatLine | EventLine | InfoLine | ErrorLine;
+/** A message a search found: of any room and any day, shown where the search was asked. */
+export interface FoundLine extends Ordered { kind: 'found'; ts: number; room: string; from: string; text: string; action?: boolean }
+
+export type Line = ChatLine | EventLine | InfoLine | ErrorLine | FoundLine;
 
 export type PendingStatus = 'sending' | 'queued' | 'failed';
 
@@ -127,6 +130,8 @@ export interface AppState {
   roomsWanted: boolean;
   /** Rooms whose history the user asked for with /history, so the answer is reported. */
   historyWanted: string[];
+  /** The last search asked for: its answer is shown in `viewId`, and `/search` alone asks for older matches below `next`. */
+  search?: { ref: string; viewId: string; room: string; query: string; next?: number };
   /** Room names seen in `rooms`, for tab completion. */
   knownRooms: string[];
   /** A welcome was received (the first one greets; a reconnect's does not). */

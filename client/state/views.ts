@@ -1,6 +1,6 @@
 /** Pure operations on one view: ordered insertion, merge by seq without duplicates, trimming. */
 import { caseFold, type ChatMessage } from '../../shared/index.js';
-import type { ChatLine, ErrorLine, EventLine, InfoLine, Line, View, ViewKind } from './types.js';
+import type { ChatLine, ErrorLine, EventLine, FoundLine, InfoLine, Line, View, ViewKind } from './types.js';
 
 /** Lines kept per view; older ones are dropped and can be fetched again by scrolling up. */
 export const MAX_LINES_PER_VIEW = 2000;
@@ -48,12 +48,26 @@ function trimmed(view: View, lines: Line[]): View {
 type NoteKind = 'event' | 'info' | 'error';
 type NoteLine = EventLine | InfoLine | ErrorLine;
 
-/** Appends a non-message line after everything the view holds now. */
-export function addNote(view: View, kind: NoteKind, text: string, ts: number): View {
+/** Appends a line that is not one of the view's messages after everything the view holds now. */
+function addAfterAll(view: View, make: (order: number, sub: number) => NoteLine | FoundLine): View {
   const tick = view.tick + 1;
-  const line = { kind, ts, text, order: view.kind === 'room' ? view.maxSeq : tick, sub: tick } as NoteLine;
+  const line = make(view.kind === 'room' ? view.maxSeq : tick, tick);
   const at = lowerBound(view.lines, line.order, line.sub);
   return trimmed({ ...view, tick }, [...view.lines.slice(0, at), line, ...view.lines.slice(at)]);
+}
+
+/** Appends a non-message line after everything the view holds now. */
+export function addNote(view: View, kind: NoteKind, text: string, ts: number): View {
+  return addAfterAll(view, (order, sub) => ({ kind, ts, text, order, sub }) as NoteLine);
+}
+
+/** Appends a message a search found (of any room) after everything the view holds now. */
+export function addFound(view: View, m: ChatMessage): View {
+  return addAfterAll(view, (order, sub) => {
+    const line: FoundLine = { kind: 'found', order, sub, ts: m.ts, room: m.room, from: m.from, text: m.text };
+    if (m.action) line.action = true;
+    return line;
+  });
 }
 
 export interface Perspective {

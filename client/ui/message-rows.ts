@@ -13,6 +13,13 @@ export function clock(ts: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
+/** A found message's day and time: it may be from any day. */
+export function dayClock(ts: number): string {
+  const d = new Date(ts);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${clock(ts)}`;
+}
+
 /**
  * Starts every row of a line after its first (its later lines and the pieces of a wrapped one), at the
  * end of the indent: another user's text never begins a row, so no part of it can pass for a line.
@@ -77,6 +84,13 @@ export function lineRows(line: Line, width: number, theme: Theme): Row[] {
     case 'event': return wrapped([time, { text: '-- ', style: theme.event }], line.text, theme.event, width, theme);
     case 'info': return wrapped([time, { text: '-!- ', style: theme.info }], line.text, theme.plain, width, theme);
     case 'error': return wrapped([time, { text: '!! ', style: theme.error }], line.text, theme.error, width, theme);
+    case 'found': {
+      const nick = nickStyle(theme, line.from);
+      const head: Segment[] = [{ text: `${dayClock(line.ts)} `, style: theme.time }, { text: `${line.room} `, style: theme.info }];
+      if (line.action) head.push({ text: '* ', style: theme.plain }, { text: `${line.from} `, style: nick });
+      else head.push({ text: '<', style: theme.time }, { text: line.from, style: nick }, { text: '> ', style: theme.time });
+      return wrapped(head, line.text, theme.plain, width, theme);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { ErrorCode, ProtocolFault } from '../../shared/errors.js';
 import { HISTORY_ON_JOIN, LOBBY, WHO_MAX } from '../../shared/limits.js';
-import type { HistoryMsg, JoinMsg, PartMsg, RoomsMsg, TopicMsg, WhoEvt, WhoMsg } from '../../shared/protocol.js';
+import type { HistoryMsg, JoinMsg, LocateMsg, PartMsg, RoomsMsg, ServerMessage, TopicMsg, WhoEvt, WhoMsg } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import type { HistoryPage } from '../engine/engine.js';
 import { findMark, isHidden, isInvited, isOperator, isPublic, type RoomPolicy } from '../moderation/policy.js';
@@ -107,7 +107,7 @@ export const topic: CommandSpec<TopicMsg> = {
   },
 };
 
-// history { room, before?, limit? } -> history{room, messages (oldest first), more}
+// history { room, before?, after?, limit? } -> history{room, messages (oldest first), more}
 // A page as members here have seen it: messages stored but not yet delivered are about to arrive live.
 export const history: CommandSpec<HistoryMsg> = {
   handle: async (hub, session, m) => {
@@ -118,6 +118,10 @@ export const history: CommandSpec<HistoryMsg> = {
     const limit = m.limit ?? HISTORY_ON_JOIN;
     const room = hub.room(m.room);
     const upTo = room ? Math.min(before, room.deliveredSeq + 1) : before;
+    if (m.after !== undefined) {
+      const page = await hub.engine.pageAfter(caseFold(m.room), room?.name ?? m.room, m.after, upTo, limit);
+      return hub.reply(session, new Outgoing({ type: 'history', room: m.room, ...page }));
+    }
     const page = room?.recentPage(upTo, limit) ?? hub.engine.page(caseFold(m.room), room?.name ?? m.room, upTo, limit);
     const answer = (p: HistoryPage) => hub.reply(session, new Outgoing({ type: 'history', room: m.room, ...p }));
     return page instanceof Promise ? page.then(answer) : answer(page);
@@ -129,7 +133,7 @@ export const history: CommandSpec<HistoryMsg> = {
  * it is not banned from. A secret or invite-only room answers as an empty one would ('hidden'); any
  * other room with settings, or a ban, is NOT_IN_ROOM.
  */
-async function outsider(hub: Hub, session: Session, name: string): Promise<'member' | 'allowed' | 'hidden'> {
+export async function outsider(hub: Hub, session: Session, name: string): Promise<'member' | 'allowed' | 'hidden'> {
   const served = hub.room(name);
   if (served?.members.has(session.user)) return 'member';
   const policy = served ? served.policy : await hub.engine.policy(caseFold(name));
@@ -141,6 +145,24 @@ async function outsider(hub: Hub, session: Session, name: string): Promise<'memb
   if (!isPublic(policy)) throw new ProtocolFault(ErrorCode.NOT_IN_ROOM, `join ${name} to read it`);
   return 'allowed';
 }
+
+// locate { room, id? | ts? } -> located{room, seq?} (the same privacy as history)
+export const locate: CommandSpec<LocateMsg> = {
+  handle: async (hub, session, m) => {
+    if ((m.id === undefined) === (m.ts === undefined)) throw new ProtocolFault(ErrorCode.BAD_MESSAGE, 'locate needs one of id or ts');
+    const anchor = m.id !== undefined ? { id: m.id } : { ts: m.ts! };
+    const hidden = await outsider(hub, session, m.room) === 'hidden';
+    const room = hub.room(m.room);
+    const inWindow = hidden ? ('id' in anchor ? null : 0) : room?.locate(anchor);
+    let seq = inWindow !== undefined ? inWindow : await hub.engine.locate(caseFold(m.room), anchor);
+    // Not past what members here have been delivered.
+    if (room && seq !== null && seq > room.deliveredSeq) seq = 'id' in anchor ? null : room.deliveredSeq;
+    const out: ServerMessage = { type: 'located', room: room?.name ?? m.room };
+    if (seq !== null && seq !== undefined) out.seq = seq;
+    if (m.ref !== undefined) out.ref = m.ref;
+    hub.reply(session, new Outgoing(out));
+  },
+};
 
 // rooms { from? } -> rooms{rooms: [{name, users, topic}], total, more, next?}
 export const rooms: CommandSpec<RoomsMsg> = {

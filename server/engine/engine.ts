@@ -40,6 +40,8 @@ export interface HistoryPage {
   more: boolean;
 }
 
+export type SearchHistory = (roomKey: string, name: string, words: string[], before: number, limit: number) => Promise<HistoryPage>;
+
 export type EngineEvent =
   /** A committed message; `message.room` is the display name. Per room, seqs arrive in order. */
   | { kind: 'msg'; roomKey: string; message: ChatMessage }
@@ -184,6 +186,16 @@ export interface Engine {
    * answer (and so its cost) is charged, and decides on the requests that arrived meanwhile only then.
    */
   page(roomKey: string, name: string, before: number, limit: number): HistoryPage | Promise<HistoryPage>;
+  /** The oldest `limit` messages after `after` and before `before`, oldest first, cut the same way; off the event loop. */
+  pageAfter(roomKey: string, name: string, after: number, before: number, limit: number): Promise<HistoryPage>;
+  /** The seq of the message with that id (null: none), or of the last message before that time (0: none). */
+  locate(roomKey: string, anchor: { id: string } | { ts: number }): Promise<number | null>;
+  /**
+   * The newest `limit` messages older than `before` that hold every one of `words` (see
+   * shared/search.ts), oldest first, cut like `page`; read off the event loop. Null in an engine that
+   * cannot search (the cluster's): the request is refused before anything is read.
+   */
+  readonly search: SearchHistory | null;
   /** Every room with members, cluster-wide; null when this node's rooms are all there are. */
   roomDirectory(): Promise<RoomInfo[]> | null;
 

@@ -248,6 +248,24 @@ export class LocalEngine implements Engine {
     });
   }
 
+  pageAfter(roomKey: string, name: string, after: number, before: number, limit: number): Promise<HistoryPage> {
+    return this.reader.pageAfter(roomKey, name, after, before, limit).catch((err: unknown) => {
+      throw readFailure(err);
+    });
+  }
+
+  locate(roomKey: string, anchor: { id: string } | { ts: number }): Promise<number | null> {
+    return this.reader.locate(roomKey, anchor).catch((err: unknown) => {
+      throw readFailure(err);
+    });
+  }
+
+  /** On the reader thread, as history pages are: see HistoryReads.search. */
+  readonly search = (roomKey: string, name: string, words: string[], before: number, limit: number): Promise<HistoryPage> =>
+    this.reader.search(roomKey, name, words, before, limit).catch((err: unknown) => {
+      throw readFailure(err);
+    });
+
   roomDirectory(): Promise<RoomInfo[]> | null {
     return null;
   }

@@ -30,6 +30,7 @@ export async function openLocalEngine(options: LocalOptions, log: Logger): Promi
   }
   const { wal } = store;
   log.info({ file: store.file, historyId: store.historyId, walBytes: wal.bytes, walFrames: wal.frames, walCheckpointed: wal.checkpointed }, 'history database opened');
+  for (const step of store.migrated) log.info({ file: store.file, schemaVersion: step.version, ms: step.ms }, `history database upgraded: ${step.what}`);
   // SQLite drops a damaged write-ahead log without a word; all we can do is say that it held something.
   if (wal.bytes > 0 && wal.frames === 0) {
     log.warn({ file: `${store.file}-wal`, walBytes: wal.bytes }, 'the write-ahead log held bytes but no valid commit; whatever it held was discarded');

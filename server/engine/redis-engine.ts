@@ -29,7 +29,7 @@ import { checkSettings, connectAll, openConnection } from './redis-connect.js';
 import { DmRelay } from './redis-dm.js';
 import { RedisAccounts } from './redis-accounts.js';
 import { emptyPolicy, isHidden, type RoomPolicy } from '../moderation/policy.js';
-import { firstChunk, readPage } from './redis-history.js';
+import { firstChunk, locateInLog, readPage, readPageAfter } from './redis-history.js';
 import { NodeLease } from './redis-lease.js';
 import { reapNode } from './redis-reaper.js';
 import {
@@ -252,6 +252,17 @@ export class RedisEngine implements Engine {
   page(roomKey: string, name: string, before: number, limit: number): Promise<HistoryPage> {
     return readPage(this.cmd, roomKey, name, before, limit);
   }
+
+  pageAfter(roomKey: string, name: string, after: number, before: number, limit: number): Promise<HistoryPage> {
+    return readPageAfter(this.cmd, roomKey, name, after, before, limit);
+  }
+
+  locate(roomKey: string, anchor: { id: string } | { ts: number }): Promise<number | null> {
+    return locateInLog(this.cmd, roomKey, anchor);
+  }
+
+  /** Redis has no full-text index (RediSearch is a module most servers lack): search is refused. */
+  readonly search = null;
 
   roomDirectory(): Promise<RoomInfo[]> {
     const now = Date.now();

@@ -46,3 +46,46 @@ export async function readPage(
     chunk = undefined;
   }
 }
+
+/** The page of messages with `after` < seq < `before`, oldest first, cut the same way; `more` when newer ones remain. */
+export async function readPageAfter(conn: Redis, roomKey: string, room: string, after: number, before: number, limit: number): Promise<HistoryPage> {
+  const messages: ChatMessage[] = [];
+  if (limit <= 0 || before <= after + 1) return { messages, more: false };
+  let bytes = 0;
+  let lower = `(${after}-0`;
+  const upper = `(${before}-0`;
+  for (;;) {
+    const asked = Math.min(limit + 1 - messages.length, CHUNK);
+    const chunk = (await conn.xrange(roomLog(roomKey), lower, upper, 'COUNT', asked)) as StreamEntry[];
+    for (const entry of chunk) {
+      const m = logMessage(entry, room);
+      bytes += messageBytes(m);
+      if (messages.length === limit || (bytes > REPLY_MAX_BYTES && messages.length > 0)) return { messages, more: true };
+      messages.push(m);
+    }
+    if (chunk.length < asked) return { messages, more: false };
+    lower = `(${chunk[chunk.length - 1]![0]}`;
+  }
+}
+
+/** Entries a locate may read before it gives up: an anchor that old is answered as not found. */
+const LOCATE_MAX_ENTRIES = 100_000;
+const LOCATE_CHUNK = 500;
+
+/**
+ * The seq of the message with that id (null: none found), or of the last message before that time
+ * (0: none). Reads the log from the newest, where a catching-up client's anchor most often is.
+ */
+export async function locateInLog(conn: Redis, roomKey: string, anchor: { id: string } | { ts: number }): Promise<number | null> {
+  let upper = '+';
+  for (let read = 0; read < LOCATE_MAX_ENTRIES; read += LOCATE_CHUNK) {
+    const chunk = (await conn.xrevrange(roomLog(roomKey), upper, '-', 'COUNT', LOCATE_CHUNK)) as StreamEntry[];
+    for (const entry of chunk) {
+      const m = logMessage(entry, '');
+      if ('id' in anchor ? m.id === anchor.id : m.ts < anchor.ts) return m.seq;
+    }
+    if (chunk.length < LOCATE_CHUNK) return 'id' in anchor ? null : 0;
+    upper = `(${chunk[chunk.length - 1]![0]}`;
+  }
+  return 'id' in anchor ? null : 0;
+}

@@ -3,15 +3,15 @@
  * and the everyday commands, each turned into our protocol's requests, whose answers the peer renders
  * in IRC's words. A handler that makes requests returns their promise: the connection's next line waits.
  */
-import { REASON_MAX } from '../../shared/limits.js';
+import { HISTORY_PAGE_MAX, REASON_MAX } from '../../shared/limits.js';
 import { caseFold } from '../../shared/validate.js';
-import type { ClientMessage, ServerMessage } from '../../shared/protocol.js';
+import type { ChatMessage, ClientMessage, ServerMessage } from '../../shared/protocol.js';
 import { roomFromChannel } from './casemap.js';
 import { readIncomingText, stripFormatting } from './format.js';
 import { CAPABILITIES, type Awaiting } from './irc-state.js';
 import type { IrcMessage, ParsedMessage } from './message.js';
-import { numeric, type NumericName } from './numerics.js';
-import { topicReply } from './irc-render.js';
+import { numeric, standardReply, type NumericName, type StandardReplyCode } from './numerics.js';
+import { historyLines, inBatch, topicReply } from './irc-render.js';
 
 /** What a command handler may do with its connection. */
 export interface IrcConnection {
@@ -21,9 +21,17 @@ export interface IrcConnection {
   rooms(): readonly string[];
   reply(lines: readonly IrcMessage[]): void;
   /** Sends `message` to our hub and resolves once its answer (as `how.done` says, or an error) has gone out. */
-  request(message: ClientMessage, how: Omit<Awaiting, 'ref'>): Promise<void>;
+  request(message: ClientMessage, how: Omit<Awaiting, 'ref'>): Promise<ServerMessage | null>;
+  /**
+   * Like `request`, but the next line need not wait for the answer (a message's ack): messages are sent
+   * on while earlier ones commit, and their answers still go out in order. Falls back to `request`
+   * where it cannot (a labelled line).
+   */
+  post(message: ClientMessage, how: Omit<Awaiting, 'ref'>): void | Promise<unknown>;
+  /** A fresh batch reference. */
+  batchId(): string;
   /** Registration is complete (NICK, USER, no CAP negotiation open): hello, or the burst after SASL. */
-  register(): void | Promise<void>;
+  register(): void | Promise<unknown>;
   welcomeBurst(): void;
   motd(): IrcMessage[];
 }
@@ -33,7 +41,7 @@ export interface IrcCommand {
   preRegistration?: boolean;
   /** The fewest parameters it needs (fewer: 461). */
   params?: number;
-  handle(irc: IrcConnection, m: ParsedMessage): void | Promise<void>;
+  handle(irc: IrcConnection, m: ParsedMessage): void | Promise<unknown>;
 }
 
 const n = (irc: IrcConnection, name: NumericName, ...params: string[]): IrcMessage => numeric(irc.server, irc.state.nick, name, ...params);
@@ -53,7 +61,7 @@ const CAP: IrcCommand = {
       case 'LS': {
         if (!state.welcomed) state.negotiating = true;
         state.capVersion = Math.max(state.capVersion, Number(m.params[1] ?? 0) || 0);
-        if (state.capVersion >= 302) state.caps.add('cap-notify');
+        if (state.capVersion >= 302) state.setCap('cap-notify', true);
         const list = [...CAPABILITIES].map(([name, value]) => (value && state.capVersion >= 302 ? `${name}=${value}` : name));
         return irc.reply([cap('LS', list.join(' '))]);
       }
@@ -65,8 +73,8 @@ const CAP: IrcCommand = {
         const known = asked.every((c) => CAPABILITIES.has(c.replace(/^-/, '')));
         if (!known || asked.length === 0) return irc.reply([cap('NAK', m.params[1] ?? '')]);
         for (const c of asked) {
-          if (c.startsWith('-')) state.caps.delete(c.slice(1));
-          else state.caps.add(c);
+          if (c.startsWith('-')) state.setCap(c.slice(1), false);
+          else state.setCap(c, true);
         }
         return irc.reply([cap('ACK', m.params[1]!)]);
       }
@@ -167,6 +175,7 @@ const QUIT: IrcCommand = {
   preRegistration: true,
   handle(irc, m) {
     const reason = m.params[0];
+    if (reason) irc.state.quitReason = reason;
     return irc.request(reason ? { type: 'quit', reason } : { type: 'quit' }, { verb: 'QUIT', target: '', quiet: true, done: (a) => a.type === 'bye' });
   },
 };
@@ -224,9 +233,9 @@ function speak(quiet: boolean): IrcCommand {
         const room = roomFromChannel(target);
         const base = incoming.action ? { text: incoming.text, action: true as const } : { text: incoming.text };
         if (room !== null) {
-          await irc.request({ type: 'say', room, ...base }, { verb: 'PRIVMSG', target: room, quiet, done: (a) => a.type === 'ack' });
+          await irc.post({ type: 'say', room, ...base }, { verb: 'PRIVMSG', target: room, quiet, done: (a) => a.type === 'ack' });
         } else {
-          await irc.request({ type: 'dm', to: target, ...base }, { verb: 'PRIVMSG', target, quiet, done: (a) => a.type === 'dm' && a.ref !== undefined });
+          await irc.post({ type: 'dm', to: target, ...base }, { verb: 'PRIVMSG', target, quiet, done: (a) => a.type === 'dm' && a.ref !== undefined });
         }
       }
     },
@@ -329,7 +338,9 @@ const MODE: IrcCommand = {
     const room = roomFromChannel(target);
     if (room === null) {
       if (caseFold(target) !== caseFold(irc.state.nick ?? '')) return irc.reply([n(irc, 'ERR_USERSDONTMATCH')]);
-      return irc.reply([n(irc, 'RPL_UMODEIS', '+')]);
+      // Everyone is invisible here (+i: WHO lists room members only); asking for it changes nothing.
+      if (m.params.length === 1 || /^[+-]?i+$/.test(m.params[1]!)) return irc.reply([n(irc, 'RPL_UMODEIS', '+i')]);
+      return irc.reply([n(irc, 'ERR_UMODEUNKNOWNFLAG')]);
     }
     // Our settings are not readable as modes yet: a query says '+'.
     if (m.params.length === 1) return irc.reply([n(irc, 'RPL_CHANNELMODEIS', room, '+')]);
@@ -368,6 +379,111 @@ const KILL: IrcCommand = {
   },
 };
 
+/** The most messages one CHATHISTORY answer holds (CHATHISTORY in ISUPPORT): our largest history page. */
+export const CHATHISTORY_MAX = HISTORY_PAGE_MAX;
+
+/** Parameters of each CHATHISTORY subcommand, the limit last. */
+const CHATHISTORY_PARAMS: Readonly<Record<string, number>> = { LATEST: 3, BEFORE: 3, AFTER: 3, AROUND: 3, BETWEEN: 4 };
+
+/**
+ * draft/chathistory over our history: each message reference (`msgid=` our message id, `timestamp=`
+ * an ISO time) becomes a seq through `locate`, and the pages come from `history` (before, or after and
+ * before), so the same privacy and page cut apply. DMs are not stored: a nick's history is empty.
+ */
+const CHATHISTORY: IrcCommand = {
+  params: 1,
+  async handle(irc, m) {
+    const sub = m.params[0]!.toUpperCase();
+    const fail = (code: StandardReplyCode, text: string) => irc.reply([standardReply(irc.server, 'FAIL', 'CHATHISTORY', code, [sub], text)]);
+    if (sub === 'TARGETS') {
+      if (m.params.length < 4) return fail('NEED_MORE_PARAMS', 'Missing parameters');
+      // Our DMs are not stored, and rooms a client is in it knows already: no targets to offer.
+      return irc.reply(inBatch(irc, irc.batchId(), 'draft/chathistory-targets', [], []));
+    }
+    const count = CHATHISTORY_PARAMS[sub];
+    if (count === undefined) return fail('UNKNOWN_COMMAND', 'Unknown subcommand');
+    const p = m.params.slice(1);
+    if (p.length < count) return fail('NEED_MORE_PARAMS', 'Missing parameters');
+    const target = p[0]!;
+    const limit = Number(p[count - 1]);
+    if (!Number.isInteger(limit) || limit < 1) return fail('INVALID_PARAMS', 'Invalid limit');
+    const n = Math.min(limit, CHATHISTORY_MAX);
+    const room = roomFromChannel(target);
+    const answer = (messages: readonly ChatMessage[]) => irc.reply(inBatch(irc, irc.batchId(), 'chathistory', [target], historyLines(irc, target, messages)));
+    if (room === null) return answer([]);
+    const how = { verb: 'CHATHISTORY', target: room, quiet: false };
+    /** A reference as a seq bound: 'lower' for an exclusive `after`, 'upper' for an exclusive `before`. */
+    const bound = async (ref: string, side: 'lower' | 'upper'): Promise<number | 'missing' | 'invalid' | 'failed'> => {
+      const eq = ref.indexOf('=');
+      const kind = ref.slice(0, eq);
+      const value = ref.slice(eq + 1);
+      let ask: ClientMessage;
+      if (eq > 0 && kind === 'msgid' && value !== '') ask = { type: 'locate', room, id: value };
+      else if (eq > 0 && kind === 'timestamp' && !Number.isNaN(Date.parse(value))) {
+        const ms = Date.parse(value);
+        ask = { type: 'locate', room, ts: side === 'lower' ? ms + 1 : ms };
+      } else return 'invalid';
+      const located = await irc.request(ask, { ...how, done: (a) => a.type === 'located' });
+      if (located?.type !== 'located') return 'failed';
+      if (located.seq === undefined) return 'missing';
+      // A time's seq is the last message before it: an upper bound sits just past it.
+      return 'ts' in ask && side === 'upper' ? located.seq + 1 : located.seq;
+    };
+    const page = async (query: { before?: number; after?: number; limit: number }): Promise<ChatMessage[] | null> => {
+      const got = await irc.request({ type: 'history', room, ...query }, { ...how, done: (a) => a.type === 'history' && caseFold(a.room) === caseFold(room) });
+      return got?.type === 'history' ? got.messages : null;
+    };
+    const bounds = async (...refs: [string, 'lower' | 'upper'][]): Promise<number[] | null> => {
+      const out: number[] = [];
+      for (const [ref, side] of refs) {
+        const b = await bound(ref, side);
+        if (b === 'invalid') fail('INVALID_PARAMS', `Invalid message reference ${ref}`);
+        // A message we cannot find has nothing around it: an empty batch, as the draft allows.
+        if (b === 'missing') answer([]);
+        if (typeof b !== 'number') return null;
+        out.push(b);
+      }
+      return out;
+    };
+    let messages: ChatMessage[] | null = null;
+    if (sub === 'LATEST') {
+      const latest = await page({ limit: n });
+      if (latest === null || p[1] === '*') messages = latest;
+      else {
+        const floor = await bounds([p[1]!, 'lower']);
+        if (floor === null) return;
+        messages = latest.filter((x) => x.seq > floor[0]!);
+      }
+    } else if (sub === 'BEFORE') {
+      const b = await bounds([p[1]!, 'upper']);
+      if (b === null) return;
+      messages = await page({ before: b[0]!, limit: n });
+    } else if (sub === 'AFTER') {
+      const b = await bounds([p[1]!, 'lower']);
+      if (b === null) return;
+      messages = await page({ after: b[0]!, limit: n });
+    } else if (sub === 'AROUND') {
+      const b = await bounds([p[1]!, 'lower']);
+      if (b === null) return;
+      const half = Math.ceil(n / 2);
+      const older = await page({ before: b[0]! + 1, limit: half });
+      const newer = older && (await page({ after: b[0]!, limit: Math.max(1, n - older.length) }));
+      messages = older && newer ? [...older, ...newer.filter((x) => x.seq > b[0]!)].slice(0, n) : null;
+    } else {
+      const forward = await bounds([p[1]!, 'lower'], [p[2]!, 'upper']);
+      if (forward === null) return;
+      if (forward[0]! < forward[1]!) messages = await page({ after: forward[0]!, before: forward[1]!, limit: n });
+      else {
+        // From the newer reference back towards the older one.
+        const back = await bounds([p[1]!, 'upper'], [p[2]!, 'lower']);
+        if (back === null) return;
+        messages = (await page({ before: back[0]!, limit: n }))?.filter((x) => x.seq > back[1]!) ?? null;
+      }
+    }
+    if (messages !== null) answer(messages);
+  },
+};
+
 /** `AWAY :reason` marks us away (306), `AWAY` alone back (305); a reason past AWAYLEN is cut, formatting stripped. */
 const AWAY: IrcCommand = {
   handle(irc, m) {
@@ -395,6 +511,6 @@ const LUSERS: IrcCommand = {
 export const IRC_COMMANDS: Readonly<Record<string, IrcCommand>> = {
   CAP, PASS, NICK, USER, AUTHENTICATE, PING, PONG, QUIT,
   JOIN, PART, PRIVMSG: speak(false), NOTICE: speak(true), TOPIC,
-  NAMES: listing('NAMES'), WHO: listing('WHO'), LIST, MOTD, MODE, KICK, INVITE, KILL,
+  NAMES: listing('NAMES'), WHO: listing('WHO'), LIST, MOTD, MODE, KICK, INVITE, KILL, CHATHISTORY,
   AWAY, WHOIS, LUSERS,
 };

@@ -39,17 +39,45 @@ export interface IrcSettings {
 const REQUEST_TIMEOUT_MS = 15_000;
 
 const OVERSIZE: Input = { refused: ErrorCode.TOO_LARGE, message: 'line too long' };
+const NONE: readonly IrcMessage[] = Object.freeze([]);
+
+/** A message sent on without waiting (see IrcPeer.post); `lines` is its answer once it came. */
+interface Posted {
+  readonly how: Awaiting;
+  lines: IrcMessage[] | null;
+}
+
+/**
+ * Whether a raw line is a plain PRIVMSG or NOTICE, which may go on without waiting. A line with tags
+ * (a label, say) waits like any other.
+ */
+function isMessageLine(line: Buffer): boolean {
+  let i = 0;
+  if (line[0] === 0x3a) {
+    while (i < line.length && line[i] !== 0x20) i++;
+    while (i < line.length && line[i] === 0x20) i++;
+  }
+  const verb = line.subarray(i, i + 8).toString('latin1').toUpperCase();
+  return verb.startsWith('PRIVMSG ') || verb.startsWith('NOTICE ');
+}
 
 export class IrcPeer extends SocketPeer implements IrcConnection {
   readonly state = new IrcState();
   private readonly splitter: LineSplitter;
   private refs = 0;
-  private finishRequest: (() => void) | null = null;
+  private finishRequest: ((answer: ServerMessage | null) => void) | null = null;
   private quitsClearing = false;
   /** While a line with a label is handled (labeled-response): its label, and the lines that answer it. */
   private label: string | null = null;
   private labelled: IrcMessage[] = [];
   private batches = 0;
+  /**
+   * Messages sent on without waiting for their answers, oldest first: each holds its answer's lines
+   * until those of every earlier one have gone out. Any other line waits until they are all answered.
+   */
+  private posted: Posted[] = [];
+  private drainedWaiters: (() => void)[] = [];
+  private postTimer: NodeJS.Timeout | null = null;
 
   constructor(socket: Socket, remote: string, host: PeerHost, private readonly settings: IrcSettings) {
     super('irc', remote, socket, host);
@@ -77,7 +105,14 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     this.host.hub.strike(session);
   }
 
-  protected handleInput(_session: Session, line: Buffer): void | Promise<void> {
+  protected handleInput(session: Session, line: Buffer): void | Promise<void> {
+    // A line that is not a message waits for the answers to the messages before it: replies keep the
+    // order of requests. A message can go on at once (see post).
+    if (this.posted.length > 0 && !isMessageLine(line)) return this.drained().then(() => this.handleLine(session, line));
+    return this.handleLine(session, line);
+  }
+
+  private handleLine(_session: Session, line: Buffer): void | Promise<void> {
     const parsed = parseLine(line);
     if (!parsed.ok) {
       const reply = parseErrorReply(this.server, this.state.nick, parsed.error);
@@ -92,9 +127,8 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     const result = m.params.length < (command.params ?? 0)
       ? this.reply([numeric(this.server, this.state.nick, 'ERR_NEEDMOREPARAMS', m.verb)])
       : command.handle(this, m);
-    if (!label) return result;
-    if (result instanceof Promise) return result.finally(() => this.sendLabelled());
-    this.sendLabelled();
+    if (result instanceof Promise) return result.then(() => (label ? this.sendLabelled() : undefined));
+    if (label) this.sendLabelled();
   }
 
   /** The answer to a labelled line: ACK for none, the label on a single line, else a labeled-response batch. */
@@ -122,35 +156,95 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     else this.write(this.format(lines));
   }
 
-  request(message: ClientMessage, how: Omit<Awaiting, 'ref'>): Promise<void> {
+  request(message: ClientMessage, how: Omit<Awaiting, 'ref'>): Promise<ServerMessage | null> {
     const session = this.session;
-    if (!session || this.closed) return Promise.resolve();
+    if (!session || this.closed) return Promise.resolve(null);
     const ref = `i${++this.refs}`;
     // Checked by the same rules as a JSON client's message: a nick or room our rules refuse is answered here.
     const checked = validateClientMessage({ ...message, ref });
     if (!checked.ok) {
       this.reply(errorReplies(this, { ...how, ref }, checked.error.code, checked.error.message));
-      return Promise.resolve();
+      return Promise.resolve(null);
     }
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.complete(), REQUEST_TIMEOUT_MS);
-      this.finishRequest = () => {
+    return new Promise<ServerMessage | null>((resolve) => {
+      const timer = setTimeout(() => this.complete(null), REQUEST_TIMEOUT_MS);
+      this.finishRequest = (answer) => {
         clearTimeout(timer);
-        resolve();
+        resolve(answer);
       };
       this.state.awaiting = { ...how, ref };
       void this.host.dispatcher.receive(session, checked.value);
     });
   }
 
-  private complete(): void {
+  /** The request is answered (`answer`: the message that did; null when none came). */
+  post(message: ClientMessage, how: Omit<Awaiting, 'ref'>): void | Promise<unknown> {
+    const session = this.session;
+    if (this.label !== null) return this.request(message, how);
+    if (!session || this.closed) return;
+    const ref = `i${++this.refs}`;
+    const entry: Posted = { how: { ...how, ref }, lines: null };
+    const checked = validateClientMessage({ ...message, ref });
+    if (!checked.ok) {
+      if (this.posted.length === 0) return this.reply(errorReplies(this, entry.how, checked.error.code, checked.error.message));
+      entry.lines = errorReplies(this, entry.how, checked.error.code, checked.error.message);
+      this.posted.push(entry);
+      return;
+    }
+    this.posted.push(entry);
+    if (this.posted.length === 1) this.armPostTimer();
+    void this.host.dispatcher.receive(session, checked.value);
+  }
+
+  /** The answer to a posted message, if `m` is one: its lines are held until it is first in line. */
+  private answerPosted(m: ServerMessage): boolean {
+    if (this.posted.length === 0 || !('ref' in m) || m.ref === undefined) return false;
+    const entry = this.posted.find((p) => p.how.ref === m.ref);
+    if (!entry || entry.lines !== null) return false;
+    const { how } = entry;
+    if (m.type !== 'error' && !how.done?.(m)) return false;
+    entry.lines = m.type === 'error' ? errorReplies(this, how, m.code, m.message) : render(m, this, how);
+    return true;
+  }
+
+  /** The answered messages at the head of the line, their lines in order; wakes whoever waits for all. */
+  private releasePosted(): IrcMessage[] {
+    const out: IrcMessage[] = [];
+    while (this.posted.length > 0 && this.posted[0]!.lines !== null) out.push(...this.posted.shift()!.lines!);
+    if (this.posted.length > 0) this.armPostTimer();
+    else {
+      if (this.postTimer) clearTimeout(this.postTimer);
+      this.postTimer = null;
+      const waiters = this.drainedWaiters;
+      this.drainedWaiters = [];
+      for (const w of waiters) w();
+    }
+    return out;
+  }
+
+  /** An answer that never comes (the hub answers INTERNAL first) must not stop the connection for good. */
+  private armPostTimer(): void {
+    if (this.postTimer) clearTimeout(this.postTimer);
+    this.postTimer = setTimeout(() => {
+      const head = this.posted[0];
+      if (head && head.lines === null) head.lines = [];
+      this.write(this.format(this.releasePosted()));
+    }, REQUEST_TIMEOUT_MS);
+    this.postTimer.unref();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => this.drainedWaiters.push(resolve));
+  }
+
+  private complete(answer: ServerMessage | null): void {
     const finish = this.finishRequest;
     this.state.awaiting = null;
     this.finishRequest = null;
-    finish?.();
+    finish?.(answer);
   }
 
-  register(): void | Promise<void> {
+  register(): void | Promise<unknown> {
     const s = this.state;
     if (s.welcomed || s.negotiating || s.user === null) return;
     if (s.helloDone) return this.welcomeBurst();
@@ -191,9 +285,9 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     ];
   }
 
-  protected encode(out: Outgoing): string {
+  protected encode(out: Outgoing): Buffer | string {
     const parts = out instanceof OutgoingBatch ? out.parts : [out];
-    let text = '';
+    const chunks: (Buffer | string)[] = [];
     for (const part of parts) {
       const m = part.message;
       if (this.label !== null && this.answersRequest(m)) {
@@ -201,13 +295,20 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
         this.labelled.push(...render(m, this), ...this.follow(m));
         continue;
       }
+      if (this.answerPosted(m)) {
+        const released = this.releasePosted();
+        if (released.length > 0) chunks.push(this.format(released));
+        continue;
+      }
       const shared = this.sharedVariant(m);
-      text += shared === null
-        ? this.format(render(m, this))
-        : part.irc(shared, () => this.format(render(m, this)));
-      text += this.format(this.follow(m));
+      chunks.push(shared === null ? this.format(render(m, this)) : part.irc(shared, () => this.format(render(m, this))));
+      const extra = this.follow(m);
+      if (extra.length > 0) chunks.push(this.format(extra));
     }
-    return text;
+    // The common case, another member's message: the bytes every member with these capabilities shares.
+    if (chunks.length === 1) return chunks[0]!;
+    if (chunks.length === 0) return '';
+    return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
   }
 
   /** Whether `m` is part of the answer to the request going on (for labeled-response), not news from others. */
@@ -231,9 +332,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
    * own (its own message or DM, anything that answers a request, quits, which are counted per connection).
    */
   private sharedVariant(m: ServerMessage): string | null {
-    if (m.type === 'message' && (this.state.nick === null || m.from !== this.state.nick)) {
-      return `${this.state.has('server-time') ? 't' : ''}${this.state.has('message-tags') ? 'm' : ''}`;
-    }
+    if (m.type === 'message' && (this.state.nick === null || m.from !== this.state.nick)) return this.state.variant;
     if (m.type === 'joined' && m.away !== undefined) {
       // Others' form carries its AWAY line (away-notify); ours does not.
       if (this.state.nick !== null && caseFold(m.nick) === caseFold(this.state.nick)) return null;
@@ -243,9 +342,9 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   }
 
   /** What a message changes here (our nick, registration, the request it answers), and any lines that follows. */
-  private follow(m: ServerMessage): IrcMessage[] {
+  private follow(m: ServerMessage): readonly IrcMessage[] {
     const s = this.state;
-    const extra: IrcMessage[] = [];
+    let extra: IrcMessage[] | null = null;
     if (m.type === 'left' && m.quit && !this.quitsClearing) {
       this.quitsClearing = true;
       setImmediate(() => {
@@ -256,29 +355,33 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     if (m.type === 'nick' && s.nick !== null && m.old === s.nick) s.nick = m.new;
     if (m.type === 'topic') s.topics.set(caseFold(m.room), m.topic);
     // A JOIN's history is replayed after its NAMES to a client that can place it in time.
-    if (m.type === 'history' && s.awaiting?.verb === 'JOIN' && s.has('server-time') && caseFold(m.room) === caseFold(s.awaiting.target)) {
+    if (m.type === 'history' && s.awaiting?.verb === 'JOIN' && s.has('server-time') && !s.has('draft/chathistory')
+      && caseFold(m.room) === caseFold(s.awaiting.target)) {
       s.joinHistory = m.messages;
     }
     if (m.type === 'who' && s.joinHistory && s.awaiting?.verb === 'JOIN') {
       const history = historyLines(this, m.room, s.joinHistory);
       s.joinHistory = null;
-      extra.push(...inBatch(this, this.batchId(), 'chathistory', [m.room], history));
+      extra = inBatch(this, this.batchId(), 'chathistory', [m.room], history);
     }
     if (m.type === 'welcome') {
       s.helloDone = true;
+      // Until 001 the client knows itself by the nick it asked for: 900 and 903 are addressed to that.
+      const known = s.wantedNick;
       s.nick = m.nick;
-      if (m.account) extra.push(numeric(this.server, s.nick, 'RPL_LOGGEDIN', sourceOf(s.nick), m.account, `You are now logged in as ${m.account}`));
-      if (s.awaiting?.verb === 'AUTHENTICATE') extra.push(numeric(this.server, s.nick, 'RPL_SASLSUCCESS'));
+      extra = [];
+      if (m.account) extra.push(numeric(this.server, known, 'RPL_LOGGEDIN', sourceOf(m.nick), m.account, `You are now logged in as ${m.account}`));
+      if (s.awaiting?.verb === 'AUTHENTICATE') extra.push(numeric(this.server, known, 'RPL_SASLSUCCESS'));
       else if (!s.welcomed) {
         // Registration is done: the burst follows the welcome's lines.
-        this.complete();
+        this.complete(m);
         return [...extra, ...this.burst()];
       }
     }
     const awaiting = s.awaiting;
     const answered = 'ref' in m && m.ref === awaiting?.ref && (m.type === 'error' || !awaiting?.done);
-    if (awaiting && (answered || awaiting.done?.(m) || m.type === 'bye')) this.complete();
-    return extra;
+    if (awaiting && (answered || awaiting.done?.(m) || m.type === 'bye')) this.complete(m);
+    return extra ?? NONE;
   }
 
   private format(lines: readonly IrcMessage[]): string {

@@ -10,7 +10,7 @@ import { caseFold } from '../../shared/validate.js';
 import { ACTION_PREFIX, ACTION_SUFFIX } from './format.js';
 import type { Awaiting, IrcState } from './irc-state.js';
 import type { IrcMessage } from './message.js';
-import { numeric, type NumericName } from './numerics.js';
+import { numeric, standardReply, type NumericName } from './numerics.js';
 import { splitText, textBudget } from './split.js';
 
 /** The host part of every user's source: addresses are not shown to other users. */
@@ -26,7 +26,8 @@ export interface RenderContext {
   state: IrcState;
 }
 
-export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
+/** `answering`: the request `m` answers when it is not the one awaited (a PRIVMSG sent on without waiting). */
+export function render(m: ServerMessage, ctx: RenderContext, answering?: Awaiting): IrcMessage[] {
   const { server, state } = ctx;
   const me = state.nick;
   const awaiting = state.awaiting;
@@ -50,7 +51,8 @@ export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
       return privmsgs(ctx, m.from, m.room, m.text, m.action === true, tagsOf(state, m));
     case 'dm': {
       // The answer to our PRIVMSG says when its target is away (301); a NOTICE gets no automatic reply.
-      const away = isMe(me, m.from) && m.away !== undefined && m.ref !== undefined && m.ref === awaiting?.ref && !awaiting.quiet
+      const asked = answering ?? (m.ref !== undefined && m.ref === awaiting?.ref ? awaiting : undefined);
+      const away = isMe(me, m.from) && m.away !== undefined && asked !== undefined && asked.ref === m.ref && !asked.quiet
         ? [numeric(server, me, 'RPL_AWAY', m.to, m.away)] : [];
       // Our own DM answering our request is its echo; sent from another terminal, it is news.
       if (isMe(me, m.from) && m.ref !== undefined && !state.has('echo-message')) return away;
@@ -73,7 +75,7 @@ export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
     case 'error':
       return awaiting && m.ref === awaiting.ref ? errorReplies(ctx, awaiting, m.code, m.message) : [noticeTo(ctx, `${m.code}: ${m.message}`)];
     case 'bye':
-      return [{ verb: 'ERROR', params: [`Closing link: ${m.reason}`] }];
+      return [{ verb: 'ERROR', params: [m.reason === 'quit' && state.quitReason ? `Closing link: (Quit: ${state.quitReason})` : `Closing link: ${m.reason}`] }];
     case 'account':
       return m.account
         ? [numeric(server, me, 'RPL_LOGGEDIN', sourceOf(me ?? m.account), m.account, `You are now logged in as ${m.account}`)]
@@ -106,10 +108,13 @@ export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
       ];
     }
     case 'stats': return lusersReplies(ctx, m);
-    // The registration burst and the join history are the peer's business; acks are not shown.
+    // The registration burst and the join history are the peer's business; acks are not shown; no IRC
+    // command asks for a search.
     case 'welcome':
     case 'history':
+    case 'located':
     case 'ack':
+    case 'search':
       return [];
   }
 }
@@ -211,6 +216,9 @@ function namesReplies(ctx: RenderContext, room: string, users: readonly string[]
 export function errorReplies(ctx: RenderContext, awaiting: Awaiting, code: string, message: string): IrcMessage[] {
   if (awaiting.quiet) return [];
   const { server, state } = ctx;
+  if (awaiting.verb === 'CHATHISTORY') {
+    return [standardReply(server, 'FAIL', 'CHATHISTORY', code === ErrorCode.INTERNAL ? 'MESSAGE_ERROR' : 'INVALID_TARGET', [awaiting.target], message)];
+  }
   const me = state.nick;
   const target = awaiting.target;
   const n = (name: NumericName, ...params: string[]) => [numeric(server, me, name, ...params)];

@@ -1,6 +1,7 @@
 import { PROTOCOL_VERSION, REASON_MAX } from '../../shared/limits.js';
 import type { Config } from '../config.js';
 import type { IrcSettings } from './irc-peer.js';
+import { CHATHISTORY_MAX } from './irc-commands.js';
 import { isupportReplies, isupportTokens } from './isupport.js';
 
 /** What every IRC connection shares, from the server's options; checked at start-up. */
@@ -11,7 +12,8 @@ export function ircSettings(config: Pick<Config, 'serverName' | 'motd' | 'maxRoo
     return { ok: false, error: `--irc-port: the server name "${server}" is an IRC source and may hold no spaces or control characters; set --server-name` };
   }
   const isupport = isupportTokens({
-    network: server, maxRoomsPerConnection: config.maxRoomsPerConnection, maxTopicBytes: config.maxTopicBytes, awayLength: REASON_MAX,
+    network: server, maxRoomsPerConnection: config.maxRoomsPerConnection, maxTopicBytes: config.maxTopicBytes, chathistoryMax: CHATHISTORY_MAX,
+    awayLength: REASON_MAX,
   });
   try {
     isupportReplies(server, 'check', isupport);

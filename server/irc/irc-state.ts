@@ -17,6 +17,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ['batch', ''],
   ['userhost-in-names', ''],
   ['labeled-response', ''],
+  ['draft/chathistory', ''],
   ['away-notify', ''],
 ]);
 
@@ -49,7 +50,12 @@ export class IrcState {
   negotiating = false;
   /** The CAP LS version the client spoke (302 gets values and multi-line LS). */
   capVersion = 0;
-  readonly caps = new Set<string>();
+  // The collections are made when first needed: an idle connection would carry ~540 bytes of empty ones.
+  private capSet: Set<string> | null = null;
+  private quits: Set<string> | null = null;
+  private topicMap: Map<string, string> | null = null;
+  /** Which rendering of others' messages this connection shares (by the capabilities that change it). */
+  variant = '';
   /** A SASL PLAIN exchange going on: the base64 chunks so far. */
   sasl: string[] | null = null;
   /** Logged in through SASL: the hello is done, only the welcome burst waits for registration. */
@@ -59,14 +65,31 @@ export class IrcState {
   /** The hello was sent and answered with welcome (our session is registered). */
   helloDone = false;
   awaiting: Awaiting | null = null;
+  /** What QUIT said, for its ERROR line. */
+  quitReason: string | null = null;
   /** Nicks whose QUIT went out this turn: a user leaving several shared rooms quits once. */
-  readonly quitNicks = new Set<string>();
+  get quitNicks(): Set<string> {
+    return (this.quits ??= new Set());
+  }
   /** The history a JOIN brought, replayed after its NAMES (for clients with server-time). */
   joinHistory: import('../../shared/protocol.js').ChatMessage[] | null = null;
   /** The topic of each room we know of (from joins and topic changes), by room name folded. */
-  readonly topics = new Map<string, string>();
+  get topics(): Map<string, string> {
+    return (this.topicMap ??= new Map());
+  }
+
+  get caps(): ReadonlySet<string> {
+    return this.capSet ?? new Set();
+  }
 
   has(cap: string): boolean {
-    return this.caps.has(cap);
+    return this.capSet?.has(cap) ?? false;
+  }
+
+  /** Turns a capability on or off. */
+  setCap(cap: string, on: boolean): void {
+    if (on) (this.capSet ??= new Set()).add(cap);
+    else this.capSet?.delete(cap);
+    this.variant = `${this.has('server-time') ? 't' : ''}${this.has('message-tags') ? 'm' : ''}`;
   }
 }

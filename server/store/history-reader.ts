@@ -8,14 +8,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
-import type { StoredPage, StoredRoom } from './history-reads.js';
+import type { Anchor, StoredPage, StoredRoom } from './history-reads.js';
 import { SupervisedWorker, type Waiter, type WorkerState } from './supervised-worker.js';
 
 export interface ReaderSetup { file: string; busyTimeoutMs: number }
 export type ReadRequest =
   | { id: number; op: 'room'; roomKey: string; name: string; upTo: number | null }
   | { id: number; op: 'lastSeq'; roomKey: string }
-  | { id: number; op: 'page'; roomKey: string; name: string; before: number; limit: number };
+  | { id: number; op: 'page'; roomKey: string; name: string; before: number; limit: number }
+  | { id: number; op: 'pageAfter'; roomKey: string; name: string; after: number; before: number; limit: number }
+  | { id: number; op: 'locate'; roomKey: string; anchor: Anchor }
+  | { id: number; op: 'search'; roomKey: string; name: string; words: string[]; before: number; limit: number };
 /** `hangMs`: fault injection for tests, a read that blocks the thread. */
 export type ReaderControl = 'close' | { hangMs: number };
 export type ReaderMessage =
@@ -80,6 +83,19 @@ export class HistoryReader extends SupervisedWorker<ReaderMessage> {
 
   page(roomKey: string, name: string, before: number, limit: number): Promise<StoredPage> {
     return this.read<StoredPage>({ op: 'page', roomKey, name, before, limit });
+  }
+
+  pageAfter(roomKey: string, name: string, after: number, before: number, limit: number): Promise<StoredPage> {
+    return this.read<StoredPage>({ op: 'pageAfter', roomKey, name, after, before, limit });
+  }
+
+  locate(roomKey: string, anchor: Anchor): Promise<number | null> {
+    return this.read<number | null>({ op: 'locate', roomKey, anchor });
+  }
+
+  /** The newest `limit` messages below `before` holding every one of `words`, oldest first. */
+  search(roomKey: string, name: string, words: string[], before: number, limit: number): Promise<StoredPage> {
+    return this.read<StoredPage>({ op: 'search', roomKey, name, words, before, limit });
   }
 
   status(): ReaderStatus {

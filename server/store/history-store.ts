@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { ChatMessage } from '../../shared/protocol.js';
 import { DatabaseFile, identify, StoreOpenError } from './database-file.js';
 import { checkHistoryId, newHistoryId } from './history-id.js';
+import { migrate, type AppliedMigration } from './migrations.js';
 
 /** What the write-ahead log held when the database was opened. */
 export interface WalState {
@@ -68,6 +69,8 @@ export class HistoryStore {
   readonly database: DatabaseFile;
   readonly wal: WalState;
   readonly historyId: string;
+  /** The schema steps this open applied (an older server's database), for the log. */
+  readonly migrated: AppliedMigration[];
 
   /** Opens (creating if needed) `dir/chat.db`; throws a StoreOpenError whose message says what is wrong. */
   constructor(dir: string, options: { busyTimeoutMs?: number } = {}) {
@@ -87,6 +90,7 @@ export class HistoryStore {
       const [checkpoint] = this.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number; checkpointed: number }>;
       this.wal = { bytes: walBytes, frames: Math.max(0, checkpoint?.log ?? 0), checkpointed: Math.max(0, checkpoint?.checkpointed ?? 0) };
       this.db.exec(SCHEMA);
+      this.migrated = migrate(this.db, this.file);
       // The write probe: a real commit, so that a read-only folder or file stops the start.
       this.setMeta('opened_at', new Date().toISOString());
       this.historyId = history.confirm(this.getMeta('history_id'), (id) => this.setMeta('history_id', id), newHistoryId);

@@ -20,6 +20,12 @@ function answer(request: ReadRequest): ReaderMessage {
       case 'room': return { id: request.id, ok: true, result: reads.room(request.roomKey, request.name, request.upTo) };
       case 'lastSeq': return { id: request.id, ok: true, result: reads.lastSeq(request.roomKey) };
       case 'page': return { id: request.id, ok: true, result: reads.page(request.roomKey, request.name, request.before, request.limit) };
+      case 'pageAfter': return { id: request.id, ok: true, result: reads.pageAfter(request.roomKey, request.name, request.after, request.before, request.limit) };
+      case 'locate': return { id: request.id, ok: true, result: reads.locate(request.roomKey, request.anchor) };
+      case 'search': {
+        const { roomKey, name, words, before, limit } = request;
+        return { id: request.id, ok: true, result: reads.search(roomKey, name, words, before, limit) };
+      }
     }
   } catch (err) {
     return { id: request.id, ok: false, error: (err as Error).message };

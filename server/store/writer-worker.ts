@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkSync, type FileIdentity } from './database-file.js';
 import type { WriterMessage, WriterRequest, WriterSetup } from './history-writer.js';
+import { SearchIndexWriter } from './search-index.js';
 
 const { file, busyTimeoutMs, files, undo } = workerData as WriterSetup;
 const port = parentPort!;
@@ -27,8 +28,10 @@ const putState = db.prepare(
    ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value`,
 );
 const deleteState = db.prepare('DELETE FROM registry WHERE kind = ? AND key = ?');
+const searchIndex = new SearchIndexWriter(db);
 const insertAll = db.transaction((request: WriterRequest) => {
   for (const row of request.rows) insert.run(row);
+  searchIndex.add(request.rows.map(([roomKey, seq, , , text]) => ({ roomKey, seq, text })));
   if (request.topic) upsertTopic.run(request.topic);
   for (const [kind, key, value] of request.state ?? []) {
     if (value === null) deleteState.run(kind, key);
@@ -37,7 +40,8 @@ const insertAll = db.transaction((request: WriterRequest) => {
 });
 
 // Batches whose senders were told they failed, by a worker that ended mid-commit: none may stay stored.
-// A failure here ends this worker, and the next one tries again.
+// A failure here ends this worker, and the next one tries again. Their words stay in the search index,
+// which shows only rows still stored (see search-index.ts).
 if (undo.length > 0) {
   const remove = db.prepare('DELETE FROM messages WHERE room_key = ? AND seq = ? AND id = ?');
   db.transaction(() => {

@@ -25,8 +25,15 @@ function awayLine(nick: string, reason: string | undefined): string {
   return (reason === undefined ? `*** ${nick} is back` : withText(`*** ${nick} is away: `, flat(reason))) + EOL;
 }
 
-function chatLine(m: ChatMessage): string {
-  return withText(m.action ? `${clock(m.ts)} ${m.room} * ${m.from} ` : `${clock(m.ts)} ${m.room} <${m.from}> `, m.text);
+/** A found message can be old: its day goes with its time. */
+function dayClock(ts: number): string {
+  const d = new Date(ts);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `[${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}]`;
+}
+
+function chatLine(m: ChatMessage, time = clock(m.ts)): string {
+  return withText(m.action ? `${time} ${m.room} * ${m.from} ` : `${time} ${m.room} <${m.from}> `, m.text);
 }
 
 export function renderText(m: ServerMessage): string {
@@ -48,13 +55,21 @@ export function renderText(m: ServerMessage): string {
     case 'history': {
       if (m.messages.length === 0) return `*** ${m.room}: no earlier messages${EOL}`;
       const head = `--- ${m.room}: ${m.messages.length} earlier message(s)${m.more ? ', more with /history' : ''} ---`;
-      return [head, ...m.messages.map(chatLine), `--- end of history ---`].join(EOL) + EOL;
+      return [head, ...m.messages.map((x) => chatLine(x)), `--- end of history ---`].join(EOL) + EOL;
+    }
+    case 'search': {
+      const query = oneLine(m.query);
+      if (m.messages.length === 0) return `*** ${m.room}: no message matches "${query}"${EOL}`;
+      const head = `--- ${m.room}: ${m.messages.length} message(s) matching "${query}" ---`;
+      const tail = m.more ? `--- older matches: /search ${m.room} before:${m.messages[0]!.seq} ${query} ---` : '--- end of matches ---';
+      return [head, ...m.messages.map((x) => chatLine(x, dayClock(x.ts))), tail].join(EOL) + EOL;
     }
     case 'rooms':
       return [`*** ${m.rooms.length} room(s):`, ...m.rooms.map((r) => (r.topic ? withText(`  ${r.name} (${r.users}) `, flat(r.topic)) : `  ${r.name} (${r.users})`))]
         .join(EOL) + EOL;
     case 'who': return `*** ${m.room} (${m.total}): ${m.users.join(' ')}${m.users.length < m.total ? ' …' : ''}${m.away ? `; away: ${m.away.join(' ')}` : ''}${EOL}`;
     case 'pong': return `*** pong${EOL}`;
+    case 'located': return m.seq === undefined ? `*** ${m.room}: no such message${EOL}` : `*** ${m.room}: message ${m.seq}${EOL}`;
     case 'error': return `!!! ${m.code}: ${oneLine(m.message)}${EOL}`;
     case 'bye': return `*** bye: ${oneLine(m.reason)}${EOL}`;
     case 'account': return m.account ? `*** You are logged in as ${m.account}${EOL}` : `*** You are not logged in (a guest)${EOL}`;

@@ -38,6 +38,26 @@ describe('IRC across nodes', () => {
       expect(await ws.next((m) => m.type === 'message' && m.from === 'ircNode', 15_000)).toMatchObject({ text: 'from a' });
       ws.send({ type: 'dm', to: 'ircnode', text: 'direct' });
       expect(await irc.next((m) => m.verb === 'PRIVMSG' && m.params[0] === 'ircNode', 15_000)).toMatchObject({ params: ['ircNode', 'direct'] });
+      // Catching up on a room node a does not serve: by msgid, through the Redis log.
+      await ws.join('#bonly');
+      const ids: string[] = [];
+      for (let i = 1; i <= 6; i++) {
+        ws.send({ type: 'say', room: '#bonly', text: `c${i}`, ref: `c${i}` });
+        const ack = await ws.next((m) => m.type === 'ack' && m.ref === `c${i}`);
+        if (ack.type === 'ack') ids.push(ack.id);
+      }
+      const reader = await IrcClient.registered(a.ircPort!, 'catcher');
+      reader.send('CAP REQ :draft/chathistory batch');
+      await reader.next('CAP');
+      reader.send(`CHATHISTORY AFTER #bonly msgid=${ids[1]} 3`);
+      const open = await reader.next('BATCH');
+      const got = [await reader.next('PRIVMSG'), await reader.next('PRIVMSG'), await reader.next('PRIVMSG')];
+      expect(got.map((m) => m.params[1])).toEqual(['c3', 'c4', 'c5']);
+      expect(got.every((m) => m.tags.get('batch') === open.params[0]!.slice(1))).toBe(true);
+      reader.send(`CHATHISTORY BEFORE #bonly timestamp=${new Date(Date.now() + 60_000).toISOString()} 2`);
+      await reader.next('BATCH');
+      expect([(await reader.next('PRIVMSG')).params[1], (await reader.next('PRIVMSG')).params[1]]).toEqual(['c5', 'c6']);
+      reader.close();
       irc.send('QUIT :bye now');
       expect(await ws.next((m) => m.type === 'left' && m.nick === 'ircNode', 15_000)).toMatchObject({ room: '#across', reason: 'bye now', quit: true });
     } finally {

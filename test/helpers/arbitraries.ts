@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import {
-  CLIENT_NAME_MAX, COMMAND_NAMES, NICK_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, ROOM_NAME_MAX, TEXT_MAX, TOPIC_MAX,
+  CLIENT_NAME_MAX, COMMAND_NAMES, NICK_MAX, PASSWORD_MAX, REASON_MAX, REF_MAX, ROOM_NAME_MAX, SEARCH_QUERY_MAX, TEXT_MAX, TOPIC_MAX,
 } from '../../shared/index.js';
 
 // Each run draws a new seed; a failure prints it, and PROPERTY_SEED=<seed> replays the same inputs.
@@ -38,7 +38,7 @@ export const edgeChar: fc.Arbitrary<string> = fc.oneof(
 
 export const edgeString = (maxLength = 24): fc.Arbitrary<string> => fc.string({ unit: edgeChar, maxLength });
 
-const LIMITS = [NICK_MAX, ROOM_NAME_MAX, REF_MAX, CLIENT_NAME_MAX, REASON_MAX, PASSWORD_MAX, TOPIC_MAX, TEXT_MAX];
+const LIMITS = [NICK_MAX, ROOM_NAME_MAX, REF_MAX, CLIENT_NAME_MAX, REASON_MAX, PASSWORD_MAX, TOPIC_MAX, TEXT_MAX, SEARCH_QUERY_MAX];
 
 /** A string of one repeated character just under, at or just over one of the protocol's length limits. */
 export const limitString: fc.Arbitrary<string> = fc

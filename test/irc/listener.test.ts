@@ -127,8 +127,9 @@ describe('registration', () => {
     c.send('AUTHENTICATE PLAIN');
     await c.next('AUTHENTICATE');
     c.send(`AUTHENTICATE ${Buffer.from(`\0saslo\0${PASSWORD}`).toString('base64')}`);
-    expect(await c.next('900')).toMatchObject({ params: ['Saslo', 'Saslo!~u@chat', 'Saslo', expect.any(String)] });
-    await c.next('903');
+    // Addressed to the nick the client asked for: 001 tells it the account's.
+    expect(await c.next('900')).toMatchObject({ params: ['whatever', 'Saslo!~u@chat', 'Saslo', expect.any(String)] });
+    expect(await c.next('903')).toMatchObject({ params: ['whatever', 'SASL authentication successful'] });
     c.send('CAP END');
     expect(await c.next('001')).toMatchObject({ params: ['Saslo', expect.any(String)] });
   });
@@ -143,7 +144,7 @@ describe('registration', () => {
     c.send(`PASS :${PASSWORD}`);
     c.send('NICK passo');
     c.send('USER p 0 * :P');
-    expect(await c.next('900')).toMatchObject({ params: ['Passo', expect.any(String), 'Passo', expect.any(String)] });
+    expect(await c.next('900')).toMatchObject({ params: ['passo', 'Passo!~u@chat', 'Passo', expect.any(String)] });
     await c.next('001');
   });
 });
@@ -232,7 +233,7 @@ describe('chatting with users of every transport', () => {
     expect(await b.next('PART')).toMatchObject({ source: 'ircA!~u@chat', params: ['#second', 'see you'] });
     await joined(a, '#second');
     a.send('QUIT :off to bed');
-    expect(await a.next('ERROR')).toBeTruthy();
+    expect(await a.next('ERROR')).toMatchObject({ params: ['Closing link: (Quit: off to bed)'] });
     expect(await b.next('QUIT')).toMatchObject({ source: 'ircA!~u@chat', params: ['off to bed'] });
     expect((await b.sync()).filter((m) => m.verb === 'QUIT' || m.verb === 'PART')).toEqual([]);
     expect(await w.next((m) => m.type === 'left' && m.nick === 'ircA')).toMatchObject({ quit: true });
@@ -267,6 +268,25 @@ describe('chatting with users of every transport', () => {
   });
 });
 
+describe('messages sent on without waiting', () => {
+  it('answers keep the order of the lines: an echo, an immediate 404, the next echo, then the PONG', async () => {
+    const c = await irc('pipeP');
+    c.send('CAP REQ echo-message');
+    await c.next('CAP');
+    await joined(c, '#pipe');
+    for (let round = 0; round < 5; round++) {
+      c.send(`PRIVMSG #pipe :a${round}`);
+      c.send(`PRIVMSG #elsewhere :lost${round}`);
+      c.send(`NOTICE #elsewhere :quiet${round}`);
+      c.send(`PRIVMSG #pipe :b${round}`);
+      c.send(`PING r${round}`);
+    }
+    await c.next((m) => m.verb === 'PONG' && m.params[1] === 'r4');
+    const seen = c.lines.filter((l) => / PRIVMSG #pipe | 404 | PONG /.test(l)).map((l) => (/ 404 /.test(l) ? '404' : l.split(' ').pop()));
+    expect(seen).toEqual([0, 1, 2, 3, 4].flatMap((r) => [`a${r}`, '404', `b${r}`, `r${r}`]));
+  });
+});
+
 describe('errors', () => {
   it('each refusal gets its numeric, and the connection goes on', async () => {
     const c = await irc('errE');
@@ -278,6 +298,12 @@ describe('errors', () => {
     expect(await c.next('401')).toMatchObject({ params: ['errE', 'nobodyhere', 'No such nick/channel'] });
     c.send('JOIN #bad.name');
     expect(await c.next('403')).toMatchObject({ params: ['errE', '#bad.name', 'No such channel'] });
+    c.send('MODE errE +i');
+    expect(await c.next('221')).toMatchObject({ params: ['errE', '+i'] });
+    c.send('MODE errE +w');
+    expect(await c.next('501')).toBeTruthy();
+    c.send('MODE someoneelse');
+    expect(await c.next('502')).toBeTruthy();
     c.send('FROBNICATE now');
     expect(await c.next('421')).toMatchObject({ params: ['errE', 'FROBNICATE', 'Unknown command'] });
     c.send('JOIN');
@@ -415,5 +441,70 @@ describe('moderation over IRC', () => {
     expect(await owner.next('341')).toMatchObject({ params: ['Owny', 'guestM', '#modes'] });
     expect(await guest.next('INVITE')).toMatchObject({ source: 'Owny!~u@chat', params: ['guestM', '#modes'] });
     await joined(guest, '#modes');
+  });
+});
+
+describe('draft/chathistory', () => {
+  it('LATEST, BEFORE, AFTER, AROUND and BETWEEN by msgid and timestamp, in chathistory batches', async () => {
+    const w = await json('histWriter');
+    await w.join('#past');
+    const sent: { id: string; ts: number; text: string }[] = [];
+    for (let i = 1; i <= 12; i++) {
+      w.send({ type: 'say', room: '#past', text: `p${i}`, ref: `p${i}` });
+      const ack = await w.next((m) => m.type === 'ack' && m.ref === `p${i}`);
+      if (ack.type === 'ack') sent.push({ id: ack.id, ts: ack.ts, text: `p${i}` });
+    }
+    const c = await irc('histReader');
+    c.send('CAP REQ :draft/chathistory batch server-time message-tags');
+    await c.next((m) => m.verb === 'CAP' && m.params[1] === 'ACK');
+    const isupport = c.lines.filter((l) => / 005 /.test(l)).join(' ');
+    expect(isupport).toContain('CHATHISTORY=200');
+    expect(isupport).toContain('MSGREFTYPES=msgid,timestamp');
+
+    /** Sends a CHATHISTORY line and reads its batch: the texts, in order. */
+    const history = async (line: string): Promise<string[]> => {
+      c.send(line);
+      const open = await c.next((m) => m.verb === 'BATCH' && m.params[0]!.startsWith('+'));
+      expect(open.params[1]).toBe('chathistory');
+      const id = open.params[0]!.slice(1);
+      const texts: string[] = [];
+      for (;;) {
+        const m = await c.next((x) => x.tags.get('batch') === id || (x.verb === 'BATCH' && x.params[0] === `-${id}`));
+        if (m.verb === 'BATCH') return texts;
+        texts.push(m.params[1]!);
+      }
+    };
+    const t = (i: number) => `p${i}`;
+    const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, k) => t(a + k));
+    const msgid = (i: number) => `msgid=${sent[i - 1]!.id}`;
+
+    expect(await history('CHATHISTORY LATEST #past * 5')).toEqual(range(8, 12));
+    expect(await history(`CHATHISTORY LATEST #past ${msgid(10)} 50`)).toEqual(range(11, 12));
+    expect(await history(`CHATHISTORY BEFORE #past ${msgid(5)} 3`)).toEqual(range(2, 4));
+    expect(await history(`CHATHISTORY AFTER #past ${msgid(5)} 3`)).toEqual(range(6, 8));
+    expect(await history(`CHATHISTORY AROUND #past ${msgid(6)} 3`)).toEqual(range(5, 7));
+    expect(await history(`CHATHISTORY BETWEEN #past ${msgid(2)} ${msgid(6)} 10`)).toEqual(range(3, 5));
+    expect(await history(`CHATHISTORY BETWEEN #past ${msgid(9)} ${msgid(3)} 2`)).toEqual(range(7, 8));
+    expect(await history('CHATHISTORY AFTER #past msgid=not-a-real-id 10')).toEqual([]);
+    expect(await history('CHATHISTORY LATEST someone * 10')).toEqual([]);
+    // By time: messages stamped strictly after, or strictly before.
+    const at = new Date(sent[5]!.ts).toISOString();
+    const after = await history(`CHATHISTORY AFTER #past timestamp=${at} 50`);
+    expect(after).toEqual(sent.filter((m) => m.ts > sent[5]!.ts).map((m) => m.text));
+    const before = await history(`CHATHISTORY BEFORE #past timestamp=${at} 50`);
+    expect(before).toEqual(sent.filter((m) => m.ts < sent[5]!.ts).map((m) => m.text));
+
+    c.send('CHATHISTORY LATEST #past * zero');
+    expect(await c.next('FAIL')).toMatchObject({ params: ['CHATHISTORY', 'INVALID_PARAMS', 'LATEST', 'Invalid limit'] });
+    c.send('CHATHISTORY SIDEWAYS #past * 5');
+    expect(await c.next('FAIL')).toMatchObject({ params: ['CHATHISTORY', 'UNKNOWN_COMMAND', 'SIDEWAYS', expect.any(String)] });
+    c.send('CHATHISTORY BEFORE #past');
+    expect(await c.next('FAIL')).toMatchObject({ params: ['CHATHISTORY', 'NEED_MORE_PARAMS', 'BEFORE', expect.any(String)] });
+    c.send('CHATHISTORY BEFORE #past yesterday 5');
+    expect(await c.next('FAIL')).toMatchObject({ params: ['CHATHISTORY', 'INVALID_PARAMS', 'BEFORE', expect.stringContaining('yesterday')] });
+    // A client that fetches history itself is not sent it on JOIN.
+    c.send('JOIN #past');
+    await c.next('366');
+    expect((await c.sync()).filter((m) => m.verb === 'PRIVMSG' || m.verb === 'BATCH')).toEqual([]);
   });
 });

@@ -106,6 +106,23 @@ describe('parseInput: commands', () => {
     err('/history many', 'usage: /history [#room] [count]'),
     err('/history 2.5', 'usage: /history [#room] [count]'),
     err('/history', NEEDS_ROOM, NOWHERE),
+    // search
+    msg('/search deploy', { type: 'search', room: '#lobby', query: 'deploy' }),
+    msg('/search  deploy   failed ', { type: 'search', room: '#lobby', query: 'deploy   failed' }),
+    msg('/search #dev deploy', { type: 'search', room: '#dev', query: 'deploy' }, NOWHERE),
+    msg('/search dev deploy', { type: 'search', room: '#lobby', query: 'dev deploy' }),
+    msg('/search #dev before:120 deploy it', { type: 'search', room: '#dev', query: 'deploy it', before: 120 }),
+    msg('/search BEFORE:7 x', { type: 'search', room: '#lobby', query: 'x', before: 7 }),
+    msg('/search before:soon', { type: 'search', room: '#lobby', query: 'before:soon' }),
+    msg('/search "NEAR(a b)" OR -c*', { type: 'search', room: '#lobby', query: '"NEAR(a b)" OR -c*' }),
+    err('/search', 'usage: /search [#room] words'),
+    err('/search #dev', 'usage: /search [#room] words'),
+    err('/search before:3', 'usage: /search [#room] words'),
+    err('/search deploy', NEEDS_ROOM, NOWHERE),
+    bad('/search * - "', 'TEXT_INVALID', 'query must hold at least one word (letters or digits)'),
+    bad(`/search ${'w '.repeat(17)}`, 'TEXT_INVALID', 'query holds 17 words; at most 16 are searched for at once'),
+    bad(`/search ${'w'.repeat(201)}`, 'TEXT_INVALID', 'query is longer than 200 characters'),
+    bad('/search before:0 x', 'BAD_MESSAGE', 'before must be an integer from 1 to 9007199254740991'),
     // quit
     msg('/quit', { type: 'quit' }),
     msg('/quit', { type: 'quit' }, NOWHERE),
@@ -246,7 +263,7 @@ describe('/help', () => {
 
   it('starts with exactly these rows', () => {
     expect(helpText().split('\n').slice(1, -1).map((l) => l.split(' ')[0])).toStrictEqual(
-      ['/join', '/part', '/msg', '/me', '/nick', '/topic', '/who', '/away', '/back', '/whois', '/rooms', '/history', '/register', '/identify', '/ghost',
+      ['/join', '/part', '/msg', '/me', '/nick', '/topic', '/who', '/away', '/back', '/whois', '/rooms', '/history', '/search', '/register', '/identify', '/ghost',
         '/password', '/drop', '/operator', '/kill', '/kick', '/ban', '/unban', '/bans', '/mute', '/unmute', '/op', '/deop', '/voice', '/devoice',
         '/invite', '/set', '/serverban', '/serverunban', '/serverbans', '/quit', '/help'],
     );
@@ -278,7 +295,7 @@ describe('/help', () => {
     expect(COMMAND_NAMES).toStrictEqual([
       'away', 'back', 'ban', 'bans', 'deop', 'devoice', 'drop', 'exit', 'ghost', 'help', 'history', 'identify', 'invite', 'j', 'join', 'kick', 'kill',
       'leave', 'list', 'login', 'm', 'me', 'msg', 'mute', 'names', 'nick', 'op', 'operator', 'part', 'password', 'query', 'quit', 'register', 'rooms',
-      'serverban', 'serverbans', 'serverunban', 'set', 'topic', 'unban', 'unmute', 'voice', 'who', 'whois',
+      'search', 'serverban', 'serverbans', 'serverunban', 'set', 'topic', 'unban', 'unmute', 'voice', 'who', 'whois',
     ]);
   });
 

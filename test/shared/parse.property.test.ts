@@ -21,14 +21,16 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /** The fields each client message may carry (shared/protocol.ts), besides `type`. */
 const CLIENT_FIELDS: Record<ClientMessageType, string[]> = {
-  hello: ['nick', 'password', 'client', 'ref'],
+  hello: ['nick', 'password', 'client', 'lobby', 'ref'],
   join: ['room', 'key', 'ref'],
   part: ['room', 'reason', 'ref'],
   say: ['room', 'text', 'action', 'ref'],
   dm: ['to', 'text', 'action', 'ref'],
   nick: ['nick', 'ref'],
   topic: ['room', 'topic', 'ref'],
-  history: ['room', 'before', 'limit', 'ref'],
+  history: ['room', 'before', 'after', 'limit', 'ref'],
+  locate: ['room', 'id', 'ts', 'ref'],
+  search: ['room', 'query', 'before', 'limit', 'ref'],
   rooms: ['from', 'ref'],
   who: ['room', 'ref'],
   ping: ['ref'],
@@ -64,6 +66,7 @@ const SERVER_FIELDS: Record<string, string[]> = {
   nick: ['old', 'new'],
   topic: ['room', 'topic', 'by', 'ts'],
   history: ['room', 'messages', 'more'],
+  search: ['room', 'query', 'messages', 'more', 'ref'],
   rooms: ['rooms', 'total', 'more', 'next'],
   who: ['room', 'users', 'total', 'topic', 'away'],
   pong: ['ref'],
@@ -155,6 +158,10 @@ const validText = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('a', '😀', '\n').map((c) => c.repeat(TEXT_MAX)) },
 );
 const validRef = validLine(REF_MAX);
+/** 1 to 16 words, FTS5 operators among them (they are words like any other), with punctuation between. */
+const searchQuery = fc
+  .array(fc.constantFrom('deploy', 'Café', '日本語', 'x-ray', 'NEAR(', 'OR', '"quoted"', 'don\'t', '42'), { minLength: 1, maxLength: 16 })
+  .chain((words) => fc.constantFrom(' ', '  ', ' * ', ' - ').map((sep) => words.join(sep)));
 
 /** A valid client message of every type, each optional field present or not, and what parsing must make of it. */
 const validClient: fc.Arbitrary<{ input: Record<string, unknown>; output: Record<string, unknown> }> = fc
@@ -170,6 +177,10 @@ const validClient: fc.Arbitrary<{ input: Record<string, unknown>; output: Record
       type: fc.constant('history'), room: roomArb, before: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
       limit: fc.integer({ min: 1, max: HISTORY_PAGE_MAX }), ref: validRef,
     }, { noNullPrototype: true, requiredKeys: ['type', 'room'] }),
+    fc.record({
+      type: fc.constant('search'), room: roomArb, query: searchQuery, before: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      limit: fc.integer({ min: 1, max: HISTORY_PAGE_MAX }), ref: validRef,
+    }, { noNullPrototype: true, requiredKeys: ['type', 'room', 'query'] }),
     fc.record({ type: fc.constant('rooms'), from: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type'] }),
     fc.record({ type: fc.constant('who'), room: roomArb, ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'room'] }),
     fc.record({ type: fc.constant('ping'), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type'] }),

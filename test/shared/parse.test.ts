@@ -73,6 +73,16 @@ describe('parseClientMessage: accepted', () => {
       output: { type: 'history', room: '#a', before: MAX_SAFE, limit: 1 },
     },
     { name: 'history with limit written as 5.0', input: { type: 'history', room: '#a', limit: 5.0 }, output: { type: 'history', room: '#a', limit: 5 } },
+    { name: 'history after a seq', input: { type: 'history', room: '#a', after: 0, before: 9, limit: 5 }, output: { type: 'history', room: '#a', after: 0, before: 9, limit: 5 } },
+    { name: 'locate by id', input: { type: 'locate', room: 'a', id: 'V1StGXR8_Z5jdHi6B-myT', ref: 'l' }, output: { type: 'locate', room: '#a', id: 'V1StGXR8_Z5jdHi6B-myT', ref: 'l' } },
+    { name: 'locate by time', input: { type: 'locate', room: '#a', ts: 1796219942000 }, output: { type: 'locate', room: '#a', ts: 1796219942000 } },
+    { name: 'search', input: { type: 'search', room: 'lobby', query: 'deploy' }, output: { type: 'search', room: '#lobby', query: 'deploy' } },
+    {
+      name: 'search with before, limit, ref and FTS5 operators as words',
+      input: { type: 'search', room: '#a', query: ' "x" OR NEAR(y) -z* ', before: 9, limit: 200, ref: 's' },
+      output: { type: 'search', room: '#a', query: ' "x" OR NEAR(y) -z* ', before: 9, limit: 200, ref: 's' },
+    },
+    { name: 'search of 16 words', input: { type: 'search', room: '#a', query: 'é '.repeat(16) }, output: { type: 'search', room: '#a', query: 'é '.repeat(16) } },
     { name: 'rooms', input: { type: 'rooms' }, output: { type: 'rooms' } },
     { name: 'rooms with ref', input: { type: 'rooms', ref: 'r' }, output: { type: 'rooms', ref: 'r' } },
     { name: 'who', input: { type: 'who', room: 'Lobby' }, output: { type: 'who', room: '#Lobby' } },
@@ -154,8 +164,8 @@ describe('parseClientMessage: accepted', () => {
 
   it('knows exactly the protocol v1 request types', () => {
     expect([...CLIENT_MESSAGE_TYPES].sort()).toStrictEqual([
-      'away', 'ban', 'bans', 'dm', 'drop', 'ghost', 'hello', 'history', 'identify', 'invite', 'join', 'kick', 'kill', 'mute', 'nick', 'operator', 'part',
-      'password', 'ping', 'quit', 'register', 'role', 'rooms', 'say', 'settings', 'stats', 'topic', 'unban', 'unmute', 'who', 'whois',
+      'away', 'ban', 'bans', 'dm', 'drop', 'ghost', 'hello', 'history', 'identify', 'invite', 'join', 'kick', 'kill', 'locate', 'mute', 'nick', 'operator',
+      'part', 'password', 'ping', 'quit', 'register', 'role', 'rooms', 'say', 'search', 'settings', 'stats', 'topic', 'unban', 'unmute', 'who', 'whois',
     ]);
   });
 });
@@ -270,12 +280,26 @@ describe('parseClientMessage: rejected', () => {
     bad('history without room', { type: 'history', limit: 5 }, BAD_MESSAGE, "missing field 'room'"),
     bad('history with limit 0', { type: 'history', room: '#a', limit: 0 }, BAD_MESSAGE, 'limit must be an integer from 1 to 200'),
     bad('history with limit 201', { type: 'history', room: '#a', limit: 201 }, BAD_MESSAGE, 'limit must be an integer from 1 to 200'),
+    bad('history after a negative seq', { type: 'history', room: '#a', after: -1 }, BAD_MESSAGE, `after must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`),
+    bad('locate with an id over 64 characters', { type: 'locate', room: '#a', id: 'x'.repeat(65) }, BAD_MESSAGE, 'id is longer than 64 characters'),
+    bad('locate at a negative time', { type: 'locate', room: '#a', ts: -5 }, BAD_MESSAGE, `ts must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`),
     bad('history with a negative limit', { type: 'history', room: '#a', limit: -5 }, BAD_MESSAGE, 'limit must be an integer from 1 to 200'),
     bad('history with a fractional limit', { type: 'history', room: '#a', limit: 1.5 }, BAD_MESSAGE, "field 'limit' must be an integer"),
     bad('history with a string limit', { type: 'history', room: '#a', limit: '10' }, BAD_MESSAGE, "field 'limit' must be an integer"),
     bad('history with before 0', { type: 'history', room: '#a', before: 0 }, BAD_MESSAGE, `before must be an integer from 1 to ${MAX_SAFE}`),
     bad('history with a negative before', { type: 'history', room: '#a', before: -1 }, BAD_MESSAGE, `before must be an integer from 1 to ${MAX_SAFE}`),
     bad('history with a fractional before', { type: 'history', room: '#a', before: 10.25 }, BAD_MESSAGE, "field 'before' must be an integer"),
+    bad('search without query', { type: 'search', room: '#a' }, BAD_MESSAGE, "missing field 'query'"),
+    bad('search with a numeric query', { type: 'search', room: '#a', query: 7 }, BAD_MESSAGE, "field 'query' must be a string"),
+    bad('search for nothing', { type: 'search', room: '#a', query: '' }, TEXT_INVALID, 'query must hold at least one word (letters or digits)'),
+    bad('search for punctuation only', { type: 'search', room: '#a', query: '" * - ( ) ^ :' }, TEXT_INVALID, 'query must hold at least one word (letters or digits)'),
+    bad('search for 17 words', { type: 'search', room: '#a', query: 'w '.repeat(17) }, TEXT_INVALID, 'query holds 17 words; at most 16 are searched for at once'),
+    bad('search with 201 characters', { type: 'search', room: '#a', query: 'q'.repeat(201) }, TEXT_INVALID, 'query is longer than 200 characters'),
+    bad('search with a newline', { type: 'search', room: '#a', query: 'a\nb' }, TEXT_INVALID, 'query contains control characters'),
+    bad('search with a lone surrogate', { type: 'search', room: '#a', query: 'a\ud800' }, TEXT_INVALID, `query ${UNPAIRED}`),
+    bad('search with limit 201', { type: 'search', room: '#a', query: 'x', limit: 201 }, BAD_MESSAGE, 'limit must be an integer from 1 to 200'),
+    bad('search with before 0', { type: 'search', room: '#a', query: 'x', before: 0 }, BAD_MESSAGE, `before must be an integer from 1 to ${MAX_SAFE}`),
+    bad('search in a bad room', { type: 'search', room: 'a b', query: 'x' }, ROOM_INVALID, ROOM_RULE),
     bad('history with before past 2^53', { type: 'history', room: '#a', before: 2 ** 53 }, BAD_MESSAGE, "field 'before' must be an integer"),
     bad('history with before 1e300', '{"type":"history","room":"#a","before":1e300}', BAD_MESSAGE, "field 'before' must be an integer"),
     bad('history with a boolean before', { type: 'history', room: '#a', before: true }, BAD_MESSAGE, "field 'before' must be an integer"),
@@ -417,6 +441,8 @@ describe('parseServerMessage: accepted', () => {
       input: { type: 'history', room: '#a', messages: [{ ...chat, extra: 1 }], more: false },
       output: { type: 'history', room: '#a', messages: [chat], more: false },
     },
+    { name: 'search', input: { type: 'search', room: '#lobby', query: 'hi', messages: [chat], more: true, ref: 's1' } },
+    { name: 'search without ref', input: { type: 'search', room: '#lobby', query: 'hi', messages: [], more: false } },
     { name: 'rooms', input: { type: 'rooms', rooms: [{ name: '#lobby', users: 3, topic: '' }, { name: '#dev', users: 1, topic: 'ts' }] } },
     { name: 'who', input: { type: 'who', room: '#lobby', users: ['alice', 'bob'], total: 2 } },
     { name: 'who preview of a large room', input: { type: 'who', room: '#big', users: ['alice'], total: 5000 } },
@@ -447,7 +473,7 @@ describe('parseServerMessage: accepted', () => {
   it('covers every server message type', () => {
     const covered = new Set(cases.map((c) => c.input.type));
     expect([...covered].sort()).toStrictEqual(
-      ['ack', 'away', 'bye', 'dm', 'error', 'history', 'joined', 'left', 'message', 'nick', 'pong', 'rooms', 'stats', 'topic', 'welcome', 'who', 'whois'],
+      ['ack', 'away', 'bye', 'dm', 'error', 'history', 'joined', 'left', 'message', 'nick', 'pong', 'rooms', 'search', 'stats', 'topic', 'welcome', 'who', 'whois'],
     );
   });
 });
@@ -468,6 +494,8 @@ describe('parseServerMessage: rejected', () => {
     { name: 'history with messages not an array', input: raw({ type: 'history', room: '#a', messages: {}, more: false }), message: "field 'messages' must be an array" },
     { name: 'history with a non-object message', input: raw({ type: 'history', room: '#a', messages: ['hi'], more: false }), message: 'messages[]: expected a JSON object' },
     { name: 'history with a message missing seq', input: raw({ type: 'history', room: '#a', messages: [{ ...chat, seq: undefined }], more: false }), message: "messages[]: missing field 'seq'" },
+    { name: 'search without query', input: raw({ type: 'search', room: '#a', messages: [], more: false }), message: "missing field 'query'" },
+    { name: 'search with a message missing text', input: raw({ type: 'search', room: '#a', query: 'q', messages: [{ ...chat, text: undefined }], more: false }), message: "messages[]: missing field 'text'" },
     { name: 'rooms with a string user count', input: raw({ type: 'rooms', rooms: [{ name: '#a', users: '3', topic: '' }] }), message: "rooms[]: field 'users' must be an integer" },
     { name: 'who with a numeric user', input: raw({ type: 'who', room: '#a', users: ['a', 1], total: 2 }), message: 'users must be strings' },
     { name: 'who without total', input: raw({ type: 'who', room: '#a', users: ['a'] }), message: "missing field 'total'" },

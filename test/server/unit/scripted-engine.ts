@@ -314,6 +314,19 @@ export class ScriptedEngine implements Engine {
     return pageOf(this.rooms.get(roomKey) ?? this.room(name), before, limit);
   }
 
+  async pageAfter(roomKey: string, name: string, after: number, before: number, limit: number): Promise<HistoryPage> {
+    const newer = (this.rooms.get(roomKey) ?? this.room(name)).log.filter((m) => m.seq > after && m.seq < before);
+    return { messages: newer.slice(0, limit), more: newer.length > limit };
+  }
+
+  async locate(roomKey: string, anchor: { id: string } | { ts: number }): Promise<number | null> {
+    const log = this.rooms.get(roomKey)?.log ?? [];
+    if ('id' in anchor) return log.find((m) => m.id === anchor.id)?.seq ?? null;
+    return log.filter((m) => m.ts < anchor.ts).at(-1)?.seq ?? 0;
+  }
+
+  readonly search = null;
+
   roomDirectory(): Promise<RoomInfo[]> | null {
     return this.shared ? Promise.resolve(this.directory) : null;
   }
