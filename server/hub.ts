@@ -16,7 +16,7 @@ import { caseFold } from '../shared/validate.js';
 import { monotonic, type StallWatch } from './clock.js';
 import type { CommitQueue } from './commit-queue.js';
 import type { Config } from './config.js';
-import type { DirectMessage, DmOutcome, Engine, EngineEvent, EngineSink, MemberRef } from './engine/engine.js';
+import type { DirectMessage, DmReceipt, Engine, EngineEvent, EngineSink, MemberRef, UserInfo } from './engine/engine.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { Outgoing } from './outgoing.js';
@@ -27,6 +27,7 @@ import { banList, isBanned } from './server-bans.js';
 import { applyPolicy } from './moderation/apply-policy.js';
 import type { Actor } from './moderation/policy.js';
 import type { Account } from './engine/accounts.js';
+import { applyAway, awayEvent } from './away.js';
 import { applyJoin, applyNick, applyPart, applyTopic } from './membership.js';
 import { TokenBucket } from './rate-limit.js';
 import type { Room } from './room.js';
@@ -72,6 +73,8 @@ export class Hub implements EngineSink {
   onBans: (list: BlockList) => void = () => {};
   private banTimer: NodeJS.Timeout | null = null;
   private bansLoading: Promise<void> | null = null;
+  /** The most users this node has held at once since it started. */
+  private peakUsers = 0;
 
   constructor(
     readonly config: HubConfig,
@@ -163,6 +166,11 @@ export class Hub implements EngineSink {
       if (member) this.quietly(this.engine.part(room.key, room.name, member, reason, true), 'part');
     }
     if (user.nickKey && this.nicks.get(user.nickKey) === user) this.nicks.delete(user.nickKey);
+    // Its away text is forgotten where it was kept for others (a cluster's snapshots).
+    if (member?.away !== undefined) {
+      const { away: _was, ...back } = member;
+      this.quietly(this.engine.setAway(back, []), 'clear away');
+    }
     if (user.nick) this.quietly(this.engine.releaseNick(user.nick, user.id), 'release nick');
     this.users.delete(user.id);
   }
@@ -195,6 +203,7 @@ export class Hub implements EngineSink {
       this.send(session, { type: 'joined', room: room.name, nick: user.nick!, ts: Date.now() });
       this.welcomeToRoom(session, room);
     }
+    if (user.away !== null) this.send(session, awayEvent(user.nick!, user.away));
   }
 
   /** The engine's side of a closed session; it cannot be told, so a failure is only logged. */
@@ -213,7 +222,9 @@ export class Hub implements EngineSink {
   /** The user as the engine knows it (a session stands for its user). */
   memberOf(who: Session | User): MemberRef {
     const user = who instanceof Session ? who.user : who;
-    return { node: this.engine.node, sid: user.id, nick: user.nick! };
+    const member: MemberRef = { node: this.engine.node, sid: user.id, nick: user.nick! };
+    if (user.away !== null) member.away = user.away;
+    return member;
   }
 
   /** Nick bookkeeping of this node once the engine granted `nick` to `user`. */
@@ -223,6 +234,16 @@ export class Hub implements EngineSink {
     this.nicks.set(key, user);
     user.nick = nick;
     user.nickKey = key;
+    this.peakUsers = Math.max(this.peakUsers, this.nicks.size);
+  }
+
+  /** Users (with a nick) and rooms (with members) this node holds, its server operators, and its most users at once. */
+  localCounts(): { users: number; rooms: number; operators: number; peakUsers: number } {
+    let operators = 0;
+    for (const user of this.nicks.values()) if (user.operator && !user.closed) operators++;
+    let rooms = 0;
+    for (const room of this.rooms.values()) if (room.total > 0) rooms++;
+    return { users: this.nicks.size, rooms, operators, peakUsers: this.peakUsers };
   }
 
   // ---- sending ------------------------------------------------------------------------------
@@ -345,17 +366,28 @@ export class Hub implements EngineSink {
    * DMs to one user, from everyone together, are bounded in bytes per second and refused while the
    * user has a backlog: many senders must not get a reading user dropped as a slow consumer.
    */
-  receiveDm(toFold: string, dm: DirectMessage): DmOutcome {
+  receiveDm(toFold: string, dm: DirectMessage): DmReceipt {
     const target = this.nicks.get(toFold);
-    if (!target || target.closed) return 'no-such-user';
-    dm.to = target.nick!;
+    if (!target || target.closed) return { outcome: 'no-such-user' };
     // Made at the first DM: most users never get one, and every idle connection would carry it.
     target.inbound ??= this.bucket(DM_BYTES_PER_SECOND, DM_BURST_BYTES);
     if (target.peer.outputBacklog() > this.config.maxBufferedBytes / 2 || !target.inbound.take(Buffer.byteLength(dm.text))) {
-      return 'busy';
+      return { outcome: 'busy' };
     }
-    this.send(target, { type: 'dm', ...dm });
-    return 'delivered';
+    this.send(target, { type: 'dm', ...dm, to: target.nick! });
+    const receipt: DmReceipt = { outcome: 'delivered', to: target.nick! };
+    if (target.away !== null) receipt.away = target.away;
+    return receipt;
+  }
+
+  /** The user of this node holding the folded nick: its nick, account and away text. */
+  whois(nickFold: string): UserInfo | null {
+    const user = this.nicks.get(nickFold);
+    if (!user || user.closed) return null;
+    const info: UserInfo = { nick: user.nick! };
+    if (user.account !== null) info.account = user.account;
+    if (user.away !== null) info.away = user.away;
+    return info;
   }
 
   // ---- the engine's events ------------------------------------------------------------------
@@ -372,6 +404,7 @@ export class Hub implements EngineSink {
       case 'part': return applyPart(this, event);
       case 'topic': return applyTopic(this, event);
       case 'nick': return applyNick(this, event);
+      case 'away': return applyAway(this, event);
       case 'kill': return this.kill(event);
       case 'account': return void this.accountChanged(event.nick).catch((err: unknown) => this.log.warn({ err }, 'could not read a changed account'));
       case 'policy': return applyPolicy(this, event);

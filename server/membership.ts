@@ -22,7 +22,7 @@ export function applyJoin(hub: Hub, event: Extract<EngineEvent, { kind: 'join' }
     return;
   }
   if (!room) return;
-  const joined = new Outgoing({ type: 'joined', room: room.name, nick: member.nick, ts: event.ts });
+  const joined = new Outgoing({ type: 'joined', room: room.name, nick: member.nick, ts: event.ts, ...(member.away ? { away: member.away } : {}) });
   // A join already reflected here (read again after a room snapshot, or sent again): the joiner is
   // answered as for a repeated join, and nobody else hears it twice.
   if (user && room.members.has(user)) {
@@ -104,9 +104,11 @@ export function applyNick(hub: Hub, event: Extract<EngineEvent, { kind: 'nick' }
   for (const key of event.rooms) {
     const room = hub.rooms.get(key);
     if (!room) continue;
-    if (!user && room.remote.get(oldKey)?.sid === member.sid) {
+    const known = user ? undefined : room.remote.get(oldKey);
+    if (known?.sid === member.sid) {
       room.remote.delete(oldKey);
-      room.remote.set(caseFold(member.nick), member);
+      // The event names the member, not its away text: that stays as it was.
+      room.remote.set(caseFold(member.nick), known.away ? { ...member, away: known.away } : member);
     }
     room.renamed();
     for (const m of room.members) seen.add(m);

@@ -83,7 +83,7 @@ export class Room {
     this.membersChanged();
   }
 
-  /** A member changed nick, or one elsewhere came or went. */
+  /** A member changed nick or went away or came back, or one elsewhere came or went. */
   renamed(): void {
     this.membersChanged();
   }
@@ -156,8 +156,10 @@ export class Room {
   }
 
   private whoMessage(limit: number): Outgoing {
-    const who: WhoEvt = { type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX)), total: this.total };
+    const away: string[] = [];
+    const who: WhoEvt = { type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX), away), total: this.total };
     if (this.topic !== '') who.topic = this.topic;
+    if (away.length > 0) who.away = away;
     return new Outgoing(who);
   }
 
@@ -192,15 +194,19 @@ export class Room {
     return deliveries;
   }
 
-  nicks(limit = Infinity): string[] {
+  /** The first `limit` members' nicks; those of them who are away are added to `away`, when given. */
+  nicks(limit = Infinity, away?: string[]): string[] {
     const nicks: string[] = [];
     for (const member of this.members) {
       if (nicks.length >= limit) break;
-      if (member.nick) nicks.push(member.nick);
+      if (!member.nick) continue;
+      nicks.push(member.nick);
+      if (member.away !== null) away?.push(member.nick);
     }
     for (const member of this.remote.values()) {
       if (nicks.length >= limit) break;
       nicks.push(member.nick);
+      if (member.away) away?.push(member.nick);
     }
     return nicks;
   }

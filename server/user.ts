@@ -17,6 +17,8 @@ export class User implements Peer, Recipient {
   account: string | null = null;
   /** A server operator: its account is named in --operators, or was made one (see Hub.logIn). */
   operator = false;
+  /** Why the user is away (`away`), or null while it is not. Every terminal shares it. */
+  away: string | null = null;
   /** DM bytes this user may still be sent, by everyone together (made at the first DM). */
   inbound: TokenBucket | null = null;
   // Arrays, not Sets: a user is in a few rooms and on a terminal or two, and a Set costs ~200 bytes

@@ -143,6 +143,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    name: 'away', usage: '/away [reason]', help: 'mark yourself away (shown in who and to whoever DMs you); /away alone: back',
+    build: (_args, rest) => (rest.trim() ? { type: 'away', reason: rest.trim() } : { type: 'away' }),
+  },
+  {
+    name: 'back', usage: '/back', help: 'no longer away',
+    build: () => ({ type: 'away' }),
+  },
+  {
+    name: 'whois', usage: '/whois nick', help: "who holds a nick: its account when logged in, and whether it is away",
+    build: ([nick]) => (nick ? { type: 'whois', nick } : 'usage: /whois nick'),
+  },
+  {
     name: 'rooms', aliases: ['list'], usage: '/rooms', help: 'list rooms with their member counts and topics',
     build: () => ({ type: 'rooms' }),
   },

@@ -118,6 +118,9 @@ const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
   who: { room, ref },
   ping: { ref },
   quit: { reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
+  away: { reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
+  whois: { nick: nick('nick'), ref },
+  stats: { ref },
   register: { password: password('password'), email: line('email', EMAIL_MAX, ErrorCode.BAD_MESSAGE), ref },
   identify: { password: password('password'), account: { ...nick('account'), optional: true }, ref },
   password: { old: password('old'), new: password('new'), ref },
@@ -181,11 +184,12 @@ const roomInfos: FieldSpec = {
     return good(out);
   },
 };
-const nickList: FieldSpec = {
+const nickList = (field: string, optional = false): FieldSpec => ({
   kind: 'array',
+  optional,
   refine: (v: unknown[]) => (v.every((n) => typeof n === 'string') ? good(v) :
-    bad(ErrorCode.BAD_MESSAGE, 'users must be strings')),
-};
+    bad(ErrorCode.BAD_MESSAGE, `${field} must be strings`)),
+});
 
 const limits: FieldSpec = {
   kind: 'object',
@@ -198,17 +202,17 @@ const limits: FieldSpec = {
 
 const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   welcome: { sid: str, nick: str, server: str, version: int, motd: optStr, limits, account: optStr },
-  joined: { room: str, nick: str, ts: int },
+  joined: { room: str, nick: str, ts: int, away: optStr },
   left: { room: str, nick: str, reason: optStr, quit: optionalFlag },
   message: chatMessageFields,
   ack: { ref: str, id: str, seq: int, ts: int },
-  dm: { id: str, from: str, to: str, text: str, ts: int, action: optionalFlag, ref: optStr },
+  dm: { id: str, from: str, to: str, text: str, ts: int, action: optionalFlag, ref: optStr, away: optStr },
   nick: { old: str, new: str },
   topic: { room: str, topic: str, by: str, ts: int },
   history: { room: str, messages: chatMessages, more: { kind: 'boolean' } },
   search: { room: str, query: str, messages: chatMessages, more: { kind: 'boolean' }, ref: optStr },
   rooms: { rooms: roomInfos, total: { kind: 'integer', optional: true }, more: optionalFlag, next: { kind: 'integer', optional: true } },
-  who: { room: str, users: nickList, total: int, topic: optStr },
+  who: { room: str, users: nickList('users'), total: int, topic: optStr, away: nickList('away', true) },
   located: { room: str, seq: { kind: 'integer', optional: true }, ref: optStr },
   pong: { ref: optStr },
   error: { code: str, message: str, ref: optStr },
@@ -233,6 +237,9 @@ const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
     ref: optStr,
   },
   notice: { text: str, ref: optStr },
+  away: { nick: str, reason: optStr, ref: optStr },
+  whois: { nick: str, account: optStr, away: optStr, ref: optStr },
+  stats: { users: int, rooms: int, servers: int, localUsers: int, maxLocalUsers: int, operators: int, ref: optStr },
 };
 
 function kindOf(value: unknown): JsonKind | 'null' | 'number' {

@@ -29,6 +29,12 @@ export interface RoomsMsg { type: 'rooms'; from?: number; ref?: string }
 export interface WhoMsg { type: 'who'; room: string; ref?: string }
 export interface PingMsg { type: 'ping'; ref?: string }
 export interface QuitMsg { type: 'quit'; reason?: string; ref?: string }
+/** Marks the user away with `reason` (every terminal of it); without one (or an empty one), back. */
+export interface AwayMsg { type: 'away'; reason?: string; ref?: string }
+/** Who holds `nick`: its spelling, its account when logged in, its away text. */
+export interface WhoisMsg { type: 'whois'; nick: string; ref?: string }
+/** How many users and rooms there are (IRC's LUSERS). */
+export interface StatsMsg { type: 'stats'; ref?: string }
 /** Registers the sender's nick as an account with this password, and logs the session in. */
 export interface RegisterMsg { type: 'register'; password: string; email?: string; ref?: string }
 /** Logs in to `account` (the sender's nick by default); the session takes the account's nick. */
@@ -70,7 +76,7 @@ export interface SettingsMsg {
 
 export type ClientMessage =
   | HelloMsg | JoinMsg | PartMsg | SayMsg | DmMsg | NickMsg | TopicMsg
-  | HistoryMsg | LocateMsg | SearchMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg
+  | HistoryMsg | LocateMsg | SearchMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg | AwayMsg | WhoisMsg | StatsMsg
   | RegisterMsg | IdentifyMsg | PasswordMsg | DropMsg | GhostMsg
   | OperatorMsg | KillMsg | BanMsg | UnbanMsg | BansMsg | KickMsg | MuteMsg | UnmuteMsg | RoleMsg | InviteMsg | SettingsMsg;
 
@@ -93,12 +99,14 @@ export interface ChatMessage {
 export interface Limits { rate: number; burst: number }
 /** `account`: the account the session is logged in to, when it is. */
 export interface WelcomeEvt { type: 'welcome'; sid: string; nick: string; server: string; version: number; motd?: string; limits?: Limits; account?: string }
-export interface JoinedEvt { type: 'joined'; room: string; nick: string; ts: number }
+/** `away`: the joiner's away text, when it is away. */
+export interface JoinedEvt { type: 'joined'; room: string; nick: string; ts: number; away?: string }
 /** `quit`: the user left the server (its last connection closed), not only the room. */
 export interface LeftEvt { type: 'left'; room: string; nick: string; reason?: string; quit?: true }
 export interface MessageEvt extends ChatMessage { type: 'message' }
 export interface AckEvt { type: 'ack'; ref: string; id: string; seq: number; ts: number }
-export interface DmEvt { type: 'dm'; id: string; from: string; to: string; text: string; ts: number; action?: boolean; ref?: string }
+/** `away`: on the sender's copy (the one with `ref`), the target's away text when it is away. */
+export interface DmEvt { type: 'dm'; id: string; from: string; to: string; text: string; ts: number; action?: boolean; ref?: string; away?: string }
 export interface NickEvt { type: 'nick'; old: string; new: string }
 export interface TopicEvt { type: 'topic'; room: string; topic: string; by: string; ts: number }
 export interface HistoryEvt { type: 'history'; room: string; messages: ChatMessage[]; more: boolean }
@@ -108,8 +116,8 @@ export interface RoomInfo { name: string; users: number; topic: string }
 /** One page of the room list, largest rooms first; `next` (with `more`) is the `from` of the next page. */
 export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[]; total?: number; more?: boolean; next?: number }
 /** `total` is the member count; `users` lists them all, except in the join preview of a large room. */
-/** `topic`: the room's topic, when it has one (a joiner learns it here). */
-export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number; topic?: string }
+/** `topic`: the room's topic, when it has one (a joiner learns it here). `away`: those of `users` who are away. */
+export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number; topic?: string; away?: string[] }
 export interface PongEvt { type: 'pong'; ref?: string }
 /** The answer to `locate`: `seq` is absent when no message has that id (for a time, 0: none before it). */
 export interface LocatedEvt { type: 'located'; room: string; seq?: number; ref?: string }
@@ -126,10 +134,21 @@ export interface ModerationEvt { type: 'moderation'; room: string; by: string; a
 export interface InvitedEvt { type: 'invited'; room: string; by: string }
 /** A line from the server for this user (what a command did, say). */
 export interface NoticeEvt { type: 'notice'; text: string; ref?: string }
+/** `nick` is away with `reason`, or back (no `reason`): to the user's terminals and to those sharing a room with it. */
+export interface AwayEvt { type: 'away'; nick: string; reason?: string; ref?: string }
+/** The answer to `whois`: the nick as its holder spells it, its account when logged in, its away text. */
+export interface WhoisEvt { type: 'whois'; nick: string; account?: string; away?: string; ref?: string }
+/**
+ * The answer to `stats`: `users` and `rooms` (with members) on every node, `servers` the nodes; `localUsers`
+ * (and the most there were since it started, `maxLocalUsers`) and `operators` (server operators online) on this one.
+ */
+export interface StatsEvt {
+  type: 'stats'; users: number; rooms: number; servers: number; localUsers: number; maxLocalUsers: number; operators: number; ref?: string;
+}
 
 export type ServerMessage =
   | WelcomeEvt | JoinedEvt | LeftEvt | MessageEvt | AckEvt | DmEvt | NickEvt | TopicEvt
   | HistoryEvt | SearchEvt | RoomsEvt | WhoEvt | PongEvt | LocatedEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt
-  | ModerationEvt | InvitedEvt;
+  | ModerationEvt | InvitedEvt | AwayEvt | WhoisEvt | StatsEvt;
 
 export type ServerMessageType = ServerMessage['type'];

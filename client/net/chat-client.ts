@@ -113,6 +113,8 @@ export class ChatClient {
   private pendingPassword: string | undefined;
   /** No pace was given: the client paces itself under the budget the server announces. */
   private readonly learnsPace: boolean;
+  /** Why we are away, as the server last said: a reconnect says it again (the new session starts back). */
+  private awayReason: string | undefined;
 
   constructor(options: ChatClientOptions) {
     this.opts = {
@@ -352,6 +354,7 @@ export class ChatClient {
         break;
       case 'left': if (caseFold(msg.nick) === caseFold(this.nickname)) this.rooms.delete(caseFold(msg.room)); break;
       case 'nick': if (caseFold(msg.old) === caseFold(this.nickname)) this.nickname = msg.new; break;
+      case 'away': if (caseFold(msg.nick) === caseFold(this.nickname)) this.awayReason = msg.reason; break;
       case 'pong': this.liveness.pong(msg.ref); return;
       case 'bye': this.lastCloseReason = `server: ${msg.reason}`; break;
       // A reconnect logs in again with the password that worked.
@@ -377,6 +380,7 @@ export class ChatClient {
         if (mark.synced) this.gaps.expect(key, mark.lastSeq);
         if (key !== caseFold(LOBBY)) this.transmit({ type: 'join', room: mark.name });
       }
+      if (this.awayReason !== undefined) this.transmit({ type: 'away', reason: this.awayReason });
     } else {
       const wanted = new Set<string>([caseFold(LOBBY)]);
       for (const room of this.opts.autojoin) {

@@ -67,6 +67,29 @@ function onAck(state: AppState, a: Msg<'ack'>): AppState {
   });
 }
 
+/** Why `nick` is away ('' when not known), or undefined when it is not. */
+function awayOf(state: AppState, nick: string): string | undefined {
+  const key = caseFold(nick);
+  return Object.hasOwn(state.away, key) ? state.away[key] : undefined;
+}
+
+/** Who is away now: `reason` (or '' when not known), or nobody's business any more (undefined). */
+function markAway(state: AppState, nick: string, reason: string | undefined): AppState {
+  const key = caseFold(nick);
+  if (reason === undefined) {
+    if (!Object.hasOwn(state.away, key)) return state;
+    const { [key]: _gone, ...away } = state.away;
+    return { ...state, away };
+  }
+  return awayOf(state, nick) === reason ? state : { ...state, away: { ...state.away, [key]: reason } };
+}
+
+function onAway(state: AppState, a: Msg<'away'>, now: number): AppState {
+  const s = markAway(state, a.nick, a.reason);
+  if (!isMe(state, a.nick)) return s;
+  return noteIn(s, currentView(s).id, 'info', a.reason === undefined ? 'you are back' : `you are away: ${a.reason}`, now);
+}
+
 function onDirect(state: AppState, d: Msg<'dm'>): AppState {
   const fromMe = isMe(state, d.from);
   const other = fromMe ? d.to : d.from;
@@ -80,6 +103,13 @@ function onDirect(state: AppState, d: Msg<'dm'>): AppState {
     const pending = d.ref && fromMe ? r.view.pending.filter((p) => p.ref !== d.ref) : r.view.pending;
     return { ...r.view, pending };
   });
+  if (fromMe && d.away !== undefined) {
+    s = markAway(s, other, d.away);
+    // Said under the first line sent while away for that reason, not under every one.
+    const said = `${other} is away: ${d.away}`;
+    const lastNote = findView(s, id)!.lines.findLast((l) => l.kind === 'info');
+    if (lastNote?.text !== said) s = noteIn(s, id, 'info', said, d.ts);
+  }
   return noticeArrivals(s, id, added, true);
 }
 
@@ -92,7 +122,7 @@ function onJoined(state: AppState, j: Msg<'joined'>, now: number): AppState {
     title: isMe(s, j.nick) ? j.room : v.title,
     members: v.members.some((n) => caseFold(n) === caseFold(j.nick)) ? v.members : [...v.members, j.nick].sort(byName),
   }));
-  if (!isMe(s, j.nick)) return noteIn(s, id, 'event', `→ ${j.nick} joined ${j.room}`, j.ts);
+  if (!isMe(s, j.nick)) return noteIn(markAway(s, j.nick, j.away), id, 'event', `→ ${j.nick} joined ${j.room}`, j.ts);
   const landing = s.current === SERVER_VIEW_ID;
   const wanted = s.joining.includes(id) || landing;
   s = { ...s, joining: s.joining.filter((r) => r !== id) };
@@ -119,6 +149,8 @@ function onLeft(state: AppState, l: Msg<'left'>, now: number): AppState {
   // The DM view says so when the other person is in no room with us any more (quit, or parted the last one).
   const dm = findView(s, dmViewId(l.nick));
   const stillSeen = s.views.some((v) => v.kind === 'room' && v.members.some((n) => caseFold(n) === caseFold(l.nick)));
+  // Out of sight, its away mark would only go stale.
+  if (!stillSeen) s = markAway(s, l.nick, undefined);
   return dm && !stillSeen ? noteIn(s, dm.id, 'event', said, now) : s;
 }
 
@@ -126,6 +158,8 @@ function onNick(state: AppState, n: Msg<'nick'>, now: number): AppState {
   const old = caseFold(n.old);
   const wasMe = isMe(state, n.old);
   let s: AppState = wasMe ? { ...state, me: n.new } : state;
+  const away = awayOf(s, n.old);
+  if (away !== undefined) s = markAway(markAway(s, n.old, undefined), n.new, away);
   const said = wasMe ? `you are now known as ${n.new}` : `${n.old} is now known as ${n.new}`;
   let toldHere = false;
   for (const v of s.views) {
@@ -171,6 +205,8 @@ function onWho(state: AppState, w: Msg<'who'>, now: number): AppState {
   const id = roomViewId(w.room);
   const unlistedMembers = Math.max(0, w.total - w.users.length);
   let s = findView(state, id) ? withView(state, id, (v) => ({ ...v, members: [...w.users].sort(byName), unlistedMembers, topic: w.topic ?? v.topic })) : state;
+  const away = new Set((w.away ?? []).map(caseFold));
+  for (const nick of w.users) s = markAway(s, nick, away.has(caseFold(nick)) ? (awayOf(s, nick) ?? '') : undefined);
   if (s.whoWanted.includes(id)) {
     s = { ...s, whoWanted: s.whoWanted.filter((r) => r !== id) };
     s = infoLines(s, `${w.room}: ${w.users.join(' ')} (${w.total})`, now);
@@ -210,7 +246,8 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
     case 'welcome': {
       const first = !state.everWelcomed;
       const greeting = [...(msg.motd ? msg.motd.split('\n') : []), ...(first ? [FIRST_HINT] : [])];
-      const s: AppState = { ...state, me: msg.nick, nickPrompt: undefined, everWelcomed: true, greeting: first ? greeting : undefined };
+      // A new session: nobody's away mark from the last one holds (the member lists bring them again).
+      const s: AppState = { ...state, me: msg.nick, nickPrompt: undefined, everWelcomed: true, greeting: first ? greeting : undefined, away: {} };
       const as = msg.account ? `${msg.nick} (logged in)` : msg.nick;
       const text = [`connected to ${msg.server} as ${as}`, ...greeting];
       return text.reduce((acc, line) => noteIn(acc, SERVER_VIEW_ID, 'info', line, now), s);
@@ -250,6 +287,14 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
       return noteIn(state, id, 'event', `${msg.by}: ${msg.action} ${msg.detail}${msg.reason ? ` (${msg.reason})` : ''}`, msg.ts);
     }
     case 'invited': return noteIn(state, currentView(state).id, 'info', `${msg.by} invites you to ${msg.room}: /join ${msg.room}`, now);
+    case 'away': return onAway(state, msg, now);
+    case 'whois': {
+      const who = `${msg.nick}: ${msg.account !== undefined ? `logged in as ${msg.account}` : 'a guest'}${msg.away !== undefined ? `, away: ${msg.away}` : ''}`;
+      return noteIn(markAway(state, msg.nick, msg.away), currentView(state).id, 'info', who, now);
+    }
+    case 'stats':
+      return noteIn(state, currentView(state).id, 'info',
+        `${msg.users} user${msg.users === 1 ? '' : 's'} in ${msg.rooms} room${msg.rooms === 1 ? '' : 's'} on ${msg.servers} server${msg.servers === 1 ? '' : 's'}`, now);
   }
 }
 

@@ -144,6 +144,8 @@ export interface AppState {
   highlights: string[];
   /** Read positions remembered from the last run, for rooms whose history has not come yet. */
   pendingRead: Record<string, number>;
+  /** Who is away, by folded nick (ours included): the reason, or '' when a member list said so without one. */
+  away: Record<string, string>;
 }
 
 /** Something that happened: a server message, a network report, or a user intent. */

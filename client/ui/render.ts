@@ -6,7 +6,7 @@ import type { InputLine } from './input-line.js';
 import { computeLayout, type Rect } from './layout.js';
 import { pendingRows, RowCache, type Row } from './message-rows.js';
 import { nickStyle, type Theme } from './theme.js';
-import { codePointLength, TEXT_MAX } from '../../shared/index.js';
+import { caseFold, codePointLength, TEXT_MAX } from '../../shared/index.js';
 import { stringWidth } from '../text/width.js';
 
 export interface Rendered {
@@ -42,7 +42,10 @@ function roomList(frame: Frame, rect: Rect, state: AppState, theme: Theme): void
   });
 }
 
-function memberList(frame: Frame, rect: Rect, view: View, theme: Theme): void {
+/** Away members are dimmed and marked, so the mark shows without colour too. */
+const AWAY_MARK = ' (away)';
+
+function memberList(frame: Frame, rect: Rect, view: View, theme: Theme, away: Record<string, string>): void {
   const title = view.kind === 'room' ? `Members (${view.members.length + view.unlistedMembers})` : view.kind === 'dm' ? 'Direct' : '';
   place(frame, rect.row, rect.col, rect.width, [{ text: title, style: theme.heading }]);
   // A nick too long for the column ends in … rather than being cut silently.
@@ -53,7 +56,9 @@ function memberList(frame: Frame, rect: Rect, view: View, theme: Theme): void {
   // What does not fit is counted in a last "+N more" row, like the members the server did not list.
   const shown = names.length + (unlisted > 0 ? 1 : 0) > room ? names.slice(0, Math.max(0, room - 1)) : names;
   unlisted += names.length - shown.length;
-  const rows = shown.map((nick) => ({ text: fit(nick), style: nickStyle(theme, nick) }));
+  const rows = shown.map((nick) => (Object.hasOwn(away, caseFold(nick))
+    ? { text: fit(`${nick}${AWAY_MARK}`), style: { ...nickStyle(theme, nick), dim: true } }
+    : { text: fit(nick), style: nickStyle(theme, nick) }));
   if (unlisted > 0) rows.push({ text: `+${unlisted} more`, style: theme.info });
   rows.slice(0, room).forEach((row, i) => place(frame, rect.row + 1 + i, rect.col, rect.width, [row]));
 }
@@ -111,7 +116,7 @@ function statusLine(state: AppState, view: View, theme: Theme, now: number, room
     const below = view.newBelow > 0 ? `, ${view.newBelow} new below` : '';
     segments.push({ text: ` │ scrolled ↑${view.scroll}${below} (Esc: back down)`, style: view.newBelow > 0 ? { ...theme.bar, bold: true } : theme.bar });
   }
-  segments.push({ text: ` │ ${state.me}`, style: theme.bar });
+  segments.push({ text: ` │ ${state.me}${Object.hasOwn(state.away, caseFold(state.me)) ? ' (away)' : ''}`, style: theme.bar });
   if (state.lagMs !== undefined && conn.state === 'online') {
     // A frozen server: how long the last ping has waited, not the last round trip that worked.
     segments.push({ text: ` │ no answer for ${Math.floor(state.lagMs / 1000)} s`, style: theme.barOffline });
@@ -142,7 +147,7 @@ export function renderFrame(
     separators(frame, layout.rooms.col + layout.rooms.width, layout.rooms, theme);
   }
   if (layout.members) {
-    memberList(frame, layout.members, view, theme);
+    memberList(frame, layout.members, view, theme, state.away);
     separators(frame, layout.members.col - 1, layout.members, theme);
   }
   const pane = layout.messages;

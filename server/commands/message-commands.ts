@@ -1,6 +1,6 @@
 import { nanoid } from 'nanoid';
 import { ErrorCode, ProtocolFault } from '../../shared/errors.js';
-import type { DmMsg, SayMsg } from '../../shared/protocol.js';
+import type { DmEvt, DmMsg, SayMsg } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import type { DirectMessage } from '../engine/engine.js';
 import { canSpeak } from '../moderation/policy.js';
@@ -28,22 +28,29 @@ export const say: CommandSpec<SayMsg> = {
   },
 };
 
-// dm { to, text, action?, ref? } -> dm (target), then the sender's copy with ref once delivered (and
-// without it to the sender's other terminals)
+// dm { to, text, action?, ref? } -> dm (target), then the sender's copy with ref (and the target's away
+// text, when it is away) once delivered, and the copy without either to the sender's other terminals
 export const dm: CommandSpec<DmMsg> = {
   handle: async (hub, session, m) => {
     const dm: DirectMessage = { id: nanoid(), from: session.nick!, to: m.to, text: m.text, ts: Date.now() };
     if (m.action) dm.action = true;
     const toFold = caseFold(m.to);
+    let away: string | undefined;
     if (toFold === session.nickKey) {
       dm.to = session.nick!;
     } else {
-      const outcome = await hub.engine.sendDm(toFold, dm);
-      if (outcome === 'no-such-user') throw new ProtocolFault(ErrorCode.NO_SUCH_USER, `no user is called ${m.to}`);
-      if (outcome === 'busy') throw new ProtocolFault(ErrorCode.RATE_LIMITED, `${dm.to} is being sent more than they can read; try again shortly`);
+      const receipt = await hub.engine.sendDm(toFold, dm);
+      if (receipt.outcome === 'no-such-user') throw new ProtocolFault(ErrorCode.NO_SUCH_USER, `no user is called ${m.to}`);
+      if (receipt.outcome === 'busy') throw new ProtocolFault(ErrorCode.RATE_LIMITED, `${dm.to} is being sent more than they can read; try again shortly`);
+      // The target's nick as it spells it, from its node.
+      if (receipt.to) dm.to = receipt.to;
+      away = receipt.away;
     }
     // The user's other terminals show the conversation too.
     hub.sendToOtherTerminals(session, { type: 'dm', ...dm });
-    hub.send(session, m.ref === undefined ? { type: 'dm', ...dm } : { type: 'dm', ...dm, ref: m.ref });
+    const copy: DmEvt = m.ref === undefined ? { type: 'dm', ...dm } : { type: 'dm', ...dm, ref: m.ref };
+    // The sender is told the target is away on its own copy only.
+    if (away !== undefined) copy.away = away;
+    hub.send(session, copy);
   },
 };

@@ -1,6 +1,6 @@
 import { ErrorCode, ProtocolFault } from '../../shared/errors.js';
 import { HISTORY_ON_JOIN, LOBBY, WHO_MAX } from '../../shared/limits.js';
-import type { HistoryMsg, JoinMsg, LocateMsg, PartMsg, RoomsMsg, ServerMessage, TopicMsg, WhoMsg } from '../../shared/protocol.js';
+import type { HistoryMsg, JoinMsg, LocateMsg, PartMsg, RoomsMsg, ServerMessage, TopicMsg, WhoEvt, WhoMsg } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import type { HistoryPage } from '../engine/engine.js';
 import { findMark, isHidden, isInvited, isOperator, isPublic, type RoomPolicy } from '../moderation/policy.js';
@@ -172,7 +172,7 @@ export const rooms: CommandSpec<RoomsMsg> = {
   },
 };
 
-// who { room } -> who{room, users, total}
+// who { room } -> who{room, users, total, topic?, away?}
 export const who: CommandSpec<WhoMsg> = {
   handle: async (hub, session, m) => {
     if (await outsider(hub, session, m.room) === 'hidden') {
@@ -182,6 +182,10 @@ export const who: CommandSpec<WhoMsg> = {
     if (room) return hub.reply(session, room.who());
     // Not served here: on one node that means empty; in a cluster, members may be elsewhere.
     const members = hub.engine.shared ? (await hub.engine.openRoom(caseFold(m.room), m.room)).members : [];
-    hub.reply(session, new Outgoing({ type: 'who', room: m.room, users: members.slice(0, WHO_MAX).map((r) => r.nick), total: members.length }));
+    const listed = members.slice(0, WHO_MAX);
+    const answer: WhoEvt = { type: 'who', room: m.room, users: listed.map((r) => r.nick), total: members.length };
+    const away = listed.filter((r) => r.away).map((r) => r.nick);
+    if (away.length > 0) answer.away = away;
+    hub.reply(session, new Outgoing(answer));
   },
 };

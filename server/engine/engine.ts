@@ -14,11 +14,15 @@ import type { BanInfo, ChatMessage, RoomInfo, ServerMessage } from '../../shared
 import type { RoomPolicy } from '../moderation/policy.js';
 import type { AccountDirectory } from './accounts.js';
 
-/** A room member as the cluster knows it: the node holding its connection, its session, its nick. */
+/**
+ * A room member as the cluster knows it: the node holding its connection, its session, its nick, and its
+ * away text while it is away (not part of its identity: two refs to one member may differ in it).
+ */
 export interface MemberRef {
   node: string;
   sid: string;
   nick: string;
+  away?: string;
 }
 
 /** A message to append: the engine gives it its seq and ts. `room` is the display name. */
@@ -53,6 +57,8 @@ export type EngineEvent =
   | { kind: 'policy'; roomKey: string; room: string; policy: RoomPolicy; notice?: PolicyNotice }
   /** `member` carries the new nick; `rooms` are the keys of the rooms the member was in. */
   | { kind: 'nick'; member: MemberRef; old: string; rooms: string[] }
+  /** The member is away with `member.away`, or back (none); `rooms` are the keys of the rooms it is in. */
+  | { kind: 'away'; member: MemberRef; rooms: string[] }
   /** Deliver `message` to the session holding the folded nick `nick`, on whichever node. */
   | { kind: 'notify'; nick: string; message: ServerMessage }
   /** The account of the folded nick `nick` changed (made or unmade operator): its session takes it up. */
@@ -76,6 +82,26 @@ export interface DirectMessage {
 
 export type DmOutcome = 'delivered' | 'no-such-user' | 'busy';
 
+/** What the receiver's node says of a DM: the outcome and, once delivered, the target's nick as it spells it and its away text. */
+export interface DmReceipt {
+  outcome: DmOutcome;
+  to?: string;
+  away?: string;
+}
+
+/** A user as `whois` shows it: the nick as its holder spells it, its account when logged in, its away text. */
+export interface UserInfo {
+  nick: string;
+  account?: string;
+  away?: string;
+}
+
+/** Users (with a nick) and rooms (with members) on every node, and how many nodes. */
+export interface ClusterCounts {
+  users: number;
+  rooms: number;
+  servers: number;
+}
 /** What a room is, cluster-wide, when this node starts serving it. */
 export interface RoomSnapshot {
   key: string;
@@ -99,7 +125,9 @@ export interface EngineSink {
   /** After a run of events: the transports may send what they queued. */
   flushed(): void;
   /** A DM for a session of this node, found by its folded nick. */
-  receiveDm(toFold: string, dm: DirectMessage): DmOutcome;
+  receiveDm(toFold: string, dm: DirectMessage): DmReceipt;
+  /** The user of this node holding the folded nick, or null. */
+  whois(nickFold: string): UserInfo | null;
   /** This node lost its lease (paused past it): every session must go. */
   fenced(reason: string): void;
 }
@@ -171,7 +199,16 @@ export interface Engine {
   /** Every room with members, cluster-wide; null when this node's rooms are all there are. */
   roomDirectory(): Promise<RoomInfo[]> | null;
 
-  sendDm(toFold: string, dm: DirectMessage): Promise<DmOutcome>;
+  sendDm(toFold: string, dm: DirectMessage): Promise<DmReceipt>;
+  /** The user holding the folded nick, asked of the node holding it; null when nobody does. */
+  whois(nickFold: string): Promise<UserInfo | null>;
+  /**
+   * Marks `member` away with `member.away`, or back (none), for every node: an `away` event naming its
+   * rooms (`roomKeys`), and what a node starting to serve one of them later reads in its snapshot.
+   */
+  setAway(member: MemberRef, roomKeys: string[]): Promise<void>;
+  /** Users, rooms and nodes of the whole cluster; null when this node's are all there are. */
+  counts(): Promise<ClusterCounts> | null;
 
   /** Registered nicks, shared by every node. */
   readonly accounts: AccountDirectory;

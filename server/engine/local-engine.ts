@@ -16,7 +16,7 @@ import { ReadError, type HistoryReader } from '../store/history-reader.js';
 import { CommitError, type HistoryWriter } from '../store/history-writer.js';
 import { storeReport } from '../store/store-health.js';
 import {
-  EngineError, type DirectMessage, type DmOutcome, type Engine, type EngineHealth, type EngineSink,
+  EngineError, type ClusterCounts, type DirectMessage, type DmReceipt, type Engine, type EngineHealth, type EngineSink, type UserInfo,
   type EngineEvent, type HistoryPage, type MemberRef, type ModerationEntry, type NewMessage, type PolicyNotice, type RoomSnapshot,
 } from './engine.js';
 
@@ -270,8 +270,20 @@ export class LocalEngine implements Engine {
     return null;
   }
 
-  async sendDm(toFold: string, dm: DirectMessage): Promise<DmOutcome> {
+  async sendDm(toFold: string, dm: DirectMessage): Promise<DmReceipt> {
     return this.sink.receiveDm(toFold, dm);
+  }
+
+  async whois(nickFold: string): Promise<UserInfo | null> {
+    return this.sink.whois(nickFold);
+  }
+
+  async setAway(member: MemberRef, roomKeys: string[]): Promise<void> {
+    this.sink.apply({ kind: 'away', member, rooms: roomKeys });
+  }
+
+  counts(): Promise<ClusterCounts> | null {
+    return null;
   }
 
   async kill(nick: string, reason: string, except?: string): Promise<void> {

@@ -10,7 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import type { EngineEvent, EngineSink, PolicyNotice } from './engine.js';
+import type { EngineEvent, EngineSink, MemberRef, PolicyNotice } from './engine.js';
 import type { ServerMessage } from '../../shared/protocol.js';
 import type { RoomPolicy } from '../moderation/policy.js';
 import { decodeMember, decodePayload, fieldsOf, idMs, type StreamEntry } from './redis-codec.js';
@@ -153,7 +153,7 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
     case 'msg':
       return { kind: 'msg', roomKey, message: decodePayload(f.m!, Number(f.s), Number(f.t)) };
     case 'join':
-      return { kind: 'join', roomKey, room: f.rn!, member: decodeMember(f.n!), seq: Number(f.s), ts: Number(f.t) };
+      return { kind: 'join', roomKey, room: f.rn!, member: withAway(decodeMember(f.n!), f.a), seq: Number(f.s), ts: Number(f.t) };
     case 'part': {
       const event: EngineEvent = { kind: 'part', roomKey, room: f.rn!, member: decodeMember(f.n!) };
       if (f.why) event.reason = f.why;
@@ -164,6 +164,8 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
       return { kind: 'topic', roomKey, room: f.rn!, topic: f.tp ?? '', by: f.by ?? '', ts: Number(f.t) };
     case 'nick':
       return { kind: 'nick', member: decodeMember(f.n!), old: f.o!, rooms: JSON.parse(f.rs ?? '[]') as string[] };
+    case 'away':
+      return { kind: 'away', member: withAway(decodeMember(f.n!), f.a), rooms: JSON.parse(f.rs ?? '[]') as string[] };
     case 'bans':
       return { kind: 'bans' };
     case 'account':
@@ -183,4 +185,9 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
     default:
       return null;
   }
+}
+
+function withAway(member: MemberRef, away: string | undefined): MemberRef {
+  if (away) member.away = away;
+  return member;
 }

@@ -1,20 +1,24 @@
 /**
- * DMs between nodes: a request published on the holder node's channel `chat:dm:<node>`, answered with
- * the DmOutcome on the asker's channel. Not stored, at most once, as in single-node mode.
+ * Requests to the node holding a nick: a DM to deliver, or a whois to answer. A request is published on
+ * the holder node's channel `chat:dm:<node>` and answered on the asker's. Not stored, at most once, as in
+ * single-node mode.
  */
 import type { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import type { Logger } from '../log.js';
-import type { DirectMessage, DmOutcome, EngineSink } from './engine.js';
+import type { DirectMessage, DmReceipt, EngineSink, UserInfo } from './engine.js';
 import { dmChannel } from './redis-scripts.js';
 
 export const DM_TIMEOUT_MS = 5000;
 
 type Frame =
   | { t: 'q'; rid: string; from: string; to: string; dm: DirectMessage }
-  | { t: 'a'; rid: string; outcome: DmOutcome };
+  | { t: 'w'; rid: string; from: string; to: string }
+  | { t: 'a'; rid: string; answer: DmReceipt | UserInfo | null };
 
-interface Waiting { resolve(o: DmOutcome): void; reject(e: Error): void; timer: NodeJS.Timeout }
+type Question = Extract<Frame, { t: 'q' | 'w' }>;
+
+interface Waiting { resolve(answer: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }
 
 export class DmRelay {
   private readonly waiting = new Map<string, Waiting>();
@@ -41,17 +45,25 @@ export class DmRelay {
   }
 
   /** Asks `target` to deliver; 'no-such-user' when no node listens there; rejects after DM_TIMEOUT_MS. */
-  async send(target: string, toFold: string, dm: DirectMessage): Promise<DmOutcome> {
-    const rid = nanoid();
-    const answer = new Promise<DmOutcome>((resolve, reject) => {
+  send(target: string, toFold: string, dm: DirectMessage): Promise<DmReceipt> {
+    return this.ask<DmReceipt>(target, { t: 'q', rid: nanoid(), from: this.node(), to: toFold, dm }, { outcome: 'no-such-user' });
+  }
+
+  /** Asks `target` who holds the folded nick; null when no node listens there; rejects after DM_TIMEOUT_MS. */
+  whois(target: string, nickFold: string): Promise<UserInfo | null> {
+    return this.ask<UserInfo | null>(target, { t: 'w', rid: nanoid(), from: this.node(), to: nickFold }, null);
+  }
+
+  private async ask<T>(target: string, frame: Question, nobody: T): Promise<T> {
+    const { rid } = frame;
+    const answer = new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(rid);
-        reject(new Error(`node ${target} did not answer a DM within ${DM_TIMEOUT_MS} ms`));
+        reject(new Error(`node ${target} did not answer within ${DM_TIMEOUT_MS} ms`));
       }, DM_TIMEOUT_MS);
-      this.waiting.set(rid, { resolve, reject, timer });
+      this.waiting.set(rid, { resolve: resolve as (answer: unknown) => void, reject, timer });
     });
     answer.catch(() => {});
-    const frame: Frame = { t: 'q', rid, from: this.node(), to: toFold, dm };
     let receivers: number;
     try {
       receivers = await this.pub.publish(dmChannel(target), JSON.stringify(frame));
@@ -61,12 +73,12 @@ export class DmRelay {
     }
     if (receivers === 0) {
       this.settle(rid);
-      return 'no-such-user';
+      return nobody;
     }
     return answer;
   }
 
-  /** Fails every DM still waiting (the engine stops). */
+  /** Fails every request still waiting (the engine stops). */
   close(reason: string): void {
     for (const [rid, w] of this.waiting) {
       this.settle(rid);
@@ -92,19 +104,21 @@ export class DmRelay {
       return;
     }
     if (frame.t === 'a') {
-      this.settle(frame.rid)?.resolve(frame.outcome);
+      this.settle(frame.rid)?.resolve(frame.answer);
       return;
     }
-    let outcome: DmOutcome;
-    try {
-      outcome = this.sink.receiveDm(frame.to, frame.dm);
-    } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'delivering a DM failed');
-      outcome = 'no-such-user';
-    }
-    const reply: Frame = { t: 'a', rid: frame.rid, outcome };
+    const reply: Frame = { t: 'a', rid: frame.rid, answer: this.answer(frame) };
     this.pub.publish(dmChannel(frame.from), JSON.stringify(reply)).catch((err: Error) => {
       this.log.warn({ err: err.message }, 'DM answer not sent');
     });
+  }
+
+  private answer(frame: Question): DmReceipt | UserInfo | null {
+    try {
+      return frame.t === 'q' ? this.sink.receiveDm(frame.to, frame.dm) : this.sink.whois(frame.to);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, kind: frame.t }, 'answering a node failed');
+      return frame.t === 'q' ? { outcome: 'no-such-user' } : null;
+    }
   }
 }

@@ -18,7 +18,8 @@ import type { BanInfo, RoomInfo, ServerMessage } from '../../shared/protocol.js'
 import { caseFold } from '../../shared/validate.js';
 import type { Logger } from '../log.js';
 import type {
-  DirectMessage, DmOutcome, Engine, EngineHealth, EngineSink, HistoryPage, MemberRef, ModerationEntry, NewMessage, PolicyNotice, RoomSnapshot,
+  ClusterCounts, DirectMessage, DmReceipt, Engine, EngineHealth, EngineSink, HistoryPage, MemberRef, ModerationEntry, NewMessage,
+  PolicyNotice, RoomSnapshot, UserInfo,
 } from './engine.js';
 import { EngineError } from './engine.js';
 import { BusReader, READ_BLOCK_MS } from './redis-bus-reader.js';
@@ -32,7 +33,7 @@ import { firstChunk, locateInLog, readPage, readPageAfter } from './redis-histor
 import { NodeLease } from './redis-lease.js';
 import { reapNode } from './redis-reaper.js';
 import {
-  BUS, DEAD_MARKER_MS, deadMarker, defineScripts, leaseKey, nickKey, nodeNicks, nodeRooms, ROOMS, roomLog,
+  BUS, DEAD_MARKER_MS, deadMarker, defineScripts, leaseKey, nickKey, NODES, nodeAway, nodeNicks, nodeRooms, ROOMS, roomLog,
   roomMembers, roomMeta, roomPolicy, type ScriptedRedis,
 } from './redis-scripts.js';
 
@@ -84,6 +85,7 @@ export class RedisEngine implements Engine {
   private stopping = false;
   private appender!: BatchAppender;
   private directory: { at: number; list: Promise<RoomInfo[]> } | null = null;
+  private census: { at: number; counts: Promise<ClusterCounts> } | null = null;
   accounts!: RedisAccounts;
 
   constructor(private readonly options: RedisEngineOptions) {}
@@ -172,11 +174,29 @@ export class RedisEngine implements Engine {
     const [seq, storedName, topic] = res[0]![1] as Array<string | null>;
     const members = Object.values(res[1]![1] as Record<string, string>).map(decodeMember);
     const room = storedName ?? name;
+    await this.readAway(members);
     const recent = await readPage(this.cmd, roomKey, room, null, HISTORY_PAGE_MAX, res[2]![1] as StreamEntry[]);
     const policy = res[3]![1] as string | null;
     return {
       key: roomKey, name: room, seq: Number(seq ?? 0), topic: topic ?? '', members, recent, policy: policy ? (JSON.parse(policy) as RoomPolicy) : null,
     };
+  }
+
+  /** Fills in the away text of each member who is away: one read per node the members are on. */
+  private async readAway(members: MemberRef[]): Promise<void> {
+    const byNode = new Map<string, MemberRef[]>();
+    for (const m of members) byNode.set(m.node, [...(byNode.get(m.node) ?? []), m]);
+    const pipeline = this.cmd.pipeline();
+    for (const [node, refs] of byNode) pipeline.hmget(nodeAway(node), ...refs.map((r) => r.sid));
+    const res = byNode.size === 0 ? [] : (await pipeline.exec()) ?? [];
+    [...byNode.values()].forEach((refs, i) => {
+      const [err, texts] = res[i] ?? [null, []];
+      if (err) throw err;
+      refs.forEach((ref, k) => {
+        const away = (texts as Array<string | null>)[k];
+        if (away) ref.away = away;
+      });
+    });
   }
 
   closeRoom(_roomKey: string): void {
@@ -186,7 +206,7 @@ export class RedisEngine implements Engine {
   async join(roomKey: string, name: string, member: MemberRef): Promise<void> {
     await this.write(member.node, (node) =>
       this.cmd.chatJoin(roomMembers(roomKey), roomMeta(roomKey), nodeRooms(node), BUS, ROOMS, leaseKey(node),
-        roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, name, nanoid()));
+        roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, name, nanoid(), member.away ?? ''));
     this.directory = null;
   }
 
@@ -263,13 +283,60 @@ export class RedisEngine implements Engine {
     return list.sort((a, b) => b.users - a.users || a.name.localeCompare(b.name));
   }
 
-  async sendDm(toFold: string, dm: DirectMessage): Promise<DmOutcome> {
-    const owner = await this.cmd.get(nickKey(toFold));
-    if (!owner) return 'no-such-user';
-    const holder = decodeMember(owner).node;
+  async sendDm(toFold: string, dm: DirectMessage): Promise<DmReceipt> {
+    const holder = await this.holderOf(toFold);
+    if (holder === null) return { outcome: 'no-such-user' };
     if (holder === this.node) return this.sink.receiveDm(toFold, dm);
-    if ((await this.cmd.exists(leaseKey(holder))) === 0) return 'no-such-user';
     return this.dms.send(holder, toFold, dm);
+  }
+
+  async whois(nickFold: string): Promise<UserInfo | null> {
+    const holder = await this.holderOf(nickFold);
+    if (holder === null) return null;
+    if (holder === this.node) return this.sink.whois(nickFold);
+    return this.dms.whois(holder, nickFold);
+  }
+
+  /** The live node holding the folded nick, or null. */
+  private async holderOf(nickFold: string): Promise<string | null> {
+    const owner = await this.cmd.get(nickKey(nickFold));
+    if (!owner) return null;
+    const holder = decodeMember(owner).node;
+    if (holder === this.node) return holder;
+    return (await this.cmd.exists(leaseKey(holder))) === 0 ? null : holder;
+  }
+
+  /** Stored for the snapshots of rooms other nodes open later, then told to every node. */
+  async setAway(member: MemberRef, roomKeys: string[]): Promise<void> {
+    if (member.away) await this.cmd.hset(nodeAway(member.node), member.sid, member.away);
+    else await this.cmd.hdel(nodeAway(member.node), member.sid);
+    await this.announce('away', 'n', encodeMember(member), 'a', member.away ?? '', 'rs', JSON.stringify(roomKeys));
+  }
+
+  counts(): Promise<ClusterCounts> {
+    const now = Date.now();
+    if (this.census && now - this.census.at < DIRECTORY_CACHE_MS) return this.census.counts;
+    const counts = this.readCounts();
+    this.census = { at: now, counts };
+    counts.catch(() => { if (this.census?.counts === counts) this.census = null; });
+    return counts;
+  }
+
+  /** Nicks held by each live node (its users), the rooms with members, the live nodes. */
+  private async readCounts(): Promise<ClusterCounts> {
+    const nodes = await this.cmd.zrange(NODES, 0, -1);
+    const pipeline = this.cmd.pipeline().zcard(ROOMS);
+    for (const node of nodes) pipeline.exists(leaseKey(node)).scard(nodeNicks(node));
+    const res = (await pipeline.exec()) ?? [];
+    for (const [err] of res) if (err) throw err;
+    let users = 0;
+    let servers = 0;
+    nodes.forEach((_node, i) => {
+      if (Number(res[1 + i * 2]![1]) === 0) return;
+      servers++;
+      users += Number(res[2 + i * 2]![1]);
+    });
+    return { users, rooms: Number(res[0]![1]), servers };
   }
 
   async serverBans(): Promise<BanInfo[]> {

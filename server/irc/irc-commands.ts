@@ -3,11 +3,11 @@
  * and the everyday commands, each turned into our protocol's requests, whose answers the peer renders
  * in IRC's words. A handler that makes requests returns their promise: the connection's next line waits.
  */
-import { HISTORY_PAGE_MAX } from '../../shared/limits.js';
+import { HISTORY_PAGE_MAX, REASON_MAX } from '../../shared/limits.js';
 import { caseFold } from '../../shared/validate.js';
 import type { ChatMessage, ClientMessage, ServerMessage } from '../../shared/protocol.js';
 import { roomFromChannel } from './casemap.js';
-import { readIncomingText } from './format.js';
+import { readIncomingText, stripFormatting } from './format.js';
 import { CAPABILITIES, type Awaiting } from './irc-state.js';
 import type { IrcMessage, ParsedMessage } from './message.js';
 import { numeric, standardReply, type NumericName, type StandardReplyCode } from './numerics.js';
@@ -484,8 +484,33 @@ const CHATHISTORY: IrcCommand = {
   },
 };
 
+/** `AWAY :reason` marks us away (306), `AWAY` alone back (305); a reason past AWAYLEN is cut, formatting stripped. */
+const AWAY: IrcCommand = {
+  handle(irc, m) {
+    const reason = Array.from(stripFormatting(m.params[0] ?? '')).slice(0, REASON_MAX).join('').trim();
+    return irc.request(reason ? { type: 'away', reason } : { type: 'away' }, { verb: 'AWAY', target: '', quiet: false });
+  },
+};
+
+/** `WHOIS nick` or `WHOIS server nick`; of a comma list, the first nick only (as most servers answer). */
+const WHOIS: IrcCommand = {
+  params: 1,
+  handle(irc, m) {
+    const nick = (m.params[1] ?? m.params[0]!).split(',')[0]!;
+    if (nick === '') return irc.reply([n(irc, 'ERR_NONICKNAMEGIVEN')]);
+    return irc.request({ type: 'whois', nick }, { verb: 'WHOIS', target: nick, quiet: false });
+  },
+};
+
+const LUSERS: IrcCommand = {
+  handle(irc) {
+    return irc.request({ type: 'stats' }, { verb: 'LUSERS', target: '', quiet: false });
+  },
+};
+
 export const IRC_COMMANDS: Readonly<Record<string, IrcCommand>> = {
   CAP, PASS, NICK, USER, AUTHENTICATE, PING, PONG, QUIT,
   JOIN, PART, PRIVMSG: speak(false), NOTICE: speak(true), TOPIC,
   NAMES: listing('NAMES'), WHO: listing('WHO'), LIST, MOTD, MODE, KICK, INVITE, KILL, CHATHISTORY,
+  AWAY, WHOIS, LUSERS,
 };

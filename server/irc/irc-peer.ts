@@ -203,7 +203,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     if (!entry || entry.lines !== null) return false;
     const { how } = entry;
     if (m.type !== 'error' && !how.done?.(m)) return false;
-    entry.lines = m.type === 'error' ? errorReplies(this, how, m.code, m.message) : render(m, this);
+    entry.lines = m.type === 'error' ? errorReplies(this, how, m.code, m.message) : render(m, this, how);
     return true;
   }
 
@@ -317,7 +317,8 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     const mine = (nick: string) => me !== null && caseFold(nick) === caseFold(me);
     switch (m.type) {
       case 'error': return m.ref !== undefined && m.ref === this.state.awaiting?.ref;
-      case 'who': case 'rooms': case 'pong': case 'history': case 'welcome': case 'account': case 'bye': return true;
+      case 'who': case 'rooms': case 'pong': case 'history': case 'welcome': case 'account': case 'bye': case 'whois': case 'stats': return true;
+      case 'away': return mine(m.nick);
       case 'joined': case 'left': return mine(m.nick);
       case 'nick': return mine(m.old);
       case 'topic': return mine(m.by);
@@ -332,6 +333,11 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
    */
   private sharedVariant(m: ServerMessage): string | null {
     if (m.type === 'message' && (this.state.nick === null || m.from !== this.state.nick)) return this.state.variant;
+    if (m.type === 'joined' && m.away !== undefined) {
+      // Others' form carries its AWAY line (away-notify); ours does not.
+      if (this.state.nick !== null && caseFold(m.nick) === caseFold(this.state.nick)) return null;
+      return this.state.has('away-notify') ? 'a' : '';
+    }
     return m.type === 'joined' || m.type === 'topic' || m.type === 'nick' ? '' : null;
   }
 

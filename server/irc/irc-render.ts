@@ -26,13 +26,18 @@ export interface RenderContext {
   state: IrcState;
 }
 
-export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
+/** `answering`: the request `m` answers when it is not the one awaited (a PRIVMSG sent on without waiting). */
+export function render(m: ServerMessage, ctx: RenderContext, answering?: Awaiting): IrcMessage[] {
   const { server, state } = ctx;
   const me = state.nick;
   const awaiting = state.awaiting;
   switch (m.type) {
-    case 'joined':
-      return [{ source: sourceOf(m.nick), verb: 'JOIN', params: [m.room] }];
+    case 'joined': {
+      const join: IrcMessage = { source: sourceOf(m.nick), verb: 'JOIN', params: [m.room] };
+      // away-notify: a joiner who is away says so after its JOIN.
+      return m.away !== undefined && state.has('away-notify') && !isMe(me, m.nick)
+        ? [join, { source: sourceOf(m.nick), verb: 'AWAY', params: [m.away] }] : [join];
+    }
     case 'left': {
       if (m.quit) {
         if (state.quitNicks.has(m.nick)) return [];
@@ -45,9 +50,13 @@ export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
       if (isMe(me, m.from) && !state.has('echo-message')) return [];
       return privmsgs(ctx, m.from, m.room, m.text, m.action === true, tagsOf(state, m));
     case 'dm': {
+      // The answer to our PRIVMSG says when its target is away (301); a NOTICE gets no automatic reply.
+      const asked = answering ?? (m.ref !== undefined && m.ref === awaiting?.ref ? awaiting : undefined);
+      const away = isMe(me, m.from) && m.away !== undefined && asked !== undefined && asked.ref === m.ref && !asked.quiet
+        ? [numeric(server, me, 'RPL_AWAY', m.to, m.away)] : [];
       // Our own DM answering our request is its echo; sent from another terminal, it is news.
-      if (isMe(me, m.from) && m.ref !== undefined && !state.has('echo-message')) return [];
-      return privmsgs(ctx, m.from, isMe(me, m.from) ? m.to : me ?? m.to, m.text, m.action === true, tagsOf(state, m));
+      if (isMe(me, m.from) && m.ref !== undefined && !state.has('echo-message')) return away;
+      return [...away, ...privmsgs(ctx, m.from, isMe(me, m.from) ? m.to : me ?? m.to, m.text, m.action === true, tagsOf(state, m))];
     }
     case 'nick':
       return [{ source: sourceOf(m.old), verb: 'NICK', params: [m.new] }];
@@ -84,6 +93,21 @@ export function render(m: ServerMessage, ctx: RenderContext): IrcMessage[] {
         return [...list, numeric(server, me, 'RPL_ENDOFBANLIST', m.room)];
       }
       return m.bans.map((b) => noticeTo(ctx, `ban ${m.room ?? 'server'} ${b.mask} by ${b.by}${b.reason ? `: ${b.reason}` : ''}`));
+    case 'away':
+      if (isMe(me, m.nick)) return [numeric(server, me, m.reason === undefined ? 'RPL_UNAWAY' : 'RPL_NOWAWAY')];
+      if (!state.has('away-notify')) return [];
+      return [{ source: sourceOf(m.nick), verb: 'AWAY', params: m.reason === undefined ? [] : [m.reason] }];
+    case 'whois': {
+      const asked = awaiting?.verb === 'WHOIS' ? awaiting.target : m.nick;
+      return [
+        numeric(server, me, 'RPL_WHOISUSER', m.nick, '~u', USER_HOST, '*', m.nick),
+        numeric(server, me, 'RPL_WHOISSERVER', m.nick, server, server),
+        ...(m.account !== undefined ? [numeric(server, me, 'RPL_WHOISACCOUNT', m.nick, m.account)] : []),
+        ...(m.away !== undefined ? [numeric(server, me, 'RPL_AWAY', m.nick, m.away)] : []),
+        numeric(server, me, 'RPL_ENDOFWHOIS', asked),
+      ];
+    }
+    case 'stats': return lusersReplies(ctx, m);
     // The registration burst and the join history are the peer's business; acks are not shown; no IRC
     // command asks for a search.
     case 'welcome':
@@ -133,13 +157,33 @@ function whoReplies(ctx: RenderContext, m: Extract<ServerMessage, { type: 'who' 
   state.topics.set(caseFold(m.room), m.topic ?? '');
   const verb = awaiting && caseFold(awaiting.target) === caseFold(m.room) ? awaiting.verb : 'NAMES';
   if (verb === 'WHO') {
-    const lines = m.users.map((nick) => numeric(server, me, 'RPL_WHOREPLY', m.room, '~u', USER_HOST, server, nick, 'H', `0 ${nick}`));
+    // H here, G gone (away).
+    const away = new Set(m.away ?? []);
+    const lines = m.users.map((nick) => numeric(server, me, 'RPL_WHOREPLY', m.room, '~u', USER_HOST, server, nick, away.has(nick) ? 'G' : 'H', `0 ${nick}`));
     return [...lines, numeric(server, me, 'RPL_ENDOFWHO', m.room)];
   }
   if (verb === 'TOPIC') return [topicReply(ctx, m.room, m.topic)];
   const names = namesReplies(ctx, m.room, m.users);
   // A joiner gets the topic first, as every IRC server sends it.
   return verb === 'JOIN' && m.topic ? [topicReply(ctx, m.room, m.topic), ...names] : names;
+}
+
+/**
+ * LUSERS: users, operators and rooms (with members) of the whole server, or of the cluster; this node's
+ * own users as its clients, and the other nodes as its servers.
+ */
+function lusersReplies(ctx: RenderContext, m: Extract<ServerMessage, { type: 'stats' }>): IrcMessage[] {
+  const { server, state } = ctx;
+  const me = state.nick;
+  const n = (name: NumericName, ...params: string[]) => numeric(server, me, name, ...params);
+  return [
+    n('RPL_LUSERCLIENT', `There are ${m.users} users and 0 invisible on ${m.servers} servers`),
+    ...(m.operators > 0 ? [n('RPL_LUSEROP', String(m.operators))] : []),
+    n('RPL_LUSERCHANNELS', String(m.rooms)),
+    n('RPL_LUSERME', `I have ${m.localUsers} clients and ${m.servers - 1} servers`),
+    n('RPL_LOCALUSERS', String(m.localUsers), String(m.maxLocalUsers), `Current local users ${m.localUsers}, max ${m.maxLocalUsers}`),
+    n('RPL_GLOBALUSERS', `Current global users ${m.users}`),
+  ];
 }
 
 export function topicReply(ctx: RenderContext, room: string, topic: string | undefined): IrcMessage {
@@ -181,10 +225,12 @@ export function errorReplies(ctx: RenderContext, awaiting: Awaiting, code: strin
   switch (code) {
     case ErrorCode.NICK_TAKEN: return n('ERR_NICKNAMEINUSE', target);
     case ErrorCode.NICK_REGISTERED: return [{ source: server, verb: '433', params: [me ?? '*', target, message] }];
-    case ErrorCode.NICK_INVALID: return n('ERR_ERRONEUSNICKNAME', target);
+    case ErrorCode.NICK_INVALID:
+      return awaiting.verb === 'WHOIS' ? [...n('ERR_NOSUCHNICK', target), ...n('RPL_ENDOFWHOIS', target)] : n('ERR_ERRONEUSNICKNAME', target);
     case ErrorCode.PASSWORD_REQUIRED: return n('ERR_PASSWDMISMATCH');
     case ErrorCode.LOGIN_FAILED: return awaiting.verb === 'AUTHENTICATE' ? n('ERR_SASLFAIL') : n('ERR_PASSWDMISMATCH');
-    case ErrorCode.NO_SUCH_USER: return n('ERR_NOSUCHNICK', target);
+    case ErrorCode.NO_SUCH_USER:
+      return awaiting.verb === 'WHOIS' ? [...n('ERR_NOSUCHNICK', target), ...n('RPL_ENDOFWHOIS', target)] : n('ERR_NOSUCHNICK', target);
     case ErrorCode.ROOM_INVALID: return n('ERR_BADCHANMASK', target);
     case ErrorCode.ROOM_FULL: return n('ERR_CHANNELISFULL', target);
     case ErrorCode.INVITE_ONLY: return n('ERR_INVITEONLYCHAN', target);

@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION } from '../../shared/limits.js';
+import { PROTOCOL_VERSION, REASON_MAX } from '../../shared/limits.js';
 import type { Config } from '../config.js';
 import type { IrcSettings } from './irc-peer.js';
 import { CHATHISTORY_MAX } from './irc-commands.js';
@@ -13,6 +13,7 @@ export function ircSettings(config: Pick<Config, 'serverName' | 'motd' | 'maxRoo
   }
   const isupport = isupportTokens({
     network: server, maxRoomsPerConnection: config.maxRoomsPerConnection, maxTopicBytes: config.maxTopicBytes, chathistoryMax: CHATHISTORY_MAX,
+    awayLength: REASON_MAX,
   });
   try {
     isupportReplies(server, 'check', isupport);

@@ -18,6 +18,7 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ['userhost-in-names', ''],
   ['labeled-response', ''],
   ['draft/chathistory', ''],
+  ['away-notify', ''],
 ]);
 
 /** A request sent on to the hub for an IRC command: its answers end when `done` says so (or an error with its ref). */

@@ -20,6 +20,11 @@ function oneLine(text: string): string {
   return markInvisible(flat(text));
 }
 
+/** Someone is away (and why), or back. */
+function awayLine(nick: string, reason: string | undefined): string {
+  return (reason === undefined ? `*** ${nick} is back` : withText(`*** ${nick} is away: `, flat(reason))) + EOL;
+}
+
 /** A found message can be old: its day goes with its time. */
 function dayClock(ts: number): string {
   const d = new Date(ts);
@@ -43,7 +48,8 @@ export function renderText(m: ServerMessage): string {
     }
     case 'message': return chatLine(m) + EOL;
     case 'ack': return '';
-    case 'dm': return withText(`${clock(m.ts)} [${m.from} -> ${m.to}] ${m.action ? `* ${m.from} ` : ''}`, m.text) + EOL;
+    case 'dm': return withText(`${clock(m.ts)} [${m.from} -> ${m.to}] ${m.action ? `* ${m.from} ` : ''}`, m.text) + EOL
+      + (m.away !== undefined ? awayLine(m.to, m.away) : '');
     case 'nick': return `*** ${m.old} is now known as ${m.new}${EOL}`;
     case 'topic': return withText(`${clock(m.ts)} ${m.room} topic set by ${m.by}: `, flat(m.topic)) + EOL;
     case 'history': {
@@ -61,7 +67,7 @@ export function renderText(m: ServerMessage): string {
     case 'rooms':
       return [`*** ${m.rooms.length} room(s):`, ...m.rooms.map((r) => (r.topic ? withText(`  ${r.name} (${r.users}) `, flat(r.topic)) : `  ${r.name} (${r.users})`))]
         .join(EOL) + EOL;
-    case 'who': return `*** ${m.room} (${m.total}): ${m.users.join(' ')}${m.users.length < m.total ? ' …' : ''}${EOL}`;
+    case 'who': return `*** ${m.room} (${m.total}): ${m.users.join(' ')}${m.users.length < m.total ? ' …' : ''}${m.away ? `; away: ${m.away.join(' ')}` : ''}${EOL}`;
     case 'pong': return `*** pong${EOL}`;
     case 'located': return m.seq === undefined ? `*** ${m.room}: no such message${EOL}` : `*** ${m.room}: message ${m.seq}${EOL}`;
     case 'error': return `!!! ${m.code}: ${oneLine(m.message)}${EOL}`;
@@ -70,6 +76,12 @@ export function renderText(m: ServerMessage): string {
     case 'notice': return `*** ${oneLine(m.text)}${EOL}`;
     case 'moderation': return withText(`${clock(m.ts)} ${m.room} ${m.by}: ${m.action} ${m.detail}`, m.reason ? ` (${flat(m.reason)})` : '') + EOL;
     case 'invited': return `*** ${m.by} invites you to ${m.room}: /join ${m.room}${EOL}`;
+    case 'away': return awayLine(m.nick, m.reason);
+    case 'whois':
+      return (m.away !== undefined ? withText(`*** ${m.nick} ${m.account ? `is logged in as ${m.account}` : 'is a guest'}; away: `, flat(m.away))
+        : `*** ${m.nick} ${m.account ? `is logged in as ${m.account}` : 'is a guest'}`) + EOL;
+    case 'stats':
+      return `*** ${m.users} user(s) in ${m.rooms} room(s) on ${m.servers} server(s); ${m.localUsers} on this one (at most ${m.maxLocalUsers}), ${m.operators} server operator(s) online${EOL}`;
     case 'bans':
       return [`*** ${m.bans.length} ban(s) in ${m.room ?? 'the server'}:`, ...m.bans.map((b) => `  ${b.mask} by ${b.by}${b.reason ? `: ${oneLine(b.reason)}` : ''}${b.expires ? ` (until ${new Date(b.expires).toISOString()})` : ''}`)]
         .join(EOL) + EOL;

@@ -183,7 +183,8 @@ describe('LocalEngine room snapshots', () => {
       serves: () => true,
       apply: (e: EngineEvent) => { if (e.kind === 'msg') emitted.push(e.message.seq); },
       flushed: () => {},
-      receiveDm: () => 'no-such-user',
+      receiveDm: () => ({ outcome: 'no-such-user' }),
+      whois: () => null,
       fenced: () => {},
     });
     const say = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ roomKey: '#r', room: '#r', id: `m${from + i}`, from: 'x', text: `${from + i}` }));

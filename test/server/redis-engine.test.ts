@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPLY_MAX_BYTES } from '../../shared/limits.js';
 import type { ChatMessage } from '../../shared/protocol.js';
-import type { DirectMessage, DmOutcome, EngineEvent, EngineSink, MemberRef, NewMessage } from '../../server/engine/engine.js';
+import type { DirectMessage, DmOutcome, DmReceipt, EngineEvent, EngineSink, MemberRef, NewMessage, UserInfo } from '../../server/engine/engine.js';
 import { RedisEngine, type RedisEngineOptions } from '../../server/engine/redis-engine.js';
 import { messageBytes } from '../../server/reply-size.js';
 import { freePort, startRedis, type RunningRedis } from '../helpers/redis.js';
@@ -24,11 +24,20 @@ class RecordingSink implements EngineSink {
   fencedReasons: string[] = [];
   flushes = 0;
   dmAnswer: DmOutcome = 'delivered';
+  /** The target's away text in a delivered DM's receipt. */
+  dmAway: string | undefined;
+  /** Who this node says holds any nick it is asked about. */
+  whoisAnswer: UserInfo | null = null;
+  whoisAsked: string[] = [];
   constructor(private readonly rooms?: Set<string>) {}
   serves(roomKey: string): boolean { return !this.rooms || this.rooms.has(roomKey); }
   apply(event: EngineEvent): void { this.events.push(event); }
   flushed(): void { this.flushes++; }
-  receiveDm(to: string, dm: DirectMessage): DmOutcome { this.dms.push({ to, dm }); return this.dmAnswer; }
+  receiveDm(to: string, dm: DirectMessage): DmReceipt {
+    this.dms.push({ to, dm });
+    return this.dmAnswer === 'delivered' && this.dmAway !== undefined ? { outcome: 'delivered', away: this.dmAway } : { outcome: this.dmAnswer };
+  }
+  whois(nickFold: string): UserInfo | null { this.whoisAsked.push(nickFold); return this.whoisAnswer; }
   fenced(reason: string): void { this.fencedReasons.push(reason); }
 
   messages(roomKey: string): ChatMessage[] {
@@ -323,18 +332,81 @@ describe('RedisEngine on one redis-server', () => {
     const fold = nick.toLowerCase();
     expect(await b.engine.claimNick(nick, 'sb')).toBe(true);
     const dm: DirectMessage = { id: nanoid(), from: 'ann', to: nick, text: 'psst', ts: 1 };
-    expect(await a.engine.sendDm(fold, dm)).toBe('delivered');
+    expect(await a.engine.sendDm(fold, dm)).toEqual({ outcome: 'delivered' });
     expect(b.sink.dms).toEqual([{ to: fold, dm }]);
     expect(a.sink.dms).toEqual([]);
+    // The receipt carries the target's away text back to the sender's node.
+    b.sink.dmAway = 'at lunch';
+    expect(await a.engine.sendDm(fold, dm)).toEqual({ outcome: 'delivered', away: 'at lunch' });
     b.sink.dmAnswer = 'busy';
-    expect(await a.engine.sendDm(fold, dm)).toBe('busy');
-    expect(await a.engine.sendDm('nobody-here', dm)).toBe('no-such-user');
+    expect(await a.engine.sendDm(fold, dm)).toEqual({ outcome: 'busy' });
+    expect(await a.engine.sendDm('nobody-here', dm)).toEqual({ outcome: 'no-such-user' });
     // On the same node: straight to its own sink.
-    expect(await b.engine.sendDm(fold, dm)).toBe('busy');
-    expect(b.sink.dms).toHaveLength(3);
+    expect(await b.engine.sendDm(fold, dm)).toEqual({ outcome: 'busy' });
+    expect(b.sink.dms).toHaveLength(4);
     // The holder's node died (its lease still runs, but nobody listens on its channel).
     await b.engine.crash();
-    expect(await a.engine.sendDm(fold, dm)).toBe('no-such-user');
+    expect(await a.engine.sendDm(fold, dm)).toEqual({ outcome: 'no-such-user' });
+  });
+
+  it('asks the node holding a nick who it is; nobody when no live node holds it', async () => {
+    const a = await startNode(redis);
+    const b = await startNode(redis);
+    const nick = `Who${nanoid(4).replace(/[^A-Za-z0-9]/g, 'x')}`;
+    const fold = nick.toLowerCase();
+    expect(await b.engine.claimNick(nick, 'sw')).toBe(true);
+    b.sink.whoisAnswer = { nick, account: nick, away: 'out' };
+    expect(await a.engine.whois(fold)).toEqual({ nick, account: nick, away: 'out' });
+    expect(b.sink.whoisAsked).toEqual([fold]);
+    expect(a.sink.whoisAsked).toEqual([]);
+    // On the holder's node: its own sink.
+    expect(await b.engine.whois(fold)).toEqual({ nick, account: nick, away: 'out' });
+    expect(b.sink.whoisAsked).toEqual([fold, fold]);
+    expect(await a.engine.whois('nobody-at-all')).toBeNull();
+    await b.engine.crash();
+    expect(await a.engine.whois(fold)).toBeNull();
+  });
+
+  it('away: kept for later snapshots, one event naming the rooms, carried on joins; back clears it; a reap forgets it', async () => {
+    const a = await startNode(redis);
+    const b = await startNode(redis);
+    const [r1, r2] = [room(), room()];
+    const m = member(b.engine, `Awy${nanoid(4).replace(/[^A-Za-z0-9]/g, 'x')}`);
+    const away = { ...m, away: 'at lunch' };
+    await b.engine.join(r1, r1, m);
+    await b.engine.setAway(away, [r1]);
+    for (const node of [a, b]) await vi.waitFor(() => expect(node.sink.of('away')).toEqual([{ kind: 'away', member: away, rooms: [r1] }]), WAIT);
+    expect((await a.engine.openRoom(r1, r1)).members).toEqual([away]);
+    await b.engine.join(r2, r2, away);
+    await vi.waitFor(() => expect(a.sink.of('join', r2).map((e) => e.member)).toEqual([away]), WAIT);
+    expect((await a.engine.openRoom(r2, r2)).members).toEqual([away]);
+    // Back.
+    await b.engine.setAway(m, [r1, r2]);
+    await vi.waitFor(() => expect(a.sink.of('away').at(-1)).toEqual({ kind: 'away', member: m, rooms: [r1, r2] }), WAIT);
+    expect((await a.engine.openRoom(r1, r1)).members).toEqual([m]);
+    expect(await admin.hlen(`chat:node:${b.engine.node}:away`)).toBe(0);
+    // Away again, then the node dies: the reaper takes its away texts with its members.
+    await b.engine.setAway({ ...m, away: 'gone' }, [r1, r2]);
+    const node = b.engine.node;
+    expect(await admin.hgetall(`chat:node:${node}:away`)).toEqual({ [m.sid]: 'gone' });
+    await b.engine.crash();
+    await vi.waitFor(async () => expect(await admin.exists(`chat:node:${node}:away`)).toBe(0), WAIT);
+    expect((await a.engine.openRoom(r1, r1)).members).toEqual([]);
+  });
+
+  it('counts users (held nicks), rooms with members and live nodes, cluster-wide', async () => {
+    const a = await startNode(redis);
+    const b = await startNode(redis);
+    const [r1, r2] = [room(), room()];
+    const [m1, m2, m3] = [member(a.engine, 'cnt1'), member(b.engine, 'cnt2'), member(b.engine, 'cnt3')];
+    for (const [engine, m] of [[a.engine, m1], [b.engine, m2], [b.engine, m3]] as const) {
+      expect(await engine.claimNick(`${m.nick}${nanoid(4).replace(/[^A-Za-z0-9]/g, 'x')}`, m.sid)).toBe(true);
+    }
+    await Promise.all([a.engine.join(r1, r1, m1), b.engine.join(r1, r1, m2), b.engine.join(r2, r2, m3)]);
+    // Nodes of earlier tests are reaped meanwhile; what stays is these two nodes' own.
+    await expect.poll(() => a.engine.counts(), { timeout: 15_000, interval: 200 }).toEqual({ users: 3, rooms: 2, servers: 2 });
+    await b.engine.crash();
+    await expect.poll(() => a.engine.counts(), { timeout: 15_000, interval: 200 }).toEqual({ users: 1, rooms: 1, servers: 1 });
   });
 
   it('fences a node whose lease is gone: refused writes, fenced() once, then carries on under a new id', async () => {

@@ -129,6 +129,37 @@ describe('one account on three terminals', () => {
     expect(await bob.next((m) => m.type === 'left' && m.room === '#den')).toMatchObject({ nick: 'Ann' });
   });
 
+  it('away belongs to the user: every terminal is told, a new terminal learns it, a DM to it says so', async () => {
+    const one = await account('ws', 'Gil');
+    const { c: two } = await terminal('tcp', 'Gil');
+    await two.next('who');
+    const hank = await guest('ws', 'Hank');
+    one.send({ type: 'away', reason: 'on the train', ref: 'a' });
+    expect(await one.next('away')).toEqual({ type: 'away', nick: 'Gil', reason: 'on the train', ref: 'a' });
+    expect(await two.next('away')).toEqual({ type: 'away', nick: 'Gil', reason: 'on the train' });
+    expect(await hank.next('away')).toEqual({ type: 'away', nick: 'Gil', reason: 'on the train' });
+    // One member, away once.
+    hank.send({ type: 'who', room: '#lobby' });
+    expect(await hank.next('who')).toMatchObject({ users: ['Gil', 'Hank'], away: ['Gil'] });
+    // A third terminal logging in is told, after the rooms it is shown.
+    const { c: three } = await terminal('ws', 'Gil');
+    await three.next('who');
+    expect(await three.next('away')).toEqual({ type: 'away', nick: 'Gil', reason: 'on the train' });
+    hank.send({ type: 'dm', to: 'gil', text: 'ping', ref: 'd' });
+    expect(await hank.next('dm')).toMatchObject({ to: 'Gil', ref: 'd', away: 'on the train' });
+    for (const c of [one, two, three]) expect(await c.next('dm')).not.toHaveProperty('away');
+    // Back from another terminal: every terminal is back.
+    three.send({ type: 'away', ref: 'b' });
+    expect(await three.next('away')).toEqual({ type: 'away', nick: 'Gil', ref: 'b' });
+    for (const c of [one, two, hank]) expect(await c.next((m) => m.type === 'away' && m.reason === undefined)).toEqual({ type: 'away', nick: 'Gil' });
+    // The user's last terminal gone, whoever takes the nick next is not away.
+    for (const c of [one, two, three]) c.close();
+    await expect.poll(async () => {
+      hank.send({ type: 'whois', nick: 'Gil', ref: 'w' });
+      return (await hank.next((m) => 'ref' in m && m.ref === 'w')).type;
+    }).toBe('error');
+  });
+
   it('two terminals joining one room at once are both answered', async () => {
     const one = await account('tcp', 'Cy');
     const { c: two } = await terminal('ws', 'Cy');

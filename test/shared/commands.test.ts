@@ -82,6 +82,16 @@ describe('parseInput: commands', () => {
     msg('/who dev', { type: 'who', room: '#dev' }, NOWHERE),
     err('/who', NEEDS_ROOM, NOWHERE),
     bad('/who bad!room', 'ROOM_INVALID', 'room must be # and 1-32 of A-Z a-z 0-9 _ -'),
+    // away, back, whois
+    msg('/away lunch with  friends ', { type: 'away', reason: 'lunch with  friends' }),
+    msg('/away', { type: 'away' }, NOWHERE),
+    msg('/away    ', { type: 'away' }),
+    msg('/back', { type: 'away' }),
+    msg('/back ignored words', { type: 'away' }),
+    bad(`/away ${'z'.repeat(301)}`, 'BAD_MESSAGE', 'reason is longer than 300 characters'),
+    msg('/whois Bob', { type: 'whois', nick: 'Bob' }),
+    err('/whois', 'usage: /whois nick'),
+    bad('/whois 9bob', 'NICK_INVALID', `nick ${NICK_RULE}`),
     // rooms
     msg('/rooms', { type: 'rooms' }),
     msg('/rooms', { type: 'rooms' }, NOWHERE),
@@ -253,7 +263,7 @@ describe('/help', () => {
 
   it('starts with exactly these rows', () => {
     expect(helpText().split('\n').slice(1, -1).map((l) => l.split(' ')[0])).toStrictEqual(
-      ['/join', '/part', '/msg', '/me', '/nick', '/topic', '/who', '/rooms', '/history', '/search', '/register', '/identify', '/ghost',
+      ['/join', '/part', '/msg', '/me', '/nick', '/topic', '/who', '/away', '/back', '/whois', '/rooms', '/history', '/search', '/register', '/identify', '/ghost',
         '/password', '/drop', '/operator', '/kill', '/kick', '/ban', '/unban', '/bans', '/mute', '/unmute', '/op', '/deop', '/voice', '/devoice',
         '/invite', '/set', '/serverban', '/serverunban', '/serverbans', '/quit', '/help'],
     );
@@ -283,9 +293,9 @@ describe('/help', () => {
 
   it('completes exactly these names', () => {
     expect(COMMAND_NAMES).toStrictEqual([
-      'ban', 'bans', 'deop', 'devoice', 'drop', 'exit', 'ghost', 'help', 'history', 'identify', 'invite', 'j', 'join', 'kick', 'kill',
+      'away', 'back', 'ban', 'bans', 'deop', 'devoice', 'drop', 'exit', 'ghost', 'help', 'history', 'identify', 'invite', 'j', 'join', 'kick', 'kill',
       'leave', 'list', 'login', 'm', 'me', 'msg', 'mute', 'names', 'nick', 'op', 'operator', 'part', 'password', 'query', 'quit', 'register', 'rooms',
-      'search', 'serverban', 'serverbans', 'serverunban', 'set', 'topic', 'unban', 'unmute', 'voice', 'who',
+      'search', 'serverban', 'serverbans', 'serverunban', 'set', 'topic', 'unban', 'unmute', 'voice', 'who', 'whois',
     ]);
   });
 

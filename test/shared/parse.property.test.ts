@@ -35,6 +35,9 @@ const CLIENT_FIELDS: Record<ClientMessageType, string[]> = {
   who: ['room', 'ref'],
   ping: ['ref'],
   quit: ['reason', 'ref'],
+  away: ['reason', 'ref'],
+  whois: ['nick', 'ref'],
+  stats: ['ref'],
   register: ['password', 'email', 'ref'],
   identify: ['password', 'account', 'ref'],
   password: ['old', 'new', 'ref'],
@@ -55,17 +58,17 @@ const CLIENT_FIELDS: Record<ClientMessageType, string[]> = {
 
 const SERVER_FIELDS: Record<string, string[]> = {
   welcome: ['sid', 'nick', 'server', 'version', 'motd', 'limits', 'account'],
-  joined: ['room', 'nick', 'ts'],
+  joined: ['room', 'nick', 'ts', 'away'],
   left: ['room', 'nick', 'reason'],
   message: ['room', 'id', 'seq', 'from', 'text', 'ts', 'action'],
   ack: ['ref', 'id', 'seq', 'ts'],
-  dm: ['id', 'from', 'to', 'text', 'ts', 'action', 'ref'],
+  dm: ['id', 'from', 'to', 'text', 'ts', 'action', 'ref', 'away'],
   nick: ['old', 'new'],
   topic: ['room', 'topic', 'by', 'ts'],
   history: ['room', 'messages', 'more'],
   search: ['room', 'query', 'messages', 'more', 'ref'],
   rooms: ['rooms', 'total', 'more', 'next'],
-  who: ['room', 'users', 'total'],
+  who: ['room', 'users', 'total', 'topic', 'away'],
   pong: ['ref'],
   error: ['code', 'message', 'ref'],
   bye: ['reason'],
@@ -74,6 +77,9 @@ const SERVER_FIELDS: Record<string, string[]> = {
   bans: ['room', 'bans', 'ref'],
   moderation: ['room', 'by', 'action', 'detail', 'reason', 'ts'],
   invited: ['room', 'by'],
+  away: ['nick', 'reason', 'ref'],
+  whois: ['nick', 'account', 'away', 'ref'],
+  stats: ['users', 'rooms', 'servers', 'localUsers', 'maxLocalUsers', 'operators', 'ref'],
 };
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; ref?: string } };

@@ -91,6 +91,10 @@ describe('parseClientMessage: accepted', () => {
     { name: 'ping with a 64-character ref', input: { type: 'ping', ref: 'r'.repeat(64) }, output: { type: 'ping', ref: 'r'.repeat(64) } },
     { name: 'quit', input: { type: 'quit' }, output: { type: 'quit' } },
     { name: 'quit with reason', input: { type: 'quit', reason: 'bedtime' }, output: { type: 'quit', reason: 'bedtime' } },
+    { name: 'away with a reason', input: { type: 'away', reason: 'lunch', ref: 'a' }, output: { type: 'away', reason: 'lunch', ref: 'a' } },
+    { name: 'away without one (back)', input: { type: 'away' }, output: { type: 'away' } },
+    { name: 'whois', input: { type: 'whois', nick: 'Bob' }, output: { type: 'whois', nick: 'Bob' } },
+    { name: 'stats', input: { type: 'stats', ref: 's' }, output: { type: 'stats', ref: 's' } },
     {
       name: 'extra fields are dropped, including ones the server sets itself',
       input: { type: 'say', room: '#a', text: 'hi', from: 'mallory', id: 'x', seq: 9, ts: 1, extra: { deep: true } },
@@ -160,8 +164,8 @@ describe('parseClientMessage: accepted', () => {
 
   it('knows exactly the protocol v1 request types', () => {
     expect([...CLIENT_MESSAGE_TYPES].sort()).toStrictEqual([
-      'ban', 'bans', 'dm', 'drop', 'ghost', 'hello', 'history', 'identify', 'invite', 'join', 'kick', 'kill', 'locate', 'mute', 'nick', 'operator', 'part',
-      'password', 'ping', 'quit', 'register', 'role', 'rooms', 'say', 'search', 'settings', 'topic', 'unban', 'unmute', 'who',
+      'away', 'ban', 'bans', 'dm', 'drop', 'ghost', 'hello', 'history', 'identify', 'invite', 'join', 'kick', 'kill', 'locate', 'mute', 'nick', 'operator',
+      'part', 'password', 'ping', 'quit', 'register', 'role', 'rooms', 'say', 'search', 'settings', 'stats', 'topic', 'unban', 'unmute', 'who', 'whois',
     ]);
   });
 });
@@ -442,6 +446,14 @@ describe('parseServerMessage: accepted', () => {
     { name: 'rooms', input: { type: 'rooms', rooms: [{ name: '#lobby', users: 3, topic: '' }, { name: '#dev', users: 1, topic: 'ts' }] } },
     { name: 'who', input: { type: 'who', room: '#lobby', users: ['alice', 'bob'], total: 2 } },
     { name: 'who preview of a large room', input: { type: 'who', room: '#big', users: ['alice'], total: 5000 } },
+    { name: 'who with the topic and who is away', input: { type: 'who', room: '#a', users: ['alice', 'bob'], total: 2, topic: 't', away: ['bob'] } },
+    { name: 'joined by someone away', input: { type: 'joined', room: '#lobby', nick: 'bob', ts: 1, away: 'lunch' } },
+    { name: 'dm to someone away', input: { type: 'dm', id: 'd', from: 'alice', to: 'bob', text: 'hi', ts: 3, ref: 'r', away: 'lunch' } },
+    { name: 'away', input: { type: 'away', nick: 'bob', reason: 'lunch' } },
+    { name: 'back', input: { type: 'away', nick: 'bob', ref: 'r' } },
+    { name: 'whois', input: { type: 'whois', nick: 'Bob', account: 'bob', away: 'lunch', ref: 'w' } },
+    { name: 'whois of a guest', input: { type: 'whois', nick: 'guest' } },
+    { name: 'stats', input: { type: 'stats', users: 3, rooms: 2, servers: 1, localUsers: 3, maxLocalUsers: 4, operators: 0, ref: 's' } },
     { name: 'pong', input: { type: 'pong' } },
     { name: 'pong with ref', input: { type: 'pong', ref: 'p' } },
     { name: 'error', input: { type: 'error', code: 'NOT_IN_ROOM', message: 'join #dev first' } },
@@ -461,7 +473,7 @@ describe('parseServerMessage: accepted', () => {
   it('covers every server message type', () => {
     const covered = new Set(cases.map((c) => c.input.type));
     expect([...covered].sort()).toStrictEqual(
-      ['ack', 'bye', 'dm', 'error', 'history', 'joined', 'left', 'message', 'nick', 'pong', 'rooms', 'search', 'topic', 'welcome', 'who'],
+      ['ack', 'away', 'bye', 'dm', 'error', 'history', 'joined', 'left', 'message', 'nick', 'pong', 'rooms', 'search', 'stats', 'topic', 'welcome', 'who', 'whois'],
     );
   });
 });
@@ -487,6 +499,9 @@ describe('parseServerMessage: rejected', () => {
     { name: 'rooms with a string user count', input: raw({ type: 'rooms', rooms: [{ name: '#a', users: '3', topic: '' }] }), message: "rooms[]: field 'users' must be an integer" },
     { name: 'who with a numeric user', input: raw({ type: 'who', room: '#a', users: ['a', 1], total: 2 }), message: 'users must be strings' },
     { name: 'who without total', input: raw({ type: 'who', room: '#a', users: ['a'] }), message: "missing field 'total'" },
+    { name: 'who with a numeric away nick', input: raw({ type: 'who', room: '#a', users: ['a'], total: 1, away: [1] }), message: 'away must be strings' },
+    { name: 'away without nick', input: raw({ type: 'away', reason: 'x' }), message: "missing field 'nick'" },
+    { name: 'stats with a string count', input: raw({ type: 'stats', users: '3', rooms: 1, servers: 1, localUsers: 1, maxLocalUsers: 1, operators: 0 }), message: "field 'users' must be an integer" },
     { name: 'error with a numeric code', input: raw({ type: 'error', code: 1, message: 'x' }), message: "field 'code' must be a string" },
     { name: 'bye without reason', input: raw({ type: 'bye' }), message: "missing field 'reason'" },
   ];

@@ -99,6 +99,63 @@ describe('members on other nodes', () => {
   });
 });
 
+describe('away of members on other nodes', () => {
+  it('reaches each local member sharing a room once, shows in who, survives a rename, and joins and snapshots carry it', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    const bob = await register(t, 'bob');
+    const carol = await register(t, 'carol');
+    alice.send({ type: 'join', room: '#x' });
+    bob.send({ type: 'join', room: '#x' });
+    bob.send({ type: 'join', room: '#y' });
+    await settle();
+    await deliverAll(t);
+    await deliverAll(t);
+    const rita = t.engine.remoteMember('rita');
+    t.engine.remoteJoin('#x', rita);
+    t.engine.remoteJoin('#y', rita);
+    await deliverAll(t);
+    for (const c of [alice, bob, carol]) c.clear();
+
+    const away = t.engine.remoteAway(rita, 'zzz', ['#x', '#y']);
+    await deliverAll(t);
+    const told = { type: 'away', nick: 'rita', reason: 'zzz' };
+    expect(alice.got).toEqual([told]);
+    expect(bob.got).toEqual([told]);
+    expect(carol.got).toEqual([]);
+    expect(await who(t, bob, '#x')).toEqual({ type: 'who', room: '#x', users: ['alice', 'bob', 'rita'], total: 3, away: ['rita'] });
+
+    // A rename names the member, not its away text (the bus's nick event carries none): it stays.
+    const { member: renamed } = t.engine.remoteRename(rita, 'rina', ['#x', '#y']);
+    const rina = { ...renamed, away: away.away! };
+    await deliverAll(t);
+    expect((await who(t, bob, '#y'))!).toMatchObject({ users: ['bob', 'rina'], away: ['rina'] });
+
+    // A room this node opens later starts with it (the snapshot), and a join of it says it.
+    t.engine.remoteJoin('#z', rina);
+    t.engine.take(() => true); // this node does not serve #z yet: it never reads that join
+    alice.send({ type: 'join', room: '#z' });
+    await settle();
+    await deliverAll(t);
+    expect(alice.of('who').find((w) => w.room === '#z')).toEqual({ type: 'who', room: '#z', users: ['alice', 'rina'], total: 2, away: ['rina'] });
+    const sam = { ...t.engine.remoteMember('sam'), away: 'out' };
+    t.engine.remoteJoin('#x', sam);
+    await deliverAll(t);
+    expect(bob.of('joined').find((j) => j.nick === 'sam')).toMatchObject({ room: '#x', away: 'out' });
+
+    // Back.
+    for (const c of [alice, bob]) c.clear();
+    t.engine.remoteAway(rina, undefined, ['#x', '#y']);
+    await deliverAll(t);
+    expect(alice.got).toEqual([{ type: 'away', nick: 'rina' }]);
+    expect(await who(t, bob, '#x')).toMatchObject({ users: ['alice', 'bob', 'rina', 'sam'], away: ['sam'] });
+    // An away event for someone not known in a room changes nothing there.
+    t.engine.remoteAway({ ...t.engine.remoteMember('rina'), sid: 'node-b:earlier' }, 'stale', ['#x']);
+    await deliverAll(t);
+    expect(await who(t, bob, '#x')).toMatchObject({ away: ['sam'] });
+  });
+});
+
 describe('seq holes', () => {
   /** alice in #lobby with message 1 delivered; rita's 2 and 3 committed; 2 lost from the bus. */
   async function withHole() {

@@ -10,8 +10,8 @@ import type { BanInfo, ChatMessage, RoomInfo, ServerMessage } from '../../../sha
 import { emptyPolicy, type RoomPolicy } from '../../../server/moderation/policy.js';
 import { caseFold } from '../../../shared/validate.js';
 import type {
-  DirectMessage, DmOutcome, Engine, EngineEvent, EngineHealth, EngineSink, HistoryPage, MemberRef, ModerationEntry, NewMessage,
-  PolicyNotice, RoomSnapshot,
+  ClusterCounts, DirectMessage, DmOutcome, DmReceipt, Engine, EngineEvent, EngineHealth, EngineSink, HistoryPage, MemberRef,
+  ModerationEntry, NewMessage, PolicyNotice, RoomSnapshot, UserInfo,
 } from '../../../server/engine/engine.js';
 import { reservedKeys, type Account, type AccountDirectory, type CreateOutcome } from '../../../server/engine/accounts.js';
 
@@ -52,7 +52,7 @@ export class MemoryAccounts implements AccountDirectory {
 }
 
 export type Op = 'append' | 'claimNick' | 'releaseNick' | 'rename' | 'openRoom' | 'closeRoom' | 'join' | 'part' | 'setTopic'
-  | 'page' | 'sendDm' | 'kill';
+  | 'page' | 'sendDm' | 'kill' | 'whois' | 'setAway';
 
 /** A room as the shared store holds it. */
 export interface SharedRoom {
@@ -180,6 +180,18 @@ export class ScriptedEngine implements Engine {
     }
     const event = this.put({ kind: 'nick', member: renamed, old: member.nick, rooms: roomNames.map(caseFold) });
     return { member: renamed, event };
+  }
+
+  /** The member goes away with `away` (or comes back, without), as its own node would say. */
+  remoteAway(member: MemberRef, away: string | undefined, roomNames: string[]): MemberRef {
+    const { away: _was, ...base } = member;
+    const now: MemberRef = away === undefined ? base : { ...base, away };
+    for (const name of roomNames) {
+      const room = this.room(name);
+      room.members = room.members.map((m) => (m.sid === member.sid ? now : m));
+    }
+    this.put({ kind: 'away', member: now, rooms: roomNames.map(caseFold) });
+    return now;
   }
 
   // ---- Engine -----------------------------------------------------------------------------------
@@ -319,9 +331,25 @@ export class ScriptedEngine implements Engine {
     return this.shared ? Promise.resolve(this.directory) : null;
   }
 
-  async sendDm(toFold: string, dm: DirectMessage): Promise<DmOutcome> {
+  async sendDm(toFold: string, dm: DirectMessage): Promise<DmReceipt> {
     await this.call('sendDm', [toFold, dm]);
-    return this.dmOutcome === 'local' ? this.sink.receiveDm(toFold, dm) : this.dmOutcome;
+    return this.dmOutcome === 'local' ? this.sink.receiveDm(toFold, dm) : { outcome: this.dmOutcome };
+  }
+
+  /** Only this node's users are known by nick here. */
+  async whois(nickFold: string): Promise<UserInfo | null> {
+    await this.call('whois', [nickFold]);
+    return this.sink.whois(nickFold);
+  }
+
+  async setAway(member: MemberRef, roomKeys: string[]): Promise<void> {
+    await this.call('setAway', [member, roomKeys]);
+    this.put({ kind: 'away', member, rooms: roomKeys });
+  }
+
+  counts(): Promise<ClusterCounts> | null {
+    const rooms = [...this.rooms.values()].filter((r) => r.members.length > 0).length;
+    return this.shared ? Promise.resolve({ users: this.nicks.size, rooms, servers: 1 }) : null;
   }
 
   health(): EngineHealth {
