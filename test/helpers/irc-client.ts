@@ -3,6 +3,7 @@
  * own parser, and waits for the one a test expects.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { parseMessage, type ParsedMessage } from '../../server/irc/message.js';
 
 const DEFAULT_WAIT_MS = 5000;
@@ -43,6 +44,14 @@ export class IrcClient {
   static connect(port: number, localAddress?: string): Promise<IrcClient> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) }, () => resolve(new IrcClient(socket)));
+      socket.on('error', reject);
+    });
+  }
+
+  /** IRC over TLS, as irssi -s or weechat's tls option would connect. */
+  static tls(port: number, options: tls.ConnectionOptions = {}): Promise<IrcClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host: '127.0.0.1', ...options }, () => resolve(new IrcClient(socket)));
       socket.on('error', reject);
     });
   }
