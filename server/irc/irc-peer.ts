@@ -177,7 +177,10 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     });
   }
 
-  /** The request is answered (`answer`: the message that did; null when none came). */
+  /**
+   * Sends a message (say, dm) on without holding the next line: its answer joins the queue of posted
+   * answers, which go out in order. A labelled line is a request like any other.
+   */
   post(message: ClientMessage, how: Omit<Awaiting, 'ref'>): void | Promise<unknown> {
     const session = this.session;
     if (this.label !== null) return this.request(message, how);
@@ -237,6 +240,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     return new Promise((resolve) => this.drainedWaiters.push(resolve));
   }
 
+  /** The request is answered (`answer`: the message that did; null when none came). */
   private complete(answer: ServerMessage | null): void {
     const finish = this.finishRequest;
     this.state.awaiting = null;
