@@ -72,6 +72,8 @@ export class Hub implements EngineSink {
   /** Told the server bans in force whenever they change (admission checks new sockets against them). */
   onBans: (list: BlockList) => void = () => {};
   private banTimer: NodeJS.Timeout | null = null;
+  /** Shutting down: sessions close without telling the others (see shutdown). */
+  private stopping = false;
   private bansLoading: Promise<void> | null = null;
   /** The most users this node has held at once since it started. */
   private peakUsers = 0;
@@ -158,7 +160,7 @@ export class Hub implements EngineSink {
 
   /** The user leaves every room and frees its nick (its last session is gone, or moved to another user). */
   private retire(user: User, reason: string): void {
-    const member = user.nick === null ? null : this.memberOf(user);
+    const member = user.nick === null || this.stopping ? null : this.memberOf(user);
     for (const room of user.rooms) {
       room.remove(user);
       user.exit(room);
@@ -171,7 +173,7 @@ export class Hub implements EngineSink {
       const { away: _was, ...back } = member;
       this.quietly(this.engine.setAway(back, []), 'clear away');
     }
-    if (user.nick) this.quietly(this.engine.releaseNick(user.nick, user.id), 'release nick');
+    if (user.nick && !this.stopping) this.quietly(this.engine.releaseNick(user.nick, user.id), 'release nick');
     this.users.delete(user.id);
   }
 
@@ -513,6 +515,9 @@ export class Hub implements EngineSink {
 
   /** Sends `bye` to everyone, commits what is pending and stops. */
   async shutdown(reason: string): Promise<void> {
+    // Everyone here is leaving together: nobody is told of each other's leaving (a text-mode user saw
+    // a line per user before its own bye). Other nodes hear it when the engine stops.
+    this.stopping = true;
     this.logins.stop();
     if (this.banTimer) clearTimeout(this.banTimer);
     await this.commits.drain();

@@ -55,7 +55,7 @@ export class TextPeer extends SocketPeer {
 
   protected encode(out: Outgoing): string {
     for (const m of out.messages) this.track(m);
-    const text = out.text(renderText);
+    const text = out.text(renderText) + this.whereLinesGo(out.messages);
     if (this.nick || out.message.type !== 'error') return text;
     if (this.passwordFor === 'account') return `${text}*** Password for ${this.tried} (or another nick after /nick): `;
     if (this.passwordFor === 'server') return `${text}*** Server password: `;
@@ -70,6 +70,21 @@ export class TextPeer extends SocketPeer {
       this.passwordFor = m.code === ErrorCode.NICK_REGISTERED || m.code === ErrorCode.LOGIN_FAILED ? 'account'
         : m.code === ErrorCode.PASSWORD_REQUIRED ? 'server' : null;
     }
+  }
+
+  /**
+   * After we leave the room plain lines went to, where they go now: a person should not find out by
+   * talking in the wrong room.
+   */
+  private whereLinesGo(messages: readonly ServerMessage[]): string {
+    const session = this.session;
+    const parted = messages.find((m) => m.type === 'left' && !m.quit && m.nick === this.nick);
+    if (!session || !parted || parted.type !== 'left') return '';
+    const key = caseFold(parted.room);
+    const explicit = this.room !== undefined && session.rooms.some((r) => r.key === this.room);
+    if (explicit && this.room !== key) return '';
+    const now = this.currentRoom(session);
+    return now ? `*** Lines you type now go to ${now}\r\n` : '*** You are in no room now: /join #room to talk\r\n';
   }
 
   /**

@@ -213,6 +213,9 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('%s with clients connected', (sign
     expect(wsCloseCode).toBe(1001);
     expect(t.closed).toBe(true);
     expect(t.text.endsWith('*** bye: shutdown\r\n')).toBe(true);
+    // Everyone leaves together: nobody is shown the others leaving first.
+    expect(t.text).not.toMatch(/<- \w+ left/);
+    for (const c of [w, j]) expect(c.received.filter((m) => m.type === 'left')).toEqual([]);
     // Clients that close when told do not make shutdown wait out the grace period.
     expect(took).toBeLessThan(2500);
 

@@ -177,11 +177,11 @@ describe('chatting', () => {
     w.send({ type: 'join', room: '#tm-part' });
     await w.next((m) => m.type === 'who' && m.room === '#tm-part');
     await line(t, '/join #tm-part', /\*\*\* #tm-part \(2\): /);
-    await line(t, '/part #tm-part off I go', new RegExp(`${T} #tm-part <- tess left \\(off I go\\)\\r\\n`));
+    await line(t, '/part #tm-part off I go', new RegExp(`${T} #tm-part <- tess left \\(off I go\\)\\r\\n\\*\\*\\* Lines you type now go to #lobby\\r\\n`));
     expect(await w.next((m) => m.type === 'left' && m.room === '#tm-part')).toMatchObject({ nick: 'tess', reason: 'off I go' });
     t.write('back in the lobby\r\n');
     expect(await w.next('message')).toMatchObject({ room: '#lobby', from: 'tess', text: 'back in the lobby' });
-    await line(t, '/part', new RegExp(`${T} #lobby <- tess left\\r\\n`));
+    await line(t, '/part', new RegExp(`${T} #lobby <- tess left\\r\\n\\*\\*\\* You are in no room now: /join #room to talk\\r\\n`));
     await line(t, 'into the void', /^!!! BAD_MESSAGE: you are not in a room: \/join one first\r\n$/);
   });
 
