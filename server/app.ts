@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { Dispatcher } from './dispatch.js';
 import { openLocalEngine } from './engine/open-local.js';
 import type { OpenedEngine } from './engine/opened.js';
+import type { ThrottleLimits } from './accounts/login-throttle.js';
 import { Hub } from './hub.js';
 import type { Logger } from './log.js';
 import { addEngineGauges, createMetrics } from './metrics.js';
@@ -58,6 +59,8 @@ export interface InternalOptions {
   writerRestartMinMs?: number;
   /** The same for the history reader. */
   readerRestartMinMs?: number;
+  /** The login throttle's limits: a test that counts refusals must not see a token refill meanwhile. */
+  loginThrottle?: ThrottleLimits;
 }
 
 export class StartupError extends Error {}
@@ -107,7 +110,8 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
   });
   if (opened.stats) addEngineGauges(metrics.registry, opened.stats);
   const stalls = new StallWatch();
-  hub = new Hub({ ...config, maxConnections: budget.maxConnections }, engine, metrics, log, stalls, (address) => admission.isExempt(address));
+  const hubConfig = { ...config, maxConnections: budget.maxConnections, loginThrottle: internal.loginThrottle };
+  hub = new Hub(hubConfig, engine, metrics, log, stalls, (address) => admission.isExempt(address));
   hub.commits.afterFlush = releaseWrites;
   hub.onBans = (list) => admission.setBans(list);
   try {

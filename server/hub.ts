@@ -22,7 +22,7 @@ import type { Metrics } from './metrics.js';
 import { Outgoing } from './outgoing.js';
 import type { BlockList } from 'node:net';
 import { addressOf } from './accounts/login.js';
-import { LoginThrottle } from './accounts/login-throttle.js';
+import { LoginThrottle, type ThrottleLimits } from './accounts/login-throttle.js';
 import { banList, isBanned } from './server-bans.js';
 import { applyPolicy } from './moderation/apply-policy.js';
 import type { Actor } from './moderation/policy.js';
@@ -39,7 +39,9 @@ import { User } from './user.js';
 export type HubConfig = Pick<Config, 'serverName' | 'motd' | 'maxConnections' | 'rateLimit' | 'rateBurst'
   | 'abuseStrikes' | 'registrationTimeoutMs' | 'announceLimit' | 'maxBufferedBytes' | 'maxRooms'
   | 'maxRoomsPerConnection' | 'maxRoomMembers' | 'maxTopicBytes' | 'roomRate'>
-  & Partial<Pick<Config, 'password' | 'requireAccount' | 'accountRooms' | 'operators'>>;
+  & Partial<Pick<Config, 'password' | 'requireAccount' | 'accountRooms' | 'operators'>>
+  /** Tests only: the login throttle's limits (DEFAULT_THROTTLE otherwise). */
+  & { loginThrottle?: ThrottleLimits };
 
 const STRIKE_RECOVERY_PER_SECOND = 0.2;
 /** DM text one user may be sent per second by everyone together, and at once. */
@@ -87,7 +89,7 @@ export class Hub implements EngineSink {
     /** Addresses free of the per-address limits: they are throttled per account only. */
     exempt: (address: string) => boolean = () => false,
   ) {
-    this.logins = new LoginThrottle(exempt);
+    this.logins = new LoginThrottle(exempt, config.loginThrottle);
     this.accountRooms = new Set((config.accountRooms ?? '').split(',').filter(Boolean).map(caseFold));
     this.operators = new Set((config.operators ?? '').split(',').filter(Boolean).map(caseFold));
     const traffic = () => this.bucket(config.roomRate, config.roomRate * ROOM_BURST_SECONDS);
