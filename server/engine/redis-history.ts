@@ -25,38 +25,35 @@ export function firstChunk(limit: number): number {
 export async function readPage(
   conn: Redis, roomKey: string, room: string, before: number | null, limit: number, first?: StreamEntry[],
 ): Promise<HistoryPage> {
-  const newestFirst: ChatMessage[] = [];
   if (limit <= 0 || (before !== null && before <= 1)) return { messages: [], more: false };
-  let bytes = 0;
-  let upper = before === null ? '+' : `(${before}-0`;
-  let chunk = first;
-  for (;;) {
-    const asked = Math.min(limit + 1 - newestFirst.length, CHUNK);
-    chunk ??= (await conn.xrevrange(roomLog(roomKey), upper, '-', 'COUNT', asked)) as StreamEntry[];
-    for (const entry of chunk) {
-      const m = logMessage(entry, room);
-      bytes += messageBytes(m);
-      if (newestFirst.length === limit || (bytes > REPLY_MAX_BYTES && newestFirst.length > 0)) {
-        return { messages: newestFirst.reverse(), more: true };
-      }
-      newestFirst.push(m);
-    }
-    if (chunk.length < asked) return { messages: newestFirst.reverse(), more: false };
-    upper = `(${chunk[chunk.length - 1]![0]}`;
-    chunk = undefined;
-  }
+  const read = (upper: string, count: number) => conn.xrevrange(roomLog(roomKey), upper, '-', 'COUNT', count) as Promise<StreamEntry[]>;
+  const page = await cutLog(read, before === null ? '+' : `(${before}-0`, room, limit, first);
+  page.messages.reverse();
+  return page;
 }
 
 /** The page of messages with `after` < seq < `before`, oldest first, cut the same way; `more` when newer ones remain. */
 export async function readPageAfter(conn: Redis, roomKey: string, room: string, after: number, before: number, limit: number): Promise<HistoryPage> {
+  if (limit <= 0 || before <= after + 1) return { messages: [], more: false };
+  const read = (lower: string, count: number) => conn.xrange(roomLog(roomKey), lower, `(${before}-0`, 'COUNT', count) as Promise<StreamEntry[]>;
+  return cutLog(read, `(${after}-0`, room, limit);
+}
+
+/**
+ * Messages of the log in the order `read` gives them, a chunk at a time from `from` (each next chunk
+ * starts past the last entry read), no further than the page reaches: at most `limit`, cut at
+ * REPLY_MAX_BYTES, and `more` when another message lies beyond.
+ */
+async function cutLog(
+  read: (from: string, count: number) => Promise<StreamEntry[]>, from: string, room: string, limit: number, first?: StreamEntry[],
+): Promise<HistoryPage> {
   const messages: ChatMessage[] = [];
-  if (limit <= 0 || before <= after + 1) return { messages, more: false };
   let bytes = 0;
-  let lower = `(${after}-0`;
-  const upper = `(${before}-0`;
+  let cursor = from;
+  let chunk = first;
   for (;;) {
     const asked = Math.min(limit + 1 - messages.length, CHUNK);
-    const chunk = (await conn.xrange(roomLog(roomKey), lower, upper, 'COUNT', asked)) as StreamEntry[];
+    chunk ??= await read(cursor, asked);
     for (const entry of chunk) {
       const m = logMessage(entry, room);
       bytes += messageBytes(m);
@@ -64,7 +61,8 @@ export async function readPageAfter(conn: Redis, roomKey: string, room: string, 
       messages.push(m);
     }
     if (chunk.length < asked) return { messages, more: false };
-    lower = `(${chunk[chunk.length - 1]![0]}`;
+    cursor = `(${chunk[chunk.length - 1]![0]}`;
+    chunk = undefined;
   }
 }
 

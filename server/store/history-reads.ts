@@ -103,20 +103,7 @@ export class HistoryReads {
    * whether newer ones remain (before `before`).
    */
   pageAfter(roomKey: string, roomName: string, after: number, before: number, limit: number): StoredPage {
-    const messages: ChatMessage[] = [];
-    let bytes = 0;
-    let more = false;
-    for (const r of this.selectAfter.iterate(roomKey, after, before, limit + 1)) {
-      const m: ChatMessage = { room: roomName, id: r.id, seq: r.seq, from: r.sender, text: r.text, ts: r.ts };
-      if (r.action) m.action = true;
-      bytes += messageBytes(m);
-      if (messages.length === limit || (bytes > REPLY_MAX_BYTES && messages.length > 0)) {
-        more = true;
-        break;
-      }
-      messages.push(m);
-    }
-    return { messages, more };
+    return cutPage(this.selectAfter.iterate(roomKey, after, before, limit + 1), roomName, limit);
   }
 
   /** The seq of the message with that id (null: none), or of the last message before that time (0: none). */
@@ -127,23 +114,30 @@ export class HistoryReads {
 }
 
 /**
- * Up to `limit` of `rows` (newest first) that fit in a reply (see fitNewest), oldest first, and whether
- * older ones remain. Rows are read one at a time and no further than the page reaches (the same cut as
- * fitNewest): reading all `limit` maximal messages to send a tenth of them cost many times what is charged.
+ * Up to `limit` of `rows` that fit in a reply, in the order read, and whether more remain beyond them.
+ * Rows are read one at a time and no further than the page reaches (the same cut as fitNewest): reading
+ * all `limit` maximal messages to send a tenth of them cost many times what is charged.
  */
-function newestPage(rows: Iterable<MessageRow>, roomName: string, limit: number): StoredPage {
-  const newestFirst: ChatMessage[] = [];
+function cutPage(rows: Iterable<MessageRow>, roomName: string, limit: number): StoredPage {
+  const messages: ChatMessage[] = [];
   let bytes = 0;
   let more = false;
   for (const r of rows) {
     const m: ChatMessage = { room: roomName, id: r.id, seq: r.seq, from: r.sender, text: r.text, ts: r.ts };
     if (r.action) m.action = true;
     bytes += messageBytes(m);
-    if (newestFirst.length === limit || (bytes > REPLY_MAX_BYTES && newestFirst.length > 0)) {
+    if (messages.length === limit || (bytes > REPLY_MAX_BYTES && messages.length > 0)) {
       more = true;
       break;
     }
-    newestFirst.push(m);
+    messages.push(m);
   }
-  return { messages: newestFirst.reverse(), more };
+  return { messages, more };
+}
+
+/** Up to `limit` of `rows` (newest first) that fit in a reply (see cutPage), oldest first, and whether older ones remain. */
+function newestPage(rows: Iterable<MessageRow>, roomName: string, limit: number): StoredPage {
+  const page = cutPage(rows, roomName, limit);
+  page.messages.reverse();
+  return page;
 }
