@@ -157,23 +157,21 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   }
 
   request(message: ClientMessage, how: Omit<Awaiting, 'ref'>): Promise<ServerMessage | null> {
-    const session = this.session;
-    if (!session || this.closed) return Promise.resolve(null);
-    const ref = `i${++this.refs}`;
-    // Checked by the same rules as a JSON client's message: a nick or room our rules refuse is answered here.
-    const checked = validateClientMessage({ ...message, ref });
-    if (!checked.ok) {
-      this.reply(errorReplies(this, { ...how, ref }, checked.error.code, checked.error.message));
+    const prepared = this.prepare(message, how);
+    if (!prepared) return Promise.resolve(null);
+    if (prepared.refused) {
+      this.reply(prepared.refused);
       return Promise.resolve(null);
     }
+    const { session, checked } = prepared;
     return new Promise<ServerMessage | null>((resolve) => {
       const timer = setTimeout(() => this.complete(null), REQUEST_TIMEOUT_MS);
       this.finishRequest = (answer) => {
         clearTimeout(timer);
         resolve(answer);
       };
-      this.state.awaiting = { ...how, ref };
-      void this.host.dispatcher.receive(session, checked.value);
+      this.state.awaiting = prepared.how;
+      void this.host.dispatcher.receive(session, checked);
     });
   }
 
@@ -182,21 +180,29 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
    * answers, which go out in order. A labelled line is a request like any other.
    */
   post(message: ClientMessage, how: Omit<Awaiting, 'ref'>): void | Promise<unknown> {
-    const session = this.session;
     if (this.label !== null) return this.request(message, how);
-    if (!session || this.closed) return;
-    const ref = `i${++this.refs}`;
-    const entry: Posted = { how: { ...how, ref }, lines: null };
-    const checked = validateClientMessage({ ...message, ref });
-    if (!checked.ok) {
-      if (this.posted.length === 0) return this.reply(errorReplies(this, entry.how, checked.error.code, checked.error.message));
-      entry.lines = errorReplies(this, entry.how, checked.error.code, checked.error.message);
-      this.posted.push(entry);
-      return;
-    }
+    const prepared = this.prepare(message, how);
+    if (!prepared) return;
+    const entry: Posted = { how: prepared.how, lines: prepared.refused ?? null };
     this.posted.push(entry);
+    // A refusal is answered as soon as every earlier message is: at once when there is none.
+    if (prepared.refused) return this.posted.length === 1 ? this.reply(this.releasePosted()) : undefined;
     if (this.posted.length === 1) this.armPostTimer();
-    void this.host.dispatcher.receive(session, checked.value);
+    void this.host.dispatcher.receive(prepared.session, prepared.checked);
+  }
+
+  /**
+   * Gives a request its ref and checks it by the rules a JSON client's message meets (a nick or room
+   * our rules refuse is answered here, in IRC's words); null when the connection is gone.
+   */
+  private prepare(message: ClientMessage, how: Omit<Awaiting, 'ref'>):
+    { how: Awaiting; session: Session; checked: ClientMessage; refused?: undefined } | { how: Awaiting; refused: IrcMessage[] } | null {
+    const session = this.session;
+    if (!session || this.closed) return null;
+    const withRef: Awaiting = { ...how, ref: `i${++this.refs}` };
+    const checked = validateClientMessage({ ...message, ref: withRef.ref });
+    if (!checked.ok) return { how: withRef, refused: errorReplies(this, withRef, checked.error.code, checked.error.message) };
+    return { how: withRef, session, checked: checked.value };
   }
 
   /** The answer to a posted message, if `m` is one: its lines are held until it is first in line. */

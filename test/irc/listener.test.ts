@@ -287,6 +287,22 @@ describe('messages sent on without waiting', () => {
   });
 });
 
+describe('messages refused before they are sent', () => {
+  it('a target our rules refuse is answered in its place among the other answers', async () => {
+    const c = await irc('refuseR');
+    c.send('CAP REQ echo-message');
+    await c.next('CAP');
+    await joined(c, '#refuse');
+    c.send('PRIVMSG #refuse :first');
+    c.send('PRIVMSG 1bad :to nobody');
+    c.send('PRIVMSG #refuse :second');
+    c.send('PING done');
+    await c.next((m) => m.verb === 'PONG' && m.params[1] === 'done');
+    const seen = c.lines.filter((l) => / PRIVMSG #refuse | 432 | PONG /.test(l)).map((l) => (/ 432 /.test(l) ? '432' : l.split(' ').pop()));
+    expect(seen).toEqual(['first', '432', 'second', 'done']);
+  });
+});
+
 describe('errors', () => {
   it('each refusal gets its numeric, and the connection goes on', async () => {
     const c = await irc('errE');
