@@ -118,11 +118,10 @@ export const history: CommandSpec<HistoryMsg> = {
     const limit = m.limit ?? HISTORY_ON_JOIN;
     const room = hub.room(m.room);
     const upTo = room ? Math.min(before, room.deliveredSeq + 1) : before;
-    if (m.after !== undefined) {
-      const page = await hub.engine.pageAfter(caseFold(m.room), room?.name ?? m.room, m.after, upTo, limit);
-      return hub.reply(session, new Outgoing({ type: 'history', room: m.room, ...page }));
-    }
-    const page = room?.recentPage(upTo, limit) ?? hub.engine.page(caseFold(m.room), room?.name ?? m.room, upTo, limit);
+    const name = room?.name ?? m.room;
+    const page = m.after !== undefined
+      ? hub.engine.pageAfter(caseFold(m.room), name, m.after, upTo, limit)
+      : room?.recentPage(upTo, limit) ?? hub.engine.page(caseFold(m.room), name, upTo, limit);
     const answer = (p: HistoryPage) => hub.reply(session, new Outgoing({ type: 'history', room: m.room, ...p }));
     return page instanceof Promise ? page.then(answer) : answer(page);
   },

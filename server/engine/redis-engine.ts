@@ -30,6 +30,7 @@ import { DmRelay } from './redis-dm.js';
 import { RedisAccounts } from './redis-accounts.js';
 import { emptyPolicy, isHidden, type RoomPolicy } from '../moderation/policy.js';
 import { firstChunk, locateInLog, readPage, readPageAfter } from './redis-history.js';
+import { SharedRead } from './shared-read.js';
 import { NodeLease } from './redis-lease.js';
 import { reapNode } from './redis-reaper.js';
 import {
@@ -84,8 +85,8 @@ export class RedisEngine implements Engine {
   private dms!: DmRelay;
   private stopping = false;
   private appender!: BatchAppender;
-  private directory: { at: number; list: Promise<RoomInfo[]> } | null = null;
-  private census: { at: number; counts: Promise<ClusterCounts> } | null = null;
+  private readonly directory = new SharedRead(DIRECTORY_CACHE_MS, () => this.readDirectory());
+  private readonly census = new SharedRead(DIRECTORY_CACHE_MS, () => this.readCounts());
   accounts!: RedisAccounts;
 
   constructor(private readonly options: RedisEngineOptions) {}
@@ -207,19 +208,19 @@ export class RedisEngine implements Engine {
     await this.write(member.node, (node) =>
       this.cmd.chatJoin(roomMembers(roomKey), roomMeta(roomKey), nodeRooms(node), BUS, ROOMS, leaseKey(node),
         roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, name, nanoid(), member.away ?? ''));
-    this.directory = null;
+    this.directory.forget();
   }
 
   async part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean): Promise<void> {
     await this.cmd.chatPart(roomMembers(roomKey), roomMeta(roomKey), nodeRooms(member.node), BUS, ROOMS,
       roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, reason ?? '', name, quit ? '1' : '');
-    this.directory = null;
+    this.directory.forget();
   }
 
   async setTopic(roomKey: string, name: string, topic: string, by: string): Promise<void> {
     await this.write(this.node, (node) =>
       this.cmd.chatTopic(roomMeta(roomKey), BUS, leaseKey(node), roomKey, topic, by, this.options.busMaxLen, name, nanoid()));
-    this.directory = null;
+    this.directory.forget();
   }
 
   async updatePolicy(roomKey: string, name: string, change: (current: RoomPolicy) => RoomPolicy, notice?: PolicyNotice): Promise<RoomPolicy> {
@@ -229,7 +230,7 @@ export class RedisEngine implements Engine {
       const stored = await this.cmd.chatPolicy(roomPolicy(roomKey), roomMeta(roomKey), BUS, roomKey, name, old,
         JSON.stringify(policy), isHidden(policy) ? 1 : 0, this.options.busMaxLen, notice ? JSON.stringify(notice) : '');
       if (stored === 1) {
-        this.directory = null;
+        this.directory.forget();
         return policy;
       }
     }
@@ -265,12 +266,7 @@ export class RedisEngine implements Engine {
   readonly search = null;
 
   roomDirectory(): Promise<RoomInfo[]> {
-    const now = Date.now();
-    if (this.directory && now - this.directory.at < DIRECTORY_CACHE_MS) return this.directory.list;
-    const list = this.readDirectory();
-    this.directory = { at: now, list };
-    list.catch(() => { if (this.directory?.list === list) this.directory = null; });
-    return list;
+    return this.directory.get();
   }
 
   private async readDirectory(): Promise<RoomInfo[]> {
@@ -314,12 +310,7 @@ export class RedisEngine implements Engine {
   }
 
   counts(): Promise<ClusterCounts> {
-    const now = Date.now();
-    if (this.census && now - this.census.at < DIRECTORY_CACHE_MS) return this.census.counts;
-    const counts = this.readCounts();
-    this.census = { at: now, counts };
-    counts.catch(() => { if (this.census?.counts === counts) this.census = null; });
-    return counts;
+    return this.census.get();
   }
 
   /** Nicks held by each live node (its users), the rooms with members, the live nodes. */
