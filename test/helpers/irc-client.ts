@@ -67,6 +67,19 @@ export class IrcClient {
     return c;
   }
 
+  /** CAP REQ; resolves once acknowledged (a NAK fails). */
+  async requestCaps(caps: string): Promise<void> {
+    this.send(`CAP REQ :${caps}`);
+    const answer = await this.next((m) => m.verb === 'CAP' && (m.params[1] === 'ACK' || m.params[1] === 'NAK'));
+    if (answer.params[1] !== 'ACK') throw new Error(`capabilities refused: ${caps}`);
+  }
+
+  /** JOIN; resolves at the channel's 366 (its NAMES are done). */
+  async join(channel: string): Promise<void> {
+    this.send(`JOIN ${channel}`);
+    await this.next((m) => m.verb === '366' && m.params[1] === channel);
+  }
+
   send(line: string): void {
     this.socket.write(`${line}\r\n`);
   }
@@ -74,17 +87,8 @@ export class IrcClient {
   /** Takes the first received message that matches (a verb, or a test), waiting for it. */
   async next(match: Match, ms = DEFAULT_WAIT_MS): Promise<ParsedMessage> {
     const test = typeof match === 'string' ? (m: ParsedMessage) => m.verb === match : match;
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const i = this.inbox.findIndex(test);
-      if (i >= 0) return this.inbox.splice(i, 1)[0]!;
-      const left = deadline - Date.now();
-      if (left <= 0 || this.closed) throw new Error(`no matching line within ${ms} ms; received:\n${this.lines.slice(-30).join('\n')}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => { clearTimeout(timer); resolve(); });
-      });
-    }
+    const i = await this.arrived(test, ms, `no matching line within ${ms} ms`);
+    return this.inbox.splice(i, 1)[0]!;
   }
 
   /**
@@ -93,17 +97,20 @@ export class IrcClient {
    */
   async sync(token = `t${Math.random().toString(36).slice(2)}`): Promise<ParsedMessage[]> {
     this.send(`PING ${token}`);
-    const isPong = (m: ParsedMessage) => m.verb === 'PONG' && m.params[1] === token;
-    const deadline = Date.now() + DEFAULT_WAIT_MS;
+    const i = await this.arrived((m) => m.verb === 'PONG' && m.params[1] === token, DEFAULT_WAIT_MS, `no PONG ${token}`);
+    const before = this.inbox.slice(0, i);
+    this.inbox = this.inbox.slice(i + 1);
+    return before;
+  }
+
+  /** Where in the inbox the first message passing `test` is, waiting up to `ms` for one to arrive. */
+  private async arrived(test: (m: ParsedMessage) => boolean, ms: number, failure: string): Promise<number> {
+    const deadline = Date.now() + ms;
     for (;;) {
-      const i = this.inbox.findIndex(isPong);
-      if (i >= 0) {
-        const before = this.inbox.slice(0, i);
-        this.inbox = this.inbox.slice(i + 1);
-        return before;
-      }
+      const i = this.inbox.findIndex(test);
+      if (i >= 0) return i;
       const left = deadline - Date.now();
-      if (left <= 0 || this.closed) throw new Error(`no PONG ${token}; received:\n${this.lines.slice(-30).join('\n')}`);
+      if (left <= 0 || this.closed) throw new Error(`${failure}; received:\n${this.lines.slice(-30).join('\n')}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => { clearTimeout(timer); resolve(); });

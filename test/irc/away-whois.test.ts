@@ -29,8 +29,7 @@ async function irc(nick: string, caps?: string, pass?: string): Promise<IrcClien
   const c = await IrcClient.registered(port, nick, pass);
   open.push(c);
   if (caps) {
-    c.send(`CAP REQ :${caps}`);
-    await c.next((m) => m.verb === 'CAP' && m.params[1] === 'ACK');
+    await c.requestCaps(caps);
   }
   return c;
 }
@@ -41,18 +40,13 @@ async function json(nick: string): Promise<JsonClient> {
   return c;
 }
 
-async function joined(c: IrcClient, channel: string): Promise<void> {
-  c.send(`JOIN ${channel}`);
-  await c.next((m) => m.verb === '366' && m.params[1] === channel);
-}
-
 describe('AWAY', () => {
   it('306 and 305 to the user; told to JSON members and to IRC members with away-notify only', async () => {
     const a = await irc('awayA');
     const notified = await irc('notifyN', 'away-notify');
     const plain = await irc('plainP');
     const w = await json('jsonJ');
-    for (const c of [a, notified, plain]) await joined(c, '#away');
+    for (const c of [a, notified, plain]) await c.join('#away');
     await w.join('#away');
 
     a.send('AWAY :gone to lunch');
@@ -93,8 +87,8 @@ describe('AWAY', () => {
   it('WHO flags the away G and the others H', async () => {
     const g = await irc('goneG');
     const h = await irc('hereH');
-    await joined(g, '#flags');
-    await joined(h, '#flags');
+    await g.join('#flags');
+    await h.join('#flags');
     g.send('AWAY :brb');
     await g.next('306');
     h.send('WHO #flags');
@@ -111,8 +105,8 @@ describe('AWAY', () => {
     expect(ls.params[2]!.split(' ')).toContain('away-notify');
     const watcher = await irc('watchW', 'away-notify');
     const plain = await irc('plainW');
-    await joined(watcher, '#late');
-    await joined(plain, '#late');
+    await watcher.join('#late');
+    await plain.join('#late');
     const late = await json('lateL');
     late.send({ type: 'away', reason: 'not really here' });
     await late.next('away');

@@ -43,11 +43,6 @@ async function json(nick: string): Promise<JsonClient> {
   return c;
 }
 
-async function joined(c: IrcClient, channel: string): Promise<void> {
-  c.send(`JOIN ${channel}`);
-  await c.next((m) => m.verb === '366' && m.params[1] === channel);
-}
-
 describe('registration', () => {
   it('NICK then USER, or USER then NICK: 001 to 005 and the MOTD; no room is joined', async () => {
     for (const order of [['NICK reg1', 'USER u 0 * :Real Name'], ['USER u 0 * :Real Name', 'NICK reg2']]) {
@@ -227,11 +222,11 @@ describe('chatting with users of every transport', () => {
     await b.next('353');
 
     // Part, then one QUIT for a user who shared two rooms.
-    await joined(a, '#second');
-    await joined(b, '#second');
+    await a.join('#second');
+    await b.join('#second');
     a.send('PART #second :see you');
     expect(await b.next('PART')).toMatchObject({ source: 'ircA!~u@chat', params: ['#second', 'see you'] });
-    await joined(a, '#second');
+    await a.join('#second');
     a.send('QUIT :off to bed');
     expect(await a.next('ERROR')).toMatchObject({ params: ['Closing link: (Quit: off to bed)'] });
     expect(await b.next('QUIT')).toMatchObject({ source: 'ircA!~u@chat', params: ['off to bed'] });
@@ -244,8 +239,8 @@ describe('chatting with users of every transport', () => {
     const echo = await irc('echoE');
     echo.send('CAP REQ echo-message');
     await echo.next('CAP');
-    await joined(plain, '#echo');
-    await joined(echo, '#echo');
+    await plain.join('#echo');
+    await echo.join('#echo');
     echo.send('PRIVMSG #echo :mine');
     expect(await echo.next('PRIVMSG')).toMatchObject({ source: 'echoE!~u@chat', params: ['#echo', 'mine'] });
     plain.send('PRIVMSG #echo :not echoed');
@@ -257,7 +252,7 @@ describe('chatting with users of every transport', () => {
     const c = await irc('orderO');
     c.send('CAP REQ echo-message');
     await c.next('CAP');
-    await joined(c, '#order');
+    await c.join('#order');
     for (let i = 0; i < 20; i++) {
       c.send(`PRIVMSG #order :m${i}`);
       c.send(`PING p${i}`);
@@ -273,7 +268,7 @@ describe('messages sent on without waiting', () => {
     const c = await irc('pipeP');
     c.send('CAP REQ echo-message');
     await c.next('CAP');
-    await joined(c, '#pipe');
+    await c.join('#pipe');
     for (let round = 0; round < 5; round++) {
       c.send(`PRIVMSG #pipe :a${round}`);
       c.send(`PRIVMSG #elsewhere :lost${round}`);
@@ -292,7 +287,7 @@ describe('messages refused before they are sent', () => {
     const c = await irc('refuseR');
     c.send('CAP REQ echo-message');
     await c.next('CAP');
-    await joined(c, '#refuse');
+    await c.join('#refuse');
     c.send('PRIVMSG #refuse :first');
     c.send('PRIVMSG 1bad :to nobody');
     c.send('PRIVMSG #refuse :second');
@@ -340,8 +335,7 @@ describe('errors', () => {
 describe('IRCv3 batches and labels', () => {
   async function withCaps(nick: string, caps: string): Promise<IrcClient> {
     const c = await irc(nick);
-    c.send(`CAP REQ :${caps}`);
-    await c.next((m) => m.verb === 'CAP' && m.params[1] === 'ACK');
+    await c.requestCaps(caps);
     return c;
   }
 
@@ -419,9 +413,9 @@ describe('moderation over IRC', () => {
 
   it('MODE sets room settings, roles and bans; KICK and INVITE; each refusal its numeric', async () => {
     const owner = await saslLogin('Owny');
-    await joined(owner, '#modes');
+    await owner.join('#modes');
     const guest = await irc('guestM');
-    await joined(guest, '#modes');
+    await guest.join('#modes');
 
     guest.send('MODE #modes +t');
     expect(await guest.next('482')).toMatchObject({ params: ['guestM', '#modes', "You're not channel operator"] });
@@ -445,7 +439,7 @@ describe('moderation over IRC', () => {
     expect(await guest.next('474')).toMatchObject({ params: ['guestM', '#modes', 'Cannot join channel (+b)'] });
     owner.send('MODE #modes -b guestM');
     await owner.next('368');
-    await joined(guest, '#modes');
+    await guest.join('#modes');
 
     owner.send('KICK #modes guestM :out you go');
     expect(await guest.next((m) => m.verb === 'PART' && m.source === 'guestM!~u@chat')).toMatchObject({ params: ['#modes', 'kicked by Owny: out you go'] });
@@ -456,7 +450,7 @@ describe('moderation over IRC', () => {
     owner.send('INVITE guestM #modes');
     expect(await owner.next('341')).toMatchObject({ params: ['Owny', 'guestM', '#modes'] });
     expect(await guest.next('INVITE')).toMatchObject({ source: 'Owny!~u@chat', params: ['guestM', '#modes'] });
-    await joined(guest, '#modes');
+    await guest.join('#modes');
   });
 });
 
