@@ -28,6 +28,7 @@ import { applyPolicy } from './moderation/apply-policy.js';
 import type { Actor } from './moderation/policy.js';
 import type { Account } from './engine/accounts.js';
 import { applyAway, awayEvent } from './away.js';
+import { applyLogin } from './login.js';
 import { applyJoin, applyNick, applyPart, applyTopic } from './membership.js';
 import { TokenBucket } from './rate-limit.js';
 import type { Room } from './room.js';
@@ -170,10 +171,14 @@ export class Hub implements EngineSink {
       if (member) this.quietly(this.engine.part(room.key, room.name, member, reason, true), 'part');
     }
     if (user.nickKey && this.nicks.get(user.nickKey) === user) this.nicks.delete(user.nickKey);
-    // Its away text is forgotten where it was kept for others (a cluster's snapshots).
+    // Its away text and account are forgotten where they were kept for others (a cluster's snapshots).
     if (member?.away !== undefined) {
       const { away: _was, ...back } = member;
       this.quietly(this.engine.setAway(back, []), 'clear away');
+    }
+    if (member?.account !== undefined) {
+      const { away: _away, account: _was, ...guest } = member;
+      this.quietly(this.engine.setAccount(guest, []), 'clear account');
     }
     if (user.nick && !this.stopping) this.quietly(this.engine.releaseNick(user.nick, user.id), 'release nick');
     this.users.delete(user.id);
@@ -204,7 +209,7 @@ export class Hub implements EngineSink {
     for (const name of wasIn) this.send(session, { type: 'left', room: name, nick: oldNick!, reason });
     if (oldNick !== null && oldNick !== user.nick) this.send(session, { type: 'nick', old: oldNick, new: user.nick! });
     for (const room of user.rooms) {
-      this.send(session, { type: 'joined', room: room.name, nick: user.nick!, ts: Date.now() });
+      this.send(session, { type: 'joined', room: room.name, nick: user.nick!, ts: Date.now(), ...(user.account !== null ? { account: user.account } : {}) });
       this.welcomeToRoom(session, room);
     }
     if (user.away !== null) this.send(session, awayEvent(user.nick!, user.away));
@@ -228,6 +233,7 @@ export class Hub implements EngineSink {
     const user = who instanceof Session ? who.user : who;
     const member: MemberRef = { node: this.engine.node, sid: user.id, nick: user.nick! };
     if (user.away !== null) member.away = user.away;
+    if (user.account !== null) member.account = user.account;
     return member;
   }
 
@@ -409,6 +415,7 @@ export class Hub implements EngineSink {
       case 'topic': return applyTopic(this, event);
       case 'nick': return applyNick(this, event);
       case 'away': return applyAway(this, event);
+      case 'login': return applyLogin(this, event);
       case 'kill': return this.kill(event);
       case 'account': return void this.accountChanged(event.nick).catch((err: unknown) => this.log.warn({ err }, 'could not read a changed account'));
       case 'policy': return applyPolicy(this, event);
@@ -469,6 +476,22 @@ export class Hub implements EngineSink {
   logIn(user: User, account: Account | null): void {
     user.account = account?.name ?? null;
     user.operator = account !== null && (this.operators.has(caseFold(account.name)) || account.operator === true);
+  }
+
+  /**
+   * Tells the cluster the user's account now (after logIn): those sharing a room with it get `login`
+   * (resolves once that is applied here), and room snapshots carry it from now on. The login holds
+   * here whatever the engine says: a failure to tell the others is logged, not the requester's error.
+   */
+  async showAccount(user: User): Promise<void> {
+    const member = this.memberOf(user);
+    const rooms = user.rooms.map((r) => r.key);
+    try {
+      if (rooms.length === 0) await this.engine.setAccount(member, []);
+      else await this.whenApplied(`login:${user.id}`, () => this.engine.setAccount(member, rooms));
+    } catch (err) {
+      this.log.warn({ err, user: user.id }, 'could not tell the others of an account change');
+    }
   }
 
   /** An account changed elsewhere (made or unmade operator): its user here, if any, takes it up. */

@@ -5,7 +5,7 @@
  */
 import type { ServerMessage } from '../shared/protocol.js';
 import { caseFold } from '../shared/validate.js';
-import type { EngineEvent } from './engine/engine.js';
+import type { EngineEvent, MemberRef } from './engine/engine.js';
 import type { Hub } from './hub.js';
 import { Outgoing } from './outgoing.js';
 import { announce } from './presence.js';
@@ -22,7 +22,10 @@ export function applyJoin(hub: Hub, event: Extract<EngineEvent, { kind: 'join' }
     return;
   }
   if (!room) return;
-  const joined = new Outgoing({ type: 'joined', room: room.name, nick: member.nick, ts: event.ts, ...(member.away ? { away: member.away } : {}) });
+  const joined = new Outgoing({
+    type: 'joined', room: room.name, nick: member.nick, ts: event.ts,
+    ...(member.away ? { away: member.away } : {}), ...(member.account ? { account: member.account } : {}),
+  });
   // A join already reflected here (read again after a room snapshot, or sent again): the joiner is
   // answered as for a repeated join, and nobody else hears it twice.
   if (user && room.members.has(user)) {
@@ -107,8 +110,11 @@ export function applyNick(hub: Hub, event: Extract<EngineEvent, { kind: 'nick' }
     const known = user ? undefined : room.remote.get(oldKey);
     if (known?.sid === member.sid) {
       room.remote.delete(oldKey);
-      // The event names the member, not its away text: that stays as it was.
-      room.remote.set(caseFold(member.nick), known.away ? { ...member, away: known.away } : member);
+      // The event names the member, not its away text nor its account: those stay as they were.
+      const renamed: MemberRef = { node: member.node, sid: member.sid, nick: member.nick };
+      if (known.away) renamed.away = known.away;
+      if (known.account) renamed.account = known.account;
+      room.remote.set(caseFold(member.nick), renamed);
     }
     room.renamed();
     for (const m of room.members) seen.add(m);

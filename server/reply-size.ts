@@ -7,7 +7,7 @@ import type { ChatMessage } from '../shared/protocol.js';
 
 /** The JSON size of a message, closely enough: its text in UTF-8 and its fields, ignoring escapes. */
 export function messageBytes(m: ChatMessage): number {
-  return Buffer.byteLength(m.text) + m.from.length + m.room.length + m.id.length + 80;
+  return Buffer.byteLength(m.text) + m.from.length + m.room.length + m.id.length + (m.account === undefined ? 0 : m.account.length + 13) + 80;
 }
 
 /**

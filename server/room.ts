@@ -83,7 +83,7 @@ export class Room {
     this.membersChanged();
   }
 
-  /** A member changed nick or went away or came back, or one elsewhere came or went. */
+  /** A member changed nick, went away or came back, logged in or out, or one elsewhere came or went. */
   renamed(): void {
     this.membersChanged();
   }
@@ -157,9 +157,11 @@ export class Room {
 
   private whoMessage(limit: number): Outgoing {
     const away: string[] = [];
-    const who: WhoEvt = { type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX), away), total: this.total };
+    const accounts: (string | null)[] = [];
+    const who: WhoEvt = { type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX), away, accounts), total: this.total };
     if (this.topic !== '') who.topic = this.topic;
     if (away.length > 0) who.away = away;
+    if (accounts.some((a) => a !== null)) who.accounts = accounts;
     return new Outgoing(who);
   }
 
@@ -194,19 +196,24 @@ export class Room {
     return deliveries;
   }
 
-  /** The first `limit` members' nicks; those of them who are away are added to `away`, when given. */
-  nicks(limit = Infinity, away?: string[]): string[] {
+  /**
+   * The first `limit` members' nicks; those of them who are away are added to `away`, and each one's
+   * account (null: a guest) to `accounts`, when given.
+   */
+  nicks(limit = Infinity, away?: string[], accounts?: (string | null)[]): string[] {
     const nicks: string[] = [];
     for (const member of this.members) {
       if (nicks.length >= limit) break;
       if (!member.nick) continue;
       nicks.push(member.nick);
       if (member.away !== null) away?.push(member.nick);
+      accounts?.push(member.account);
     }
     for (const member of this.remote.values()) {
       if (nicks.length >= limit) break;
       nicks.push(member.nick);
       if (member.away) away?.push(member.nick);
+      accounts?.push(member.account ?? null);
     }
     return nicks;
   }

@@ -8,7 +8,7 @@ import { ErrorCode } from '../shared/errors.js';
 import { HISTORY_PAGE_MAX } from '../shared/limits.js';
 import type { ChatMessage, ServerMessage } from '../shared/protocol.js';
 import { CommitQueue } from './commit-queue.js';
-import type { Engine, EngineEvent } from './engine/engine.js';
+import type { Engine, EngineEvent, NewMessage } from './engine/engine.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { Outgoing } from './outgoing.js';
@@ -47,9 +47,10 @@ export class Timeline {
   /** Queues a room message for the engine; it is delivered, and acked, when its event comes back. */
   post(session: Session, room: Room, text: string, action: boolean, ref?: string): void {
     const id = nanoid();
-    const message = action
+    const message: NewMessage = action
       ? { roomKey: room.key, room: room.name, id, from: session.nick!, text, action: true as const }
       : { roomKey: room.key, room: room.name, id, from: session.nick!, text };
+    if (session.account !== null) message.account = session.account;
     if (ref !== undefined) this.acks.set(id, { session, ref });
     this.commits.add(message, (why) => {
       this.acks.delete(id);

@@ -158,7 +158,7 @@ const str: FieldSpec = { kind: 'string' };
 const optStr: FieldSpec = { kind: 'string', optional: true };
 const int: FieldSpec = { kind: 'integer' };
 const chatMessageFields: Schema = {
-  room: str, id: str, seq: int, from: str, text: str, ts: int, action: optionalFlag,
+  room: str, id: str, seq: int, from: str, text: str, ts: int, action: optionalFlag, account: optStr,
 };
 const chatMessages: FieldSpec = {
   kind: 'array',
@@ -191,6 +191,14 @@ const nickList = (field: string, optional = false): FieldSpec => ({
     bad(ErrorCode.BAD_MESSAGE, `${field} must be strings`)),
 });
 
+/** `who.accounts`: an account name or null (a guest) for each listed member. */
+const accountList: FieldSpec = {
+  kind: 'array',
+  optional: true,
+  refine: (v: unknown[]) => (v.every((a) => typeof a === 'string' || a === null) ? good(v) :
+    bad(ErrorCode.BAD_MESSAGE, 'accounts must be strings or null')),
+};
+
 const limits: FieldSpec = {
   kind: 'object',
   optional: true,
@@ -202,17 +210,17 @@ const limits: FieldSpec = {
 
 const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   welcome: { sid: str, nick: str, server: str, version: int, motd: optStr, limits, account: optStr },
-  joined: { room: str, nick: str, ts: int, away: optStr },
+  joined: { room: str, nick: str, ts: int, away: optStr, account: optStr },
   left: { room: str, nick: str, reason: optStr, quit: optionalFlag },
   message: chatMessageFields,
   ack: { ref: str, id: str, seq: int, ts: int },
-  dm: { id: str, from: str, to: str, text: str, ts: int, action: optionalFlag, ref: optStr, away: optStr },
+  dm: { id: str, from: str, to: str, text: str, ts: int, action: optionalFlag, ref: optStr, away: optStr, account: optStr },
   nick: { old: str, new: str },
   topic: { room: str, topic: str, by: str, ts: int },
   history: { room: str, messages: chatMessages, more: { kind: 'boolean' } },
   search: { room: str, query: str, messages: chatMessages, more: { kind: 'boolean' }, ref: optStr },
   rooms: { rooms: roomInfos, total: { kind: 'integer', optional: true }, more: optionalFlag, next: { kind: 'integer', optional: true } },
-  who: { room: str, users: nickList('users'), total: int, topic: optStr, away: nickList('away', true) },
+  who: { room: str, users: nickList('users'), total: int, topic: optStr, away: nickList('away', true), accounts: accountList },
   located: { room: str, seq: { kind: 'integer', optional: true }, ref: optStr },
   pong: { ref: optStr },
   error: { code: str, message: str, ref: optStr },
@@ -238,6 +246,7 @@ const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   },
   notice: { text: str, ref: optStr },
   away: { nick: str, reason: optStr, ref: optStr },
+  login: { nick: str, account: optStr },
   whois: { nick: str, account: optStr, away: optStr, ref: optStr },
   stats: { users: int, rooms: int, servers: int, localUsers: int, maxLocalUsers: int, operators: int, ref: optStr },
 };

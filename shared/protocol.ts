@@ -84,7 +84,10 @@ export type ClientMessageType = ClientMessage['type'];
 
 // ---- server -> client -------------------------------------------------------------------------
 
-/** A room message as delivered live and as stored in history. */
+/**
+ * A room message as delivered live and as stored in history. `account`: the sender's account, when it
+ * was logged in (messages stored before accounts were recorded have none).
+ */
 export interface ChatMessage {
   room: string;
   id: string;
@@ -93,20 +96,26 @@ export interface ChatMessage {
   text: string;
   ts: number;
   action?: boolean;
+  account?: string;
 }
 
 /** The flood budget of this connection, so a client can pace itself under it: `rate` a second (0: none), `burst` at once. */
 export interface Limits { rate: number; burst: number }
 /** `account`: the account the session is logged in to, when it is. */
 export interface WelcomeEvt { type: 'welcome'; sid: string; nick: string; server: string; version: number; motd?: string; limits?: Limits; account?: string }
-/** `away`: the joiner's away text, when it is away. */
-export interface JoinedEvt { type: 'joined'; room: string; nick: string; ts: number; away?: string }
+/** `away`: the joiner's away text, when it is away; `account`: its account, when it is logged in. */
+export interface JoinedEvt { type: 'joined'; room: string; nick: string; ts: number; away?: string; account?: string }
 /** `quit`: the user left the server (its last connection closed), not only the room. */
 export interface LeftEvt { type: 'left'; room: string; nick: string; reason?: string; quit?: true }
 export interface MessageEvt extends ChatMessage { type: 'message' }
 export interface AckEvt { type: 'ack'; ref: string; id: string; seq: number; ts: number }
-/** `away`: on the sender's copy (the one with `ref`), the target's away text when it is away. */
-export interface DmEvt { type: 'dm'; id: string; from: string; to: string; text: string; ts: number; action?: boolean; ref?: string; away?: string }
+/**
+ * `away`: on the sender's copy (the one with `ref`), the target's away text when it is away. `account`:
+ * the sender's account, when it is logged in.
+ */
+export interface DmEvt {
+  type: 'dm'; id: string; from: string; to: string; text: string; ts: number; action?: boolean; ref?: string; away?: string; account?: string;
+}
 export interface NickEvt { type: 'nick'; old: string; new: string }
 export interface TopicEvt { type: 'topic'; room: string; topic: string; by: string; ts: number }
 export interface HistoryEvt { type: 'history'; room: string; messages: ChatMessage[]; more: boolean }
@@ -116,8 +125,11 @@ export interface RoomInfo { name: string; users: number; topic: string }
 /** One page of the room list, largest rooms first; `next` (with `more`) is the `from` of the next page. */
 export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[]; total?: number; more?: boolean; next?: number }
 /** `total` is the member count; `users` lists them all, except in the join preview of a large room. */
-/** `topic`: the room's topic, when it has one (a joiner learns it here). `away`: those of `users` who are away. */
-export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number; topic?: string; away?: string[] }
+/**
+ * `topic`: the room's topic, when it has one (a joiner learns it here). `away`: those of `users` who are
+ * away. `accounts`: when any of `users` is logged in, each one's account in the order of `users` (null: a guest).
+ */
+export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number; topic?: string; away?: string[]; accounts?: (string | null)[] }
 export interface PongEvt { type: 'pong'; ref?: string }
 /** The answer to `locate`: `seq` is absent when no message has that id (for a time, 0: none before it). */
 export interface LocatedEvt { type: 'located'; room: string; seq?: number; ref?: string }
@@ -136,6 +148,11 @@ export interface InvitedEvt { type: 'invited'; room: string; by: string }
 export interface NoticeEvt { type: 'notice'; text: string; ref?: string }
 /** `nick` is away with `reason`, or back (no `reason`): to the user's terminals and to those sharing a room with it. */
 export interface AwayEvt { type: 'away'; nick: string; reason?: string; ref?: string }
+/**
+ * `nick` logged in to `account`, or out (no `account`): to those sharing a room with it (its own terminals
+ * get `account`), except in rooms above the announce limit.
+ */
+export interface LoginEvt { type: 'login'; nick: string; account?: string }
 /** The answer to `whois`: the nick as its holder spells it, its account when logged in, its away text. */
 export interface WhoisEvt { type: 'whois'; nick: string; account?: string; away?: string; ref?: string }
 /**
@@ -149,6 +166,6 @@ export interface StatsEvt {
 export type ServerMessage =
   | WelcomeEvt | JoinedEvt | LeftEvt | MessageEvt | AckEvt | DmEvt | NickEvt | TopicEvt
   | HistoryEvt | SearchEvt | RoomsEvt | WhoEvt | PongEvt | LocatedEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt
-  | ModerationEvt | InvitedEvt | AwayEvt | WhoisEvt | StatsEvt;
+  | ModerationEvt | InvitedEvt | AwayEvt | LoginEvt | WhoisEvt | StatsEvt;
 
 export type ServerMessageType = ServerMessage['type'];

@@ -288,6 +288,8 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
     }
     case 'invited': return noteIn(state, currentView(state).id, 'info', `${msg.by} invites you to ${msg.room}: /join ${msg.room}`, now);
     case 'away': return onAway(state, msg, now);
+    // Others' accounts are not shown (whois tells them).
+    case 'login': return state;
     case 'whois': {
       const who = `${msg.nick}: ${msg.account !== undefined ? `logged in as ${msg.account}` : 'a guest'}${msg.away !== undefined ? `, away: ${msg.away}` : ''}`;
       return noteIn(markAway(state, msg.nick, msg.away), currentView(state).id, 'info', who, now);

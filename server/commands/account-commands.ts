@@ -33,11 +33,12 @@ function tellAccount(hub: Hub, session: Session, ref: string | undefined): void 
 }
 
 /**
- * The session is now logged in to `account` and holds its nick: it is told, and where guests wait for
- * an account, it lands in #lobby.
+ * The session is now logged in to `account` and holds its nick: those sharing a room with it are told
+ * (`login`), then it is, and where guests wait for an account, it lands in #lobby.
  */
 async function loggedInAs(hub: Hub, session: Session, account: Account, ref: string | undefined): Promise<void> {
   hub.logIn(session.user, account);
+  await hub.showAccount(session.user);
   tellAccount(hub, session, ref);
   if (hub.config.requireAccount && session.rooms.length === 0) await joinRoom(hub, session, LOBBY);
 }
@@ -107,6 +108,7 @@ export const drop: CommandSpec<DropMsg> = {
     await checkPassword(hub, session, caseFold(name), m.password);
     await hub.engine.accounts.drop(name);
     hub.logIn(session.user, null);
+    await hub.showAccount(session.user);
     tellAccount(hub, session, m.ref);
   },
 };

@@ -34,6 +34,7 @@ export const dm: CommandSpec<DmMsg> = {
   handle: async (hub, session, m) => {
     const dm: DirectMessage = { id: nanoid(), from: session.nick!, to: m.to, text: m.text, ts: Date.now() };
     if (m.action) dm.action = true;
+    if (session.account !== null) dm.account = session.account;
     const toFold = caseFold(m.to);
     let away: string | undefined;
     if (toFold === session.nickKey) {

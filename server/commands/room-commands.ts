@@ -171,7 +171,7 @@ export const rooms: CommandSpec<RoomsMsg> = {
   },
 };
 
-// who { room } -> who{room, users, total, topic?, away?}
+// who { room } -> who{room, users, total, topic?, away?, accounts?}
 export const who: CommandSpec<WhoMsg> = {
   handle: async (hub, session, m) => {
     if (await outsider(hub, session, m.room) === 'hidden') {
@@ -185,6 +185,7 @@ export const who: CommandSpec<WhoMsg> = {
     const answer: WhoEvt = { type: 'who', room: m.room, users: listed.map((r) => r.nick), total: members.length };
     const away = listed.filter((r) => r.away).map((r) => r.nick);
     if (away.length > 0) answer.away = away;
+    if (listed.some((r) => r.account)) answer.accounts = listed.map((r) => r.account ?? null);
     hub.reply(session, new Outgoing(answer));
   },
 };

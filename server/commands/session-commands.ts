@@ -56,6 +56,9 @@ export const hello: CommandSpec<HelloMsg> = {
       if (session.closed) return void (await hub.engine.releaseNick(nick, user.id));
       hub.holdNick(user, nick);
       hub.logIn(user, account);
+      // In no room yet: only a cluster's record of it, for the snapshots its joins will be in.
+      if (account) await hub.showAccount(user);
+      if (session.closed) return;
     }
     if (session.registrationTimer) clearTimeout(session.registrationTimer);
     session.registrationTimer = null;

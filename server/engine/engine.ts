@@ -15,17 +15,19 @@ import type { RoomPolicy } from '../moderation/policy.js';
 import type { AccountDirectory } from './accounts.js';
 
 /**
- * A room member as the cluster knows it: the node holding its connection, its session, its nick, and its
- * away text while it is away (not part of its identity: two refs to one member may differ in it).
+ * A room member as the cluster knows it: the node holding its connection, its session, its nick, its
+ * away text while it is away and its account while it is logged in (neither is part of its identity:
+ * two refs to one member may differ in them).
  */
 export interface MemberRef {
   node: string;
   sid: string;
   nick: string;
   away?: string;
+  account?: string;
 }
 
-/** A message to append: the engine gives it its seq and ts. `room` is the display name. */
+/** A message to append: the engine gives it its seq and ts. `room` is the display name; `account` the sender's. */
 export interface NewMessage {
   roomKey: string;
   room: string;
@@ -33,6 +35,7 @@ export interface NewMessage {
   from: string;
   text: string;
   action?: true;
+  account?: string;
 }
 
 export interface HistoryPage {
@@ -59,6 +62,8 @@ export type EngineEvent =
   | { kind: 'nick'; member: MemberRef; old: string; rooms: string[] }
   /** The member is away with `member.away`, or back (none); `rooms` are the keys of the rooms it is in. */
   | { kind: 'away'; member: MemberRef; rooms: string[] }
+  /** The member logged in to `member.account`, or out (none); `rooms` are the keys of the rooms it is in. */
+  | { kind: 'login'; member: MemberRef; rooms: string[] }
   /** Deliver `message` to the session holding the folded nick `nick`, on whichever node. */
   | { kind: 'notify'; nick: string; message: ServerMessage }
   /** The account of the folded nick `nick` changed (made or unmade operator): its session takes it up. */
@@ -70,7 +75,7 @@ export type EngineEvent =
   /** Events were lost (the bus was trimmed under a stalled node): reload every room this node serves. */
   | { kind: 'resync' };
 
-/** A direct message, as the receiver's node needs it. Not stored, in either mode. */
+/** A direct message, as the receiver's node needs it (`account`: the sender's). Not stored, in either mode. */
 export interface DirectMessage {
   id: string;
   from: string;
@@ -78,6 +83,7 @@ export interface DirectMessage {
   text: string;
   ts: number;
   action?: true;
+  account?: string;
 }
 
 export type DmOutcome = 'delivered' | 'no-such-user' | 'busy';
@@ -207,6 +213,11 @@ export interface Engine {
    * rooms (`roomKeys`), and what a node starting to serve one of them later reads in its snapshot.
    */
   setAway(member: MemberRef, roomKeys: string[]): Promise<void>;
+  /**
+   * Records `member.account` (none: a guest) for every node: what a node starting to serve one of its
+   * rooms later reads in its snapshot and, when it is in rooms (`roomKeys`), a `login` event naming them.
+   */
+  setAccount(member: MemberRef, roomKeys: string[]): Promise<void>;
   /** Users, rooms and nodes of the whole cluster; null when this node's are all there are. */
   counts(): Promise<ClusterCounts> | null;
 

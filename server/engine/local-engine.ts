@@ -90,6 +90,7 @@ export class LocalEngine implements Engine {
       seqs.inFlight++;
       const row: StoredMessage = { roomKey: m.roomKey, room: m.room, id: m.id, seq: ++seqs.handed, from: m.from, text: m.text, ts };
       if (m.action) row.action = true;
+      if (m.account !== undefined) row.account = m.account;
       rows.push(row);
     }
     return this.writer.append(rows).then(
@@ -280,6 +281,11 @@ export class LocalEngine implements Engine {
 
   async setAway(member: MemberRef, roomKeys: string[]): Promise<void> {
     this.sink.apply({ kind: 'away', member, rooms: roomKeys });
+  }
+
+  async setAccount(member: MemberRef, roomKeys: string[]): Promise<void> {
+    // One process: the hub's users are the record, and only members sharing a room need telling.
+    if (roomKeys.length > 0) this.sink.apply({ kind: 'login', member, rooms: roomKeys });
   }
 
   counts(): Promise<ClusterCounts> | null {

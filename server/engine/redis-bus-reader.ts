@@ -153,7 +153,7 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
     case 'msg':
       return { kind: 'msg', roomKey, message: decodePayload(f.m!, Number(f.s), Number(f.t)) };
     case 'join':
-      return { kind: 'join', roomKey, room: f.rn!, member: withAway(decodeMember(f.n!), f.a), seq: Number(f.s), ts: Number(f.t) };
+      return { kind: 'join', roomKey, room: f.rn!, member: withState(decodeMember(f.n!), f.a, f.ac), seq: Number(f.s), ts: Number(f.t) };
     case 'part': {
       const event: EngineEvent = { kind: 'part', roomKey, room: f.rn!, member: decodeMember(f.n!) };
       if (f.why) event.reason = f.why;
@@ -165,7 +165,9 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
     case 'nick':
       return { kind: 'nick', member: decodeMember(f.n!), old: f.o!, rooms: JSON.parse(f.rs ?? '[]') as string[] };
     case 'away':
-      return { kind: 'away', member: withAway(decodeMember(f.n!), f.a), rooms: JSON.parse(f.rs ?? '[]') as string[] };
+      return { kind: 'away', member: withState(decodeMember(f.n!), f.a), rooms: JSON.parse(f.rs ?? '[]') as string[] };
+    case 'login':
+      return { kind: 'login', member: withState(decodeMember(f.n!), undefined, f.ac), rooms: JSON.parse(f.rs ?? '[]') as string[] };
     case 'bans':
       return { kind: 'bans' };
     case 'account':
@@ -187,7 +189,9 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
   }
 }
 
-function withAway(member: MemberRef, away: string | undefined): MemberRef {
+/** The member with its away text and account, as the entry carries them ('' or absent: none). */
+function withState(member: MemberRef, away: string | undefined, account?: string): MemberRef {
   if (away) member.away = away;
+  if (account) member.account = account;
   return member;
 }

@@ -16,11 +16,12 @@ export function decodeMember(v: string): MemberRef {
 }
 
 /** A message as stored in the room log and on the bus (seq is the entry id, ts a field of its own). */
-interface Payload { id: string; from: string; text: string; room: string; action?: true }
+interface Payload { id: string; from: string; text: string; room: string; action?: true; account?: string }
 
 export function encodePayload(m: NewMessage): string {
   const p: Payload = { id: m.id, from: m.from, text: m.text, room: m.room };
   if (m.action) p.action = true;
+  if (m.account !== undefined) p.account = m.account;
   return JSON.stringify(p);
 }
 
@@ -29,6 +30,7 @@ export function decodePayload(json: string, seq: number, ts: number, room?: stri
   const p = JSON.parse(json) as Payload;
   const m: ChatMessage = { room: room ?? p.room, id: p.id, seq, from: p.from, text: p.text, ts };
   if (p.action) m.action = true;
+  if (p.account !== undefined) m.account = p.account;
   return m;
 }
 

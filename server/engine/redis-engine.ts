@@ -34,7 +34,7 @@ import { SharedRead } from './shared-read.js';
 import { NodeLease } from './redis-lease.js';
 import { reapNode } from './redis-reaper.js';
 import {
-  BUS, DEAD_MARKER_MS, deadMarker, defineScripts, leaseKey, nickKey, NODES, nodeAway, nodeNicks, nodeRooms, ROOMS, roomLog,
+  BUS, DEAD_MARKER_MS, deadMarker, defineScripts, leaseKey, nickKey, NODES, nodeAccounts, nodeAway, nodeNicks, nodeRooms, ROOMS, roomLog,
   roomMembers, roomMeta, roomPolicy, type ScriptedRedis,
 } from './redis-scripts.js';
 
@@ -175,7 +175,7 @@ export class RedisEngine implements Engine {
     const [seq, storedName, topic] = res[0]![1] as Array<string | null>;
     const members = Object.values(res[1]![1] as Record<string, string>).map(decodeMember);
     const room = storedName ?? name;
-    await this.readAway(members);
+    await this.readMemberState(members);
     const recent = await readPage(this.cmd, roomKey, room, null, HISTORY_PAGE_MAX, res[2]![1] as StreamEntry[]);
     const policy = res[3]![1] as string | null;
     return {
@@ -183,19 +183,29 @@ export class RedisEngine implements Engine {
     };
   }
 
-  /** Fills in the away text of each member who is away: one read per node the members are on. */
-  private async readAway(members: MemberRef[]): Promise<void> {
+  /**
+   * Fills in the away text of each member who is away and the account of each who is logged in: two
+   * reads per node the members are on, in one round trip.
+   */
+  private async readMemberState(members: MemberRef[]): Promise<void> {
     const byNode = new Map<string, MemberRef[]>();
     for (const m of members) byNode.set(m.node, [...(byNode.get(m.node) ?? []), m]);
     const pipeline = this.cmd.pipeline();
-    for (const [node, refs] of byNode) pipeline.hmget(nodeAway(node), ...refs.map((r) => r.sid));
+    for (const [node, refs] of byNode) {
+      const sids = refs.map((r) => r.sid);
+      pipeline.hmget(nodeAway(node), ...sids).hmget(nodeAccounts(node), ...sids);
+    }
     const res = byNode.size === 0 ? [] : (await pipeline.exec()) ?? [];
     [...byNode.values()].forEach((refs, i) => {
-      const [err, texts] = res[i] ?? [null, []];
-      if (err) throw err;
+      const [awayErr, texts] = res[2 * i] ?? [null, []];
+      const [accountErr, accounts] = res[2 * i + 1] ?? [null, []];
+      if (awayErr) throw awayErr;
+      if (accountErr) throw accountErr;
       refs.forEach((ref, k) => {
         const away = (texts as Array<string | null>)[k];
+        const account = (accounts as Array<string | null>)[k];
         if (away) ref.away = away;
+        if (account) ref.account = account;
       });
     });
   }
@@ -207,7 +217,7 @@ export class RedisEngine implements Engine {
   async join(roomKey: string, name: string, member: MemberRef): Promise<void> {
     await this.write(member.node, (node) =>
       this.cmd.chatJoin(roomMembers(roomKey), roomMeta(roomKey), nodeRooms(node), BUS, ROOMS, leaseKey(node),
-        roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, name, nanoid(), member.away ?? ''));
+        roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, name, nanoid(), member.away ?? '', member.account ?? ''));
     this.directory.forget();
   }
 
@@ -307,6 +317,13 @@ export class RedisEngine implements Engine {
     if (member.away) await this.cmd.hset(nodeAway(member.node), member.sid, member.away);
     else await this.cmd.hdel(nodeAway(member.node), member.sid);
     await this.announce('away', 'n', encodeMember(member), 'a', member.away ?? '', 'rs', JSON.stringify(roomKeys));
+  }
+
+  /** Stored for the snapshots of rooms other nodes open later, then, when it is in rooms, told to every node. */
+  async setAccount(member: MemberRef, roomKeys: string[]): Promise<void> {
+    if (member.account) await this.cmd.hset(nodeAccounts(member.node), member.sid, member.account);
+    else await this.cmd.hdel(nodeAccounts(member.node), member.sid);
+    if (roomKeys.length > 0) await this.announce('login', 'n', encodeMember(member), 'ac', member.account ?? '', 'rs', JSON.stringify(roomKeys));
   }
 
   counts(): Promise<ClusterCounts> {

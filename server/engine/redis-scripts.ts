@@ -34,6 +34,8 @@ export const nodeNicks = (node: string) => `chat:node:${node}:nicks`;
 export const nodeRooms = (node: string) => `chat:node:${node}:rooms`;
 /** Hash sid → away text, of the node's users who are away. */
 export const nodeAway = (node: string) => `chat:node:${node}:away`;
+/** Hash sid → account, of the node's users who are logged in. */
+export const nodeAccounts = (node: string) => `chat:node:${node}:accounts`;
 /** Set once anyone acted on the node's lease being gone: it may never take that lease again. */
 export const deadMarker = (node: string) => `chat:node:${node}:dead`;
 export const dmChannel = (node: string) => `chat:dm:${node}`;
@@ -135,11 +137,11 @@ end
 return 0`;
 
 /**
- * Adds a member and puts `join` (with the room's seq now: the joiner's history ends there, and its away
- * text) on the bus. A resend (same member, same nonce) adds nothing; a repeated join with a new nonce
+ * Adds a member and puts `join` (with the room's seq now: the joiner's history ends there, its away
+ * text and its account) on the bus. A resend (same member, same nonce) adds nothing; a repeated join with a new nonce
  * emits the event again. A different entry under the same nick is a member of a dead node not yet
  * reaped: it leaves. KEYS: members, meta, node rooms, bus, rooms, lease. ARGV: room key, fold, member,
- * bus maxlen, name, nonce, away ('' when not away). Returns { seq, 1 if an event was added }.
+ * bus maxlen, name, nonce, away ('' when not away), account ('' for a guest). Returns { seq, 1 if an event was added }.
  */
 const JOIN = `${fence(6)}
 ${BUS_ADD}
@@ -161,7 +163,7 @@ if cur ~= ARGV[3] then
   count(KEYS[5], KEYS[3], ARGV[1], 1)
 end
 redis.call('HSET', KEYS[2], nf, ARGV[6])
-bus(KEYS[4], ARGV[4], 'join', ARGV[1], 'rn', name, 'n', ARGV[3], 's', seq, 't', now, 'a', ARGV[7] or '')
+bus(KEYS[4], ARGV[4], 'join', ARGV[1], 'rn', name, 'n', ARGV[3], 's', seq, 't', now, 'a', ARGV[7] or '', 'ac', ARGV[8] or '')
 return { seq, 1 }`;
 
 /**

@@ -77,6 +77,7 @@ export function renderText(m: ServerMessage): string {
     case 'moderation': return withText(`${clock(m.ts)} ${m.room} ${m.by}: ${m.action} ${m.detail}`, m.reason ? ` (${flat(m.reason)})` : '') + EOL;
     case 'invited': return `*** ${m.by} invites you to ${m.room}: /join ${m.room}${EOL}`;
     case 'away': return awayLine(m.nick, m.reason);
+    case 'login': return `*** ${m.nick} ${m.account ? `is logged in as ${m.account}` : 'logged out'}${EOL}`;
     case 'whois':
       return (m.away !== undefined ? withText(`*** ${m.nick} ${m.account ? `is logged in as ${m.account}` : 'is a guest'}; away: `, flat(m.away))
         : `*** ${m.nick} ${m.account ? `is logged in as ${m.account}` : 'is a guest'}`) + EOL;

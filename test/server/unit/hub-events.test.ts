@@ -156,6 +156,62 @@ describe('away of members on other nodes', () => {
   });
 });
 
+describe('accounts of members on other nodes', () => {
+  it('a login reaches each local member sharing a room once and shows in who; renames keep it; joins and snapshots carry it; a logout clears it', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    const bob = await register(t, 'bob');
+    const carol = await register(t, 'carol');
+    alice.send({ type: 'join', room: '#x' });
+    bob.send({ type: 'join', room: '#x' });
+    bob.send({ type: 'join', room: '#y' });
+    await settle();
+    await deliverAll(t);
+    await deliverAll(t);
+    const rita = t.engine.remoteMember('rita');
+    t.engine.remoteJoin('#x', rita);
+    t.engine.remoteJoin('#y', rita);
+    await deliverAll(t);
+    for (const c of [alice, bob, carol]) c.clear();
+
+    const loggedIn = t.engine.remoteLogin(rita, 'Rita', ['#x', '#y']);
+    await deliverAll(t);
+    const told = { type: 'login', nick: 'rita', account: 'Rita' };
+    expect(alice.got).toEqual([told]);
+    expect(bob.got).toEqual([told]);
+    expect(carol.got).toEqual([]);
+    expect(await who(t, bob, '#x')).toEqual({ type: 'who', room: '#x', users: ['alice', 'bob', 'rita'], total: 3, accounts: [null, null, 'Rita'] });
+
+    // The bus's nick event names the member without its account: the replica keeps it.
+    const { member: renamed } = t.engine.remoteRename(rita, 'rina', ['#x', '#y']);
+    expect(renamed).not.toHaveProperty('account');
+    await deliverAll(t);
+    expect(await who(t, bob, '#y')).toMatchObject({ users: ['bob', 'rina'], accounts: [null, 'Rita'] });
+
+    // A room this node opens later starts with it (the snapshot), and a join of it says it.
+    const rina = { ...loggedIn, nick: 'rina' };
+    t.engine.remoteJoin('#z', rina);
+    t.engine.take(() => true); // this node does not serve #z yet: it never reads that join
+    alice.send({ type: 'join', room: '#z' });
+    await settle();
+    await deliverAll(t);
+    expect(alice.of('who').find((w) => w.room === '#z')).toEqual({ type: 'who', room: '#z', users: ['alice', 'rina'], total: 2, accounts: [null, 'Rita'] });
+    const sam = { ...t.engine.remoteMember('sam'), account: 'sam' };
+    t.engine.remoteJoin('#x', sam);
+    await deliverAll(t);
+    expect(bob.of('joined').find((j) => j.nick === 'sam')).toEqual({ type: 'joined', room: '#x', nick: 'sam', ts: expect.any(Number), account: 'sam' });
+
+    // Logged out; a login event for someone not known in a room changes nothing there.
+    for (const c of [alice, bob]) c.clear();
+    t.engine.remoteLogin(rina, undefined, ['#x', '#y']);
+    t.engine.remoteLogin({ ...t.engine.remoteMember('rina'), sid: 'node-b:earlier' }, 'Mallory', ['#x']);
+    await deliverAll(t);
+    expect(alice.got).toEqual([{ type: 'login', nick: 'rina' }]);
+    expect(await who(t, bob, '#x')).toMatchObject({ users: ['alice', 'bob', 'rina', 'sam'], accounts: [null, null, null, 'sam'] });
+    expect(await who(t, bob, '#y')).not.toHaveProperty('accounts');
+  });
+});
+
 describe('seq holes', () => {
   /** alice in #lobby with message 1 delivered; rita's 2 and 3 committed; 2 lost from the bus. */
   async function withHole() {

@@ -52,7 +52,7 @@ export class MemoryAccounts implements AccountDirectory {
 }
 
 export type Op = 'append' | 'claimNick' | 'releaseNick' | 'rename' | 'openRoom' | 'closeRoom' | 'join' | 'part' | 'setTopic'
-  | 'page' | 'sendDm' | 'kill' | 'whois' | 'setAway';
+  | 'page' | 'sendDm' | 'kill' | 'whois' | 'setAway' | 'setAccount';
 
 /** A room as the shared store holds it. */
 export interface SharedRoom {
@@ -191,6 +191,18 @@ export class ScriptedEngine implements Engine {
       room.members = room.members.map((m) => (m.sid === member.sid ? now : m));
     }
     this.put({ kind: 'away', member: now, rooms: roomNames.map(caseFold) });
+    return now;
+  }
+
+  /** The member logs in to `account` (or out, without), as its own node would say. */
+  remoteLogin(member: MemberRef, account: string | undefined, roomNames: string[]): MemberRef {
+    const { account: _was, ...base } = member;
+    const now: MemberRef = account === undefined ? base : { ...base, account };
+    for (const name of roomNames) {
+      const room = this.room(name);
+      room.members = room.members.map((m) => (m.sid === member.sid ? now : m));
+    }
+    this.put({ kind: 'login', member: now, rooms: roomNames.map(caseFold) });
     return now;
   }
 
@@ -345,6 +357,11 @@ export class ScriptedEngine implements Engine {
   async setAway(member: MemberRef, roomKeys: string[]): Promise<void> {
     await this.call('setAway', [member, roomKeys]);
     this.put({ kind: 'away', member, rooms: roomKeys });
+  }
+
+  async setAccount(member: MemberRef, roomKeys: string[]): Promise<void> {
+    await this.call('setAccount', [member, roomKeys]);
+    if (roomKeys.length > 0) this.put({ kind: 'login', member, rooms: roomKeys });
   }
 
   counts(): Promise<ClusterCounts> | null {
