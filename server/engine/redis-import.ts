@@ -2,8 +2,8 @@
  * Copies a single node's SQLite history into Redis, in the layout RedisEngine reads (redis-scripts.ts):
  * each message goes to its room's log stream with id `<seq>-0` and fields `m` (the payload of
  * redis-codec.ts) and `t` (its ts), and the room's meta gets `seq` (the last seq, so the cluster
- * continues after it), `ts` (so its next ts is never below) and the topic. Ids, seqs, ts and action flags
- * are kept. The display name is not stored in SQLite; as on one node, whoever opens the room names it.
+ * continues after it), `ts` (so its next ts is never below) and the topic. Ids, seqs, ts, action flags
+ * and senders' accounts are kept. The display name is not stored in SQLite; as on one node, whoever opens the room names it.
  *
  * Re-running is safe: what Redis already holds is compared with SQLite, never added twice, and only the
  * seqs above it are imported. Redis holding other messages at the same seqs (another history, or a
@@ -56,7 +56,7 @@ export interface RoomImport {
 /** Redis holds something the import cannot reconcile; nothing was written. */
 export class ImportRefused extends Error {}
 
-interface MessageRow { seq: number; id: string; sender: string; text: string; ts: number; action: number }
+interface MessageRow { seq: number; id: string; sender: string; text: string; ts: number; action: number; account: string | null }
 interface RoomRow { key: string; last: number }
 interface TopicRow { key: string; topic: string; by: string | null; ts: number | null }
 
@@ -72,7 +72,10 @@ export async function importHistory(db: Database.Database, redis: Redis, chunkSi
     .map((t) => [t.key, t]));
   const keys = [...new Set([...rooms.map((r) => r.key), ...topics.keys()])].sort();
   const lastOf = new Map(rooms.map((r) => [r.key, r.last]));
-  const one = db.prepare('SELECT seq, id, sender, text, ts, action FROM messages WHERE room_key = ? AND seq = ?');
+  // A database of a server older than the account column is read as it is (opened read-only): no accounts.
+  const hasAccounts = db.prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'account'").get() !== undefined;
+  const columns = `seq, id, sender, text, ts, action, ${hasAccounts ? 'account' : 'NULL AS account'}`;
+  const one = db.prepare(`SELECT ${columns} FROM messages WHERE room_key = ? AND seq = ?`);
   const between = db.prepare('SELECT COUNT(*) FROM messages WHERE room_key = ? AND seq >= ? AND seq <= ?').pluck();
 
   // First every room is compared, so that a refusal leaves Redis as it was.
@@ -86,7 +89,7 @@ export async function importHistory(db: Database.Database, redis: Redis, chunkSi
     plans.push({ key, from: top, present });
   }
 
-  const rows = db.prepare('SELECT seq, id, sender, text, ts, action FROM messages WHERE room_key = ? AND seq > ? ORDER BY seq');
+  const rows = db.prepare(`SELECT ${columns} FROM messages WHERE room_key = ? AND seq > ? ORDER BY seq`);
   const out: RoomImport[] = [];
   for (const { key, from, present } of plans) {
     const result: RoomImport = { key, imported: 0, first: null, last: null, present, topic: 'none' };
@@ -105,7 +108,10 @@ export async function importHistory(db: Database.Database, redis: Redis, chunkSi
       if (inFlight.length >= WINDOW) await inFlight.shift();
     };
     for (const r of rows.iterate(key, from) as IterableIterator<MessageRow>) {
-      const payload = encodePayload({ roomKey: key, room: key, id: r.id, from: r.sender, text: r.text, ...(r.action ? { action: true as const } : {}) });
+      const payload = encodePayload({
+        roomKey: key, room: key, id: r.id, from: r.sender, text: r.text, ...(r.action ? { action: true as const } : {}),
+        ...(r.account !== null ? { account: r.account } : {}),
+      });
       chunk.push(r.seq, payload, r.ts);
       maxTs = Math.max(maxTs, r.ts);
       result.first ??= r.seq;
@@ -160,9 +166,9 @@ async function compare(redis: Redis, key: string, upTo: number, { row, count }: 
       const seq = Number.parseInt(id, 10);
       const f = fieldsOf(flat);
       const stored = row(seq);
-      const theirs = f.m ? (JSON.parse(f.m) as { id: string; from: string; text: string; action?: true }) : null;
+      const theirs = f.m ? (JSON.parse(f.m) as { id: string; from: string; text: string; action?: true; account?: string }) : null;
       const same = stored && theirs && theirs.id === stored.id && theirs.from === stored.sender && theirs.text === stored.text
-        && Number(f.t) === stored.ts && Boolean(theirs.action) === Boolean(stored.action);
+        && Number(f.t) === stored.ts && Boolean(theirs.action) === Boolean(stored.action) && (theirs.account ?? null) === stored.account;
       if (!same) {
         throw new ImportRefused(`room ${key}: Redis already holds seq ${seq} with other content than this history `
           + `(${theirs ? `id ${theirs.id}` : 'no message'} there, ${stored ? `id ${stored.id}` : 'no message'} here); `

@@ -20,7 +20,7 @@ export interface StoredRoom {
   recent: StoredPage;
 }
 
-interface MessageRow { seq: number; id: string; sender: string; text: string; ts: number; action: number }
+interface MessageRow { seq: number; id: string; sender: string; text: string; ts: number; action: number; account: string | null }
 
 /** A message to find: by its id, or the last one before a time. */
 export type Anchor = { id: string } | { ts: number };
@@ -38,10 +38,10 @@ export class HistoryReads {
 
   constructor(db: Database.Database) {
     this.selectPage = db.prepare(
-      'SELECT seq, id, sender, text, ts, action FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+      'SELECT seq, id, sender, text, ts, action, account FROM messages WHERE room_key = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
     );
     this.selectAfter = db.prepare(
-      'SELECT seq, id, sender, text, ts, action FROM messages WHERE room_key = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?',
+      'SELECT seq, id, sender, text, ts, action, account FROM messages WHERE room_key = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?',
     );
     // Both walk the room's rows from the newest: an id or a time asked for is most often recent (a
     // client catching up after a reconnect).
@@ -52,7 +52,7 @@ export class HistoryReads {
     this.selectRoomNumber = db.prepare<[string], number>('SELECT num FROM room_numbers WHERE room_key = ?').pluck();
     // The index gives rowids newest first within the room's range; each one is read from messages.
     this.selectMatches = db.prepare(
-      `SELECT m.seq, m.id, m.sender, m.text, m.ts, m.action
+      `SELECT m.seq, m.id, m.sender, m.text, m.ts, m.action, m.account
        FROM message_words AS w JOIN messages AS m ON m.room_key = ? AND m.seq = (w.rowid & ${2 ** 40 - 1})
        WHERE w.message_words MATCH ? AND w.rowid >= ? AND w.rowid < ?
        ORDER BY w.rowid DESC LIMIT ?`,
@@ -125,6 +125,7 @@ function cutPage(rows: Iterable<MessageRow>, roomName: string, limit: number): S
   for (const r of rows) {
     const m: ChatMessage = { room: roomName, id: r.id, seq: r.seq, from: r.sender, text: r.text, ts: r.ts };
     if (r.action) m.action = true;
+    if (r.account !== null) m.account = r.account;
     bytes += messageBytes(m);
     if (messages.length === limit || (bytes > REPLY_MAX_BYTES && messages.length > 0)) {
       more = true;

@@ -16,7 +16,7 @@ import { DATABASE_GONE, type DatabaseFile, type FileIdentity } from './database-
 import type { StoredMessage } from './history-store.js';
 import { SupervisedWorker, type Waiter, type WorkerState } from './supervised-worker.js';
 
-type Row = [roomKey: string, seq: number, id: string, sender: string, text: string, ts: number, action: number];
+type Row = [roomKey: string, seq: number, id: string, sender: string, text: string, ts: number, action: number, account: string | null];
 
 /** Identifies a stored row exactly: a batch failed with its outcome unknown is deleted by these. */
 export type RowKey = [roomKey: string, seq: number, id: string];
@@ -93,7 +93,7 @@ export class HistoryWriter extends SupervisedWorker<WriterMessage, RowKey[]> {
 
   /** Commits `messages` in one transaction; resolves with the commit's duration in seconds. */
   append(messages: StoredMessage[]): Promise<number> {
-    const rows = messages.map((m): Row => [m.roomKey, m.seq, m.id, m.from, m.text, m.ts, m.action ? 1 : 0]);
+    const rows = messages.map((m): Row => [m.roomKey, m.seq, m.id, m.from, m.text, m.ts, m.action ? 1 : 0, m.account ?? null]);
     return this.send(rows, rows.map((r): RowKey => [r[0], r[1], r[2]]));
   }
 

@@ -23,6 +23,13 @@ const MIGRATIONS: readonly Migration[] = [
       db.exec(SEARCH_BACKFILL);
     },
   },
+  {
+    version: 2,
+    what: "the sender's account on each message",
+    // Older messages keep NULL: their senders' accounts were not recorded. SQLite adds a column without
+    // rewriting the table.
+    up: (db) => db.exec('ALTER TABLE messages ADD COLUMN account TEXT'),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -17,7 +17,7 @@ const db = new Database(file, { timeout: busyTimeoutMs, fileMustExist: true });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 const insert = db.prepare(
-  'INSERT INTO messages (room_key, seq, id, sender, text, ts, action) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  'INSERT INTO messages (room_key, seq, id, sender, text, ts, action, account) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
 );
 const upsertTopic = db.prepare(
   `INSERT INTO rooms (room_key, topic, topic_by, topic_ts) VALUES (?, ?, ?, ?)

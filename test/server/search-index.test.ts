@@ -193,16 +193,21 @@ describe('database versions', () => {
     old.close();
 
     const o = await open(dir);
-    expect(o.store.migrated).toEqual([{ version: 1, what: 'full-text search index of messages', ms: expect.any(Number) }]);
+    expect(o.store.migrated).toEqual([
+      { version: 1, what: 'full-text search index of messages', ms: expect.any(Number) },
+      { version: 2, what: "the sender's account on each message", ms: expect.any(Number) },
+    ]);
     const page = await o.reader.search('#old', '#old', ['resume'], TOP, 200);
     expect(page.messages.map((m) => m.seq)).toEqual([3, 6, 9, 12, 15, 18, 21, 24, 27, 30]);
     expect(page.messages[0]).toMatchObject({ action: true, from: 'bob', text: 'Résumé 3' });
+    // Its senders' accounts were never recorded: none is made up.
+    expect(page.messages.some((m) => 'account' in m)).toBe(false);
     expect(await found(o, '#two', ['resume'])).toEqual(['resume elsewhere']);
     await say(o, '#old', ['new résumé'], 31);
     expect((await found(o, '#old', ['RESUME'])).at(-1)).toBe('new résumé');
 
     const db = new Database(o.store.file, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     db.close();
   });
 
@@ -226,7 +231,7 @@ describe('database versions', () => {
     newer.close();
     const { HistoryStore } = await historyStore();
     expect(() => new HistoryStore(dir)).toThrow(
-      `history database '${path.join(dir, 'chat.db')}' has schema version 7, newer than this server's (1): run the newer server`,
+      `history database '${path.join(dir, 'chat.db')}' has schema version 7, newer than this server's (2): run the newer server`,
     );
     expect(existsSync(path.join(dir, 'history-id'))).toBe(false);
   });
