@@ -394,6 +394,36 @@ describe('RedisEngine on one redis-server', () => {
     expect((await a.engine.openRoom(r1, r1)).members).toEqual([]);
   });
 
+  it('account: kept for later snapshots, one login event naming the rooms, carried on joins and messages; logout clears it; a reap forgets it', async () => {
+    const a = await startNode(redis);
+    const b = await startNode(redis);
+    const [r1, r2] = [room(), room()];
+    const m = member(b.engine, `Acc${nanoid(4).replace(/[^A-Za-z0-9]/g, 'x')}`);
+    const logged = { ...m, account: m.nick };
+    await b.engine.join(r1, r1, m);
+    await b.engine.setAccount(logged, [r1]);
+    for (const node of [a, b]) await vi.waitFor(() => expect(node.sink.of('login')).toEqual([{ kind: 'login', member: logged, rooms: [r1] }]), WAIT);
+    expect((await a.engine.openRoom(r1, r1)).members).toEqual([logged]);
+    await b.engine.join(r2, r2, logged);
+    await vi.waitFor(() => expect(a.sink.of('join', r2).map((e) => e.member)).toEqual([logged]), WAIT);
+    await b.engine.append([{ roomKey: r2, room: r2, id: nanoid(), from: m.nick, text: 'signed', account: m.nick }]);
+    await vi.waitFor(() => expect(a.sink.of('msg', r2).map((e) => e.message.account)).toEqual([m.nick]), WAIT);
+    expect((await a.engine.page(r2, r2, Number.MAX_SAFE_INTEGER, 10)).messages.map((x) => [x.text, x.account])).toEqual([['signed', m.nick]]);
+    // Logged out: the snapshot says so. In no room, only the record changes: no event.
+    await b.engine.setAccount(m, [r1, r2]);
+    await vi.waitFor(() => expect(a.sink.of('login').at(-1)).toEqual({ kind: 'login', member: m, rooms: [r1, r2] }), WAIT);
+    expect((await a.engine.openRoom(r1, r1)).members).toEqual([m]);
+    expect(await admin.hlen(`chat:node:${b.engine.node}:accounts`)).toBe(0);
+    await b.engine.setAccount(logged, []);
+    expect((await a.engine.openRoom(r1, r1)).members).toEqual([logged]);
+    // The node dies: the reaper takes its accounts with its members.
+    const node = b.engine.node;
+    expect(await admin.hgetall(`chat:node:${node}:accounts`)).toEqual({ [m.sid]: m.nick });
+    await b.engine.crash();
+    await vi.waitFor(async () => expect(await admin.exists(`chat:node:${node}:accounts`)).toBe(0), WAIT);
+    expect(a.sink.of('login')).toHaveLength(2);
+  });
+
   it('counts users (held nicks), rooms with members and live nodes, cluster-wide', async () => {
     const a = await startNode(redis);
     const b = await startNode(redis);

@@ -452,6 +452,13 @@ describe('parseServerMessage: accepted', () => {
     { name: 'away', input: { type: 'away', nick: 'bob', reason: 'lunch' } },
     { name: 'back', input: { type: 'away', nick: 'bob', ref: 'r' } },
     { name: 'whois', input: { type: 'whois', nick: 'Bob', account: 'bob', away: 'lunch', ref: 'w' } },
+    { name: 'message from someone logged in', input: { type: 'message', ...chat, account: 'alice' } },
+    { name: 'history of messages from someone logged in', input: { type: 'history', room: '#lobby', messages: [{ ...chat, account: 'alice' }, chat], more: false } },
+    { name: 'joined by someone logged in', input: { type: 'joined', room: '#lobby', nick: 'bob', ts: 1, account: 'Bob' } },
+    { name: 'dm from someone logged in', input: { type: 'dm', id: 'd', from: 'alice', to: 'bob', text: 'hi', ts: 3, account: 'alice' } },
+    { name: "who with members' accounts", input: { type: 'who', room: '#a', users: ['alice', 'bob'], total: 2, accounts: ['alice', null] } },
+    { name: 'login', input: { type: 'login', nick: 'bob', account: 'Bob' } },
+    { name: 'logout', input: { type: 'login', nick: 'bob' } },
     { name: 'whois of a guest', input: { type: 'whois', nick: 'guest' } },
     { name: 'stats', input: { type: 'stats', users: 3, rooms: 2, servers: 1, localUsers: 3, maxLocalUsers: 4, operators: 0, ref: 's' } },
     { name: 'pong', input: { type: 'pong' } },
@@ -473,7 +480,7 @@ describe('parseServerMessage: accepted', () => {
   it('covers every server message type', () => {
     const covered = new Set(cases.map((c) => c.input.type));
     expect([...covered].sort()).toStrictEqual(
-      ['ack', 'away', 'bye', 'dm', 'error', 'history', 'joined', 'left', 'message', 'nick', 'pong', 'rooms', 'search', 'stats', 'topic', 'welcome', 'who', 'whois'],
+      ['ack', 'away', 'bye', 'dm', 'error', 'history', 'joined', 'left', 'login', 'message', 'nick', 'pong', 'rooms', 'search', 'stats', 'topic', 'welcome', 'who', 'whois'],
     );
   });
 });
@@ -501,6 +508,9 @@ describe('parseServerMessage: rejected', () => {
     { name: 'who without total', input: raw({ type: 'who', room: '#a', users: ['a'] }), message: "missing field 'total'" },
     { name: 'who with a numeric away nick', input: raw({ type: 'who', room: '#a', users: ['a'], total: 1, away: [1] }), message: 'away must be strings' },
     { name: 'away without nick', input: raw({ type: 'away', reason: 'x' }), message: "missing field 'nick'" },
+    { name: 'who with a numeric account', input: raw({ type: 'who', room: '#a', users: ['a'], total: 1, accounts: [1] }), message: 'accounts must be strings or null' },
+    { name: 'login without nick', input: raw({ type: 'login', account: 'x' }), message: "missing field 'nick'" },
+    { name: 'login with a numeric account', input: raw({ type: 'login', nick: 'a', account: 1 }), message: "field 'account' must be a string" },
     { name: 'stats with a string count', input: raw({ type: 'stats', users: '3', rooms: 1, servers: 1, localUsers: 1, maxLocalUsers: 1, operators: 0 }), message: "field 'users' must be an integer" },
     { name: 'error with a numeric code', input: raw({ type: 'error', code: 1, message: 'x' }), message: "field 'code' must be a string" },
     { name: 'bye without reason', input: raw({ type: 'bye' }), message: "missing field 'reason'" },
