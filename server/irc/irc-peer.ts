@@ -342,13 +342,16 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
    * own (its own message or DM, anything that answers a request, quits, which are counted per connection).
    */
   private sharedVariant(m: ServerMessage): string | null {
-    if (m.type === 'message' && (this.state.nick === null || m.from !== this.state.nick)) return this.state.variant;
-    if (m.type === 'joined' && m.away !== undefined) {
+    const s = this.state;
+    if (m.type === 'message' && (s.nick === null || m.from !== s.nick)) return m.account === undefined ? s.variant : s.accountVariant;
+    if (m.type === 'joined') {
       // Others' form carries its AWAY line (away-notify); ours does not.
-      if (this.state.nick !== null && caseFold(m.nick) === caseFold(this.state.nick)) return null;
-      return this.state.has('away-notify') ? 'a' : '';
+      const away = m.away !== undefined;
+      if (away && s.nick !== null && caseFold(m.nick) === caseFold(s.nick)) return null;
+      return `${s.has('extended-join') ? 'x' : ''}${away && s.has('away-notify') ? 'a' : ''}${m.account !== undefined && s.has('account-tag') ? 'c' : ''}`;
     }
-    return m.type === 'joined' || m.type === 'topic' || m.type === 'nick' ? '' : null;
+    if (m.type === 'login') return s.has('account-notify') ? 'n' : '';
+    return m.type === 'topic' || m.type === 'nick' ? '' : null;
   }
 
   /** What a message changes here (our nick, registration, the request it answers), and any lines that follows. */

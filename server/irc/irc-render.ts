@@ -33,7 +33,11 @@ export function render(m: ServerMessage, ctx: RenderContext, answering?: Awaitin
   const awaiting = state.awaiting;
   switch (m.type) {
     case 'joined': {
-      const join: IrcMessage = { source: sourceOf(m.nick), verb: 'JOIN', params: [m.room] };
+      // extended-join: the joiner's account (`*`: a guest) and real name (the nick stands in for it).
+      const join: IrcMessage = {
+        source: sourceOf(m.nick), verb: 'JOIN', params: state.has('extended-join') ? [m.room, m.account ?? '*', m.nick] : [m.room],
+      };
+      if (m.account !== undefined && state.has('account-tag')) join.tags = { account: m.account };
       // away-notify: a joiner who is away says so after its JOIN.
       return m.away !== undefined && state.has('away-notify') && !isMe(me, m.nick)
         ? [join, { source: sourceOf(m.nick), verb: 'AWAY', params: [m.away] }] : [join];
@@ -97,6 +101,8 @@ export function render(m: ServerMessage, ctx: RenderContext, answering?: Awaitin
       if (isMe(me, m.nick)) return [numeric(server, me, m.reason === undefined ? 'RPL_UNAWAY' : 'RPL_NOWAWAY')];
       if (!state.has('away-notify')) return [];
       return [{ source: sourceOf(m.nick), verb: 'AWAY', params: m.reason === undefined ? [] : [m.reason] }];
+    case 'login':
+      return state.has('account-notify') ? [{ source: sourceOf(m.nick), verb: 'ACCOUNT', params: [m.account ?? '*'] }] : [];
     case 'whois': {
       const asked = awaiting?.verb === 'WHOIS' ? awaiting.target : m.nick;
       return [
@@ -123,10 +129,12 @@ function isMe(me: string | null, nick: string): boolean {
   return me !== null && caseFold(me) === caseFold(nick);
 }
 
-function tagsOf(state: IrcState, m: { id: string; ts: number }): Record<string, string> | undefined {
+/** The tags of a message from a user: its time, its msgid and its sender's account, as the capabilities ask. */
+function tagsOf(state: IrcState, m: { id: string; ts: number; account?: string }): Record<string, string> | undefined {
   const tags: Record<string, string> = {};
   if (state.has('server-time')) tags.time = new Date(m.ts).toISOString();
   if (state.has('message-tags')) tags.msgid = m.id;
+  if (m.account !== undefined && state.has('account-tag')) tags.account = m.account;
   return Object.keys(tags).length > 0 ? tags : undefined;
 }
 
@@ -250,7 +258,7 @@ export function errorReplies(ctx: RenderContext, awaiting: Awaiting, code: strin
   return [{ source: server, verb: 'FAIL', params: [awaiting.verb, code, message] }];
 }
 
-/** A page of history as PRIVMSGs, oldest first, each with its time and msgid when negotiated. */
+/** A page of history as PRIVMSGs, oldest first, each with its time, msgid and account when negotiated. */
 export function historyLines(ctx: RenderContext, room: string, messages: readonly ChatMessage[]): IrcMessage[] {
   return messages.flatMap((m) => privmsgs(ctx, m.from, room, m.text, m.action === true, tagsOf(ctx.state, m)));
 }

@@ -19,6 +19,9 @@ export const CAPABILITIES: ReadonlyMap<string, string> = new Map([
   ['labeled-response', ''],
   ['draft/chathistory', ''],
   ['away-notify', ''],
+  ['account-notify', ''],
+  ['account-tag', ''],
+  ['extended-join', ''],
 ]);
 
 /** A request sent on to the hub for an IRC command: its answers end when `done` says so (or an error with its ref). */
@@ -56,6 +59,8 @@ export class IrcState {
   private topicMap: Map<string, string> | null = null;
   /** Which rendering of others' messages this connection shares (by the capabilities that change it). */
   variant = '';
+  /** The same, for a message whose sender is logged in (account-tag adds its account). */
+  accountVariant = '';
   /** A SASL PLAIN exchange going on: the base64 chunks so far. */
   sasl: string[] | null = null;
   /** Logged in through SASL: the hello is done, only the welcome burst waits for registration. */
@@ -91,5 +96,6 @@ export class IrcState {
     if (on) (this.capSet ??= new Set()).add(cap);
     else this.capSet?.delete(cap);
     this.variant = `${this.has('server-time') ? 't' : ''}${this.has('message-tags') ? 'm' : ''}`;
+    this.accountVariant = this.has('account-tag') ? `${this.variant}a` : this.variant;
   }
 }

@@ -1,7 +1,10 @@
 /**
  * IRC in a cluster: an IRC user on node A and a WebSocket user on node B share a room over a real
- * redis-server: joins, messages both ways, DMs, and the IRC user's quit seen once on B.
+ * redis-server: joins, messages both ways, DMs, and the IRC user's quit seen once on B; the accounts of
+ * B's users as A's IRC clients see them (account-tag, extended-join, account-notify) and as A's JSON
+ * clients do (joined, who, message, login), live and from what A reads of a room it opens later.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonClient } from '../helpers/clients.js';
 import { startCluster } from '../helpers/cluster.js';
@@ -10,14 +13,17 @@ import { startRedis, type RunningRedis } from '../helpers/redis.js';
 import type { RunningServer } from '../helpers/server.js';
 
 let redis: RunningRedis;
+let admin: Redis;
 let nodes: RunningServer[] = [];
 
 beforeAll(async () => {
   redis = await startRedis();
+  admin = new Redis({ path: redis.url });
   nodes = await startCluster(redis.url, 2, { args: ['--irc-port', '0'] });
 });
 afterAll(async () => {
   await Promise.all(nodes.map((n) => n.stop()));
+  admin?.disconnect();
   await redis?.stop();
 });
 
@@ -63,6 +69,75 @@ describe('IRC across nodes', () => {
     } finally {
       irc.close();
       ws.close();
+    }
+  });
+
+  it("a user on node B logging in, joining and speaking: its account reaches node A's IRC and JSON clients", async () => {
+    const [a, b] = nodes as [RunningServer, RunningServer];
+    const irc = await IrcClient.registered(a.ircPort!, 'ircSees');
+    const watcher = await JsonClient.registered('ws', a.wsUrl, 'jsonSees');
+    const acc = await JsonClient.registered('ws', b.wsUrl, 'AccB');
+    const gus = await JsonClient.registered('ws', b.wsUrl, 'gusB');
+    try {
+      await irc.requestCaps('account-tag extended-join account-notify');
+      await irc.join('#accts');
+      await watcher.join('#accts');
+      acc.send({ type: 'register', password: 'correct horse', ref: 'r' });
+      await acc.next('account');
+      await acc.join('#accts');
+      await gus.join('#accts');
+      expect(await irc.next((m) => m.verb === 'JOIN' && m.source === 'AccB!~u@chat', 15_000)).toMatchObject({ params: ['#accts', 'AccB', 'AccB'] });
+      expect(await irc.next((m) => m.verb === 'JOIN' && m.source === 'gusB!~u@chat', 15_000)).toMatchObject({ params: ['#accts', '*', 'gusB'] });
+      expect(await watcher.next((m) => m.type === 'joined' && m.nick === 'AccB' && m.room === '#accts', 15_000)).toMatchObject({ account: 'AccB' });
+
+      acc.send({ type: 'say', room: '#accts', text: 'from an account' });
+      const line = await irc.next((m) => m.verb === 'PRIVMSG' && m.source === 'AccB!~u@chat', 15_000);
+      expect([line.params[1], line.tags.get('account')]).toEqual(['from an account', 'AccB']);
+      expect(await watcher.next((m) => m.type === 'message' && m.from === 'AccB', 15_000)).toMatchObject({ account: 'AccB' });
+
+      // B's users log out and in: A hears it as login events.
+      acc.send({ type: 'drop', password: 'correct horse', ref: 'd' });
+      await acc.next('account');
+      expect(await irc.next((m) => m.verb === 'ACCOUNT' && m.source === 'AccB!~u@chat', 15_000)).toMatchObject({ params: ['*'] });
+      // (Its register was told to #lobby, which A's JSON users share with it.)
+      expect(await watcher.next((m) => m.type === 'login' && m.account === undefined, 15_000)).toEqual({ type: 'login', nick: 'AccB' });
+      gus.send({ type: 'register', password: 'correct horse', ref: 'g' });
+      await gus.next('account');
+      expect(await irc.next((m) => m.verb === 'ACCOUNT' && m.source === 'gusB!~u@chat', 15_000)).toMatchObject({ params: ['gusB'] });
+      expect(await watcher.next((m) => m.type === 'login' && m.nick === 'gusB', 15_000)).toEqual({ type: 'login', nick: 'gusB', account: 'gusB' });
+
+      // A room node A does not serve yet: its snapshot reads the accounts of B's members.
+      await gus.join('#bside');
+      gus.send({ type: 'say', room: '#bside', text: 'stored with it', ref: 's' });
+      await gus.next('ack');
+      const late = await JsonClient.registered('ws', a.wsUrl, 'lateA');
+      try {
+        expect(await late.join('#bside')).toMatchObject({ users: ['lateA', 'gusB'], accounts: [null, 'gusB'] });
+        const reader = await IrcClient.registered(a.ircPort!, 'readerA');
+        try {
+          await reader.requestCaps('draft/chathistory batch account-tag');
+          reader.send('CHATHISTORY LATEST #bside * 5');
+          const got = (await reader.sync()).filter((m) => m.verb === 'PRIVMSG');
+          expect(got.map((m) => [m.params[1], m.tags.get('account')])).toEqual([['stored with it', 'gusB']]);
+        } finally {
+          reader.close();
+        }
+      } finally {
+        late.close();
+      }
+      // The replica of #accts on A took both changes.
+      watcher.send({ type: 'who', room: '#accts' });
+      const who = await watcher.next('who');
+      expect(who.type === 'who' && Object.fromEntries(who.users.map((u, i) => [u, who.accounts?.[i] ?? null])))
+        .toEqual({ ircSees: null, jsonSees: null, AccB: null, gusB: 'gusB' });
+      // Kept for later snapshots while logged in, forgotten when the user leaves.
+      const kept = await admin.keys('chat:node:*:accounts');
+      expect(kept).toHaveLength(1);
+      expect(Object.values(await admin.hgetall(kept[0]!))).toEqual(['gusB']);
+      gus.close();
+      await expect.poll(async () => (await admin.keys('chat:node:*:accounts')).length, { timeout: 15_000 }).toBe(0);
+    } finally {
+      for (const c of [irc, watcher, acc, gus]) c.close();
     }
   });
 });
