@@ -1,17 +1,19 @@
 /**
  * `chat-server import-history`: a single node's SQLite history moved into Redis, then served by a cluster
- * node exactly as the single node served it (same ids, seqs, text, ts, action flags, topics), with new
- * messages continuing the seqs. Real processes throughout: the single node, the import command, a real
+ * node exactly as the single node served it (same ids, seqs, text, ts, action flags, senders' accounts,
+ * topics), with new messages continuing the seqs; a database of a server that kept no accounts too. Real processes throughout: the single node, the import command, a real
  * redis-server and a cluster node.
  */
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../shared/protocol.js';
 import { fullHistory, JsonClient } from '../helpers/clients.js';
 import { startNode } from '../helpers/cluster.js';
 import { startRedis, type RunningRedis } from '../helpers/redis.js';
-import { removeDir, SERVER_MAIN, startServer, type RunningServer } from '../helpers/server.js';
+import { makeTempDir, removeDir, SERVER_MAIN, startServer, type RunningServer } from '../helpers/server.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -70,6 +72,8 @@ describe('chat-server import-history', () => {
     const bob = await client(single.tcpPort, 'bob');
     await join(alice, '#General');
     await join(bob, '#General');
+    bob.send({ type: 'register', password: 'correct horse', ref: 'reg' });
+    await bob.next('account');
     await join(alice, '#dev');
     await say(alice, '#lobby', 5, 'l');
     await say(alice, '#General', 20, 'ga');
@@ -82,6 +86,7 @@ describe('chat-server import-history', () => {
     for (const room of ROOMS) served.set(room, await fullHistory(bob, room));
     expect(served.get('#dev')!.map((m) => m.seq)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
     expect(served.get('#dev')!.filter((m) => m.action)).toHaveLength(36);
+    expect(served.get('#General')!.map((m) => m.account ?? null)).toEqual([...Array(20).fill(null), ...Array(20).fill('bob')]);
     expect(await single.stop()).toBe(0);
 
     const redis = await redisServer();
@@ -163,6 +168,28 @@ describe('chat-server import-history', () => {
     expect(await conn.exists('chat:{r:#fresh}:log')).toBe(0);
     expect(await conn.xlen('chat:{r:#dev}:log')).toBe(1);
   }, 60_000);
+
+  it("imports a database of a server older than the account column, with no accounts", async () => {
+    const dir = makeTempDir('chat-old-');
+    cleanup.push(() => removeDir(dir));
+    const old = new Database(path.join(dir, 'chat.db'));
+    old.exec(`CREATE TABLE messages (room_key TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, sender TEXT NOT NULL,
+      text TEXT NOT NULL, ts INTEGER NOT NULL, action INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (room_key, seq)) WITHOUT ROWID;
+      CREATE TABLE rooms (room_key TEXT PRIMARY KEY, topic TEXT NOT NULL DEFAULT '', topic_by TEXT, topic_ts INTEGER) WITHOUT ROWID;`);
+    const insert = old.prepare('INSERT INTO messages (room_key, seq, id, sender, text, ts, action) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (let seq = 1; seq <= 3; seq++) insert.run('#old', seq, `o${seq}`, 'ann', `old ${seq}`, 1_700_000_000_000 + seq, 0);
+    old.close();
+    const redis = await redisServer();
+    const run = await runImport(['--data', dir, '--redis', redis.url]);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('  #old: 3 imported (seq 1-3), 0 already in Redis\n');
+    const conn = new Redis(redis.url);
+    cleanup.push(() => void conn.disconnect());
+    const log = await conn.xrange('chat:{r:#old}:log', '-', '+');
+    expect(log.map(([, fields]) => JSON.parse(fields[1]!) as object)).toEqual([1, 2, 3].map((seq) => ({ id: `o${seq}`, from: 'ann', text: `old ${seq}`, room: '#old' })));
+    // And again: what Redis holds matches, nothing twice.
+    expect((await runImport(['--data', dir, '--redis', redis.url])).stdout).toContain('  #old: 0 imported, 3 already in Redis\n');
+  }, 30_000);
 
   it('says what is wrong with its arguments or the data folder', async () => {
     expect(await runImport(['--data', '/nonexistent/chat'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--redis is required') });
