@@ -6,7 +6,7 @@ import type { Action, AppState } from '../../client/state/types.js';
 import { frameText, fitSegments } from '../../client/ui/frame.js';
 import { InputLine } from '../../client/ui/input-line.js';
 import { viewIndexFor } from '../../client/ui/keys.js';
-import { clock } from '../../client/ui/message-rows.js';
+import { defaultTimeFormat as clock } from '../../client/ui/time-format.js';
 import { renderFrame } from '../../client/ui/render.js';
 import { TerminalWriter } from '../../client/ui/terminal.js';
 import { themeFor } from '../../client/ui/theme.js';
