@@ -296,29 +296,38 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   }
 
   protected encode(out: Outgoing): Buffer | string {
-    const parts = out instanceof OutgoingBatch ? out.parts : [out];
+    if (!(out instanceof OutgoingBatch)) return this.encodePart(out) ?? '';
     const chunks: (Buffer | string)[] = [];
-    for (const part of parts) {
-      const m = part.message;
-      if (this.label !== null && this.answersRequest(m)) {
-        // Held for the labelled answer (sent when the line's handling ends).
-        this.labelled.push(...render(m, this), ...this.follow(m));
-        continue;
-      }
-      if (this.answerPosted(m)) {
-        const released = this.releasePosted();
-        if (released.length > 0) chunks.push(this.format(released));
-        continue;
-      }
-      const shared = this.sharedVariant(m);
-      chunks.push(shared === null ? this.format(render(m, this)) : part.irc(shared, () => this.format(render(m, this))));
-      const extra = this.follow(m);
-      if (extra.length > 0) chunks.push(this.format(extra));
+    for (const part of out.parts) {
+      const chunk = this.encodePart(part);
+      if (chunk !== null) chunks.push(chunk);
     }
-    // The common case, another member's message: the bytes every member with these capabilities shares.
-    if (chunks.length === 1) return chunks[0]!;
-    if (chunks.length === 0) return '';
+    if (chunks.length <= 1) return chunks[0] ?? '';
     return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+  }
+
+  /** One message's bytes for this connection, or null when it sends nothing now. */
+  private encodePart(part: Outgoing): Buffer | string | null {
+    const m = part.message;
+    if (this.label !== null && this.answersRequest(m)) {
+      // Held for the labelled answer (sent when the line's handling ends).
+      this.labelled.push(...render(m, this), ...this.follow(m));
+      return null;
+    }
+    if (this.answerPosted(m)) {
+      const released = this.releasePosted();
+      return released.length > 0 ? this.format(released) : null;
+    }
+    const shared = this.sharedVariant(m);
+    // The common case, another member's message: the bytes every member with these capabilities shares.
+    const main = shared === null ? this.format(render(m, this)) : part.irc(shared, this);
+    const extra = this.follow(m);
+    return extra.length === 0 ? main : Buffer.concat([typeof main === 'string' ? Buffer.from(main) : main, Buffer.from(this.format(extra))]);
+  }
+
+  /** `m`'s lines as this connection sees them, formatted (Outgoing.irc shares them by variant). */
+  ircForm(m: ServerMessage): string {
+    return this.format(render(m, this));
   }
 
   /** Whether `m` is part of the answer to the request going on (for labeled-response), not news from others. */
