@@ -8,7 +8,7 @@
  * delivery in seq order, acks, hole repair), membership.ts (join, part, nick and topic events) and
  * presence.ts (join/part batching in busy rooms).
  */
-import { nanoid } from 'nanoid';
+import { newId } from './ids.js';
 import { ErrorCode, ProtocolFault } from '../shared/errors.js';
 import { LOBBY, WHO_PREVIEW } from '../shared/limits.js';
 import type { ServerMessage } from '../shared/protocol.js';
@@ -122,7 +122,7 @@ export class Hub implements EngineSink {
       peer.close('server full');
       return null;
     }
-    const id = nanoid();
+    const id = newId();
     const user = new User(id);
     const session = new Session(
       id,

@@ -47,6 +47,9 @@ interface Posted {
   lines: IrcMessage[] | null;
 }
 
+const NO_POSTS: Posted[] = [];
+const NO_WAITERS: (() => void)[] = [];
+
 /**
  * Whether a raw line is a plain PRIVMSG or NOTICE, which may go on without waiting. A line with tags
  * (a label, say) waits like any other.
@@ -69,14 +72,15 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   private quitsClearing = false;
   /** While a line with a label is handled (labeled-response): its label, and the lines that answer it. */
   private label: string | null = null;
-  private labelled: IrcMessage[] = [];
+  private labelled: IrcMessage[] | null = null;
   private batches = 0;
   /**
    * Messages sent on without waiting for their answers, oldest first: each holds its answer's lines
    * until those of every earlier one have gone out. Any other line waits until they are all answered.
    */
-  private posted: Posted[] = [];
-  private drainedWaiters: (() => void)[] = [];
+  // Shared empty lists until used: most connections never pipeline, and each list costs 32 bytes.
+  private posted: Posted[] = NO_POSTS;
+  private drainedWaiters: (() => void)[] = NO_WAITERS;
   private postTimer: NodeJS.Timeout | null = null;
 
   constructor(socket: Socket, remote: string, host: PeerHost, private readonly settings: IrcSettings) {
@@ -134,9 +138,9 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   /** The answer to a labelled line: ACK for none, the label on a single line, else a labeled-response batch. */
   private sendLabelled(): void {
     const label = this.label!;
-    const lines = this.labelled;
+    const lines = this.labelled ?? [];
     this.label = null;
-    this.labelled = [];
+    this.labelled = null;
     if (lines.length === 0) return this.reply([{ tags: { label }, source: this.server, verb: 'ACK', params: [] }]);
     if (lines.length === 1) return this.reply([withTag(lines[0]!, 'label', label)]);
     const batch = inBatch(this, this.batchId(), 'labeled-response', [], lines);
@@ -152,7 +156,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   }
 
   reply(lines: readonly IrcMessage[]): void {
-    if (this.label !== null) this.labelled.push(...lines);
+    if (this.label !== null) (this.labelled ??= []).push(...lines);
     else this.write(this.format(lines));
   }
 
@@ -184,6 +188,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     const prepared = this.prepare(message, how);
     if (!prepared) return;
     const entry: Posted = { how: prepared.how, lines: prepared.refused ?? null };
+    if (this.posted === NO_POSTS) this.posted = [];
     this.posted.push(entry);
     // A refusal is answered as soon as every earlier message is: at once when there is none.
     if (prepared.refused) return this.posted.length === 1 ? this.reply(this.releasePosted()) : undefined;
@@ -225,7 +230,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
       if (this.postTimer) clearTimeout(this.postTimer);
       this.postTimer = null;
       const waiters = this.drainedWaiters;
-      this.drainedWaiters = [];
+      this.drainedWaiters = NO_WAITERS;
       for (const w of waiters) w();
     }
     return out;
@@ -243,6 +248,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   }
 
   private drained(): Promise<void> {
+    if (this.drainedWaiters === NO_WAITERS) this.drainedWaiters = [];
     return new Promise((resolve) => this.drainedWaiters.push(resolve));
   }
 
@@ -311,7 +317,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     const m = part.message;
     if (this.label !== null && this.answersRequest(m)) {
       // Held for the labelled answer (sent when the line's handling ends).
-      this.labelled.push(...render(m, this), ...this.follow(m));
+      (this.labelled ??= []).push(...render(m, this), ...this.follow(m));
       return null;
     }
     if (this.answerPosted(m)) {
