@@ -14,6 +14,7 @@ import { ChatScreen } from './ui/chat-screen.js';
 import { openTerminal } from './ui/terminal-session.js';
 import { TerminalWriter } from './ui/terminal.js';
 import { themeFor } from './ui/theme.js';
+import { configuredTimeFormat } from './ui/time-format.js';
 import { feedStore, runEffects } from './wiring.js';
 
 function loginName(): string {
@@ -73,7 +74,7 @@ const terminal = openTerminal({
 const writer = new TerminalWriter(terminal.write);
 const screen = new ChatScreen(store, writer, terminal.size, themeFor(process.env, cli.config.theme), (effects) => {
   runEffects(effects, client, (reason) => void quit(reason));
-}, { bell: cli.config.bell !== 'off' });
+}, { bell: cli.config.bell !== 'off', clock: configuredTimeFormat(cli.config.time) });
 screen.input.loadHistory(memory.history);
 const keeper = remember ? new MemoryKeeper(memoryPath, () => rememberedFrom(store.state, screen.input.entries)) : undefined;
 if (keeper) store.subscribe(() => keeper.changed());

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
 import { Admission } from './admission.js';
-import { StallWatch } from './clock.js';
+import { StallWatch, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { Dispatcher } from './dispatch.js';
 import { openLocalEngine } from './engine/open-local.js';
@@ -61,6 +61,8 @@ export interface InternalOptions {
   readerRestartMinMs?: number;
   /** The login throttle's limits: a test that counts refusals must not see a token refill meanwhile. */
   loginThrottle?: ThrottleLimits;
+  /** The clock of the flood and room-rate buckets: a test that counts delays and refusals stops time. */
+  rateClock?: Clock;
 }
 
 export class StartupError extends Error {}
@@ -110,7 +112,7 @@ export async function startChatServer(config: Config, log: Logger, internal: Int
   });
   if (opened.stats) addEngineGauges(metrics.registry, opened.stats);
   const stalls = new StallWatch();
-  const hubConfig = { ...config, maxConnections: budget.maxConnections, loginThrottle: internal.loginThrottle };
+  const hubConfig = { ...config, maxConnections: budget.maxConnections, loginThrottle: internal.loginThrottle, rateClock: internal.rateClock };
   hub = new Hub(hubConfig, engine, metrics, log, stalls, (address) => admission.isExempt(address));
   hub.commits.afterFlush = releaseWrites;
   hub.onBans = (list) => admission.setBans(list);

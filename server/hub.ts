@@ -8,12 +8,12 @@
  * delivery in seq order, acks, hole repair), membership.ts (join, part, nick and topic events) and
  * presence.ts (join/part batching in busy rooms).
  */
-import { nanoid } from 'nanoid';
+import { newId } from './ids.js';
 import { ErrorCode, ProtocolFault } from '../shared/errors.js';
 import { LOBBY, WHO_PREVIEW } from '../shared/limits.js';
 import type { ServerMessage } from '../shared/protocol.js';
 import { caseFold } from '../shared/validate.js';
-import { monotonic, type StallWatch } from './clock.js';
+import { monotonic, type Clock, type StallWatch } from './clock.js';
 import type { CommitQueue } from './commit-queue.js';
 import type { Config } from './config.js';
 import type { DirectMessage, DmReceipt, Engine, EngineEvent, EngineSink, MemberRef, UserInfo } from './engine/engine.js';
@@ -41,8 +41,8 @@ export type HubConfig = Pick<Config, 'serverName' | 'motd' | 'maxConnections' | 
   | 'abuseStrikes' | 'registrationTimeoutMs' | 'announceLimit' | 'maxBufferedBytes' | 'maxRooms'
   | 'maxRoomsPerConnection' | 'maxRoomMembers' | 'maxTopicBytes' | 'roomRate'>
   & Partial<Pick<Config, 'password' | 'requireAccount' | 'accountRooms' | 'operators'>>
-  /** Tests only: the login throttle's limits (DEFAULT_THROTTLE otherwise). */
-  & { loginThrottle?: ThrottleLimits };
+  /** Tests only: the login throttle's limits (DEFAULT_THROTTLE otherwise), the rate buckets' clock. */
+  & { loginThrottle?: ThrottleLimits; rateClock?: Clock };
 
 const STRIKE_RECOVERY_PER_SECOND = 0.2;
 /** DM text one user may be sent per second by everyone together, and at once. */
@@ -123,7 +123,7 @@ export class Hub implements EngineSink {
       peer.close('server full');
       return null;
     }
-    const id = nanoid();
+    const id = newId();
     const user = new User(id);
     const session = new Session(
       id,
@@ -143,7 +143,7 @@ export class Hub implements EngineSink {
   }
 
   bucket(rate: number, burst: number): TokenBucket {
-    return new TokenBucket(rate, burst, monotonic, this.forgiven);
+    return new TokenBucket(rate, burst, this.config.rateClock ?? monotonic, this.forgiven);
   }
 
   /** One function for every bucket: a closure per bucket would cost every idle connection ~200 bytes. */

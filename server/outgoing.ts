@@ -41,10 +41,10 @@ export class Outgoing {
    * An IRC rendering, shared by the recipients that see the message alike (`variant`: the capabilities
    * that change its form): a room's message is rendered and encoded once per variant, not per member.
    */
-  irc(variant: string, render: () => string): Buffer {
+  irc(variant: string, renderer: { ircForm(message: ServerMessage): string }): Buffer {
     const cache = (this.ircCache ??= new Map());
     let bytes = cache.get(variant);
-    if (bytes === undefined) cache.set(variant, (bytes = Buffer.from(render())));
+    if (bytes === undefined) cache.set(variant, (bytes = Buffer.from(renderer.ircForm(this.message))));
     return bytes;
   }
 }

@@ -3,7 +3,7 @@
  * an event with its seq, is delivered to the members here in seq order, and only then acked to its
  * sender. A hole in a room's seqs is read from the engine's log before later events of that room.
  */
-import { nanoid } from 'nanoid';
+import { newId } from './ids.js';
 import { ErrorCode } from '../shared/errors.js';
 import { HISTORY_PAGE_MAX } from '../shared/limits.js';
 import type { ChatMessage, ServerMessage } from '../shared/protocol.js';
@@ -46,7 +46,7 @@ export class Timeline {
 
   /** Queues a room message for the engine; it is delivered, and acked, when its event comes back. */
   post(session: Session, room: Room, text: string, action: boolean, ref?: string): void {
-    const id = nanoid();
+    const id = newId();
     const message: NewMessage = action
       ? { roomKey: room.key, room: room.name, id, from: session.nick!, text, action: true as const }
       : { roomKey: room.key, room: room.name, id, from: session.nick!, text };

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isValidNick, normalizeRoom } from '../../shared/index.js';
 import { THEME_NAMES, type ThemeName } from '../ui/theme.js';
+import { TIME_CODES, timeFormat } from '../ui/time-format.js';
 
 export interface ClientConfig {
   server?: string;
@@ -23,6 +24,8 @@ export interface ClientConfig {
   remember?: boolean;
   /** Colours for a dark (default) or light terminal, or none. */
   theme?: ThemeName;
+  /** The time before each line, strftime-style: "%H:%M" (default), "%H:%M:%S", "%l:%M %p", or "" for none. */
+  time?: string;
   /** Sent in hello: your account's password (for a registered nick), or the server's. */
   password?: string;
   /** A private CA's PEM file that wss:// and tls:// trust besides the system's; relative to the config file. */
@@ -38,6 +41,7 @@ export const CONFIG_KEYS: Record<keyof ClientConfig, string> = {
   logs: 'true or false',
   remember: 'true or false',
   theme: '"dark", "light" or "mono"',
+  time: `a time pattern such as "%H:%M" (default), "%H:%M:%S" or "%l:%M %p"; "" for none (codes: ${TIME_CODES})`,
   password: "your account's password, or the server's (CHAT_PASSWORD also sets it)",
   ca: 'the PEM file of a private CA, for wss:// and tls:// (relative to this file)',
 };
@@ -55,6 +59,11 @@ function problem(key: string, value: unknown): string | undefined {
     case 'bell': return value === 'mentions' || value === 'off' ? undefined : 'must be "mentions" or "off"';
     case 'password': return typeof value === 'string' && value !== '' ? undefined : 'must be a password';
     case 'theme': return THEME_NAMES.includes(value as ThemeName) ? undefined : 'must be "dark", "light" or "mono"';
+    case 'time': {
+      if (typeof value !== 'string') return 'must be a time pattern such as "%H:%M"';
+      const format = timeFormat(value);
+      return typeof format === 'function' ? undefined : format.error;
+    }
     case 'ca': return typeof value === 'string' && value !== '' ? undefined : 'must be the path of a PEM CA certificate';
     case 'logs':
     case 'remember': return typeof value === 'boolean' ? undefined : 'must be true or false';

@@ -12,6 +12,7 @@ import { cleanPaste, PASTE_MAX } from './paste.js';
 import { renderFrame } from './render.js';
 import type { TerminalWriter } from './terminal.js';
 import type { Theme } from './theme.js';
+import type { TimeFormat } from './time-format.js';
 import { windowTitle } from './title.js';
 
 const WHEEL_ROWS = 3;
@@ -24,7 +25,7 @@ export interface ScreenSize {
 
 export class ChatScreen {
   readonly input = new InputLine();
-  private readonly cache = new RowCache();
+  private readonly cache: RowCache;
   private scheduled = false;
   private lastBell: number;
   private pageRows = 1;
@@ -38,8 +39,9 @@ export class ChatScreen {
     private readonly size: () => ScreenSize,
     private readonly theme: Theme,
     private readonly onEffects: (effects: Effect[]) => void,
-    private readonly options: { bell: boolean } = { bell: true },
+    private readonly options: { bell: boolean; clock?: TimeFormat } = { bell: true },
   ) {
+    this.cache = new RowCache(options.clock);
     this.lastBell = store.state.bell;
     store.subscribe(() => this.schedule());
   }

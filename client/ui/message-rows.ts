@@ -5,19 +5,21 @@ import { stringWidth } from '../text/width.js';
 import { wrapLine } from '../text/wrap.js';
 import type { Segment } from './frame.js';
 import { nickStyle, type Style, type Theme } from './theme.js';
+import { defaultTimeFormat, type TimeFormat } from './time-format.js';
 
 export type Row = Segment[];
 
-export function clock(ts: number): string {
-  const d = new Date(ts);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
-
 /** A found message's day and time: it may be from any day. */
-export function dayClock(ts: number): string {
+export function dayClock(ts: number, clock: TimeFormat = defaultTimeFormat): string {
   const d = new Date(ts);
   const two = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${clock(ts)}`;
+}
+
+/** The time before a line; an empty format (`"time": ""`) shows none. */
+function timeSegment(ts: number, clock: TimeFormat, theme: Theme): Segment {
+  const stamp = clock(ts);
+  return { text: stamp === '' ? '' : `${stamp} `, style: theme.time };
 }
 
 /**
@@ -70,8 +72,8 @@ function foldBlankRuns(paragraphs: string[]): string[] {
   return out;
 }
 
-export function lineRows(line: Line, width: number, theme: Theme): Row[] {
-  const time: Segment = { text: `${clock(line.ts)} `, style: theme.time };
+export function lineRows(line: Line, width: number, theme: Theme, clock: TimeFormat = defaultTimeFormat): Row[] {
+  const time = timeSegment(line.ts, clock, theme);
   switch (line.kind) {
     case 'chat': {
       const textStyle = line.mention ? theme.mention : theme.plain;
@@ -86,7 +88,7 @@ export function lineRows(line: Line, width: number, theme: Theme): Row[] {
     case 'error': return wrapped([time, { text: '!! ', style: theme.error }], line.text, theme.error, width, theme);
     case 'found': {
       const nick = nickStyle(theme, line.from);
-      const head: Segment[] = [{ text: `${dayClock(line.ts)} `, style: theme.time }, { text: `${line.room} `, style: theme.info }];
+      const head: Segment[] = [{ text: `${dayClock(line.ts, clock)} `, style: theme.time }, { text: `${line.room} `, style: theme.info }];
       if (line.action) head.push({ text: '* ', style: theme.plain }, { text: `${line.from} `, style: nick });
       else head.push({ text: '<', style: theme.time }, { text: line.from, style: nick }, { text: '> ', style: theme.time });
       return wrapped(head, line.text, theme.plain, width, theme);
@@ -94,8 +96,8 @@ export function lineRows(line: Line, width: number, theme: Theme): Row[] {
   }
 }
 
-export function pendingRows(p: PendingLine, me: string, width: number, theme: Theme): Row[] {
-  const time: Segment = { text: `${clock(p.ts)} `, style: theme.time };
+export function pendingRows(p: PendingLine, me: string, width: number, theme: Theme, clock: TimeFormat = defaultTimeFormat): Row[] {
+  const time = timeSegment(p.ts, clock, theme);
   const head: Segment[] = p.action ? [time, { text: `* ${me} `, style: theme.pending }] : [time, { text: `<${me}> `, style: theme.pending }];
   const note = p.status === 'failed' ? ` [not sent: ${p.reason ?? 'failed'}]` : p.status === 'queued' ? ' [queued: offline]' : ' [sending…]';
   const rows = wrapped(head, p.text, theme.pending, width, theme);
@@ -107,10 +109,12 @@ export function pendingRows(p: PendingLine, me: string, width: number, theme: Th
 export class RowCache {
   private cache = new WeakMap<Line, { width: number; theme: Theme; rows: Row[] }>();
 
+  constructor(readonly clock: TimeFormat = defaultTimeFormat) {}
+
   rows(line: Line, width: number, theme: Theme): Row[] {
     const hit = this.cache.get(line);
     if (hit && hit.width === width && hit.theme === theme) return hit.rows;
-    const rows = lineRows(line, width, theme);
+    const rows = lineRows(line, width, theme, this.clock);
     this.cache.set(line, { width, theme, rows });
     return rows;
   }

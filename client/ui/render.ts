@@ -84,7 +84,7 @@ function messageRows(state: AppState, view: View, width: number, theme: Theme, c
     }
     rows.push(...cache.rows(line, width, theme));
   }
-  for (const p of view.pending) rows.push(...pendingRows(p, state.me, width, theme));
+  for (const p of view.pending) rows.push(...pendingRows(p, state.me, width, theme, cache.clock));
   return rows;
 }
 

@@ -47,6 +47,9 @@ interface Posted {
   lines: IrcMessage[] | null;
 }
 
+const NO_POSTS: Posted[] = [];
+const NO_WAITERS: (() => void)[] = [];
+
 /**
  * Whether a raw line is a plain PRIVMSG or NOTICE, which may go on without waiting. A line with tags
  * (a label, say) waits like any other.
@@ -69,14 +72,15 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   private quitsClearing = false;
   /** While a line with a label is handled (labeled-response): its label, and the lines that answer it. */
   private label: string | null = null;
-  private labelled: IrcMessage[] = [];
+  private labelled: IrcMessage[] | null = null;
   private batches = 0;
   /**
    * Messages sent on without waiting for their answers, oldest first: each holds its answer's lines
    * until those of every earlier one have gone out. Any other line waits until they are all answered.
    */
-  private posted: Posted[] = [];
-  private drainedWaiters: (() => void)[] = [];
+  // Shared empty lists until used: most connections never pipeline, and each list costs 32 bytes.
+  private posted: Posted[] = NO_POSTS;
+  private drainedWaiters: (() => void)[] = NO_WAITERS;
   private postTimer: NodeJS.Timeout | null = null;
 
   constructor(socket: Socket, remote: string, host: PeerHost, private readonly settings: IrcSettings) {
@@ -134,9 +138,9 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   /** The answer to a labelled line: ACK for none, the label on a single line, else a labeled-response batch. */
   private sendLabelled(): void {
     const label = this.label!;
-    const lines = this.labelled;
+    const lines = this.labelled ?? [];
     this.label = null;
-    this.labelled = [];
+    this.labelled = null;
     if (lines.length === 0) return this.reply([{ tags: { label }, source: this.server, verb: 'ACK', params: [] }]);
     if (lines.length === 1) return this.reply([withTag(lines[0]!, 'label', label)]);
     const batch = inBatch(this, this.batchId(), 'labeled-response', [], lines);
@@ -152,7 +156,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   }
 
   reply(lines: readonly IrcMessage[]): void {
-    if (this.label !== null) this.labelled.push(...lines);
+    if (this.label !== null) (this.labelled ??= []).push(...lines);
     else this.write(this.format(lines));
   }
 
@@ -184,6 +188,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
     const prepared = this.prepare(message, how);
     if (!prepared) return;
     const entry: Posted = { how: prepared.how, lines: prepared.refused ?? null };
+    if (this.posted === NO_POSTS) this.posted = [];
     this.posted.push(entry);
     // A refusal is answered as soon as every earlier message is: at once when there is none.
     if (prepared.refused) return this.posted.length === 1 ? this.reply(this.releasePosted()) : undefined;
@@ -225,7 +230,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
       if (this.postTimer) clearTimeout(this.postTimer);
       this.postTimer = null;
       const waiters = this.drainedWaiters;
-      this.drainedWaiters = [];
+      this.drainedWaiters = NO_WAITERS;
       for (const w of waiters) w();
     }
     return out;
@@ -243,6 +248,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   }
 
   private drained(): Promise<void> {
+    if (this.drainedWaiters === NO_WAITERS) this.drainedWaiters = [];
     return new Promise((resolve) => this.drainedWaiters.push(resolve));
   }
 
@@ -296,29 +302,38 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
   }
 
   protected encode(out: Outgoing): Buffer | string {
-    const parts = out instanceof OutgoingBatch ? out.parts : [out];
+    if (!(out instanceof OutgoingBatch)) return this.encodePart(out) ?? '';
     const chunks: (Buffer | string)[] = [];
-    for (const part of parts) {
-      const m = part.message;
-      if (this.label !== null && this.answersRequest(m)) {
-        // Held for the labelled answer (sent when the line's handling ends).
-        this.labelled.push(...render(m, this), ...this.follow(m));
-        continue;
-      }
-      if (this.answerPosted(m)) {
-        const released = this.releasePosted();
-        if (released.length > 0) chunks.push(this.format(released));
-        continue;
-      }
-      const shared = this.sharedVariant(m);
-      chunks.push(shared === null ? this.format(render(m, this)) : part.irc(shared, () => this.format(render(m, this))));
-      const extra = this.follow(m);
-      if (extra.length > 0) chunks.push(this.format(extra));
+    for (const part of out.parts) {
+      const chunk = this.encodePart(part);
+      if (chunk !== null) chunks.push(chunk);
     }
-    // The common case, another member's message: the bytes every member with these capabilities shares.
-    if (chunks.length === 1) return chunks[0]!;
-    if (chunks.length === 0) return '';
+    if (chunks.length <= 1) return chunks[0] ?? '';
     return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+  }
+
+  /** One message's bytes for this connection, or null when it sends nothing now. */
+  private encodePart(part: Outgoing): Buffer | string | null {
+    const m = part.message;
+    if (this.label !== null && this.answersRequest(m)) {
+      // Held for the labelled answer (sent when the line's handling ends).
+      (this.labelled ??= []).push(...render(m, this), ...this.follow(m));
+      return null;
+    }
+    if (this.answerPosted(m)) {
+      const released = this.releasePosted();
+      return released.length > 0 ? this.format(released) : null;
+    }
+    const shared = this.sharedVariant(m);
+    // The common case, another member's message: the bytes every member with these capabilities shares.
+    const main = shared === null ? this.format(render(m, this)) : part.irc(shared, this);
+    const extra = this.follow(m);
+    return extra.length === 0 ? main : Buffer.concat([typeof main === 'string' ? Buffer.from(main) : main, Buffer.from(this.format(extra))]);
+  }
+
+  /** `m`'s lines as this connection sees them, formatted (Outgoing.irc shares them by variant). */
+  ircForm(m: ServerMessage): string {
+    return this.format(render(m, this));
   }
 
   /** Whether `m` is part of the answer to the request going on (for labeled-response), not news from others. */

@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics.js';
 import { admitSocket, refusalText } from './admission-gate.js';
 import type { PeerHost } from './socket-peer.js';
 import type { TlsTerminator } from './tls.js';
+import { flatString } from '../ids.js';
 
 export interface IrcTransportOptions {
   host: PeerHost;
@@ -21,7 +22,7 @@ export interface IrcTransportOptions {
 }
 
 function connection(socket: Socket, ticket: Ticket, opts: IrcTransportOptions): void {
-  const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+  const remote = flatString(`${socket.remoteAddress}:${socket.remotePort}`);
   const peer = new IrcPeer(socket, remote, opts.host, opts.settings);
   peer.registration = ticket;
   peer.session = opts.host.hub.connect(peer);

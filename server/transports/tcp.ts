@@ -18,6 +18,7 @@ import { admitSocket, refusalLines } from './admission-gate.js';
 import { CLOSE_GRACE_MS, SocketPeer, type PeerHost, type Refusal } from './socket-peer.js';
 import { banner, TextPeer } from './text-mode.js';
 import type { TlsTerminator } from './tls.js';
+import { flatString } from '../ids.js';
 
 const BANNER_DELAY_MS = 500;
 
@@ -83,7 +84,7 @@ class TcpConnection {
     private readonly undecided: Set<TcpConnection>,
     private readonly ticket: Ticket,
   ) {
-    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.remote = flatString(`${socket.remoteAddress}:${socket.remotePort}`);
     this.bannerTimer = setTimeout(() => this.greet(), BANNER_DELAY_MS);
     // Until the first byte there is no session; a socket that never speaks is closed here.
     const { handshakeTimeoutMs, registrationTimeoutMs } = opts;

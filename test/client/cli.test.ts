@@ -52,8 +52,12 @@ describe('the client command line', () => {
       for (const [text, message] of [
         ['{"nick": "bad nick"}', `in ${bad}: "nick" must be a valid nick`],
         ['{"rooms": ["#ok", "no way"]}', `in ${bad}: "rooms" has a bad room name: no way`],
-        ['{"colour": "red"}', `in ${bad}: "colour" is not a setting (known: server, nick, rooms, highlights, bell, logs, remember, theme, password, ca)`],
+        ['{"colour": "red"}', `in ${bad}: "colour" is not a setting (known: server, nick, rooms, highlights, bell, logs, remember, theme, time, password, ca)`],
         ['{"theme": "blue"}', `in ${bad}: "theme" must be "dark", "light" or "mono"`],
+        ['{"time": "%H:%Q"}', `in ${bad}: "time" has an unknown code %Q (known: %H %M %S %I %l %p %P %%)`],
+        ['{"time": "%H:%"}', `in ${bad}: "time" has an unknown code % (known:`],
+        ['{"time": 24}', `in ${bad}: "time" must be a time pattern such as "%H:%M"`],
+        ['{"time": "%H\\u001b[2J"}', `in ${bad}: "time" must not hold control characters`],
         ['[1]', `the config file ${bad} must hold one JSON object`],
         ['{nick:', `the config file ${bad} is not valid JSON`],
       ] as const) {

@@ -1,6 +1,9 @@
 /** Small helpers for the client tests: polling with a deadline, and a plain WebSocket peer. */
 import WebSocket from 'ws';
 import type { ClientMessage, ServerMessage } from '../../shared/index.js';
+import { initialState } from '../../client/state/app-state.js';
+import { reduce } from '../../client/state/reducer.js';
+import type { Action, AppState } from '../../client/state/types.js';
 
 /** Polls `check` until it returns a truthy value or the deadline passes, then throws with `what`. */
 export async function waitFor<T>(what: string | (() => string), check: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
@@ -39,4 +42,17 @@ export async function connectPeer(url: string, nick: string, options?: WebSocket
       ws.close();
     }),
   };
+}
+
+/** The client's state once alice is online in #lobby at `now` (ws://127.0.0.1:7878), then `msgs` arrived. */
+export function onlineState(now: number, ...msgs: ServerMessage[]): AppState {
+  let s = initialState('ws://127.0.0.1:7878', 'alice');
+  const actions: Action[] = [
+    { type: 'connection', conn: { state: 'online' }, now },
+    ...[{ type: 'welcome', sid: 's', nick: 'alice', server: 'test', version: 1 } as ServerMessage,
+      { type: 'joined', room: '#lobby', nick: 'alice', ts: now } as ServerMessage, ...msgs]
+      .map((msg): Action => ({ type: 'server', msg, now })),
+  ];
+  for (const a of actions) s = reduce(s, a).state;
+  return s;
 }

@@ -19,7 +19,7 @@ beforeAll(async () => {
   pal = await connectPeer(server.wsUrl, 'pal');
   pal.send({ type: 'join', room: '#dev' });
   mkdirSync(path.join(tmux.home, 'config', 'chat'), { recursive: true });
-  writeFileSync(path.join(tmux.home, 'config', 'chat', 'config.json'), JSON.stringify({ rooms: ['#ops'], logs: true, highlights: ['deploy'] }));
+  writeFileSync(path.join(tmux.home, 'config', 'chat', 'config.json'), JSON.stringify({ rooms: ['#ops'], logs: true, highlights: ['deploy'], time: '[%H:%M:%S]' }));
 });
 
 afterAll(async () => {
@@ -47,7 +47,8 @@ describe('the client across a restart', () => {
     await tmux.waitForScreen('first', 'the DM', (s) => inputRow(s) === '[@pal]' && /^5 @pal/m.test(s));
     await enter('first', '/win 4');
     await enter('first', 'typed in dev');
-    await tmux.waitForScreen('first', 'the line sent', (s) => s.includes('<keeper> typed in dev') && !s.includes('[sending'));
+    // Lines carry the config's time format.
+    await tmux.waitForScreen('first', 'the line sent', (s) => /\[\d\d:\d\d:\d\d\] <keeper> typed in dev/.test(s) && !s.includes('[sending'));
     await tmux.keys('first', 'C-c');
     expect(await tmux.exitCode('first')).toBe(0);
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/index.js';
-import { initialState } from '../../client/state/app-state.js';
 import { reduce } from '../../client/state/reducer.js';
-import type { Action, AppState } from '../../client/state/types.js';
+import type { AppState } from '../../client/state/types.js';
+import { onlineState } from './helpers.js';
 import { frameText, fitSegments } from '../../client/ui/frame.js';
 import { InputLine } from '../../client/ui/input-line.js';
 import { viewIndexFor } from '../../client/ui/keys.js';
-import { clock } from '../../client/ui/message-rows.js';
+import { defaultTimeFormat as clock } from '../../client/ui/time-format.js';
 import { renderFrame } from '../../client/ui/render.js';
 import { TerminalWriter } from '../../client/ui/terminal.js';
 import { themeFor } from '../../client/ui/theme.js';
@@ -15,17 +15,7 @@ import { stringWidth } from '../../client/text/width.js';
 const NOW = Date.UTC(2024, 5, 1, 12, 30);
 const theme = themeFor({});
 
-function state(...msgs: ServerMessage[]): AppState {
-  let s = initialState('ws://127.0.0.1:7878', 'alice');
-  const actions: Action[] = [
-    { type: 'connection', conn: { state: 'online' }, now: NOW },
-    ...[{ type: 'welcome', sid: 's', nick: 'alice', server: 'test', version: 1 } as ServerMessage,
-      { type: 'joined', room: '#lobby', nick: 'alice', ts: NOW } as ServerMessage, ...msgs]
-      .map((msg): Action => ({ type: 'server', msg, now: NOW })),
-  ];
-  for (const a of actions) s = reduce(s, a).state;
-  return s;
-}
+const state = (...msgs: ServerMessage[]): AppState => onlineState(NOW, ...msgs);
 
 const say = (seq: number, from: string, text: string): ServerMessage => ({ type: 'message', room: '#lobby', id: `i${seq}`, seq, from, text, ts: NOW });
 
