@@ -47,6 +47,12 @@ interface Posted {
   lines: IrcMessage[] | null;
 }
 
+/**
+ * The keys under which a join's IRC form is shared, by what changes it: extended-join (x), the joiner's
+ * AWAY line for away-notify (a), its account tag (c). Constant strings: no key is built per delivery.
+ */
+const JOIN_VARIANTS = ['', 'c', 'a', 'ac', 'x', 'xc', 'xa', 'xac'] as const;
+
 const NO_POSTS: Posted[] = [];
 const NO_WAITERS: (() => void)[] = [];
 
@@ -363,7 +369,7 @@ export class IrcPeer extends SocketPeer implements IrcConnection {
       // Others' form carries its AWAY line (away-notify); ours does not.
       const away = m.away !== undefined;
       if (away && s.nick !== null && caseFold(m.nick) === caseFold(s.nick)) return null;
-      return `${s.has('extended-join') ? 'x' : ''}${away && s.has('away-notify') ? 'a' : ''}${m.account !== undefined && s.has('account-tag') ? 'c' : ''}`;
+      return JOIN_VARIANTS[(s.has('extended-join') ? 4 : 0) | (away && s.has('away-notify') ? 2 : 0) | (m.account !== undefined && s.has('account-tag') ? 1 : 0)]!;
     }
     if (m.type === 'login') return s.has('account-notify') ? 'n' : '';
     return m.type === 'topic' || m.type === 'nick' ? '' : null;
