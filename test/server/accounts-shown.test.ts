@@ -2,18 +2,18 @@
  * Whose account is whose, as JSON clients see it on one node: a logged-in sender's messages and DMs
  * carry its account (live, in history and in search, which reads the store), a joiner's `joined` and the
  * room's `who` carry members' accounts, and `login` tells those sharing a room when a user logs in or
- * out; guests carry none, and nobody else is told.
+ * out (a text-mode user reads it as a line); guests carry none, and nobody else is told.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/protocol.js';
-import { JsonClient } from '../helpers/clients.js';
+import { JsonClient, TextClient } from '../helpers/clients.js';
 import { startInProcess, type InProcessServer } from '../helpers/in-process.js';
 import { removeDir } from '../helpers/server.js';
 
 const PASSWORD = 'correct horse';
 
 let server: InProcessServer;
-const clients: JsonClient[] = [];
+const clients: { close(): void }[] = [];
 
 beforeAll(async () => { server = await startInProcess({ args: ['--limit-exempt', '127.0.0.1'] }); });
 afterEach(() => { for (const c of clients.splice(0)) c.close(); });
@@ -44,6 +44,18 @@ async function settled(c: JsonClient): Promise<ServerMessage[]> {
   c.send({ type: 'ping', ref });
   await c.next((m) => m.type === 'pong' && m.ref === ref);
   return c.received;
+}
+
+/** A text-mode (nc) user in `room`. */
+async function text(nick: string, room: string): Promise<TextClient> {
+  const t = await TextClient.connect(server.tcpPort);
+  clients.push(t);
+  await t.waitFor(/Choose a nick: $/);
+  t.write(`${nick}\r\n`);
+  await t.waitFor(/#lobby \(\d+\): /);
+  t.write(`/join ${room}\r\n`);
+  await t.waitFor(new RegExp(`\\*\\*\\* ${room} \\(\\d+\\): `));
+  return t;
 }
 
 async function who(c: JsonClient, room: string): Promise<ServerMessage> {
@@ -98,6 +110,7 @@ describe('accounts shown to others', () => {
     const far = await guest('Far');
     const ida = await guest('idaGuest');
     for (const c of [watcher, ida]) await c.join('#login');
+    const nc = await text('ncUser', '#login');
     for (const c of [watcher, far, ida]) c.send({ type: 'part', room: '#lobby' });
     for (const c of [watcher, far, ida]) await c.next('left');
 
@@ -106,13 +119,15 @@ describe('accounts shown to others', () => {
     // The rename to the account's nick comes first, then the login under the new nick.
     expect(await watcher.next('nick')).toEqual({ type: 'nick', old: 'idaGuest', new: 'Ida' });
     expect(await watcher.next('login')).toEqual({ type: 'login', nick: 'Ida', account: 'Ida' });
-    expect(await who(watcher, '#login')).toMatchObject({ users: ['Wat', 'Ida'], accounts: [null, 'Ida'] });
+    await nc.waitFor(/\*\*\* Ida is logged in as Ida\r\n/);
+    expect(await who(watcher, '#login')).toMatchObject({ users: ['Wat', 'Ida', 'ncUser'], accounts: [null, 'Ida', null] });
     expect((await settled(ida)).filter((m) => m.type === 'login')).toEqual([]);
     expect((await settled(far)).filter((m) => m.type === 'login')).toEqual([]);
 
     ida.send({ type: 'drop', password: PASSWORD, ref: 'x' });
     expect(await ida.next('account')).toEqual({ type: 'account', ref: 'x' });
     expect(await watcher.next('login')).toEqual({ type: 'login', nick: 'Ida' });
+    await nc.waitFor(/\*\*\* Ida logged out\r\n/);
     expect(await who(watcher, '#login')).not.toHaveProperty('accounts');
     ida.send({ type: 'say', room: '#login', text: 'a guest again' });
     expect(await watcher.next('message')).not.toHaveProperty('account');
