@@ -86,7 +86,7 @@ describe('account-tag', () => {
     ann.send({ type: 'say', room: '#tags', text: 'signed' });
     await ann.next('message');
     gus.send({ type: 'say', room: '#tags', text: 'unsigned' });
-    await gus.next('message');
+    await gus.next((m) => m.type === 'message' && m.from === 'GusG');
     ann.send({ type: 'dm', to: 'taggedT', text: 'direct', ref: 'd1' });
     await ann.next('dm');
     ann.send({ type: 'dm', to: 'plainP', text: 'direct', ref: 'd2' });
@@ -132,7 +132,7 @@ describe('account-tag', () => {
     ann.send({ type: 'say', room: '#past', text: 'logged in' });
     await ann.next('message');
     gus.send({ type: 'say', room: '#past', text: 'a guest' });
-    await gus.next('message');
+    await gus.next((m) => m.type === 'message' && m.from === 'GusHist');
 
     const replayed = await irc('replayR', 'server-time batch account-tag');
     await replayed.join('#past');
