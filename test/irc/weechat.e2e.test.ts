@@ -67,7 +67,7 @@ describe('weechat against the IRC port', { timeout: 4 * PATIENCE_MS }, () => {
 
     await typeLine('plain', '/join #lobby');
     await web.next((m) => m.type === 'joined' && m.room === '#lobby' && m.nick === 'weeuser', PATIENCE_MS);
-    await screenShows('plain', 'the #lobby buffer with both users', /weeuser \(~u@chat\) has joined #lobby[\s\S]*Channel #lobby: 2 nicks/);
+    await screenShows('plain', 'the #lobby buffer with both users', /weeuser \(weeuser\) \(~u@chat\) has joined #lobby[\s\S]*Channel #lobby: 2 nicks/);
 
     await typeLine('plain', 'hello from weechat, ünïcödé ✓');
     expect(await web.next((m) => m.type === 'message' && m.from === 'weeuser', PATIENCE_MS)).toMatchObject({ room: '#lobby', text: 'hello from weechat, ünïcödé ✓' });
