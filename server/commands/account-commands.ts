@@ -33,12 +33,15 @@ function tellAccount(hub: Hub, session: Session, ref: string | undefined): void 
 }
 
 /**
- * The session is now logged in to `account` and holds its nick: it is told, and where guests wait for
- * an account, it lands in #lobby.
+ * The session is now logged in to `account` and holds its nick: it is told, then where the account has
+ * read up to, and where guests wait for an account, it lands in #lobby.
  */
 async function loggedInAs(hub: Hub, session: Session, account: Account, ref: string | undefined): Promise<void> {
   hub.logIn(session.user, account);
+  const markers = await hub.markersOf(account.name);
+  if (session.closed) return;
   tellAccount(hub, session, ref);
+  hub.tellMarkers(session, markers);
   if (hub.config.requireAccount && session.rooms.length === 0) await joinRoom(hub, session, LOBBY);
 }
 
@@ -60,8 +63,9 @@ export const register: CommandSpec<RegisterMsg> = {
   },
 };
 
-// identify { password, account? } -> account{account}; the session takes the account's nick, or, when
-// the account is connected here already, becomes one more terminal of it (leaving its guest's rooms)
+// identify { password, account? } -> account{account} and a read{room, seq} per read marker; the session
+// takes the account's nick, or, when the account is connected here already, becomes one more terminal
+// of it (leaving its guest's rooms)
 export const identify: CommandSpec<IdentifyMsg> = {
   guest: true,
   handle: async (hub, session, m) => {
@@ -70,6 +74,10 @@ export const identify: CommandSpec<IdentifyMsg> = {
     if (session.closed) return;
     const terminals = hub.terminalsOf(account.name);
     if (terminals) {
+      const markers = await hub.markersOf(account.name);
+      if (session.closed) return;
+      // Before the rooms, as after hello.
+      hub.tellMarkers(session, markers);
       hub.attach(session, terminals, `logged in as ${account.name}`);
       return tellAccount(hub, session, m.ref);
     }
@@ -106,6 +114,8 @@ export const drop: CommandSpec<DropMsg> = {
     const name = loggedIn(session);
     await checkPassword(hub, session, caseFold(name), m.password);
     await hub.engine.accounts.drop(name);
+    // Its read markers go with it: whoever registers the nick next starts without them.
+    hub.quietly(hub.markers.forget(caseFold(name)), 'forget read markers');
     hub.logIn(session.user, null);
     tellAccount(hub, session, m.ref);
   },

@@ -37,9 +37,10 @@ export function heldElsewhere(nick: string): string {
   return `${nick} is in use by a connection that is not logged in to it, or on another server of this cluster; use ghost to disconnect it`;
 }
 
-// hello { nick, password? } -> welcome, then the join of #lobby (once logged in, where accounts are
-// required). A login to an account already connected here makes this connection one more terminal of
-// it: welcome, then joined, history and who of each room the account is in.
+// hello { nick, password? } -> welcome, then (logged in) a read{room, seq} per read marker of the account,
+// then the join of #lobby (once logged in, where accounts are required). A login to an account already
+// connected here makes this connection one more terminal of it: welcome, the markers, then joined,
+// history and who of each room the account is in.
 export const hello: CommandSpec<HelloMsg> = {
   preRegistration: true,
   handle: async (hub, session, m) => {
@@ -57,6 +58,10 @@ export const hello: CommandSpec<HelloMsg> = {
       hub.holdNick(user, nick);
       hub.logIn(user, account);
     }
+    // Read before welcome: the markers come before the rooms they are about (a client settles each room's
+    // unread count when its history comes).
+    const markers = account ? await hub.markersOf(account.name) : [];
+    if (session.closed) return;
     if (session.registrationTimer) clearTimeout(session.registrationTimer);
     session.registrationTimer = null;
     const welcome: ServerMessage = {
@@ -66,6 +71,7 @@ export const hello: CommandSpec<HelloMsg> = {
     welcome.limits = { rate: hub.config.rateLimit, burst: hub.config.rateBurst };
     if (account) welcome.account = account.name;
     hub.send(session, welcome);
+    hub.tellMarkers(session, markers);
     if (terminals) return hub.attach(session, terminals, 'logged in');
     if (m.lobby === false) return;
     if (!account && hub.config.requireAccount) {
