@@ -3,6 +3,7 @@ import { caseFold, ErrorCode, type ServerMessage } from '../../shared/index.js';
 import {
   currentView, ensureView, findView, infoLines, isMe, noteIn, perspective, removeView, selectView, withView,
 } from './app-state.js';
+import { applyReadMarker } from './read-markers.js';
 import { settleReadPosition } from './remember.js';
 import { onSearch } from './search.js';
 import type { AppState, ChatLine, View } from './types.js';
@@ -247,7 +248,9 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
       const first = !state.everWelcomed;
       const greeting = [...(msg.motd ? msg.motd.split('\n') : []), ...(first ? [FIRST_HINT] : [])];
       // A new session: nobody's away mark from the last one holds (the member lists bring them again).
-      const s: AppState = { ...state, me: msg.nick, nickPrompt: undefined, everWelcomed: true, greeting: first ? greeting : undefined, away: {} };
+      const s: AppState = {
+        ...state, me: msg.nick, nickPrompt: undefined, everWelcomed: true, greeting: first ? greeting : undefined, away: {}, account: msg.account,
+      };
       const as = msg.account ? `${msg.nick} (logged in)` : msg.nick;
       const text = [`connected to ${msg.server} as ${as}`, ...greeting];
       return text.reduce((acc, line) => noteIn(acc, SERVER_VIEW_ID, 'info', line, now), s);
@@ -273,7 +276,8 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
     case 'error': return onError(state, msg, now);
     case 'bye': return noteIn(state, currentView(state).id, 'info', `server says goodbye: ${msg.reason}`, now);
     case 'account':
-      return noteIn(state, currentView(state).id, 'info', msg.account ? `logged in as ${msg.account}` : 'not logged in (a guest)', now);
+      return noteIn({ ...state, account: msg.account }, currentView(state).id, 'info', msg.account ? `logged in as ${msg.account}` : 'not logged in (a guest)', now);
+    case 'read': return applyReadMarker(state, msg.room, msg.seq);
     case 'notice': return noteIn(state, currentView(state).id, 'info', msg.text, now);
     case 'bans': {
       const where = msg.room ?? 'the server';
