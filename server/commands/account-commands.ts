@@ -38,9 +38,9 @@ function tellAccount(hub: Hub, session: Session, ref: string | undefined): void 
  */
 async function loggedInAs(hub: Hub, session: Session, account: Account, ref: string | undefined): Promise<void> {
   hub.logIn(session.user, account);
+  tellAccount(hub, session, ref);
   const markers = await hub.markersOf(account.name);
   if (session.closed) return;
-  tellAccount(hub, session, ref);
   hub.tellMarkers(session, markers);
   if (hub.config.requireAccount && session.rooms.length === 0) await joinRoom(hub, session, LOBBY);
 }
@@ -74,10 +74,8 @@ export const identify: CommandSpec<IdentifyMsg> = {
     if (session.closed) return;
     const terminals = hub.terminalsOf(account.name);
     if (terminals) {
-      const markers = await hub.markersOf(account.name);
-      if (session.closed) return;
-      // Before the rooms, as after hello.
-      hub.tellMarkers(session, markers);
+      // Before the rooms, as after hello; known here already.
+      hub.tellMarkers(session, hub.markers.list(caseFold(account.name)));
       hub.attach(session, terminals, `logged in as ${account.name}`);
       return tellAccount(hub, session, m.ref);
     }

@@ -58,10 +58,6 @@ export const hello: CommandSpec<HelloMsg> = {
       hub.holdNick(user, nick);
       hub.logIn(user, account);
     }
-    // Read before welcome: the markers come before the rooms they are about (a client settles each room's
-    // unread count when its history comes).
-    const markers = account ? await hub.markersOf(account.name) : [];
-    if (session.closed) return;
     if (session.registrationTimer) clearTimeout(session.registrationTimer);
     session.registrationTimer = null;
     const welcome: ServerMessage = {
@@ -71,8 +67,17 @@ export const hello: CommandSpec<HelloMsg> = {
     welcome.limits = { rate: hub.config.rateLimit, burst: hub.config.rateBurst };
     if (account) welcome.account = account.name;
     hub.send(session, welcome);
-    hub.tellMarkers(session, markers);
-    if (terminals) return hub.attach(session, terminals, 'logged in');
+    // The markers come before the rooms they are about: a client settles a room's unread count when its
+    // history comes. A connected account's are known here already (nothing to wait for before attaching).
+    if (terminals) {
+      hub.tellMarkers(session, hub.markers.list(caseFold(account!.name)));
+      return hub.attach(session, terminals, 'logged in');
+    }
+    if (account) {
+      const markers = await hub.markersOf(account.name);
+      if (session.closed) return;
+      hub.tellMarkers(session, markers);
+    }
     if (m.lobby === false) return;
     if (!account && hub.config.requireAccount) {
       return hub.send(session, { type: 'notice', text: 'this server needs an account: register <password> or identify <password>' });
