@@ -9,10 +9,11 @@ import { roomViewId } from './views.js';
 /**
  * How far this terminal has read, to tell the server: the room shown, scrolled to the bottom, once its
  * history has come, up to its newest message. Nothing while not logged in to an account (markers then
- * stay in this client) or offline.
+ * stay in this client), offline, or before a reconnect has joined the room again (the server would
+ * answer NOT_IN_ROOM).
  */
 export function seenPosition(state: AppState): { room: string; seq: number } | null {
-  if (state.account === undefined || state.conn.state !== 'online') return null;
+  if (state.account === undefined || state.conn.state !== 'online' || !state.inRooms.includes(state.current)) return null;
   const view = findView(state, state.current);
   if (!view || view.kind !== 'room' || view.scroll > 0 || !view.synced || view.maxSeq === 0) return null;
   return { room: view.title, seq: view.maxSeq };

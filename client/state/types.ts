@@ -148,6 +148,8 @@ export interface AppState {
   away: Record<string, string>;
   /** The account this session is logged in to: read positions are then shared with its other terminals. */
   account?: string;
+  /** View ids of the rooms this session is in: joined since the connection came up (a reconnect joins them again). */
+  inRooms: string[];
 }
 
 /** Something that happened: a server message, a network report, or a user intent. */

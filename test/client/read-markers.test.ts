@@ -107,6 +107,16 @@ describe('read markers in the client state', () => {
     const unsynced = run(s, server(message('#new', 1)), { type: 'selectView', index: 3 });
     expect(unsynced.current).toBe('#new');
     expect(seenPosition(unsynced)).toBeNull();
+    // After a reconnect, not before the room is joined again: the new session is in no room yet.
+    let again = run(s, { type: 'connection', conn: { state: 'reconnecting', retryInMs: 100 }, now: NOW }, { type: 'connection', conn: { state: 'online' }, now: NOW },
+      server({ type: 'welcome', sid: 's2', nick: 'ada', server: 'test', version: 1, account: 'Ada' }));
+    expect(again.current).toBe('#dev');
+    expect(seenPosition(again)).toBeNull();
+    again = run(again, server({ type: 'joined', room: '#dev', nick: 'ada', ts: NOW }));
+    expect(seenPosition(again)).toEqual({ room: '#dev', seq: 4 });
+    // Nor after leaving it.
+    again = run(again, server({ type: 'left', room: '#dev', nick: 'ada' }));
+    expect(again.inRooms).toEqual([]);
   });
 });
 
