@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseCli } from './cli.js';
 import { describeAddress } from './net/address.js';
 import { ChatClient } from './net/chat-client.js';
+import { ReadSync } from './net/read-sync.js';
 import { ChatLog } from './persist/chat-log.js';
 import { EMPTY_MEMORY, loadMemory, MemoryKeeper, memoryFile } from './persist/memory.js';
 import { fileNameFor, logDir } from './persist/paths.js';
@@ -15,7 +16,7 @@ import { openTerminal } from './ui/terminal-session.js';
 import { TerminalWriter } from './ui/terminal.js';
 import { themeFor } from './ui/theme.js';
 import { configuredTimeFormat } from './ui/time-format.js';
-import { feedStore, runEffects } from './wiring.js';
+import { feedStore, runEffects, syncReads } from './wiring.js';
 
 function loginName(): string {
   try {
@@ -49,6 +50,7 @@ const client = new ChatClient({
 });
 const store = new Store(client.server, cli.nick, cli.config.highlights ?? []);
 store.dispatch({ type: 'restore', memory });
+syncReads(client, store, new ReadSync((room, seq) => client.sendIfOnline({ type: 'read', room, seq })));
 feedStore(client, store);
 const log = cli.config.logs ? new ChatLog(path.join(logDir(process.env), fileNameFor(server)), () => store.state.me) : undefined;
 if (log) client.onEvent((event) => { if (event.type === 'message') log.record(event.msg); });

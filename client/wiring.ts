@@ -1,5 +1,7 @@
 /** Connects the network layer's events to the store, and the store's effects back to the network. */
 import type { ChatClient, NetEvent } from './net/chat-client.js';
+import type { ReadSync } from './net/read-sync.js';
+import { seenPosition } from './state/read-markers.js';
 import type { Store } from './state/store.js';
 import type { Action, Effect } from './state/types.js';
 
@@ -27,4 +29,25 @@ export function runEffects(effects: Effect[], client: ChatClient, quit: (reason?
     else if (effect.kind === 'register') client.register(effect.nick);
     else quit(effect.reason);
   }
+}
+
+/**
+ * Shares this terminal's read positions with the account's other terminals: what the server says comes
+ * first (before the store sees the same event, so it is not sent back), then each state change may move
+ * the position of the room shown. Call before feedStore. Returns the unsubscribe function.
+ */
+export function syncReads(client: ChatClient, store: Store, reads: ReadSync): () => void {
+  const offNet = client.onEvent((event) => {
+    if (event.type === 'status' && event.status.state === 'online') reads.reset();
+    if (event.type === 'message' && event.msg.type === 'read') reads.heard(event.msg.room, event.msg.seq);
+  });
+  const offStore = store.subscribe((state) => {
+    const at = seenPosition(state);
+    if (at) reads.seen(at.room, at.seq);
+  });
+  return () => {
+    offNet();
+    offStore();
+    reads.stop();
+  };
 }

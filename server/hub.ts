@@ -16,7 +16,7 @@ import { caseFold } from '../shared/validate.js';
 import { monotonic, type Clock, type StallWatch } from './clock.js';
 import type { CommitQueue } from './commit-queue.js';
 import type { Config } from './config.js';
-import type { DirectMessage, DmReceipt, Engine, EngineEvent, EngineSink, MemberRef, UserInfo } from './engine/engine.js';
+import type { DirectMessage, DmReceipt, Engine, EngineEvent, EngineSink, MemberRef, ReadMarker, UserInfo } from './engine/engine.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { Outgoing } from './outgoing.js';
@@ -31,6 +31,7 @@ import { applyAway, awayEvent } from './away.js';
 import { applyLogin } from './login.js';
 import { applyJoin, applyNick, applyPart, applyTopic } from './membership.js';
 import { TokenBucket } from './rate-limit.js';
+import { ReadMarkers } from './read-markers.js';
 import type { Room } from './room.js';
 import { ServedRooms } from './served-rooms.js';
 import { Timeline } from './timeline.js';
@@ -68,6 +69,8 @@ export class Hub implements EngineSink {
   /** Requests waiting for their event, by `<kind>:<user id>[:<room>]`: terminals of one user may wait alike. */
   private readonly waiting = new Map<string, Set<() => void>>();
   readonly logins: LoginThrottle;
+  /** The read markers of the accounts logged in here. */
+  readonly markers: ReadMarkers;
   /** Folded names of the rooms where only logged-in users may speak. */
   readonly accountRooms: ReadonlySet<string>;
   /** Folded names of the accounts that are server operators. */
@@ -96,6 +99,8 @@ export class Hub implements EngineSink {
     const traffic = () => this.bucket(config.roomRate, config.roomRate * ROOM_BURST_SECONDS);
     this.rooms = new ServedRooms(engine, traffic, (event) => this.apply(event), () => this.flushed(), log);
     this.timeline = new Timeline(engine, this.rooms, this, metrics, log);
+    // Through the engine at each call: a cluster's store exists once the engine has started.
+    this.markers = new ReadMarkers({ load: (a) => engine.readMarkers.load(a), save: (c) => engine.readMarkers.save(c) }, log);
   }
 
   get commits(): CommitQueue {
@@ -181,6 +186,7 @@ export class Hub implements EngineSink {
       this.quietly(this.engine.setAccount(guest, []), 'clear account');
     }
     if (user.nick && !this.stopping) this.quietly(this.engine.releaseNick(user.nick, user.id), 'release nick');
+    if (user.account !== null) this.markers.leave(caseFold(user.account), user);
     this.users.delete(user.id);
   }
 
@@ -474,8 +480,32 @@ export class Hub implements EngineSink {
 
   /** The user is logged in to `account` now (null: a guest again), an operator or not. */
   logIn(user: User, account: Account | null): void {
+    const was = user.account === null ? null : caseFold(user.account);
+    const now = account === null ? null : caseFold(account.name);
     user.account = account?.name ?? null;
     user.operator = account !== null && (this.operators.has(caseFold(account.name)) || account.operator === true);
+    if (was !== null && was !== now) this.markers.leave(was, user);
+    if (now !== null) this.markers.enter(now, user);
+  }
+
+  /**
+   * The read markers of `account` (one the session's user is logged in to), read from the engine unless
+   * known here. A failed read is logged and gives none: the login goes on, and `read` tries again.
+   */
+  async markersOf(account: string): Promise<ReadMarker[]> {
+    const fold = caseFold(account);
+    try {
+      await this.markers.open(fold);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, account }, 'could not read the read markers');
+      return [];
+    }
+    return this.markers.list(fold);
+  }
+
+  /** Tells a terminal that logged in where the account has read up to: one `read` per marker. */
+  tellMarkers(session: Session, markers: readonly ReadMarker[]): void {
+    for (const m of markers) this.send(session, { type: 'read', room: m.room, seq: m.seq });
   }
 
   /**
@@ -546,6 +576,7 @@ export class Hub implements EngineSink {
     this.logins.stop();
     if (this.banTimer) clearTimeout(this.banTimer);
     await this.commits.drain();
+    await this.markers.stop();
     for (const session of [...this.sessions.values()]) session.peer.close(reason);
   }
 }

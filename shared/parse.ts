@@ -121,6 +121,7 @@ const CLIENT_SCHEMAS: Record<ClientMessageType, Schema> = {
   away: { reason: line('reason', REASON_MAX, ErrorCode.BAD_MESSAGE), ref },
   whois: { nick: nick('nick'), ref },
   stats: { ref },
+  read: { room, seq: { ...intRange('seq', 0, Number.MAX_SAFE_INTEGER), optional: false }, ref },
   register: { password: password('password'), email: line('email', EMAIL_MAX, ErrorCode.BAD_MESSAGE), ref },
   identify: { password: password('password'), account: { ...nick('account'), optional: true }, ref },
   password: { old: password('old'), new: password('new'), ref },
@@ -249,6 +250,7 @@ const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   login: { nick: str, account: optStr },
   whois: { nick: str, account: optStr, away: optStr, ref: optStr },
   stats: { users: int, rooms: int, servers: int, localUsers: int, maxLocalUsers: int, operators: int, ref: optStr },
+  read: { room: str, seq: int, ref: optStr },
 };
 
 function kindOf(value: unknown): JsonKind | 'null' | 'number' {

@@ -31,6 +31,11 @@ export interface PingMsg { type: 'ping'; ref?: string }
 export interface QuitMsg { type: 'quit'; reason?: string; ref?: string }
 /** Marks the user away with `reason` (every terminal of it); without one (or an empty one), back. */
 export interface AwayMsg { type: 'away'; reason?: string; ref?: string }
+/**
+ * Accounts: the user has read `room` up to the message `seq` (the newest it has seen). The marker only
+ * moves forward; the account's other terminals are told.
+ */
+export interface ReadMsg { type: 'read'; room: string; seq: number; ref?: string }
 /** Who holds `nick`: its spelling, its account when logged in, its away text. */
 export interface WhoisMsg { type: 'whois'; nick: string; ref?: string }
 /** How many users and rooms there are (IRC's LUSERS). */
@@ -76,7 +81,7 @@ export interface SettingsMsg {
 
 export type ClientMessage =
   | HelloMsg | JoinMsg | PartMsg | SayMsg | DmMsg | NickMsg | TopicMsg
-  | HistoryMsg | LocateMsg | SearchMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg | AwayMsg | WhoisMsg | StatsMsg
+  | HistoryMsg | LocateMsg | SearchMsg | RoomsMsg | WhoMsg | PingMsg | QuitMsg | AwayMsg | WhoisMsg | StatsMsg | ReadMsg
   | RegisterMsg | IdentifyMsg | PasswordMsg | DropMsg | GhostMsg
   | OperatorMsg | KillMsg | BanMsg | UnbanMsg | BansMsg | KickMsg | MuteMsg | UnmuteMsg | RoleMsg | InviteMsg | SettingsMsg;
 
@@ -153,6 +158,12 @@ export interface AwayEvt { type: 'away'; nick: string; reason?: string; ref?: st
  * get `account`), except in rooms above the announce limit.
  */
 export interface LoginEvt { type: 'login'; nick: string; account?: string }
+
+/**
+ * The account's read marker of `room`: the seq of the newest message read there. In answer to `read`
+ * (with `ref`), to the account's other terminals when it moves, and at login, one per stored marker.
+ */
+export interface ReadEvt { type: 'read'; room: string; seq: number; ref?: string }
 /** The answer to `whois`: the nick as its holder spells it, its account when logged in, its away text. */
 export interface WhoisEvt { type: 'whois'; nick: string; account?: string; away?: string; ref?: string }
 /**
@@ -166,6 +177,6 @@ export interface StatsEvt {
 export type ServerMessage =
   | WelcomeEvt | JoinedEvt | LeftEvt | MessageEvt | AckEvt | DmEvt | NickEvt | TopicEvt
   | HistoryEvt | SearchEvt | RoomsEvt | WhoEvt | PongEvt | LocatedEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt
-  | ModerationEvt | InvitedEvt | AwayEvt | LoginEvt | WhoisEvt | StatsEvt;
+  | ModerationEvt | InvitedEvt | AwayEvt | LoginEvt | WhoisEvt | StatsEvt | ReadEvt;
 
 export type ServerMessageType = ServerMessage['type'];

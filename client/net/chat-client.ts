@@ -181,6 +181,16 @@ export class ChatClient {
     if (message.ref) this.emit({ type: 'sendState', ref: message.ref, status: 'queued' });
   }
 
+  /**
+   * Sends a request of the client's own (not the user's) when online, paced like the rest; false, and
+   * nothing kept for later, when offline.
+   */
+  sendIfOnline(message: ClientMessage): boolean {
+    if (this.state !== 'online') return false;
+    this.transmit(message);
+    return true;
+  }
+
   /** Says goodbye and closes; resolves once the connection is gone. */
   async stop(reason?: string): Promise<void> {
     this.stopping = true;

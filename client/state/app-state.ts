@@ -5,7 +5,7 @@ import { addNote, mentionsNick, newView, SERVER_VIEW_ID, type Perspective } from
 
 export function initialState(server: string, nick: string, highlights: string[] = []): AppState {
   return {
-    me: nick, server, conn: { state: 'connecting' }, everOnline: false, highlights, pendingRead: {}, away: {},
+    me: nick, server, conn: { state: 'connecting' }, everOnline: false, highlights, pendingRead: {}, away: {}, inRooms: [],
     views: [newView(SERVER_VIEW_ID, 'server', 'server')], current: SERVER_VIEW_ID,
     nextRef: 1, bell: 0, joining: [], whoWanted: [], roomsWanted: false, historyWanted: [], knownRooms: [],
   };

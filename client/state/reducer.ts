@@ -13,7 +13,8 @@ function onConnection(state: AppState, next: ConnectionInfo, now: number): AppSt
   const reason = next.reason ?? (next.state === 'online' ? undefined : state.conn.reason);
   const conn: ConnectionInfo = reason === undefined ? { ...next } : { ...next, reason };
   if (conn.retryInMs !== undefined) conn.retryAt = now + conn.retryInMs;
-  const s: AppState = { ...state, conn };
+  // A connection lost takes its session's rooms with it: the next one joins them again.
+  const s: AppState = conn.state === 'online' ? { ...state, conn } : { ...state, conn, inRooms: [] };
   if (conn.state === 'online') {
     const back = state.outage && state.everOnline ? `reconnected after ${seconds(now - state.outage.since)}` : undefined;
     const online: AppState = { ...s, outage: undefined, everOnline: true, lagMs: undefined };

@@ -3,6 +3,7 @@ import { caseFold, ErrorCode, type ServerMessage } from '../../shared/index.js';
 import {
   currentView, ensureView, findView, infoLines, isMe, noteIn, perspective, removeView, selectView, withView,
 } from './app-state.js';
+import { applyReadMarker } from './read-markers.js';
 import { settleReadPosition } from './remember.js';
 import { onSearch } from './search.js';
 import type { AppState, ChatLine, View } from './types.js';
@@ -125,7 +126,7 @@ function onJoined(state: AppState, j: Msg<'joined'>, now: number): AppState {
   if (!isMe(s, j.nick)) return noteIn(markAway(s, j.nick, j.away), id, 'event', `→ ${j.nick} joined ${j.room}`, j.ts);
   const landing = s.current === SERVER_VIEW_ID;
   const wanted = s.joining.includes(id) || landing;
-  s = { ...s, joining: s.joining.filter((r) => r !== id) };
+  s = { ...s, joining: s.joining.filter((r) => r !== id), inRooms: s.inRooms.includes(id) ? s.inRooms : [...s.inRooms, id] };
   // A rejoin after a reconnect says nothing; a first join says so, and the first room also gets the
   // message of the day and a hint, where the user lands instead of in the server view.
   if (isNew) s = noteIn(s, id, 'event', `→ you joined ${j.room}`, j.ts);
@@ -140,7 +141,7 @@ function onLeft(state: AppState, l: Msg<'left'>, now: number): AppState {
   const id = roomViewId(l.room);
   if (!findView(state, id)) return state;
   if (isMe(state, l.nick)) {
-    const s = removeView(state, id);
+    const s = { ...removeView(state, id), inRooms: state.inRooms.filter((r) => r !== id) };
     return noteIn(s, s.current, 'info', `you left ${l.room}`, now);
   }
   let s = withView(state, id, (v) => ({ ...v, members: v.members.filter((n) => caseFold(n) !== caseFold(l.nick)) }));
@@ -247,7 +248,10 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
       const first = !state.everWelcomed;
       const greeting = [...(msg.motd ? msg.motd.split('\n') : []), ...(first ? [FIRST_HINT] : [])];
       // A new session: nobody's away mark from the last one holds (the member lists bring them again).
-      const s: AppState = { ...state, me: msg.nick, nickPrompt: undefined, everWelcomed: true, greeting: first ? greeting : undefined, away: {} };
+      const s: AppState = {
+        ...state, me: msg.nick, nickPrompt: undefined, everWelcomed: true, greeting: first ? greeting : undefined, away: {}, account: msg.account,
+        inRooms: [],
+      };
       const as = msg.account ? `${msg.nick} (logged in)` : msg.nick;
       const text = [`connected to ${msg.server} as ${as}`, ...greeting];
       return text.reduce((acc, line) => noteIn(acc, SERVER_VIEW_ID, 'info', line, now), s);
@@ -273,7 +277,8 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
     case 'error': return onError(state, msg, now);
     case 'bye': return noteIn(state, currentView(state).id, 'info', `server says goodbye: ${msg.reason}`, now);
     case 'account':
-      return noteIn(state, currentView(state).id, 'info', msg.account ? `logged in as ${msg.account}` : 'not logged in (a guest)', now);
+      return noteIn({ ...state, account: msg.account }, currentView(state).id, 'info', msg.account ? `logged in as ${msg.account}` : 'not logged in (a guest)', now);
+    case 'read': return applyReadMarker(state, msg.room, msg.seq);
     case 'notice': return noteIn(state, currentView(state).id, 'info', msg.text, now);
     case 'bans': {
       const where = msg.room ?? 'the server';

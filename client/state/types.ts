@@ -142,10 +142,14 @@ export interface AppState {
   confirm?: PendingConfirm;
   /** Words from the config that mark a line like a mention of your nick. */
   highlights: string[];
-  /** Read positions remembered from the last run, for rooms whose history has not come yet. */
+  /** Read positions remembered from the last run (or the account's, from the server), for rooms whose history has not come yet. */
   pendingRead: Record<string, number>;
   /** Who is away, by folded nick (ours included): the reason, or '' when a member list said so without one. */
   away: Record<string, string>;
+  /** The account this session is logged in to: read positions are then shared with its other terminals. */
+  account?: string;
+  /** View ids of the rooms this session is in: joined since the connection came up (a reconnect joins them again). */
+  inRooms: string[];
 }
 
 /** Something that happened: a server message, a network report, or a user intent. */

@@ -34,12 +34,16 @@ function tellAccount(hub: Hub, session: Session, ref: string | undefined): void 
 
 /**
  * The session is now logged in to `account` and holds its nick: those sharing a room with it are told
- * (`login`), then it is, and where guests wait for an account, it lands in #lobby.
+ * (`login`), then it is, then where the account has read up to, and where guests wait for an account,
+ * it lands in #lobby.
  */
 async function loggedInAs(hub: Hub, session: Session, account: Account, ref: string | undefined): Promise<void> {
   hub.logIn(session.user, account);
   await hub.showAccount(session.user);
   tellAccount(hub, session, ref);
+  const markers = await hub.markersOf(account.name);
+  if (session.closed) return;
+  hub.tellMarkers(session, markers);
   if (hub.config.requireAccount && session.rooms.length === 0) await joinRoom(hub, session, LOBBY);
 }
 
@@ -61,8 +65,9 @@ export const register: CommandSpec<RegisterMsg> = {
   },
 };
 
-// identify { password, account? } -> account{account}; the session takes the account's nick, or, when
-// the account is connected here already, becomes one more terminal of it (leaving its guest's rooms)
+// identify { password, account? } -> account{account} and a read{room, seq} per read marker; the session
+// takes the account's nick, or, when the account is connected here already, becomes one more terminal
+// of it (leaving its guest's rooms)
 export const identify: CommandSpec<IdentifyMsg> = {
   guest: true,
   handle: async (hub, session, m) => {
@@ -71,6 +76,8 @@ export const identify: CommandSpec<IdentifyMsg> = {
     if (session.closed) return;
     const terminals = hub.terminalsOf(account.name);
     if (terminals) {
+      // Before the rooms, as after hello; known here already.
+      hub.tellMarkers(session, hub.markers.list(caseFold(account.name)));
       hub.attach(session, terminals, `logged in as ${account.name}`);
       return tellAccount(hub, session, m.ref);
     }
@@ -107,6 +114,8 @@ export const drop: CommandSpec<DropMsg> = {
     const name = loggedIn(session);
     await checkPassword(hub, session, caseFold(name), m.password);
     await hub.engine.accounts.drop(name);
+    // Its read markers go with it: whoever registers the nick next starts without them.
+    hub.quietly(hub.markers.forget(caseFold(name)), 'forget read markers');
     hub.logIn(session.user, null);
     await hub.showAccount(session.user);
     tellAccount(hub, session, m.ref);

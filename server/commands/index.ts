@@ -7,6 +7,7 @@ import { ban, bans, kill, makeOperator, unban } from './operator-commands.js';
 import { invite, kick, mute, role, settings, unmute } from './moderation-commands.js';
 import { search } from './search-commands.js';
 import { away, stats, whois } from './user-commands.js';
+import { read } from './read-commands.js';
 import type { CommandTable } from './types.js';
 
 export const COMMANDS = {
@@ -14,7 +15,7 @@ export const COMMANDS = {
   register, identify, password, drop, ghost,
   operator: makeOperator, kill, ban, unban, bans,
   kick, mute, unmute, role, invite, settings,
-  away, whois, stats,
+  away, whois, stats, read,
 } satisfies CommandTable;
 
 export type { CommandSpec } from './types.js';

@@ -37,9 +37,10 @@ export function heldElsewhere(nick: string): string {
   return `${nick} is in use by a connection that is not logged in to it, or on another server of this cluster; use ghost to disconnect it`;
 }
 
-// hello { nick, password? } -> welcome, then the join of #lobby (once logged in, where accounts are
-// required). A login to an account already connected here makes this connection one more terminal of
-// it: welcome, then joined, history and who of each room the account is in.
+// hello { nick, password? } -> welcome, then (logged in) a read{room, seq} per read marker of the account,
+// then the join of #lobby (once logged in, where accounts are required). A login to an account already
+// connected here makes this connection one more terminal of it: welcome, the markers, then joined,
+// history and who of each room the account is in.
 export const hello: CommandSpec<HelloMsg> = {
   preRegistration: true,
   handle: async (hub, session, m) => {
@@ -69,7 +70,17 @@ export const hello: CommandSpec<HelloMsg> = {
     welcome.limits = { rate: hub.config.rateLimit, burst: hub.config.rateBurst };
     if (account) welcome.account = account.name;
     hub.send(session, welcome);
-    if (terminals) return hub.attach(session, terminals, 'logged in');
+    // The markers come before the rooms they are about: a client settles a room's unread count when its
+    // history comes. A connected account's are known here already (nothing to wait for before attaching).
+    if (terminals) {
+      hub.tellMarkers(session, hub.markers.list(caseFold(account!.name)));
+      return hub.attach(session, terminals, 'logged in');
+    }
+    if (account) {
+      const markers = await hub.markersOf(account.name);
+      if (session.closed) return;
+      hub.tellMarkers(session, markers);
+    }
     if (m.lobby === false) return;
     if (!account && hub.config.requireAccount) {
       return hub.send(session, { type: 'notice', text: 'this server needs an account: register <password> or identify <password>' });

@@ -223,6 +223,8 @@ export interface Engine {
 
   /** Registered nicks, shared by every node. */
   readonly accounts: AccountDirectory;
+  /** The accounts' read markers (server/read-markers.ts keeps them in memory and writes them in batches). */
+  readonly readMarkers: ReadMarkerStore;
   /** Closes the session holding `nickFold` wherever it is (a `kill` event), unless it is `except`. */
   kill(nickFold: string, reason: string, except?: string): Promise<void>;
 
@@ -238,6 +240,24 @@ export interface Engine {
   health(): EngineHealth;
   /** Gives back everything this node holds (members leave at once) and stops. */
   stop(): Promise<void>;
+}
+
+/** An account's read marker of one room: the newest seq read there, the room's name, when it last moved (ms). */
+export interface ReadMarker {
+  room: string;
+  seq: number;
+  ts: number;
+}
+
+/** A marker to store for a (folded) account and a room key, or to delete (null). */
+export type MarkerChange = [account: string, roomKey: string, marker: ReadMarker | null];
+
+/** Where read markers are kept: the SQLite registry on one node, a Redis hash per account in a cluster. */
+export interface ReadMarkerStore {
+  /** Every marker the (folded) account has, by room key. */
+  load(account: string): Promise<Map<string, ReadMarker>>;
+  /** Stores changes of any accounts in one write; rejects with EngineError when they were not stored. */
+  save(changes: MarkerChange[]): Promise<void>;
 }
 
 /** A moderation action as a room's members are shown it (`moderation`). */

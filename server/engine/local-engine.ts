@@ -11,6 +11,7 @@ import type { DatabaseFile } from '../store/database-file.js';
 import { emptyPolicy, type RoomPolicy } from '../moderation/policy.js';
 import type { AccountDirectory } from './accounts.js';
 import { storeRecord } from './local-accounts.js';
+import { LocalReadMarkers } from './local-read-markers.js';
 import type { StoredMessage } from '../store/history-store.js';
 import { ReadError, type HistoryReader } from '../store/history-reader.js';
 import { CommitError, type HistoryWriter } from '../store/history-writer.js';
@@ -52,6 +53,7 @@ export class LocalEngine implements Engine {
   private readonly policies = new Map<string, RoomPolicy>();
   /** The last policy change of each room: the next one starts from its outcome. */
   private readonly policyChanges = new Map<string, Promise<unknown>>();
+  readonly readMarkers: LocalReadMarkers;
 
   constructor(
     private readonly writer: HistoryWriter,
@@ -66,6 +68,7 @@ export class LocalEngine implements Engine {
       this.bans.set(ban.mask, ban);
     }
     for (const [key, json] of storedPolicies) this.policies.set(key, JSON.parse(json) as RoomPolicy);
+    this.readMarkers = new LocalReadMarkers(writer, reader);
   }
 
   async start(sink: EngineSink): Promise<void> {

@@ -28,6 +28,7 @@ import { decodeMember, encodeMember, type StreamEntry } from './redis-codec.js';
 import { checkSettings, connectAll, openConnection } from './redis-connect.js';
 import { DmRelay } from './redis-dm.js';
 import { RedisAccounts } from './redis-accounts.js';
+import { RedisReadMarkers } from './redis-read-markers.js';
 import { emptyPolicy, isHidden, type RoomPolicy } from '../moderation/policy.js';
 import { firstChunk, locateInLog, readPage, readPageAfter } from './redis-history.js';
 import { SharedRead } from './shared-read.js';
@@ -88,6 +89,7 @@ export class RedisEngine implements Engine {
   private readonly directory = new SharedRead(DIRECTORY_CACHE_MS, () => this.readDirectory());
   private readonly census = new SharedRead(DIRECTORY_CACHE_MS, () => this.readCounts());
   accounts!: RedisAccounts;
+  readMarkers!: RedisReadMarkers;
 
   constructor(private readonly options: RedisEngineOptions) {}
 
@@ -122,6 +124,7 @@ export class RedisEngine implements Engine {
       this.dms = new DmRelay(this.cmd, this.subConn, sink, () => this.node, log);
       await this.dms.listen(this.node);
       this.accounts = new RedisAccounts(this.cmd);
+      this.readMarkers = new RedisReadMarkers(this.cmd);
       this.appender = new BatchAppender(this.cmd, this.options, () => this.node, (node, run) => this.write(node, run), () => this.stopping);
       this.reader = new BusReader(this.readerConn, sink, log);
       await this.reader.start();

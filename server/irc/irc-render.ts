@@ -121,6 +121,7 @@ export function render(m: ServerMessage, ctx: RenderContext, answering?: Awaitin
     case 'located':
     case 'ack':
     case 'search':
+    case 'read':
       return [];
   }
 }

@@ -18,7 +18,8 @@ export type ReadRequest =
   | { id: number; op: 'page'; roomKey: string; name: string; before: number; limit: number }
   | { id: number; op: 'pageAfter'; roomKey: string; name: string; after: number; before: number; limit: number }
   | { id: number; op: 'locate'; roomKey: string; anchor: Anchor }
-  | { id: number; op: 'search'; roomKey: string; name: string; words: string[]; before: number; limit: number };
+  | { id: number; op: 'search'; roomKey: string; name: string; words: string[]; before: number; limit: number }
+  | { id: number; op: 'records'; kind: string; prefix: string };
 /** `hangMs`: fault injection for tests, a read that blocks the thread. */
 export type ReaderControl = 'close' | { hangMs: number };
 export type ReaderMessage =
@@ -96,6 +97,11 @@ export class HistoryReader extends SupervisedWorker<ReaderMessage> {
   /** The newest `limit` messages below `before` holding every one of `words`, oldest first. */
   search(roomKey: string, name: string, words: string[], before: number, limit: number): Promise<StoredPage> {
     return this.read<StoredPage>({ op: 'search', roomKey, name, words, before, limit });
+  }
+
+  /** The registry records of `kind` whose key starts with `prefix`, as [key, JSON] pairs in key order. */
+  records(kind: string, prefix: string): Promise<Array<[key: string, value: string]>> {
+    return this.read<Array<[string, string]>>({ op: 'records', kind, prefix });
   }
 
   status(): ReaderStatus {

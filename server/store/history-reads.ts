@@ -35,6 +35,7 @@ export class HistoryReads {
   private readonly readRoom: (roomKey: string, name: string, upTo: number | null) => StoredRoom;
   private readonly selectRoomNumber: Database.Statement<[string], number>;
   private readonly selectMatches: Database.Statement<[string, string, bigint, bigint, number], MessageRow>;
+  private readonly selectRecords: Database.Statement<[string, string, string], { key: string; value: string }>;
 
   constructor(db: Database.Database) {
     this.selectPage = db.prepare(
@@ -57,6 +58,7 @@ export class HistoryReads {
        WHERE w.message_words MATCH ? AND w.rowid >= ? AND w.rowid < ?
        ORDER BY w.rowid DESC LIMIT ?`,
     );
+    this.selectRecords = db.prepare('SELECT key, value FROM registry WHERE kind = ? AND key >= ? AND key < ? ORDER BY key');
     // One read transaction: the last seq and the page below it come from the same snapshot of the file.
     this.readRoom = db.transaction((roomKey: string, name: string, upTo: number | null): StoredRoom => {
       const lastSeq = upTo ?? this.lastSeq(roomKey);
@@ -106,11 +108,24 @@ export class HistoryReads {
     return cutPage(this.selectAfter.iterate(roomKey, after, before, limit + 1), roomName, limit);
   }
 
+  /**
+   * The registry records of `kind` whose key starts with `prefix` (ending in an ASCII character: one
+   * account's read markers, say), as [key, JSON] pairs: a range of the primary key, however many others there are.
+   */
+  records(kind: string, prefix: string): Array<[key: string, value: string]> {
+    return this.selectRecords.all(kind, prefix, prefixEnd(prefix)).map((r) => [r.key, r.value]);
+  }
+
   /** The seq of the message with that id (null: none), or of the last message before that time (0: none). */
   locate(roomKey: string, anchor: Anchor): number | null {
     if ('id' in anchor) return this.selectById.get(roomKey, anchor.id)?.seq ?? null;
     return this.selectBeforeTs.get(roomKey, anchor.ts)?.seq ?? 0;
   }
+}
+
+/** The least string above every string that starts with `prefix`, which ends in an ASCII character. */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 /**

@@ -22,6 +22,7 @@ function answer(request: ReadRequest): ReaderMessage {
       case 'page': return { id: request.id, ok: true, result: reads.page(request.roomKey, request.name, request.before, request.limit) };
       case 'pageAfter': return { id: request.id, ok: true, result: reads.pageAfter(request.roomKey, request.name, request.after, request.before, request.limit) };
       case 'locate': return { id: request.id, ok: true, result: reads.locate(request.roomKey, request.anchor) };
+      case 'records': return { id: request.id, ok: true, result: reads.records(request.kind, request.prefix) };
       case 'search': {
         const { roomKey, name, words, before, limit } = request;
         return { id: request.id, ok: true, result: reads.search(roomKey, name, words, before, limit) };

@@ -48,6 +48,8 @@ export function renderText(m: ServerMessage): string {
     }
     case 'message': return chatLine(m) + EOL;
     case 'ack': return '';
+    // Read markers are for clients that count unread messages; the text mode counts none.
+    case 'read': return '';
     case 'dm': return withText(`${clock(m.ts)} [${m.from} -> ${m.to}] ${m.action ? `* ${m.from} ` : ''}`, m.text) + EOL
       + (m.away !== undefined ? awayLine(m.to, m.away) : '');
     case 'nick': return `*** ${m.old} is now known as ${m.new}${EOL}`;

@@ -439,6 +439,23 @@ describe('RedisEngine on one redis-server', () => {
     await expect.poll(() => a.engine.counts(), { timeout: 15_000, interval: 200 }).toEqual({ users: 1, rooms: 1, servers: 1 });
   });
 
+  it('read markers: one hash per account, written in one transaction, read back whole; damaged fields are skipped', async () => {
+    const { engine } = await startNode(redis);
+    const other = await startNode(redis);
+    await engine.readMarkers.save([
+      ['mara', '#a', { room: '#A', seq: 5, ts: 10 }],
+      ['mara', '#b', { room: '#b', seq: 2, ts: 20 }],
+      ['nils', '#a', { room: '#A', seq: 9, ts: 30 }],
+    ]);
+    await admin.hset('chat:read:mara', '#broken', 'not json', '#wrong', '{"room":"#wrong","seq":"3","ts":1}');
+    expect(await other.engine.readMarkers.load('mara')).toEqual(new Map([['#a', { room: '#A', seq: 5, ts: 10 }], ['#b', { room: '#b', seq: 2, ts: 20 }]]));
+    await engine.readMarkers.save([['mara', '#a', { room: '#A', seq: 7, ts: 40 }], ['mara', '#b', null]]);
+    expect(await admin.hgetall('chat:read:mara')).toMatchObject({ '#a': JSON.stringify({ room: '#A', seq: 7, ts: 40 }) });
+    expect(await admin.hexists('chat:read:mara', '#b')).toBe(0);
+    expect(await other.engine.readMarkers.load('nils')).toEqual(new Map([['#a', { room: '#A', seq: 9, ts: 30 }]]));
+    expect(await other.engine.readMarkers.load('nobody')).toEqual(new Map());
+  });
+
   it('fences a node whose lease is gone: refused writes, fenced() once, then carries on under a new id', async () => {
     const f = await startNode(redis);
     const other = await startNode(redis);
@@ -579,6 +596,24 @@ describe('RedisEngine start-up checks', () => {
 });
 
 describe('RedisEngine when Redis dies', () => {
+  it('refuses to load or store read markers while Redis is down, with an EngineError that says so', async () => {
+    const redis = await startRedis();
+    try {
+      const { engine } = await startNode(redis, { leaseMs: 2000 });
+      await redis.kill('SIGKILL');
+      await vi.waitFor(() => expect(engine.health().problems).toContain('redis unreachable'), WAIT);
+      await expect(engine.readMarkers.save([['mara', '#a', { room: '#a', seq: 1, ts: 1 }]])).rejects.toThrow(/^the read markers could not be stored: /);
+      await expect(engine.readMarkers.load('mara')).rejects.toThrow(/^the read markers could not be read: /);
+      await redis.restart();
+      await vi.waitFor(async () => {
+        await engine.readMarkers.save([['mara', '#a', { room: '#a', seq: 1, ts: 1 }]]);
+      }, WAIT);
+      expect(await engine.readMarkers.load('mara')).toEqual(new Map([['#a', { room: '#a', seq: 1, ts: 1 }]]));
+    } finally {
+      await redis.stop();
+    }
+  });
+
   it('rejects appends at once while Redis is down; after SIGKILL and restart nothing acked is lost and seqs go on', async () => {
     const redis = await startRedis();
     const admin = () => new Redis({ path: redis.url, lazyConnect: true, retryStrategy: () => null });

@@ -38,6 +38,7 @@ const CLIENT_FIELDS: Record<ClientMessageType, string[]> = {
   away: ['reason', 'ref'],
   whois: ['nick', 'ref'],
   stats: ['ref'],
+  read: ['room', 'seq', 'ref'],
   register: ['password', 'email', 'ref'],
   identify: ['password', 'account', 'ref'],
   password: ['old', 'new', 'ref'],
@@ -81,6 +82,7 @@ const SERVER_FIELDS: Record<string, string[]> = {
   login: ['nick', 'account'],
   whois: ['nick', 'account', 'away', 'ref'],
   stats: ['users', 'rooms', 'servers', 'localUsers', 'maxLocalUsers', 'operators', 'ref'],
+  read: ['room', 'seq', 'ref'],
 };
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; ref?: string } };
@@ -205,6 +207,7 @@ const validClient: fc.Arbitrary<{ input: Record<string, unknown>; output: Record
     fc.record({ type: fc.constant('unmute'), room: roomArb, mask: validLine(64), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'room', 'mask'] }),
     fc.record({ type: fc.constant('role'), room: roomArb, account: nickArb, role: fc.constantFrom('op', 'voice', 'none'), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'room', 'account', 'role'] }),
     fc.record({ type: fc.constant('invite'), room: roomArb, nick: nickArb, ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'room', 'nick'] }),
+    fc.record({ type: fc.constant('read'), room: roomArb, seq: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), ref: validRef }, { noNullPrototype: true, requiredKeys: ['type', 'room', 'seq'] }),
     fc.record({
       type: fc.constant('settings'), room: roomArb, inviteOnly: fc.boolean(), key: validLine(256), moderated: fc.boolean(), secret: fc.boolean(),
       topicOps: fc.boolean(), limit: fc.integer({ min: 0, max: 10_000_000 }), ref: validRef,

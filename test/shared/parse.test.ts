@@ -95,6 +95,8 @@ describe('parseClientMessage: accepted', () => {
     { name: 'away without one (back)', input: { type: 'away' }, output: { type: 'away' } },
     { name: 'whois', input: { type: 'whois', nick: 'Bob' }, output: { type: 'whois', nick: 'Bob' } },
     { name: 'stats', input: { type: 'stats', ref: 's' }, output: { type: 'stats', ref: 's' } },
+    { name: 'read', input: { type: 'read', room: 'Dev', seq: 42, ref: 'r' }, output: { type: 'read', room: '#Dev', seq: 42, ref: 'r' } },
+    { name: 'read of nothing yet (seq 0)', input: { type: 'read', room: '#a', seq: 0 }, output: { type: 'read', room: '#a', seq: 0 } },
     {
       name: 'extra fields are dropped, including ones the server sets itself',
       input: { type: 'say', room: '#a', text: 'hi', from: 'mallory', id: 'x', seq: 9, ts: 1, extra: { deep: true } },
@@ -165,7 +167,8 @@ describe('parseClientMessage: accepted', () => {
   it('knows exactly the protocol v1 request types', () => {
     expect([...CLIENT_MESSAGE_TYPES].sort()).toStrictEqual([
       'away', 'ban', 'bans', 'dm', 'drop', 'ghost', 'hello', 'history', 'identify', 'invite', 'join', 'kick', 'kill', 'locate', 'mute', 'nick', 'operator',
-      'part', 'password', 'ping', 'quit', 'register', 'role', 'rooms', 'say', 'search', 'settings', 'stats', 'topic', 'unban', 'unmute', 'who', 'whois',
+      'part', 'password', 'ping', 'quit', 'read', 'register', 'role', 'rooms', 'say', 'search', 'settings', 'stats', 'topic', 'unban', 'unmute', 'who',
+      'whois',
     ]);
   });
 });
@@ -289,6 +292,13 @@ describe('parseClientMessage: rejected', () => {
     bad('history with before 0', { type: 'history', room: '#a', before: 0 }, BAD_MESSAGE, `before must be an integer from 1 to ${MAX_SAFE}`),
     bad('history with a negative before', { type: 'history', room: '#a', before: -1 }, BAD_MESSAGE, `before must be an integer from 1 to ${MAX_SAFE}`),
     bad('history with a fractional before', { type: 'history', room: '#a', before: 10.25 }, BAD_MESSAGE, "field 'before' must be an integer"),
+    bad('read without seq', { type: 'read', room: '#a', ref: 'r' }, BAD_MESSAGE, "missing field 'seq'", 'r'),
+    bad('read without room', { type: 'read', seq: 3 }, BAD_MESSAGE, "missing field 'room'"),
+    bad('read with a negative seq', { type: 'read', room: '#a', seq: -1 }, BAD_MESSAGE, `seq must be an integer from 0 to ${MAX_SAFE}`),
+    bad('read with a fractional seq', { type: 'read', room: '#a', seq: 2.5 }, BAD_MESSAGE, "field 'seq' must be an integer"),
+    bad('read with a string seq', { type: 'read', room: '#a', seq: '7' }, BAD_MESSAGE, "field 'seq' must be an integer"),
+    bad('read with a seq past 2^53', { type: 'read', room: '#a', seq: 2 ** 53 }, BAD_MESSAGE, "field 'seq' must be an integer"),
+    bad('read of a bad room name', { type: 'read', room: '#a b', seq: 1 }, ROOM_INVALID, 'room must be # and 1-32 of A-Z a-z 0-9 _ -'),
     bad('search without query', { type: 'search', room: '#a' }, BAD_MESSAGE, "missing field 'query'"),
     bad('search with a numeric query', { type: 'search', room: '#a', query: 7 }, BAD_MESSAGE, "field 'query' must be a string"),
     bad('search for nothing', { type: 'search', room: '#a', query: '' }, TEXT_INVALID, 'query must hold at least one word (letters or digits)'),
@@ -461,6 +471,8 @@ describe('parseServerMessage: accepted', () => {
     { name: 'logout', input: { type: 'login', nick: 'bob' } },
     { name: 'whois of a guest', input: { type: 'whois', nick: 'guest' } },
     { name: 'stats', input: { type: 'stats', users: 3, rooms: 2, servers: 1, localUsers: 3, maxLocalUsers: 4, operators: 0, ref: 's' } },
+    { name: 'read marker', input: { type: 'read', room: '#dev', seq: 12 } },
+    { name: 'read marker answering a read', input: { type: 'read', room: '#dev', seq: 12, ref: 'r' } },
     { name: 'pong', input: { type: 'pong' } },
     { name: 'pong with ref', input: { type: 'pong', ref: 'p' } },
     { name: 'error', input: { type: 'error', code: 'NOT_IN_ROOM', message: 'join #dev first' } },
@@ -480,7 +492,7 @@ describe('parseServerMessage: accepted', () => {
   it('covers every server message type', () => {
     const covered = new Set(cases.map((c) => c.input.type));
     expect([...covered].sort()).toStrictEqual(
-      ['ack', 'away', 'bye', 'dm', 'error', 'history', 'joined', 'left', 'login', 'message', 'nick', 'pong', 'rooms', 'search', 'stats', 'topic', 'welcome', 'who', 'whois'],
+      ['ack', 'away', 'bye', 'dm', 'error', 'history', 'joined', 'left', 'login', 'message', 'nick', 'pong', 'read', 'rooms', 'search', 'stats', 'topic', 'welcome', 'who', 'whois'],
     );
   });
 });
@@ -511,6 +523,8 @@ describe('parseServerMessage: rejected', () => {
     { name: 'who with a numeric account', input: raw({ type: 'who', room: '#a', users: ['a'], total: 1, accounts: [1] }), message: 'accounts must be strings or null' },
     { name: 'login without nick', input: raw({ type: 'login', account: 'x' }), message: "missing field 'nick'" },
     { name: 'login with a numeric account', input: raw({ type: 'login', nick: 'a', account: 1 }), message: "field 'account' must be a string" },
+    { name: 'read marker with a string seq', input: raw({ type: 'read', room: '#a', seq: '3' }), message: "field 'seq' must be an integer" },
+    { name: 'read marker without room', input: raw({ type: 'read', seq: 3 }), message: "missing field 'room'" },
     { name: 'stats with a string count', input: raw({ type: 'stats', users: '3', rooms: 1, servers: 1, localUsers: 1, maxLocalUsers: 1, operators: 0 }), message: "field 'users' must be an integer" },
     { name: 'error with a numeric code', input: raw({ type: 'error', code: 1, message: 'x' }), message: "field 'code' must be a string" },
     { name: 'bye without reason', input: raw({ type: 'bye' }), message: "missing field 'reason'" },

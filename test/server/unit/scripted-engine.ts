@@ -10,8 +10,8 @@ import type { BanInfo, ChatMessage, RoomInfo, ServerMessage } from '../../../sha
 import { emptyPolicy, type RoomPolicy } from '../../../server/moderation/policy.js';
 import { caseFold } from '../../../shared/validate.js';
 import type {
-  ClusterCounts, DirectMessage, DmOutcome, DmReceipt, Engine, EngineEvent, EngineHealth, EngineSink, HistoryPage, MemberRef,
-  ModerationEntry, NewMessage, PolicyNotice, RoomSnapshot, UserInfo,
+  ClusterCounts, DirectMessage, DmOutcome, DmReceipt, Engine, EngineEvent, EngineHealth, EngineSink, HistoryPage, MarkerChange, MemberRef,
+  ModerationEntry, NewMessage, PolicyNotice, ReadMarker, ReadMarkerStore, RoomSnapshot, UserInfo,
 } from '../../../server/engine/engine.js';
 import { reservedKeys, type Account, type AccountDirectory, type CreateOutcome } from '../../../server/engine/accounts.js';
 
@@ -51,6 +51,31 @@ export class MemoryAccounts implements AccountDirectory {
   }
 }
 
+/** Read markers as the shared store would hold them, in memory; every save is recorded, and `failing` refuses them. */
+export class MemoryReadMarkers implements ReadMarkerStore {
+  readonly byAccount = new Map<string, Map<string, ReadMarker>>();
+  readonly saves: MarkerChange[][] = [];
+  loads = 0;
+  failing = false;
+
+  async load(account: string): Promise<Map<string, ReadMarker>> {
+    this.loads++;
+    if (this.failing) throw new Error('the store is down');
+    return new Map(this.byAccount.get(account));
+  }
+
+  async save(changes: MarkerChange[]): Promise<void> {
+    if (this.failing) throw new Error('the store is down');
+    this.saves.push(changes);
+    for (const [account, roomKey, marker] of changes) {
+      const markers = this.byAccount.get(account) ?? new Map<string, ReadMarker>();
+      if (marker) markers.set(roomKey, marker);
+      else markers.delete(roomKey);
+      this.byAccount.set(account, markers);
+    }
+  }
+}
+
 export type Op = 'append' | 'claimNick' | 'releaseNick' | 'rename' | 'openRoom' | 'closeRoom' | 'join' | 'part' | 'setTopic'
   | 'page' | 'sendDm' | 'kill' | 'whois' | 'setAway' | 'setAccount';
 
@@ -80,6 +105,7 @@ export class ScriptedEngine implements Engine {
   private clock = 1_000;
 
   readonly accounts = new MemoryAccounts();
+  readonly readMarkers = new MemoryReadMarkers();
 
   /** Whether writes can reach the store at all (Redis up). */
   reachable = true;
