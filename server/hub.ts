@@ -64,6 +64,8 @@ export class Hub implements EngineSink {
   private readonly users = new Map<string, User>();
   /** Users of this node by folded nick; the engine decides who may hold a nick. */
   private readonly nicks = new Map<string, User>();
+  /** Logged-in users of this node by folded account, whatever nick they go by now. */
+  private readonly accountUsers = new Map<string, User>();
   readonly rooms: ServedRooms;
   readonly timeline: Timeline;
   /** Requests waiting for their event, by `<kind>:<user id>[:<room>]`: terminals of one user may wait alike. */
@@ -186,17 +188,21 @@ export class Hub implements EngineSink {
       this.quietly(this.engine.setAccount(guest, []), 'clear account');
     }
     if (user.nick && !this.stopping) this.quietly(this.engine.releaseNick(user.nick, user.id), 'release nick');
-    if (user.account !== null) this.markers.leave(caseFold(user.account), user);
+    if (user.account !== null) {
+      const fold = caseFold(user.account);
+      this.markers.leave(fold, user);
+      if (this.accountUsers.get(fold) === user) this.accountUsers.delete(fold);
+    }
     this.users.delete(user.id);
   }
 
   /**
-   * The logged-in user of this node holding `nick`, which another connection logging in to the same
-   * account joins as one more terminal; null when there is none here.
+   * The user of this node logged in to `account` (under any nick), which another connection logging in
+   * to the same account joins as one more terminal; null when there is none here.
    */
   terminalsOf(account: string): User | null {
     const fold = caseFold(account);
-    const user = this.nicks.get(fold);
+    const user = this.accountUsers.get(fold);
     return user && !user.closed && user.account !== null && caseFold(user.account) === fold ? user : null;
   }
 
@@ -484,6 +490,8 @@ export class Hub implements EngineSink {
     const now = account === null ? null : caseFold(account.name);
     user.account = account?.name ?? null;
     user.operator = account !== null && (this.operators.has(caseFold(account.name)) || account.operator === true);
+    if (was !== null && was !== now && this.accountUsers.get(was) === user) this.accountUsers.delete(was);
+    if (now !== null && !this.accountUsers.has(now)) this.accountUsers.set(now, user);
     if (was !== null && was !== now) this.markers.leave(was, user);
     if (now !== null) this.markers.enter(now, user);
   }

@@ -169,6 +169,17 @@ describe('one account on three terminals', () => {
     expect(b).toMatchObject({ type: 'who', users: ['Cy'], total: 1 });
   });
 
+  it('a login finds the account under the nick it goes by now: one more terminal, not a second user', async () => {
+    const one = await account('ws', 'Fay');
+    one.send({ type: 'nick', nick: 'FayAway' });
+    expect(await one.next('nick')).toEqual({ type: 'nick', old: 'Fay', new: 'FayAway' });
+    const { c: two, welcome } = await terminal('tcp', 'fay');
+    expect(welcome).toMatchObject({ type: 'welcome', nick: 'FayAway', account: 'Fay' });
+    const who = await two.next('who');
+    expect(who).toMatchObject({ room: '#lobby' });
+    expect(who.type === 'who' && who.users.filter((u) => u.startsWith('Fay'))).toEqual(['FayAway']);
+  });
+
   it('a guest who identifies to an account connected here leaves as a guest and becomes one of its terminals', async () => {
     const one = await account('ws', 'Dee');
     const watcher = await guest('tcp', 'Wat');
