@@ -9,6 +9,7 @@ import { ReadSync } from './net/read-sync.js';
 import { ChatLog } from './persist/chat-log.js';
 import { EMPTY_MEMORY, loadMemory, MemoryKeeper, memoryFile } from './persist/memory.js';
 import { fileNameFor, logDir } from './persist/paths.js';
+import { READ_REF } from './state/read-markers.js';
 import { rememberedFrom } from './state/remember.js';
 import { Store } from './state/store.js';
 import { ChatScreen } from './ui/chat-screen.js';
@@ -50,7 +51,7 @@ const client = new ChatClient({
 });
 const store = new Store(client.server, cli.nick, cli.config.highlights ?? []);
 store.dispatch({ type: 'restore', memory });
-syncReads(client, store, new ReadSync((room, seq) => client.sendIfOnline({ type: 'read', room, seq })));
+syncReads(client, store, new ReadSync((room, seq) => client.sendIfOnline({ type: 'read', room, seq, ref: READ_REF })));
 feedStore(client, store);
 const log = cli.config.logs ? new ChatLog(path.join(logDir(process.env), fileNameFor(server)), () => store.state.me) : undefined;
 if (log) client.onEvent((event) => { if (event.type === 'message') log.record(event.msg); });

@@ -7,6 +7,12 @@ import type { AppState, Line, View } from './types.js';
 import { roomViewId } from './views.js';
 
 /**
+ * The ref of every `read` this client sends: a refusal of one (a `read` racing a /part, markers the
+ * server cannot load now) is background noise, not an error to show; the next position tries again.
+ */
+export const READ_REF = 'read-marker';
+
+/**
  * How far this terminal has read, to tell the server: the room shown, scrolled to the bottom, once its
  * history has come, up to its newest message. Nothing while not logged in to an account (markers then
  * stay in this client), offline, or before a reconnect has joined the room again (the server would

@@ -3,7 +3,7 @@ import { caseFold, ErrorCode, type ServerMessage } from '../../shared/index.js';
 import {
   currentView, ensureView, findView, infoLines, isMe, noteIn, perspective, removeView, selectView, withView,
 } from './app-state.js';
-import { applyReadMarker } from './read-markers.js';
+import { applyReadMarker, READ_REF } from './read-markers.js';
 import { settleReadPosition } from './remember.js';
 import { onSearch } from './search.js';
 import type { AppState, ChatLine, View } from './types.js';
@@ -225,6 +225,7 @@ function onRooms(state: AppState, r: Msg<'rooms'>, now: number): AppState {
 }
 
 function onError(state: AppState, e: Msg<'error'>, now: number): AppState {
+  if (e.ref === READ_REF) return state;
   const owner = e.ref ? state.views.find((v) => v.pending.some((p) => p.ref === e.ref)) : undefined;
   if (owner?.kind === 'dm' && e.code === ErrorCode.NO_SUCH_USER && !owner.lines.some((l) => l.kind === 'chat')) {
     // A DM view opened for someone who is not here holds nothing worth keeping.

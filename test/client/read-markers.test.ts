@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChatMessage, ServerMessage } from '../../shared/index.js';
 import { ReadSync } from '../../client/net/read-sync.js';
 import { initialState } from '../../client/state/app-state.js';
-import { seenPosition } from '../../client/state/read-markers.js';
+import { READ_REF, seenPosition } from '../../client/state/read-markers.js';
 import { reduce } from '../../client/state/reducer.js';
 import type { Action, AppState } from '../../client/state/types.js';
 
@@ -89,6 +89,14 @@ describe('read markers in the client state', () => {
     expect(s.current).toBe('#dev');
     s = run(s, server(message('#dev', 4)), server({ type: 'read', room: '#dev', seq: 4 }));
     expect(view(s, '#dev')).toMatchObject({ unread: 0, readSeq: 4 });
+  });
+
+  it('a refused read (racing a /part) is not shown; other errors still are', () => {
+    const s = withDev('Ada', []);
+    const quiet = run(s, server({ type: 'error', code: 'NOT_IN_ROOM', message: 'you are not in #dev', ref: READ_REF }));
+    expect(quiet).toBe(s);
+    const loud = run(s, server({ type: 'error', code: 'NOT_IN_ROOM', message: 'you are not in #dev' }));
+    expect(loud.views.flatMap((v) => v.lines).some((l) => l.text.includes('you are not in #dev'))).toBe(true);
   });
 
   it('tells the server how far it has read only with an account, online, in a room at the bottom with its history', () => {
