@@ -22,7 +22,6 @@ export interface TopicMsg { type: 'topic'; room: string; topic: string; ref?: st
 export interface HistoryMsg { type: 'history'; room: string; before?: number; after?: number; limit?: number; ref?: string }
 /** Finds a message's seq: by its `id`, or the last message before the time `ts` (ms). */
 export interface LocateMsg { type: 'locate'; room: string; id?: string; ts?: number; ref?: string }
-export interface HistoryMsg { type: 'history'; room: string; before?: number; limit?: number; ref?: string }
 /** Messages of `room` holding every word of `query`, older than seq `before`; paged like `history`. */
 export interface SearchMsg { type: 'search'; room: string; query: string; before?: number; limit?: number; ref?: string }
 export interface RoomsMsg { type: 'rooms'; from?: number; ref?: string }
