@@ -474,6 +474,8 @@ export class Hub implements EngineSink {
 
   /** The user is logged in to `account` now (null: a guest again), an operator or not. */
   logIn(user: User, account: Account | null): void {
+    // Roles go with the account: the member lists of its rooms are built again.
+    if (user.account !== (account?.name ?? null)) for (const room of user.rooms) room.renamed();
     user.account = account?.name ?? null;
     user.operator = account !== null && (this.operators.has(caseFold(account.name)) || account.operator === true);
   }

@@ -50,8 +50,8 @@ export type EngineEvent =
   | { kind: 'msg'; roomKey: string; message: ChatMessage }
   /** `seq` is the room's last seq when the join was accepted: the joiner's history ends there. */
   | { kind: 'join'; roomKey: string; room: string; member: MemberRef; seq: number; ts: number }
-  /** `quit`: the member left the server (its connection closed), not only the room. */
-  | { kind: 'part'; roomKey: string; room: string; member: MemberRef; reason?: string; quit?: true }
+  /** `quit`: the member left the server (its connection closed), not only the room. `by`: the operator who kicked it. */
+  | { kind: 'part'; roomKey: string; room: string; member: MemberRef; reason?: string; quit?: true; by?: string }
   | { kind: 'topic'; roomKey: string; room: string; topic: string; by: string; ts: number }
   /**
    * The room's moderation state changed (roles, bans, mutes, invites, settings): this is all of it now.
@@ -170,8 +170,11 @@ export interface Engine {
   /** This node no longer serves the room. */
   closeRoom(roomKey: string): void;
   join(roomKey: string, name: string, member: MemberRef): Promise<void>;
-  /** `quit`: the member is leaving the server, not only the room (IRC shows one QUIT for its rooms). */
-  part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean): Promise<void>;
+  /**
+   * `quit`: the member is leaving the server, not only the room (IRC shows one QUIT for its rooms).
+   * `by`: the operator who kicked it out (IRC shows a KICK).
+   */
+  part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean, by?: string): Promise<void>;
   setTopic(roomKey: string, name: string, topic: string, by: string): Promise<void>;
   /**
    * Changes the room's moderation state: `change` gets the current one (empty for a room without) and

@@ -203,10 +203,11 @@ export class LocalEngine implements Engine {
     this.sink.apply({ kind: 'join', roomKey, room: name, member, seq: this.seqs.get(roomKey)!.emitted, ts: Date.now() });
   }
 
-  async part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean): Promise<void> {
+  async part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean, by?: string): Promise<void> {
     const event: EngineEvent = { kind: 'part', roomKey, room: name, member };
     if (reason !== undefined) event.reason = reason;
     if (quit) event.quit = true;
+    if (by !== undefined) event.by = by;
     this.sink.apply(event);
   }
 

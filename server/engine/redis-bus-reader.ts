@@ -158,6 +158,7 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
       const event: EngineEvent = { kind: 'part', roomKey, room: f.rn!, member: decodeMember(f.n!) };
       if (f.why) event.reason = f.why;
       if (f.q === '1') event.quit = true;
+      if (f.by) event.by = f.by;
       return event;
     }
     case 'topic':

@@ -221,9 +221,9 @@ export class RedisEngine implements Engine {
     this.directory.forget();
   }
 
-  async part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean): Promise<void> {
+  async part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean, by?: string): Promise<void> {
     await this.cmd.chatPart(roomMembers(roomKey), roomMeta(roomKey), nodeRooms(member.node), BUS, ROOMS,
-      roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, reason ?? '', name, quit ? '1' : '');
+      roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, reason ?? '', name, quit ? '1' : '', by ?? '');
     this.directory.forget();
   }
 

@@ -2,13 +2,15 @@
  * IRC in a cluster: an IRC user on node A and a WebSocket user on node B share a room over a real
  * redis-server: joins, messages both ways, DMs, and the IRC user's quit seen once on B; the accounts of
  * B's users as A's IRC clients see them (account-tag, extended-join, account-notify) and as A's JSON
- * clients do (joined, who, message, login), live and from what A reads of a room it opens later.
+ * clients do (joined, who, message, login), live and from what A reads of a room it opens later; roles,
+ * settings and kicks made on B seen on A as NAMES prefixes, MODE and KICK lines.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonClient } from '../helpers/clients.js';
 import { startCluster } from '../helpers/cluster.js';
 import { IrcClient } from '../helpers/irc-client.js';
+import type { ParsedMessage } from '../../server/irc/message.js';
 import { startRedis, type RunningRedis } from '../helpers/redis.js';
 import type { RunningServer } from '../helpers/server.js';
 
@@ -138,6 +140,51 @@ describe('IRC across nodes', () => {
       await expect.poll(async () => (await admin.keys('chat:node:*:accounts')).length, { timeout: 15_000 }).toBe(0);
     } finally {
       for (const c of [irc, watcher, acc, gus]) c.close();
+    }
+  });
+
+  it('roles, settings and kicks made on node B reach IRC users on node A as prefixes, MODE and KICK lines', async () => {
+    const [a, b] = nodes as [RunningServer, RunningServer];
+    const password = 'correct horse';
+    const owner = await JsonClient.registered('ws', b.wsUrl, 'OwnB');
+    const registrant = await JsonClient.registered('ws', a.wsUrl, 'VoxA');
+    const opened: { close(): void }[] = [owner];
+    try {
+      for (const c of [owner, registrant]) {
+        c.send({ type: 'register', password });
+        await c.next('account');
+      }
+      registrant.close();
+      await registrant.closedPromise;
+      expect(await owner.join('#crossroles')).toMatchObject({ type: 'who' });
+      // Its creator owns the room once the join is answered: it is told so.
+      expect(await owner.next('role')).toEqual({ type: 'role', room: '#crossroles', nick: 'OwnB', role: 'op', was: 'none' });
+      const vox = await IrcClient.registered(a.ircPort!, 'VoxA', password);
+      const guest = await IrcClient.registered(a.ircPort!, 'guestA');
+      opened.push(vox, guest);
+      await vox.join('#crossroles');
+      guest.send('JOIN #crossroles');
+      // The owner, a member on the other node, is an operator in the NAMES of node A.
+      expect(await guest.next((m) => m.verb === '353')).toMatchObject({ params: ['guestA', '=', '#crossroles', expect.stringContaining('@OwnB')] });
+      await guest.next('366');
+
+      owner.send({ type: 'role', room: '#crossroles', account: 'voxa', role: 'voice', ref: 'v' });
+      const voiced = { source: 'OwnB!~u@chat', verb: 'MODE', params: ['#crossroles', '+v', 'VoxA'] };
+      const byOwner = (m: ParsedMessage) => m.verb === 'MODE' && m.source === 'OwnB!~u@chat';
+      expect(await guest.next(byOwner, 15_000)).toMatchObject(voiced);
+      expect(await vox.next(byOwner, 15_000)).toMatchObject(voiced);
+      guest.send('NAMES #crossroles');
+      expect((await guest.next('353')).params[3]!.split(' ').sort()).toEqual(['+VoxA', '@OwnB', 'guestA']);
+
+      owner.send({ type: 'settings', room: '#crossroles', moderated: true, ref: 's' });
+      expect(await guest.next(byOwner, 15_000)).toMatchObject({ params: ['#crossroles', '+m'] });
+
+      owner.send({ type: 'kick', room: '#crossroles', nick: 'guestA', reason: 'bye', ref: 'k' });
+      const kick = { source: 'OwnB!~u@chat', verb: 'KICK', params: ['#crossroles', 'guestA', 'bye'] };
+      expect(await guest.next('KICK', 15_000)).toMatchObject(kick);
+      expect(await vox.next('KICK', 15_000)).toMatchObject(kick);
+    } finally {
+      for (const c of opened) c.close();
     }
   });
 });
