@@ -248,11 +248,9 @@ export class Room {
 }
 
 /**
- * The folded account a member holds roles by: a user here, the account it is logged in to; a member on
- * another node, its nick, since member refs carry no account and only an account's holder may use a
- * registered nick (a user elsewhere logged in under another nick is not seen as holding its role).
+ * The folded account a member holds roles by: the account it is logged in to, here or on another node
+ * (member refs carry it); none for a guest, whatever its nick.
  */
 export function accountOf(member: User | MemberRef): string | null {
-  if ('sessions' in member) return member.account === null ? null : caseFold(member.account);
-  return caseFold(member.nick);
+  return member.account ? caseFold(member.account) : null;
 }

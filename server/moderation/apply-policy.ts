@@ -76,10 +76,8 @@ function roleChanges(room: Room, before: RoomPolicy | null, after: RoomPolicy): 
     events.push({ type: 'role', room: room.name, nick, role: roleOf(after, account), was: roleOf(before, account) });
   };
   for (const user of room.members) if (user.nick) tell(user, user.nick);
-  for (const account of changed) {
-    const remote = room.remote.get(account);
-    if (remote) tell(remote, remote.nick);
-  }
+  // Members elsewhere are listed by nick, not account (a logged-in user may rename): each is asked.
+  for (const remote of room.remote.values()) tell(remote, remote.nick);
   return events;
 }
 
