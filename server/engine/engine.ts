@@ -62,8 +62,11 @@ export type EngineEvent =
   | { kind: 'nick'; member: MemberRef; old: string; rooms: string[] }
   /** The member is away with `member.away`, or back (none); `rooms` are the keys of the rooms it is in. */
   | { kind: 'away'; member: MemberRef; rooms: string[] }
-  /** The member logged in to `member.account`, or out (none); `rooms` are the keys of the rooms it is in. */
-  | { kind: 'login'; member: MemberRef; rooms: string[] }
+  /**
+   * The member logged in to `member.account`, or out (none); `was` is the account it left, if any (roles
+   * go with accounts: each node shows its members what changed). `rooms` are the keys of the rooms it is in.
+   */
+  | { kind: 'login'; member: MemberRef; rooms: string[]; was?: string }
   /** Deliver `message` to the session holding the folded nick `nick`, on whichever node. */
   | { kind: 'notify'; nick: string; message: ServerMessage }
   /** The account of the folded nick `nick` changed (made or unmade operator): its session takes it up. */
@@ -218,9 +221,10 @@ export interface Engine {
   setAway(member: MemberRef, roomKeys: string[]): Promise<void>;
   /**
    * Records `member.account` (none: a guest) for every node: what a node starting to serve one of its
-   * rooms later reads in its snapshot and, when it is in rooms (`roomKeys`), a `login` event naming them.
+   * rooms later reads in its snapshot and, when it is in rooms (`roomKeys`), a `login` event naming them
+   * and `was`, the account it was logged in to before (none: it was a guest).
    */
-  setAccount(member: MemberRef, roomKeys: string[]): Promise<void>;
+  setAccount(member: MemberRef, roomKeys: string[], was?: string): Promise<void>;
   /** Users, rooms and nodes of the whole cluster; null when this node's are all there are. */
   counts(): Promise<ClusterCounts> | null;
 

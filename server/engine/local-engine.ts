@@ -284,9 +284,9 @@ export class LocalEngine implements Engine {
     this.sink.apply({ kind: 'away', member, rooms: roomKeys });
   }
 
-  async setAccount(member: MemberRef, roomKeys: string[]): Promise<void> {
+  async setAccount(member: MemberRef, roomKeys: string[], was?: string): Promise<void> {
     // One process: the hub's users are the record, and only members sharing a room need telling.
-    if (roomKeys.length > 0) this.sink.apply({ kind: 'login', member, rooms: roomKeys });
+    if (roomKeys.length > 0) this.sink.apply(was === undefined ? { kind: 'login', member, rooms: roomKeys } : { kind: 'login', member, rooms: roomKeys, was });
   }
 
   counts(): Promise<ClusterCounts> | null {

@@ -320,10 +320,12 @@ export class RedisEngine implements Engine {
   }
 
   /** Stored for the snapshots of rooms other nodes open later, then, when it is in rooms, told to every node. */
-  async setAccount(member: MemberRef, roomKeys: string[]): Promise<void> {
+  async setAccount(member: MemberRef, roomKeys: string[], was?: string): Promise<void> {
     if (member.account) await this.cmd.hset(nodeAccounts(member.node), member.sid, member.account);
     else await this.cmd.hdel(nodeAccounts(member.node), member.sid);
-    if (roomKeys.length > 0) await this.announce('login', 'n', encodeMember(member), 'ac', member.account ?? '', 'rs', JSON.stringify(roomKeys));
+    if (roomKeys.length > 0) {
+      await this.announce('login', 'n', encodeMember(member), 'ac', member.account ?? '', 'wa', was ?? '', 'rs', JSON.stringify(roomKeys));
+    }
   }
 
   counts(): Promise<ClusterCounts> {

@@ -187,4 +187,57 @@ describe('IRC across nodes', () => {
       for (const c of opened) c.close();
     }
   });
+
+  it('roles follow accounts across nodes: a renamed operator on B keeps its @ on A; logging in on B to a voiced account is +v on A, dropping it -v', async () => {
+    const [a, b] = nodes as [RunningServer, RunningServer];
+    const password = 'correct horse';
+    const owner = await JsonClient.registered('ws', b.wsUrl, 'RoleOwnB');
+    const registrant = await JsonClient.registered('ws', a.wsUrl, 'LaterV');
+    const opened: { close(): void }[] = [owner];
+    try {
+      for (const c of [owner, registrant]) {
+        c.send({ type: 'register', password });
+        await c.next('account');
+      }
+      registrant.close();
+      await registrant.closedPromise;
+      await owner.join('#acctroles');
+      await owner.next('role');
+      owner.send({ type: 'role', room: '#acctroles', account: 'laterv', role: 'voice', ref: 'v' });
+      await owner.next((m) => m.type === 'notice' && m.ref === 'v');
+      const watcher = await IrcClient.registered(a.ircPort!, 'watchRA');
+      const comer = await JsonClient.registered('ws', b.wsUrl, 'comerB');
+      opened.push(watcher, comer);
+      await watcher.join('#acctroles');
+      await comer.join('#acctroles');
+      await watcher.next((m) => m.verb === 'JOIN' && m.source === 'comerB!~u@chat', 15_000);
+      const names = async () => {
+        await watcher.sync();
+        watcher.send('NAMES #acctroles');
+        return (await watcher.next('353')).params[3]!.split(' ').sort();
+      };
+
+      // The owner renames on B: node A still sees its account's role under the new nick.
+      owner.send({ type: 'nick', nick: 'RenamedOwn' });
+      await watcher.next('NICK', 15_000);
+      expect(await names()).toEqual(['@RenamedOwn', 'comerB', 'watchRA']);
+
+      // A guest on B identifies as the voiced account: node A's members see the server give it +v.
+      const modeOf = (m: ParsedMessage) => m.verb === 'MODE' && m.params[2] === 'LaterV';
+      comer.send({ type: 'identify', account: 'laterv', password, ref: 'i' });
+      await comer.next('account');
+      expect(await watcher.next(modeOf, 15_000)).toMatchObject({ source: 'chat', params: ['#acctroles', '+v', 'LaterV'] });
+      expect(await names()).toEqual(['+LaterV', '@RenamedOwn', 'watchRA']);
+      // A role change made on B reaches the renamed operator on A's view too.
+      owner.send({ type: 'role', room: '#acctroles', account: 'laterv', role: 'op', ref: 'o' });
+      expect(await watcher.next(modeOf, 15_000)).toMatchObject({ source: 'RenamedOwn!~u@chat', params: ['#acctroles', '-v+o', 'LaterV', 'LaterV'] });
+
+      comer.send({ type: 'drop', password, ref: 'd' });
+      await comer.next('account');
+      expect(await watcher.next(modeOf, 15_000)).toMatchObject({ source: 'chat', params: ['#acctroles', '-o', 'LaterV'] });
+      expect(await names()).toEqual(['@RenamedOwn', 'LaterV', 'watchRA']);
+    } finally {
+      for (const c of opened) c.close();
+    }
+  });
 });

@@ -276,3 +276,62 @@ describe('KICK', () => {
     expect(await owner.next('left')).toEqual({ type: 'left', room: '#kickjson', nick: 'kickedJ' });
   });
 });
+
+describe('roles and logins', () => {
+  it('a member logging in to an account that holds a role gets it as a MODE from the server and a role event; dropping the account takes it', async () => {
+    const owner = await account('Lyra');
+    await owner.join('#logroles');
+    // The account to be voiced exists, with nobody logged in to it.
+    const registrant = await account('Voxlog');
+    registrant.close();
+    await registrant.closedPromise;
+    await ask(owner, { type: 'role', room: '#logroles', account: 'voxlog', role: 'voice' });
+    const watcher = await irc('watchL');
+    await watcher.requestCaps('account-notify');
+    await watcher.join('#logroles');
+    const peer = await json('peerL');
+    await peer.join('#logroles');
+    const comer = await json('comerL');
+    await comer.join('#logroles');
+    expect(await names(watcher, '#logroles')).toEqual(['@Lyra', 'comerL', 'peerL', 'watchL']);
+
+    const aboutVoxlog = (m: ServerMessage) => m.type === 'role' && m.nick === 'Voxlog';
+    const modeOf = (m: ParsedMessage) => m.verb === 'MODE' && m.params[2] === 'Voxlog';
+    comer.send({ type: 'identify', account: 'voxlog', password: PASSWORD, ref: 'i' });
+    expect(await watcher.next('NICK')).toMatchObject({ source: 'comerL!~u@chat', params: ['Voxlog'] });
+    expect(await watcher.next('ACCOUNT')).toMatchObject({ source: 'Voxlog!~u@chat', params: ['Voxlog'] });
+    expect(await watcher.next(modeOf)).toMatchObject({ source: 'chat', params: ['#logroles', '+v', 'Voxlog'] });
+    const voiced = { type: 'role', room: '#logroles', nick: 'Voxlog', role: 'voice', was: 'none' };
+    expect(await peer.next(aboutVoxlog)).toEqual(voiced);
+    expect(await comer.next(aboutVoxlog)).toEqual(voiced);
+    await comer.next('account');
+    expect(await names(watcher, '#logroles')).toEqual(['+Voxlog', '@Lyra', 'peerL', 'watchL']);
+    peer.send({ type: 'who', room: '#logroles' });
+    expect(await peer.next('who')).toMatchObject({ voiced: ['Voxlog'] });
+
+    comer.send({ type: 'drop', password: PASSWORD, ref: 'd' });
+    expect(await watcher.next('ACCOUNT')).toMatchObject({ source: 'Voxlog!~u@chat', params: ['*'] });
+    expect(await watcher.next(modeOf)).toMatchObject({ source: 'chat', params: ['#logroles', '-v', 'Voxlog'] });
+    expect(await peer.next(aboutVoxlog)).toEqual({ ...voiced, role: 'none', was: 'voice' });
+    expect(await names(watcher, '#logroles')).toEqual(['@Lyra', 'Voxlog', 'peerL', 'watchL']);
+  });
+
+  it('a login to an account without a role in the room, or a room without roles, shows no MODE', async () => {
+    const registrant = await account('Quietacct');
+    registrant.close();
+    await registrant.closedPromise;
+    const owner = await account('Nyx');
+    await owner.join('#quietroles');
+    const watcher = await irc('watchQ');
+    await watcher.join('#quietroles');
+    await watcher.join('#noroles');
+    const comer = await json('comerQ');
+    await comer.join('#quietroles');
+    await comer.join('#noroles');
+    await watcher.sync();
+    comer.send({ type: 'identify', account: 'quietacct', password: PASSWORD, ref: 'i' });
+    await comer.next('account');
+    expect((await watcher.sync()).filter((m) => m.verb === 'MODE')).toEqual([]);
+    expect(comer.received.filter((m) => m.type === 'role' && m.nick === 'Quietacct')).toEqual([]);
+  });
+});

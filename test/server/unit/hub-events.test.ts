@@ -246,6 +246,38 @@ describe('roles of members on other nodes', () => {
   });
 });
 
+describe('a login of a member on another node into an account with a role', () => {
+  it('shows the role after the login, and its loss on logging out; rooms where nothing changed say nothing more', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    for (const room of ['#r', '#plain']) alice.send({ type: 'join', room });
+    await settle();
+    await deliverAll(t);
+    await t.engine.updatePolicy('#r', '#r', (p) => ({ ...p, voiced: ['rita'] }));
+    await deliverAll(t);
+    const rina = t.engine.remoteMember('rina');
+    for (const room of ['#r', '#plain']) t.engine.remoteJoin(room, rina);
+    await deliverAll(t);
+    alice.clear();
+
+    const loggedIn = t.engine.remoteLogin(rina, 'Rita', ['#r', '#plain']);
+    await deliverAll(t);
+    expect(alice.got).toEqual([
+      { type: 'login', nick: 'rina', account: 'Rita' },
+      { type: 'role', room: '#r', nick: 'rina', role: 'voice', was: 'none' },
+    ]);
+    expect(await who(t, alice, '#r')).toMatchObject({ voiced: ['rina'] });
+
+    t.engine.remoteLogin(loggedIn, undefined, ['#r', '#plain']);
+    await deliverAll(t);
+    expect(alice.got).toEqual([
+      { type: 'login', nick: 'rina' },
+      { type: 'role', room: '#r', nick: 'rina', role: 'none', was: 'voice' },
+    ]);
+    expect(await who(t, alice, '#r')).not.toHaveProperty('voiced');
+  });
+});
+
 describe('seq holes', () => {
   /** alice in #lobby with message 1 delivered; rita's 2 and 3 committed; 2 lost from the bus. */
   async function withHole() {
