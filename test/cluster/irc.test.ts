@@ -208,6 +208,10 @@ describe('IRC across nodes', () => {
       const watcher = await IrcClient.registered(a.ircPort!, 'watchRA');
       const comer = await JsonClient.registered('ws', b.wsUrl, 'comerB');
       opened.push(watcher, comer);
+      // Node A serves no such room yet: its NAMES come from what the cluster holds, roles included.
+      watcher.send('NAMES #acctroles');
+      expect(await watcher.next('353', 15_000)).toMatchObject({ params: ['watchRA', '=', '#acctroles', '@RoleOwnB'] });
+      await watcher.next('366');
       await watcher.join('#acctroles');
       await comer.join('#acctroles');
       await watcher.next((m) => m.verb === 'JOIN' && m.source === 'comerB!~u@chat', 15_000);
