@@ -486,6 +486,8 @@ export class Hub implements EngineSink {
 
   /** The user is logged in to `account` now (null: a guest again), an operator or not. */
   logIn(user: User, account: Account | null): void {
+    // Roles go with the account: the member lists of its rooms are built again.
+    if (user.account !== (account?.name ?? null)) for (const room of user.rooms) room.renamed();
     const was = user.account === null ? null : caseFold(user.account);
     const now = account === null ? null : caseFold(account.name);
     user.account = account?.name ?? null;
@@ -517,16 +519,17 @@ export class Hub implements EngineSink {
   }
 
   /**
-   * Tells the cluster the user's account now (after logIn): those sharing a room with it get `login`
-   * (resolves once that is applied here), and room snapshots carry it from now on. The login holds
-   * here whatever the engine says: a failure to tell the others is logged, not the requester's error.
+   * Tells the cluster the user's account now (after logIn; `was`: the account it had before): those
+   * sharing a room with it get `login`, and a `role` where the two accounts' roles differ (resolves once
+   * that is applied here), and room snapshots carry it from now on. The login holds here whatever the
+   * engine says: a failure to tell the others is logged, not the requester's error.
    */
-  async showAccount(user: User): Promise<void> {
+  async showAccount(user: User, was: string | null): Promise<void> {
     const member = this.memberOf(user);
     const rooms = user.rooms.map((r) => r.key);
     try {
       if (rooms.length === 0) await this.engine.setAccount(member, []);
-      else await this.whenApplied(`login:${user.id}`, () => this.engine.setAccount(member, rooms));
+      else await this.whenApplied(`login:${user.id}`, () => this.engine.setAccount(member, rooms, was ?? undefined));
     } catch (err) {
       this.log.warn({ err, user: user.id }, 'could not tell the others of an account change');
     }

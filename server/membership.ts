@@ -3,7 +3,7 @@
  * members of this node and of others: members here are told (joins and parts through presence
  * batching), members elsewhere are kept in each room's replica for `who` and counts.
  */
-import type { ServerMessage } from '../shared/protocol.js';
+import type { JoinedEvt, ServerMessage } from '../shared/protocol.js';
 import { caseFold } from '../shared/validate.js';
 import type { EngineEvent, MemberRef } from './engine/engine.js';
 import type { Hub } from './hub.js';
@@ -22,14 +22,15 @@ export function applyJoin(hub: Hub, event: Extract<EngineEvent, { kind: 'join' }
     return;
   }
   if (!room) return;
-  const joined = new Outgoing({
-    type: 'joined', room: room.name, nick: member.nick, ts: event.ts,
-    ...(member.away ? { away: member.away } : {}), ...(member.account ? { account: member.account } : {}),
-  });
+  const joined: JoinedEvt = { type: 'joined', room: room.name, nick: member.nick, ts: event.ts };
+  if (member.away) joined.away = member.away;
+  if (member.account) joined.account = member.account;
+  const role = room.roleOf(user ?? member);
+  if (role !== 'none') joined.role = role;
   // A join already reflected here (read again after a room snapshot, or sent again): the joiner is
   // answered as for a repeated join, and nobody else hears it twice.
   if (user && room.members.has(user)) {
-    hub.sendShared(user, joined);
+    hub.sendShared(user, new Outgoing(joined));
     hub.welcomeToRoom(user, room);
     return hub.applied(`join:${user.id}:${room.key}`);
   }
@@ -43,8 +44,9 @@ export function applyJoin(hub: Hub, event: Extract<EngineEvent, { kind: 'join' }
   }
   hub.rooms.changed();
   // In a room too large to announce single joins, only the joiner is told.
-  if (room.total <= hub.config.announceLimit) announce(room, joined, hub.metrics, user ?? undefined);
-  else if (user) hub.sendShared(user, joined);
+  const out = new Outgoing(joined);
+  if (room.total <= hub.config.announceLimit) announce(room, out, hub.metrics, user ?? undefined);
+  else if (user) hub.sendShared(user, out);
   if (user) {
     hub.welcomeToRoom(user, room);
     hub.applied(`join:${user.id}:${room.key}`);
@@ -70,6 +72,7 @@ export function applyPart(hub: Hub, event: Extract<EngineEvent, { kind: 'part' }
   const left: ServerMessage = { type: 'left', room: room.name, nick: member.nick };
   if (event.reason !== undefined) left.reason = event.reason;
   if (event.quit) left.quit = true;
+  if (event.by !== undefined) left.by = event.by;
   const out = new Outgoing(left);
   // In a room too large to announce single parts, only the leaver is told.
   if (room.total < hub.config.announceLimit) announce(room, out, hub.metrics);

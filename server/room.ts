@@ -1,7 +1,8 @@
 import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, REPLY_MAX_BYTES, WHO_MAX } from '../shared/limits.js';
-import type { ChatMessage, WhoEvt } from '../shared/protocol.js';
+import type { ChatMessage, RoomRole, WhoEvt } from '../shared/protocol.js';
 import type { MemberRef } from './engine/engine.js';
-import type { RoomPolicy } from './moderation/policy.js';
+import { caseFold } from '../shared/validate.js';
+import { hasRoles, roleOf, type RoomPolicy } from './moderation/policy.js';
 import { Outgoing, OutgoingBatch } from './outgoing.js';
 import { fitNewest, messageBytes } from './reply-size.js';
 import type { TokenBucket } from './rate-limit.js';
@@ -16,8 +17,7 @@ export class Room {
   /** Members connected to other nodes, by folded nick (always empty on a single node). */
   readonly remote = new Map<string, MemberRef>();
   private currentTopic = '';
-  /** Its moderation state (roles, bans, mutes, settings), or null for a room that never had any. */
-  policy: RoomPolicy | null = null;
+  private currentPolicy: RoomPolicy | null = null;
   /** The newest seq delivered to members here. */
   deliveredSeq: number;
   /** Joins on their way through the engine: the room must not be dropped before they land. */
@@ -62,6 +62,17 @@ export class Room {
   set topic(topic: string) {
     if (topic === this.currentTopic) return;
     this.currentTopic = topic;
+    this.membersChanged();
+  }
+
+  /** Its moderation state (roles, bans, mutes, settings), or null for a room that never had any. */
+  get policy(): RoomPolicy | null {
+    return this.currentPolicy;
+  }
+
+  /** The member lists carry roles and settings: they are built again. */
+  set policy(policy: RoomPolicy | null) {
+    this.currentPolicy = policy;
     this.membersChanged();
   }
 
@@ -158,11 +169,22 @@ export class Room {
   private whoMessage(limit: number): Outgoing {
     const away: string[] = [];
     const accounts: (string | null)[] = [];
-    const who: WhoEvt = { type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX), away, accounts), total: this.total };
+    const roles = hasRoles(this.policy) ? { op: [] as string[], voice: [] as string[] } : undefined;
+    const who: WhoEvt = { type: 'who', room: this.name, users: this.nicks(Math.min(limit, WHO_MAX), away, accounts, roles), total: this.total };
     if (this.topic !== '') who.topic = this.topic;
     if (away.length > 0) who.away = away;
     if (accounts.some((a) => a !== null)) who.accounts = accounts;
+    if (roles && roles.op.length > 0) who.ops = roles.op;
+    if (roles && roles.voice.length > 0) who.voiced = roles.voice;
+    const settings = this.policy?.settings;
+    if (settings && Object.keys(settings).length > 0) who.settings = { ...settings };
     return new Outgoing(who);
+  }
+
+  /** The member's role here, by the account it holds roles by (see accountOf). */
+  roleOf(member: User | MemberRef): RoomRole {
+    // Most rooms have no roles: every join asks, and needs no folding then.
+    return hasRoles(this.policy) ? roleOf(this.policy, accountOf(member)) : 'none';
   }
 
   broadcast(out: Outgoing): number {
@@ -197,24 +219,38 @@ export class Room {
   }
 
   /**
-   * The first `limit` members' nicks; those of them who are away are added to `away`, and each one's
-   * account (null: a guest) to `accounts`, when given.
+   * The first `limit` members' nicks; those of them who are away are added to `away`, each one's account
+   * (null: a guest) to `accounts`, and those with a role to its list in `roles`, when given.
    */
-  nicks(limit = Infinity, away?: string[], accounts?: (string | null)[]): string[] {
+  nicks(limit = Infinity, away?: string[], accounts?: (string | null)[], roles?: Record<'op' | 'voice', string[]>): string[] {
     const nicks: string[] = [];
+    const withRole = (member: User | MemberRef, nick: string) => {
+      const role = this.roleOf(member);
+      if (role !== 'none') roles![role].push(nick);
+    };
     for (const member of this.members) {
       if (nicks.length >= limit) break;
       if (!member.nick) continue;
       nicks.push(member.nick);
       if (member.away !== null) away?.push(member.nick);
       accounts?.push(member.account);
+      if (roles) withRole(member, member.nick);
     }
     for (const member of this.remote.values()) {
       if (nicks.length >= limit) break;
       nicks.push(member.nick);
       if (member.away) away?.push(member.nick);
       accounts?.push(member.account ?? null);
+      if (roles) withRole(member, member.nick);
     }
     return nicks;
   }
+}
+
+/**
+ * The folded account a member holds roles by: the account it is logged in to, here or on another node
+ * (member refs carry it); none for a guest, whatever its nick.
+ */
+export function accountOf(member: User | MemberRef): string | null {
+  return member.account ? caseFold(member.account) : null;
 }

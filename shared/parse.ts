@@ -200,6 +200,17 @@ const accountList: FieldSpec = {
     bad(ErrorCode.BAD_MESSAGE, 'accounts must be strings or null')),
 };
 
+const roomSettings = (optional: boolean): FieldSpec => ({
+  kind: 'object',
+  optional,
+  refine: (v: object) => {
+    const r = readFields(v, {
+      inviteOnly: optionalFlag, key: optStr, moderated: optionalFlag, secret: optionalFlag, topicOps: optionalFlag, limit: { kind: 'integer', optional: true },
+    });
+    return r.ok ? good(r.value) : bad(r.code, `settings: ${r.message}`);
+  },
+});
+
 const limits: FieldSpec = {
   kind: 'object',
   optional: true,
@@ -211,8 +222,8 @@ const limits: FieldSpec = {
 
 const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   welcome: { sid: str, nick: str, server: str, version: int, motd: optStr, limits, account: optStr },
-  joined: { room: str, nick: str, ts: int, away: optStr, account: optStr },
-  left: { room: str, nick: str, reason: optStr, quit: optionalFlag },
+  joined: { room: str, nick: str, ts: int, away: optStr, account: optStr, role: optStr },
+  left: { room: str, nick: str, reason: optStr, quit: optionalFlag, by: optStr },
   message: chatMessageFields,
   ack: { ref: str, id: str, seq: int, ts: int },
   dm: { id: str, from: str, to: str, text: str, ts: int, action: optionalFlag, ref: optStr, away: optStr, account: optStr },
@@ -221,13 +232,18 @@ const SERVER_SCHEMAS: Record<ServerMessageType, Schema> = {
   history: { room: str, messages: chatMessages, more: { kind: 'boolean' } },
   search: { room: str, query: str, messages: chatMessages, more: { kind: 'boolean' }, ref: optStr },
   rooms: { rooms: roomInfos, total: { kind: 'integer', optional: true }, more: optionalFlag, next: { kind: 'integer', optional: true } },
-  who: { room: str, users: nickList('users'), total: int, topic: optStr, away: nickList('away', true), accounts: accountList },
+  who: {
+    room: str, users: nickList('users'), total: int, topic: optStr, away: nickList('away', true), accounts: accountList,
+    ops: nickList('ops', true), voiced: nickList('voiced', true), settings: roomSettings(true),
+  },
   located: { room: str, seq: { kind: 'integer', optional: true }, ref: optStr },
   pong: { ref: optStr },
   error: { code: str, message: str, ref: optStr },
   bye: { reason: str },
   account: { account: optStr, ref: optStr },
   moderation: { room: str, by: str, action: str, detail: str, reason: optStr, ts: int },
+  role: { room: str, nick: str, role: str, was: str, by: optStr },
+  settings: { room: str, settings: roomSettings(false), changed: nickList('changed'), by: optStr },
   invited: { room: str, by: str },
   bans: {
     room: optStr,

@@ -68,8 +68,10 @@ export interface KickMsg { type: 'kick'; room: string; nick: string; reason?: st
 /** Room operators: who may not speak in the room (a nick, an account's nick, an address or block). */
 export interface MuteMsg { type: 'mute'; room: string; mask: string; duration?: number; reason?: string; ref?: string }
 export interface UnmuteMsg { type: 'unmute'; room: string; mask: string; ref?: string }
+/** A role in a room: its operators, its voiced users (who speak in a moderated room), everyone else. */
+export type RoomRole = 'op' | 'voice' | 'none';
 /** Room operators: give or take a registered nick's role in the room. */
-export interface RoleMsg { type: 'role'; room: string; account: string; role: 'op' | 'voice' | 'none'; ref?: string }
+export interface RoleMsg { type: 'role'; room: string; account: string; role: RoomRole; ref?: string }
 /** Room operators: let `nick` into the invite-only room once. */
 export interface InviteMsg { type: 'invite'; room: string; nick: string; ref?: string }
 /** Room operators: change the room's settings; a field left out stays as it is ('' / 0 / false turn one off). */
@@ -107,10 +109,16 @@ export interface ChatMessage {
 export interface Limits { rate: number; burst: number }
 /** `account`: the account the session is logged in to, when it is. */
 export interface WelcomeEvt { type: 'welcome'; sid: string; nick: string; server: string; version: number; motd?: string; limits?: Limits; account?: string }
-/** `away`: the joiner's away text, when it is away; `account`: its account, when it is logged in. */
-export interface JoinedEvt { type: 'joined'; room: string; nick: string; ts: number; away?: string; account?: string }
-/** `quit`: the user left the server (its last connection closed), not only the room. */
-export interface LeftEvt { type: 'left'; room: string; nick: string; reason?: string; quit?: true }
+/**
+ * `away`: the joiner's away text, when it is away; `account`: its account, when it is logged in. `role`:
+ * the joiner's role in the room, when it has one.
+ */
+export interface JoinedEvt { type: 'joined'; room: string; nick: string; ts: number; away?: string; account?: string; role?: 'op' | 'voice' }
+/**
+ * `quit`: the user left the server (its last connection closed), not only the room. `by`: the operator
+ * who kicked it out (`reason` then reads `kicked by <by>[: <why>]`).
+ */
+export interface LeftEvt { type: 'left'; room: string; nick: string; reason?: string; quit?: true; by?: string }
 export interface MessageEvt extends ChatMessage { type: 'message' }
 export interface AckEvt { type: 'ack'; ref: string; id: string; seq: number; ts: number }
 /**
@@ -132,8 +140,13 @@ export interface RoomsEvt { type: 'rooms'; rooms: RoomInfo[]; total?: number; mo
 /**
  * `topic`: the room's topic, when it has one (a joiner learns it here). `away`: those of `users` who are
  * away. `accounts`: when any of `users` is logged in, each one's account in the order of `users` (null: a guest).
+ * `ops`, `voiced`: those of `users` whose account holds that role in the room. `settings`: the room's
+ * settings, when it has any (only members and operators are ever sent a room's `who` then).
  */
-export interface WhoEvt { type: 'who'; room: string; users: string[]; total: number; topic?: string; away?: string[]; accounts?: (string | null)[] }
+export interface WhoEvt {
+  type: 'who'; room: string; users: string[]; total: number; topic?: string; away?: string[]; accounts?: (string | null)[];
+  ops?: string[]; voiced?: string[]; settings?: RoomSettingsInfo;
+}
 export interface PongEvt { type: 'pong'; ref?: string }
 /** The answer to `locate`: `seq` is absent when no message has that id (for a time, 0: none before it). */
 export interface LocatedEvt { type: 'located'; room: string; seq?: number; ref?: string }
@@ -146,6 +159,27 @@ export interface BanInfo { mask: string; by: string; reason: string; created: nu
 export interface BansEvt { type: 'bans'; room?: string; bans: BanInfo[]; ref?: string }
 /** A moderation action in a room, shown to its members: `detail` says what changed (the target, the new settings). */
 export interface ModerationEvt { type: 'moderation'; room: string; by: string; action: string; detail: string; reason?: string; ts: number }
+/** A room's settings; a field is absent while that setting is off. */
+export interface RoomSettingsInfo {
+  inviteOnly?: true;
+  /** A password to join: shown to the room's members (and operators) only. */
+  key?: string;
+  /** Only operators and voiced users speak. */
+  moderated?: true;
+  /** Not listed in `rooms`, and looks empty to outsiders. */
+  secret?: true;
+  /** Only operators set the topic. */
+  topicOps?: true;
+  /** The most members it takes. */
+  limit?: number;
+}
+/**
+ * `nick`'s role in `room` changed from `was` to `role` (its account's role: an operator gave or took it,
+ * or the account made the room and owns it, with no `by`). To the room's members.
+ */
+export interface RoleEvt { type: 'role'; room: string; nick: string; role: RoomRole; was: RoomRole; by?: string }
+/** `by` changed the room's settings: `settings` is all of them now, `changed` names those that changed. To the room's members. */
+export interface SettingsEvt { type: 'settings'; room: string; settings: RoomSettingsInfo; changed: (keyof RoomSettingsInfo)[]; by?: string }
 /** `by` invites you into `room` (invite-only): join it as usual. */
 export interface InvitedEvt { type: 'invited'; room: string; by: string }
 /** A line from the server for this user (what a command did, say). */
@@ -176,6 +210,6 @@ export interface StatsEvt {
 export type ServerMessage =
   | WelcomeEvt | JoinedEvt | LeftEvt | MessageEvt | AckEvt | DmEvt | NickEvt | TopicEvt
   | HistoryEvt | SearchEvt | RoomsEvt | WhoEvt | PongEvt | LocatedEvt | ErrorEvt | ByeEvt | AccountEvt | NoticeEvt | BansEvt
-  | ModerationEvt | InvitedEvt | AwayEvt | LoginEvt | WhoisEvt | StatsEvt | ReadEvt;
+  | ModerationEvt | RoleEvt | SettingsEvt | InvitedEvt | AwayEvt | LoginEvt | WhoisEvt | StatsEvt | ReadEvt;
 
 export type ServerMessageType = ServerMessage['type'];

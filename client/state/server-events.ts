@@ -1,5 +1,6 @@
 /** How each server message changes the state. Pure: (state, message) -> state. */
 import { caseFold, ErrorCode, type ServerMessage } from '../../shared/index.js';
+import { kickWords } from '../../shared/kick-reason.js';
 import {
   currentView, ensureView, findView, infoLines, isMe, noteIn, perspective, removeView, selectView, withView,
 } from './app-state.js';
@@ -142,7 +143,9 @@ function onLeft(state: AppState, l: Msg<'left'>, now: number): AppState {
   if (!findView(state, id)) return state;
   if (isMe(state, l.nick)) {
     const s = { ...removeView(state, id), inRooms: state.inRooms.filter((r) => r !== id) };
-    return noteIn(s, s.current, 'info', `you left ${l.room}`, now);
+    if (l.by === undefined) return noteIn(s, s.current, 'info', `you left ${l.room}`, now);
+    const words = kickWords(l.reason, l.by);
+    return noteIn(s, s.current, 'info', `you were kicked from ${l.room} by ${l.by}${words ? ` (${words})` : ''}`, now);
   }
   let s = withView(state, id, (v) => ({ ...v, members: v.members.filter((n) => caseFold(n) !== caseFold(l.nick)) }));
   const said = `← ${l.nick} left ${l.room}${l.reason ? ` (${l.reason})` : ''}`;
@@ -292,6 +295,8 @@ export function applyServer(state: AppState, msg: ServerMessage, now: number): A
       if (!findView(state, id)) return state;
       return noteIn(state, id, 'event', `${msg.by}: ${msg.action} ${msg.detail}${msg.reason ? ` (${msg.reason})` : ''}`, msg.ts);
     }
+    // The moderation line that comes with them says it already.
+    case 'role': case 'settings': return state;
     case 'invited': return noteIn(state, currentView(state).id, 'info', `${msg.by} invites you to ${msg.room}: /join ${msg.room}`, now);
     case 'away': return onAway(state, msg, now);
     // Others' accounts are not shown (whois tells them).

@@ -35,11 +35,11 @@ function tellAccount(hub: Hub, session: Session, ref: string | undefined): void 
 /**
  * The session is now logged in to `account` and holds its nick: those sharing a room with it are told
  * (`login`), then it is, then where the account has read up to, and where guests wait for an account,
- * it lands in #lobby.
+ * it lands in #lobby. `was`: the account it was logged in to before (null: a guest).
  */
-async function loggedInAs(hub: Hub, session: Session, account: Account, ref: string | undefined): Promise<void> {
+async function loggedInAs(hub: Hub, session: Session, account: Account, ref: string | undefined, was: string | null): Promise<void> {
   hub.logIn(session.user, account);
-  await hub.showAccount(session.user);
+  await hub.showAccount(session.user, was);
   tellAccount(hub, session, ref);
   const markers = await hub.markersOf(account.name);
   if (session.closed) return;
@@ -61,7 +61,7 @@ export const register: CommandSpec<RegisterMsg> = {
         ? `${outcome.taken} is registered already`
         : `${session.nick} looks like the registered nick ${outcome.taken}; choose another nick to register`);
     }
-    await loggedInAs(hub, session, account, m.ref);
+    await loggedInAs(hub, session, account, m.ref, null);
   },
 };
 
@@ -93,7 +93,7 @@ export const identify: CommandSpec<IdentifyMsg> = {
         throw err;
       }
     }
-    await loggedInAs(hub, session, account, m.ref);
+    await loggedInAs(hub, session, account, m.ref, null);
   },
 };
 
@@ -117,7 +117,7 @@ export const drop: CommandSpec<DropMsg> = {
     // Its read markers go with it: whoever registers the nick next starts without them.
     hub.quietly(hub.markers.forget(caseFold(name)), 'forget read markers');
     hub.logIn(session.user, null);
-    await hub.showAccount(session.user);
+    await hub.showAccount(session.user, name);
     tellAccount(hub, session, m.ref);
   },
 };
@@ -130,6 +130,8 @@ export const ghost: CommandSpec<GhostMsg> = {
     if (fold === session.nickKey) throw new ProtocolFault(ErrorCode.NICK_TAKEN, `${m.nick} is you`);
     if (session.account !== null && caseFold(session.account) !== fold) notLoggedIn(session);
     const account = await checkPassword(hub, session, fold, m.password);
+    // Logged in to that account already, or a guest: the account before is told with the login.
+    const was = session.account;
     await hub.engine.kill(fold, `disconnected by ${session.nick} (ghost)`, session.user.id);
     // The holder's node frees the nick when it closes the connection: take it as soon as it is free.
     session.user.account = account.name;
@@ -147,6 +149,6 @@ export const ghost: CommandSpec<GhostMsg> = {
         await new Promise((resolve) => setTimeout(resolve, GHOST_RETRY_MS));
       }
     }
-    await loggedInAs(hub, session, account, m.ref);
+    await loggedInAs(hub, session, account, m.ref, was);
   },
 };

@@ -11,8 +11,9 @@ import { caseFold } from '../../shared/validate.js';
 import type { MemberRef, PolicyNotice } from '../engine/engine.js';
 import type { Hub } from '../hub.js';
 import {
-  describeSettings, isOperator, markName, parseTarget, sameTarget, type RoomMark, type RoomPolicy, type RoomSettings,
+  describeSettings, isOperator, markName, parseTarget, ROLE_ACTIONS, sameTarget, SETTINGS_ACTION, type RoomMark, type RoomPolicy, type RoomSettings,
 } from '../moderation/policy.js';
+import { kickReason } from '../../shared/kick-reason.js';
 import type { Room } from '../room.js';
 import type { Session } from '../session.js';
 import type { CommandSpec } from './types.js';
@@ -45,7 +46,7 @@ function answer(hub: Hub, session: Session, out: ServerMessage, ref: string | un
   hub.send(session, ref === undefined ? out : { ...out, ref } as ServerMessage);
 }
 
-// kick { room, nick, reason? } -> left{room, nick, reason: "kicked by <op>[: reason]"} to every member
+// kick { room, nick, reason? } -> left{room, nick, reason: "kicked by <op>[: reason]", by: op} to every member
 export const kick: CommandSpec<KickMsg> = {
   handle: async (hub, session, m) => {
     const room = operatedRoom(hub, session, m.room);
@@ -54,7 +55,7 @@ export const kick: CommandSpec<KickMsg> = {
     if (room.policy?.owner === caseFold(m.nick) && !hub.actorOf(session).serverOperator) {
       throw new ProtocolFault(ErrorCode.NOT_OPERATOR, `${m.nick} owns ${room.name}`);
     }
-    await hub.engine.part(room.key, room.name, target, `kicked by ${session.nick}${m.reason ? `: ${m.reason}` : ''}`);
+    await hub.engine.part(room.key, room.name, target, kickReason(session.nick!, m.reason), false, session.nick!);
     await log(hub, session, room, 'kick', m.nick, m.reason);
     if (m.ref !== undefined) hub.send(session, { type: 'notice', text: `${m.nick} was kicked from ${room.name}`, ref: m.ref });
   },
@@ -139,7 +140,7 @@ export const role: CommandSpec<RoleMsg> = {
       ...p,
       ops: m.role === 'op' ? [...p.ops.filter((a) => a !== fold), fold] : p.ops.filter((a) => a !== fold),
       voiced: m.role === 'voice' ? [...p.voiced.filter((a) => a !== fold), fold] : p.voiced.filter((a) => a !== fold),
-    }), notice(session, m.role === 'none' ? 'role removed' : m.role, account.name));
+    }), notice(session, ROLE_ACTIONS[m.role], account.name));
     await log(hub, session, room, `role ${m.role}`, account.name);
     if (m.ref !== undefined) hub.send(session, { type: 'notice', text: `${account.name} is now ${m.role === 'none' ? 'a member' : m.role === 'op' ? 'an operator' : 'voiced'} in ${room.name}`, ref: m.ref });
   },
@@ -188,7 +189,7 @@ export const settings: CommandSpec<SettingsMsg> = {
       const next = change(p.settings);
       described = describeSettings(next);
       return { ...p, settings: next };
-    }, notice(session, 'settings', describeSettings(change(room.policy?.settings ?? {}))));
+    }, notice(session, SETTINGS_ACTION, describeSettings(change(room.policy?.settings ?? {}))));
     await log(hub, session, room, 'settings', described);
     if (m.ref !== undefined) hub.send(session, { type: 'notice', text: `${room.name} is now ${described}`, ref: m.ref });
   },

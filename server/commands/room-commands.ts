@@ -3,9 +3,9 @@ import { HISTORY_ON_JOIN, LOBBY, WHO_MAX } from '../../shared/limits.js';
 import type { HistoryMsg, JoinMsg, LocateMsg, PartMsg, RoomsMsg, ServerMessage, TopicMsg, WhoEvt, WhoMsg } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import type { HistoryPage } from '../engine/engine.js';
-import { findMark, isHidden, isInvited, isOperator, isPublic, type RoomPolicy } from '../moderation/policy.js';
+import { findMark, hasRoles, isHidden, isInvited, isOperator, isPublic, roleOf, type RoomPolicy } from '../moderation/policy.js';
 import { learnAddress } from '../moderation/apply-policy.js';
-import type { Room } from '../room.js';
+import { accountOf, type Room } from '../room.js';
 import type { Hub } from '../hub.js';
 import { Outgoing } from '../outgoing.js';
 import { roomListPage } from '../room-list.js';
@@ -171,7 +171,7 @@ export const rooms: CommandSpec<RoomsMsg> = {
   },
 };
 
-// who { room } -> who{room, users, total, topic?, away?, accounts?}
+// who { room } -> who{room, users, total, topic?, away?, accounts?, ops?, voiced?, settings?}
 export const who: CommandSpec<WhoMsg> = {
   handle: async (hub, session, m) => {
     if (await outsider(hub, session, m.room) === 'hidden') {
@@ -180,12 +180,22 @@ export const who: CommandSpec<WhoMsg> = {
     const room = hub.room(m.room);
     if (room) return hub.reply(session, room.who());
     // Not served here: on one node that means empty; in a cluster, members may be elsewhere.
-    const members = hub.engine.shared ? (await hub.engine.openRoom(caseFold(m.room), m.room)).members : [];
+    const snapshot = hub.engine.shared ? await hub.engine.openRoom(caseFold(m.room), m.room) : null;
+    const members = snapshot?.members ?? [];
     const listed = members.slice(0, WHO_MAX);
     const answer: WhoEvt = { type: 'who', room: m.room, users: listed.map((r) => r.nick), total: members.length };
     const away = listed.filter((r) => r.away).map((r) => r.nick);
     if (away.length > 0) answer.away = away;
     if (listed.some((r) => r.account)) answer.accounts = listed.map((r) => r.account ?? null);
+    // As a room served here lists them (Room.who): member refs carry the accounts roles go by.
+    const policy = snapshot?.policy ?? null;
+    if (hasRoles(policy)) {
+      const holding = (role: 'op' | 'voice') => listed.filter((r) => roleOf(policy, accountOf(r)) === role).map((r) => r.nick);
+      const [ops, voiced] = [holding('op'), holding('voice')];
+      if (ops.length > 0) answer.ops = ops;
+      if (voiced.length > 0) answer.voiced = voiced;
+    }
+    if (policy && Object.keys(policy.settings).length > 0) answer.settings = { ...policy.settings };
     hub.reply(session, new Outgoing(answer));
   },
 };

@@ -58,7 +58,7 @@ export const hello: CommandSpec<HelloMsg> = {
       hub.holdNick(user, nick);
       hub.logIn(user, account);
       // In no room yet: only a cluster's record of it, for the snapshots its joins will be in.
-      if (account) await hub.showAccount(user);
+      if (account) await hub.showAccount(user, null);
       if (session.closed) return;
     }
     if (session.registrationTimer) clearTimeout(session.registrationTimer);

@@ -50,8 +50,8 @@ export type EngineEvent =
   | { kind: 'msg'; roomKey: string; message: ChatMessage }
   /** `seq` is the room's last seq when the join was accepted: the joiner's history ends there. */
   | { kind: 'join'; roomKey: string; room: string; member: MemberRef; seq: number; ts: number }
-  /** `quit`: the member left the server (its connection closed), not only the room. */
-  | { kind: 'part'; roomKey: string; room: string; member: MemberRef; reason?: string; quit?: true }
+  /** `quit`: the member left the server (its connection closed), not only the room. `by`: the operator who kicked it. */
+  | { kind: 'part'; roomKey: string; room: string; member: MemberRef; reason?: string; quit?: true; by?: string }
   | { kind: 'topic'; roomKey: string; room: string; topic: string; by: string; ts: number }
   /**
    * The room's moderation state changed (roles, bans, mutes, invites, settings): this is all of it now.
@@ -62,8 +62,11 @@ export type EngineEvent =
   | { kind: 'nick'; member: MemberRef; old: string; rooms: string[] }
   /** The member is away with `member.away`, or back (none); `rooms` are the keys of the rooms it is in. */
   | { kind: 'away'; member: MemberRef; rooms: string[] }
-  /** The member logged in to `member.account`, or out (none); `rooms` are the keys of the rooms it is in. */
-  | { kind: 'login'; member: MemberRef; rooms: string[] }
+  /**
+   * The member logged in to `member.account`, or out (none); `was` is the account it left, if any (roles
+   * go with accounts: each node shows its members what changed). `rooms` are the keys of the rooms it is in.
+   */
+  | { kind: 'login'; member: MemberRef; rooms: string[]; was?: string }
   /** Deliver `message` to the session holding the folded nick `nick`, on whichever node. */
   | { kind: 'notify'; nick: string; message: ServerMessage }
   /** The account of the folded nick `nick` changed (made or unmade operator): its session takes it up. */
@@ -170,8 +173,11 @@ export interface Engine {
   /** This node no longer serves the room. */
   closeRoom(roomKey: string): void;
   join(roomKey: string, name: string, member: MemberRef): Promise<void>;
-  /** `quit`: the member is leaving the server, not only the room (IRC shows one QUIT for its rooms). */
-  part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean): Promise<void>;
+  /**
+   * `quit`: the member is leaving the server, not only the room (IRC shows one QUIT for its rooms).
+   * `by`: the operator who kicked it out (IRC shows a KICK).
+   */
+  part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean, by?: string): Promise<void>;
   setTopic(roomKey: string, name: string, topic: string, by: string): Promise<void>;
   /**
    * Changes the room's moderation state: `change` gets the current one (empty for a room without) and
@@ -215,9 +221,10 @@ export interface Engine {
   setAway(member: MemberRef, roomKeys: string[]): Promise<void>;
   /**
    * Records `member.account` (none: a guest) for every node: what a node starting to serve one of its
-   * rooms later reads in its snapshot and, when it is in rooms (`roomKeys`), a `login` event naming them.
+   * rooms later reads in its snapshot and, when it is in rooms (`roomKeys`), a `login` event naming them
+   * and `was`, the account it was logged in to before (none: it was a guest).
    */
-  setAccount(member: MemberRef, roomKeys: string[]): Promise<void>;
+  setAccount(member: MemberRef, roomKeys: string[], was?: string): Promise<void>;
   /** Users, rooms and nodes of the whole cluster; null when this node's are all there are. */
   counts(): Promise<ClusterCounts> | null;
 

@@ -206,10 +206,11 @@ export class LocalEngine implements Engine {
     this.sink.apply({ kind: 'join', roomKey, room: name, member, seq: this.seqs.get(roomKey)!.emitted, ts: Date.now() });
   }
 
-  async part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean): Promise<void> {
+  async part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean, by?: string): Promise<void> {
     const event: EngineEvent = { kind: 'part', roomKey, room: name, member };
     if (reason !== undefined) event.reason = reason;
     if (quit) event.quit = true;
+    if (by !== undefined) event.by = by;
     this.sink.apply(event);
   }
 
@@ -286,9 +287,9 @@ export class LocalEngine implements Engine {
     this.sink.apply({ kind: 'away', member, rooms: roomKeys });
   }
 
-  async setAccount(member: MemberRef, roomKeys: string[]): Promise<void> {
+  async setAccount(member: MemberRef, roomKeys: string[], was?: string): Promise<void> {
     // One process: the hub's users are the record, and only members sharing a room need telling.
-    if (roomKeys.length > 0) this.sink.apply({ kind: 'login', member, rooms: roomKeys });
+    if (roomKeys.length > 0) this.sink.apply(was === undefined ? { kind: 'login', member, rooms: roomKeys } : { kind: 'login', member, rooms: roomKeys, was });
   }
 
   counts(): Promise<ClusterCounts> | null {

@@ -158,6 +158,7 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
       const event: EngineEvent = { kind: 'part', roomKey, room: f.rn!, member: decodeMember(f.n!) };
       if (f.why) event.reason = f.why;
       if (f.q === '1') event.quit = true;
+      if (f.by) event.by = f.by;
       return event;
     }
     case 'topic':
@@ -166,8 +167,11 @@ export function decodeEvent(flat: string[]): EngineEvent | null {
       return { kind: 'nick', member: decodeMember(f.n!), old: f.o!, rooms: JSON.parse(f.rs ?? '[]') as string[] };
     case 'away':
       return { kind: 'away', member: withState(decodeMember(f.n!), f.a), rooms: JSON.parse(f.rs ?? '[]') as string[] };
-    case 'login':
-      return { kind: 'login', member: withState(decodeMember(f.n!), undefined, f.ac), rooms: JSON.parse(f.rs ?? '[]') as string[] };
+    case 'login': {
+      const event: EngineEvent = { kind: 'login', member: withState(decodeMember(f.n!), undefined, f.ac), rooms: JSON.parse(f.rs ?? '[]') as string[] };
+      if (f.wa) event.was = f.wa;
+      return event;
+    }
     case 'bans':
       return { kind: 'bans' };
     case 'account':

@@ -224,9 +224,9 @@ export class RedisEngine implements Engine {
     this.directory.forget();
   }
 
-  async part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean): Promise<void> {
+  async part(roomKey: string, name: string, member: MemberRef, reason?: string, quit?: boolean, by?: string): Promise<void> {
     await this.cmd.chatPart(roomMembers(roomKey), roomMeta(roomKey), nodeRooms(member.node), BUS, ROOMS,
-      roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, reason ?? '', name, quit ? '1' : '');
+      roomKey, caseFold(member.nick), encodeMember(member), this.options.busMaxLen, reason ?? '', name, quit ? '1' : '', by ?? '');
     this.directory.forget();
   }
 
@@ -323,10 +323,12 @@ export class RedisEngine implements Engine {
   }
 
   /** Stored for the snapshots of rooms other nodes open later, then, when it is in rooms, told to every node. */
-  async setAccount(member: MemberRef, roomKeys: string[]): Promise<void> {
+  async setAccount(member: MemberRef, roomKeys: string[], was?: string): Promise<void> {
     if (member.account) await this.cmd.hset(nodeAccounts(member.node), member.sid, member.account);
     else await this.cmd.hdel(nodeAccounts(member.node), member.sid);
-    if (roomKeys.length > 0) await this.announce('login', 'n', encodeMember(member), 'ac', member.account ?? '', 'rs', JSON.stringify(roomKeys));
+    if (roomKeys.length > 0) {
+      await this.announce('login', 'n', encodeMember(member), 'ac', member.account ?? '', 'wa', was ?? '', 'rs', JSON.stringify(roomKeys));
+    }
   }
 
   counts(): Promise<ClusterCounts> {

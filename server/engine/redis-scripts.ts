@@ -169,7 +169,8 @@ return { seq, 1 }`;
 /**
  * Removes exactly this member and puts `part` on the bus; nothing when it is not (or no longer) there.
  * KEYS: members, meta, member's node rooms, bus, rooms. ARGV: room key, fold, member, bus maxlen,
- * reason ('' for none), name, quit ('1': the member left the server). Returns 1 or 0.
+ * reason ('' for none), name, quit ('1': the member left the server), by (the kicking operator, '' for
+ * none). Returns 1 or 0.
  */
 const PART = `${COUNTS}
 ${BUS_ADD}
@@ -178,7 +179,7 @@ redis.call('HDEL', KEYS[1], ARGV[2])
 redis.call('HDEL', KEYS[2], 'j:' .. ARGV[2])
 count(KEYS[5], KEYS[3], ARGV[1], -1)
 local name = redis.call('HGET', KEYS[2], 'name') or ARGV[6]
-bus(KEYS[4], ARGV[4], 'part', ARGV[1], 'rn', name, 'n', ARGV[3], 'why', ARGV[5], 'q', ARGV[7])
+bus(KEYS[4], ARGV[4], 'part', ARGV[1], 'rn', name, 'n', ARGV[3], 'why', ARGV[5], 'q', ARGV[7], 'by', ARGV[8] or '')
 return 1`;
 
 /**

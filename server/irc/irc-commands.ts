@@ -342,8 +342,8 @@ const MODE: IrcCommand = {
       if (m.params.length === 1 || /^[+-]?i+$/.test(m.params[1]!)) return irc.reply([n(irc, 'RPL_UMODEIS', '+i')]);
       return irc.reply([n(irc, 'ERR_UMODEUNKNOWNFLAG')]);
     }
-    // Our settings are not readable as modes yet: a query says '+'.
-    if (m.params.length === 1) return irc.reply([n(irc, 'RPL_CHANNELMODEIS', room, '+')]);
+    // The settings come with the room's member list (to members and operators only).
+    if (m.params.length === 1) return irc.request({ type: 'who', room }, { verb: 'MODE', target: room, quiet: false, done: answeredBy('who', room) });
     const changes = readModes(m.params[1]!, m.params.slice(2));
     if (typeof changes === 'string') return irc.reply([n(irc, 'ERR_UNKNOWNMODE', changes)]);
     for (const change of changes) {

@@ -5,8 +5,10 @@
  * peer.
  */
 import { ErrorCode } from '../../shared/errors.js';
-import type { ChatMessage, ServerMessage } from '../../shared/protocol.js';
+import { kickWords } from '../../shared/kick-reason.js';
+import type { ChatMessage, RoomSettingsInfo, ServerMessage } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
+import { isMirroredAction } from '../moderation/policy.js';
 import { ACTION_PREFIX, ACTION_SUFFIX } from './format.js';
 import type { Awaiting, IrcState } from './irc-state.js';
 import type { IrcMessage } from './message.js';
@@ -38,11 +40,17 @@ export function render(m: ServerMessage, ctx: RenderContext, answering?: Awaitin
         source: sourceOf(m.nick), verb: 'JOIN', params: state.has('extended-join') ? [m.room, m.account ?? '*', m.nick] : [m.room],
       };
       if (m.account !== undefined && state.has('account-tag')) join.tags = { account: m.account };
+      const lines: IrcMessage[] = [join];
       // away-notify: a joiner who is away says so after its JOIN.
-      return m.away !== undefined && state.has('away-notify') && !isMe(me, m.nick)
-        ? [join, { source: sourceOf(m.nick), verb: 'AWAY', params: [m.away] }] : [join];
+      if (m.away !== undefined && state.has('away-notify') && !isMe(me, m.nick)) lines.push({ source: sourceOf(m.nick), verb: 'AWAY', params: [m.away] });
+      // A joiner with a role gets its mode from the server, as services give it on other networks.
+      if (m.role !== undefined) lines.push({ source: server, verb: 'MODE', params: [m.room, `+${ROLE_MODES[m.role]}`, m.nick] });
+      return lines;
     }
     case 'left': {
+      if (m.by !== undefined) {
+        return [{ source: sourceOf(m.by), verb: 'KICK', params: [m.room, m.nick, kickWords(m.reason, m.by) ?? m.by] }];
+      }
       if (m.quit) {
         if (state.quitNicks.has(m.nick)) return [];
         state.quitNicks.add(m.nick);
@@ -90,7 +98,18 @@ export function render(m: ServerMessage, ctx: RenderContext, answering?: Awaitin
     case 'invited':
       return [{ source: sourceOf(m.by), verb: 'INVITE', params: [me ?? '*', m.room] }];
     case 'moderation':
+      // Role and settings changes come as MODE lines (the role and settings events).
+      if (isMirroredAction(m.action)) return [];
       return [{ source: server, verb: 'NOTICE', params: [m.room, `${m.by} ${m.action} ${m.detail}${m.reason ? ` (${m.reason})` : ''}`] }];
+    case 'role': {
+      const modes = `${m.was !== 'none' ? `-${ROLE_MODES[m.was]}` : ''}${m.role !== 'none' ? `+${ROLE_MODES[m.role]}` : ''}`;
+      const nicks = m.was !== 'none' && m.role !== 'none' ? [m.nick, m.nick] : [m.nick];
+      return [{ source: m.by !== undefined ? sourceOf(m.by) : server, verb: 'MODE', params: [m.room, modes, ...nicks] }];
+    }
+    case 'settings': {
+      const { modes, params } = settingsModes(m.settings, m.changed);
+      return [{ source: m.by !== undefined ? sourceOf(m.by) : server, verb: 'MODE', params: [m.room, modes, ...params] }];
+    }
     case 'bans':
       if (awaiting?.verb === 'MODE' && m.room !== undefined && m.ref === awaiting.ref) {
         const list = m.bans.map((b) => numeric(server, me, 'RPL_BANLIST', m.room!, b.mask, b.by, String(Math.floor(b.created / 1000))));
@@ -124,6 +143,42 @@ export function render(m: ServerMessage, ctx: RenderContext, answering?: Awaitin
     case 'read':
       return [];
   }
+}
+
+/** Our roles as IRC's channel membership modes (PREFIX in ISUPPORT). */
+const ROLE_MODES = { op: 'o', voice: 'v' } as const;
+const ROLE_PREFIXES = { op: '@', voice: '+' } as const;
+
+/**
+ * Our settings as IRC's channel modes, in the order 324 and MODE lines list them: the key last, so that
+ * one set from our protocol with a space in it is the trailing parameter.
+ */
+const SETTING_MODES: readonly [keyof RoomSettingsInfo, string][] = [
+  ['inviteOnly', 'i'], ['moderated', 'm'], ['secret', 's'], ['topicOps', 't'], ['limit', 'l'], ['key', 'k'],
+];
+
+/**
+ * A MODE line's mode string and parameters for settings: those that came on first, then those that went
+ * off. `+k` and `+l` take the key and the limit; `-k` takes `*` (CHANMODES type B always has one).
+ */
+function settingsModes(settings: RoomSettingsInfo, only?: readonly (keyof RoomSettingsInfo)[]): { modes: string; params: string[] } {
+  const on: string[] = [];
+  const off: string[] = [];
+  const params: string[] = [];
+  const offParams: string[] = [];
+  for (const [name, mode] of SETTING_MODES) {
+    if (only && !only.includes(name)) continue;
+    const value = settings[name];
+    if (value !== undefined) {
+      on.push(mode);
+      if (name === 'key' || name === 'limit') params.push(String(value));
+    } else if (only) {
+      off.push(mode);
+      if (name === 'key') offParams.push('*');
+    }
+  }
+  const modes = `${on.length > 0 ? `+${on.join('')}` : ''}${off.length > 0 ? `-${off.join('')}` : ''}`;
+  return { modes: modes === '' ? '+' : modes, params: [...params, ...offParams] };
 }
 
 function isMe(me: string | null, nick: string): boolean {
@@ -165,14 +220,20 @@ function whoReplies(ctx: RenderContext, m: Extract<ServerMessage, { type: 'who' 
   const me = state.nick;
   state.topics.set(caseFold(m.room), m.topic ?? '');
   const verb = awaiting && caseFold(awaiting.target) === caseFold(m.room) ? awaiting.verb : 'NAMES';
+  const prefix = prefixesOf(m);
   if (verb === 'WHO') {
-    // H here, G gone (away).
+    // H here, G gone (away); then the member's prefix.
     const away = new Set(m.away ?? []);
-    const lines = m.users.map((nick) => numeric(server, me, 'RPL_WHOREPLY', m.room, '~u', USER_HOST, server, nick, away.has(nick) ? 'G' : 'H', `0 ${nick}`));
+    const lines = m.users.map((nick) => numeric(server, me, 'RPL_WHOREPLY', m.room, '~u', USER_HOST, server, nick,
+      `${away.has(nick) ? 'G' : 'H'}${prefix(nick)}`, `0 ${nick}`));
     return [...lines, numeric(server, me, 'RPL_ENDOFWHO', m.room)];
   }
   if (verb === 'TOPIC') return [topicReply(ctx, m.room, m.topic)];
-  const names = namesReplies(ctx, m.room, m.users);
+  if (verb === 'MODE') {
+    const { modes, params } = settingsModes(m.settings ?? {});
+    return [numeric(server, me, 'RPL_CHANNELMODEIS', m.room, modes, ...params)];
+  }
+  const names = namesReplies(ctx, m.room, m.users, prefix);
   // A joiner gets the topic first, as every IRC server sends it.
   return verb === 'JOIN' && m.topic ? [topicReply(ctx, m.room, m.topic), ...names] : names;
 }
@@ -199,8 +260,19 @@ export function topicReply(ctx: RenderContext, room: string, topic: string | und
   return topic ? numeric(ctx.server, ctx.state.nick, 'RPL_TOPIC', room, topic) : numeric(ctx.server, ctx.state.nick, 'RPL_NOTOPIC', room);
 }
 
+/**
+ * Each member's prefix in NAMES and WHO: `@` for operators, `+` for voiced users. An account holds one
+ * role in a room, so multi-prefix never has two to show.
+ */
+function prefixesOf(m: Extract<ServerMessage, { type: 'who' }>): (nick: string) => string {
+  if (m.ops === undefined && m.voiced === undefined) return () => '';
+  const ops = new Set(m.ops);
+  const voiced = new Set(m.voiced);
+  return (nick) => (ops.has(nick) ? ROLE_PREFIXES.op : voiced.has(nick) ? ROLE_PREFIXES.voice : '');
+}
+
 /** 353 lines packed within the line limit, then 366. */
-function namesReplies(ctx: RenderContext, room: string, users: readonly string[]): IrcMessage[] {
+function namesReplies(ctx: RenderContext, room: string, users: readonly string[], prefix: (nick: string) => string): IrcMessage[] {
   const { server, state } = ctx;
   const me = state.nick;
   const head = `:${server} 353 ${me ?? '*'} = ${room} :`;
@@ -209,7 +281,7 @@ function namesReplies(ctx: RenderContext, room: string, users: readonly string[]
   let chunk = '';
   const full = state.has('userhost-in-names');
   for (const user of users) {
-    const nick = full ? sourceOf(user) : user;
+    const nick = prefix(user) + (full ? sourceOf(user) : user);
     if (chunk !== '' && Buffer.byteLength(chunk) + 1 + Buffer.byteLength(nick) > budget) {
       lines.push(numeric(server, me, 'RPL_NAMREPLY', '=', room, chunk));
       chunk = '';

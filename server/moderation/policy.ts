@@ -3,6 +3,7 @@
  * it (one JSON record per room) and every node serving the room keeps a copy of. Pure functions only:
  * who may do what, and whether a user matches a ban.
  */
+import type { RoomRole, RoomSettingsInfo } from '../../shared/protocol.js';
 import { caseFold } from '../../shared/validate.js';
 import { banList, isBanned, parseBanMask } from '../server-bans.js';
 
@@ -18,19 +19,8 @@ export interface RoomMark {
   expires?: number;
 }
 
-export interface RoomSettings {
-  inviteOnly?: true;
-  /** A password to join. */
-  key?: string;
-  /** Only operators and voiced users speak. */
-  moderated?: true;
-  /** Not listed in `rooms`, and looks empty to outsiders. */
-  secret?: true;
-  /** Only operators set the topic. */
-  topicOps?: true;
-  /** The most members it takes. */
-  limit?: number;
-}
+/** As members are shown them (shared/protocol.ts). */
+export type RoomSettings = RoomSettingsInfo;
 
 export interface RoomPolicy {
   /** The folded account that created the room, if a logged-in user did. */
@@ -89,6 +79,28 @@ export function isOperator(policy: RoomPolicy | null, actor: Actor): boolean {
   if (actor.serverOperator) return true;
   if (!policy || actor.account === null) return false;
   return policy.owner === actor.account || policy.ops.includes(actor.account);
+}
+
+/** `moderation.action` of role and settings changes: members get `role` and `settings` events for them too. */
+export const ROLE_ACTIONS = { op: 'op', voice: 'voice', none: 'role removed' } as const;
+export const SETTINGS_ACTION = 'settings';
+const MIRRORED_ACTIONS: ReadonlySet<string> = new Set([...Object.values(ROLE_ACTIONS), SETTINGS_ACTION]);
+
+/** Whether a moderation action is also told as `role` or `settings` events (IRC shows those as MODE lines instead). */
+export function isMirroredAction(action: string): boolean {
+  return MIRRORED_ACTIONS.has(action);
+}
+
+/** The role the folded `account` holds in the room: its owner is an operator. Server operators hold none by it. */
+export function roleOf(policy: RoomPolicy | null, account: string | null): RoomRole {
+  if (!policy || account === null) return 'none';
+  if (policy.owner === account || policy.ops.includes(account)) return 'op';
+  return policy.voiced.includes(account) ? 'voice' : 'none';
+}
+
+/** Whether any account holds a role in the room. */
+export function hasRoles(policy: RoomPolicy | null): boolean {
+  return policy !== null && (policy.owner !== undefined || policy.ops.length > 0 || policy.voiced.length > 0);
 }
 
 export function canSpeak(policy: RoomPolicy | null, actor: Actor, now: number): boolean {

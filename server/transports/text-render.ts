@@ -77,6 +77,8 @@ export function renderText(m: ServerMessage): string {
     case 'account': return m.account ? `*** You are logged in as ${m.account}${EOL}` : `*** You are not logged in (a guest)${EOL}`;
     case 'notice': return `*** ${oneLine(m.text)}${EOL}`;
     case 'moderation': return withText(`${clock(m.ts)} ${m.room} ${m.by}: ${m.action} ${m.detail}`, m.reason ? ` (${flat(m.reason)})` : '') + EOL;
+    // The moderation line that comes with them says it already.
+    case 'role': case 'settings': return '';
     case 'invited': return `*** ${m.by} invites you to ${m.room}: /join ${m.room}${EOL}`;
     case 'away': return awayLine(m.nick, m.reason);
     case 'login': return `*** ${m.nick} ${m.account ? `is logged in as ${m.account}` : 'logged out'}${EOL}`;

@@ -200,6 +200,20 @@ describe('state reducer', () => {
     s = run(step.state, server({ type: 'welcome', sid: 's', nick: 'alice2', server: 't', version: 1 })).state;
     expect(s.nickPrompt).toBeUndefined();
   });
+
+  it('says who kicked the user out of a room, and why; role and settings events add no line to the moderation one', () => {
+    let s = joinedAs('alice', '#lobby', '#dev', '#ops');
+    s = run(s, server({ type: 'left', room: '#dev', nick: 'alice', reason: 'kicked by bob: off topic', by: 'bob' })).state;
+    expect(s.views.find((v) => v.id === s.current)!.lines.at(-1)!.text).toBe('you were kicked from #dev by bob (off topic)');
+    s = run(s, server({ type: 'left', room: '#ops', nick: 'alice', reason: 'kicked by bob', by: 'bob' })).state;
+    expect(s.views.find((v) => v.id === s.current)!.lines.at(-1)!.text).toBe('you were kicked from #ops by bob');
+    const before = s.views.find((v) => v.id === '#lobby')!.lines.length;
+    s = run(s,
+      server({ type: 'role', room: '#lobby', nick: 'carol', role: 'op', was: 'none', by: 'bob' }),
+      server({ type: 'settings', room: '#lobby', settings: { moderated: true }, changed: ['moderated'], by: 'bob' }),
+    ).state;
+    expect(s.views.find((v) => v.id === '#lobby')!.lines.length).toBe(before);
+  });
 });
 
 describe('long and multi-line messages', () => {

@@ -2,13 +2,15 @@
  * IRC in a cluster: an IRC user on node A and a WebSocket user on node B share a room over a real
  * redis-server: joins, messages both ways, DMs, and the IRC user's quit seen once on B; the accounts of
  * B's users as A's IRC clients see them (account-tag, extended-join, account-notify) and as A's JSON
- * clients do (joined, who, message, login), live and from what A reads of a room it opens later.
+ * clients do (joined, who, message, login), live and from what A reads of a room it opens later; roles,
+ * settings and kicks made on B seen on A as NAMES prefixes, MODE and KICK lines.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonClient } from '../helpers/clients.js';
 import { startCluster } from '../helpers/cluster.js';
 import { IrcClient } from '../helpers/irc-client.js';
+import type { ParsedMessage } from '../../server/irc/message.js';
 import { startRedis, type RunningRedis } from '../helpers/redis.js';
 import type { RunningServer } from '../helpers/server.js';
 
@@ -138,6 +140,108 @@ describe('IRC across nodes', () => {
       await expect.poll(async () => (await admin.keys('chat:node:*:accounts')).length, { timeout: 15_000 }).toBe(0);
     } finally {
       for (const c of [irc, watcher, acc, gus]) c.close();
+    }
+  });
+
+  it('roles, settings and kicks made on node B reach IRC users on node A as prefixes, MODE and KICK lines', async () => {
+    const [a, b] = nodes as [RunningServer, RunningServer];
+    const password = 'correct horse';
+    const owner = await JsonClient.registered('ws', b.wsUrl, 'OwnB');
+    const registrant = await JsonClient.registered('ws', a.wsUrl, 'VoxA');
+    const opened: { close(): void }[] = [owner];
+    try {
+      for (const c of [owner, registrant]) {
+        c.send({ type: 'register', password });
+        await c.next('account');
+      }
+      registrant.close();
+      await registrant.closedPromise;
+      expect(await owner.join('#crossroles')).toMatchObject({ type: 'who' });
+      // Its creator owns the room once the join is answered: it is told so.
+      expect(await owner.next('role')).toEqual({ type: 'role', room: '#crossroles', nick: 'OwnB', role: 'op', was: 'none' });
+      const vox = await IrcClient.registered(a.ircPort!, 'VoxA', password);
+      const guest = await IrcClient.registered(a.ircPort!, 'guestA');
+      opened.push(vox, guest);
+      await vox.join('#crossroles');
+      guest.send('JOIN #crossroles');
+      // The owner, a member on the other node, is an operator in the NAMES of node A.
+      expect(await guest.next((m) => m.verb === '353')).toMatchObject({ params: ['guestA', '=', '#crossroles', expect.stringContaining('@OwnB')] });
+      await guest.next('366');
+
+      owner.send({ type: 'role', room: '#crossroles', account: 'voxa', role: 'voice', ref: 'v' });
+      const voiced = { source: 'OwnB!~u@chat', verb: 'MODE', params: ['#crossroles', '+v', 'VoxA'] };
+      const byOwner = (m: ParsedMessage) => m.verb === 'MODE' && m.source === 'OwnB!~u@chat';
+      expect(await guest.next(byOwner, 15_000)).toMatchObject(voiced);
+      expect(await vox.next(byOwner, 15_000)).toMatchObject(voiced);
+      guest.send('NAMES #crossroles');
+      expect((await guest.next('353')).params[3]!.split(' ').sort()).toEqual(['+VoxA', '@OwnB', 'guestA']);
+
+      owner.send({ type: 'settings', room: '#crossroles', moderated: true, ref: 's' });
+      expect(await guest.next(byOwner, 15_000)).toMatchObject({ params: ['#crossroles', '+m'] });
+
+      owner.send({ type: 'kick', room: '#crossroles', nick: 'guestA', reason: 'bye', ref: 'k' });
+      const kick = { source: 'OwnB!~u@chat', verb: 'KICK', params: ['#crossroles', 'guestA', 'bye'] };
+      expect(await guest.next('KICK', 15_000)).toMatchObject(kick);
+      expect(await vox.next('KICK', 15_000)).toMatchObject(kick);
+    } finally {
+      for (const c of opened) c.close();
+    }
+  });
+
+  it('roles follow accounts across nodes: a renamed operator on B keeps its @ on A; logging in on B to a voiced account is +v on A, dropping it -v', async () => {
+    const [a, b] = nodes as [RunningServer, RunningServer];
+    const password = 'correct horse';
+    const owner = await JsonClient.registered('ws', b.wsUrl, 'RoleOwnB');
+    const registrant = await JsonClient.registered('ws', a.wsUrl, 'LaterV');
+    const opened: { close(): void }[] = [owner];
+    try {
+      for (const c of [owner, registrant]) {
+        c.send({ type: 'register', password });
+        await c.next('account');
+      }
+      registrant.close();
+      await registrant.closedPromise;
+      await owner.join('#acctroles');
+      await owner.next('role');
+      owner.send({ type: 'role', room: '#acctroles', account: 'laterv', role: 'voice', ref: 'v' });
+      await owner.next((m) => m.type === 'notice' && m.ref === 'v');
+      const watcher = await IrcClient.registered(a.ircPort!, 'watchRA');
+      const comer = await JsonClient.registered('ws', b.wsUrl, 'comerB');
+      opened.push(watcher, comer);
+      // Node A serves no such room yet: its NAMES come from what the cluster holds, roles included.
+      watcher.send('NAMES #acctroles');
+      expect(await watcher.next('353', 15_000)).toMatchObject({ params: ['watchRA', '=', '#acctroles', '@RoleOwnB'] });
+      await watcher.next('366');
+      await watcher.join('#acctroles');
+      await comer.join('#acctroles');
+      await watcher.next((m) => m.verb === 'JOIN' && m.source === 'comerB!~u@chat', 15_000);
+      const names = async () => {
+        await watcher.sync();
+        watcher.send('NAMES #acctroles');
+        return (await watcher.next('353')).params[3]!.split(' ').sort();
+      };
+
+      // The owner renames on B: node A still sees its account's role under the new nick.
+      owner.send({ type: 'nick', nick: 'RenamedOwn' });
+      await watcher.next('NICK', 15_000);
+      expect(await names()).toEqual(['@RenamedOwn', 'comerB', 'watchRA']);
+
+      // A guest on B identifies as the voiced account: node A's members see the server give it +v.
+      const modeOf = (m: ParsedMessage) => m.verb === 'MODE' && m.params[2] === 'LaterV';
+      comer.send({ type: 'identify', account: 'laterv', password, ref: 'i' });
+      await comer.next('account');
+      expect(await watcher.next(modeOf, 15_000)).toMatchObject({ source: 'chat', params: ['#acctroles', '+v', 'LaterV'] });
+      expect(await names()).toEqual(['+LaterV', '@RenamedOwn', 'watchRA']);
+      // A role change made on B reaches the renamed operator on A's view too.
+      owner.send({ type: 'role', room: '#acctroles', account: 'laterv', role: 'op', ref: 'o' });
+      expect(await watcher.next(modeOf, 15_000)).toMatchObject({ source: 'RenamedOwn!~u@chat', params: ['#acctroles', '-v+o', 'LaterV', 'LaterV'] });
+
+      comer.send({ type: 'drop', password, ref: 'd' });
+      await comer.next('account');
+      expect(await watcher.next(modeOf, 15_000)).toMatchObject({ source: 'chat', params: ['#acctroles', '-o', 'LaterV'] });
+      expect(await names()).toEqual(['@RenamedOwn', 'LaterV', 'watchRA']);
+    } finally {
+      for (const c of opened) c.close();
     }
   });
 });

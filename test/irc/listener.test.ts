@@ -425,10 +425,12 @@ describe('moderation over IRC', () => {
     expect(await owner.next('472')).toMatchObject({ params: ['Owny', 'x', 'is unknown mode char to me'] });
 
     owner.send('MODE #modes +m');
+    expect(await guest.next('MODE')).toMatchObject({ source: 'Owny!~u@chat', params: ['#modes', '+m'] });
     await owner.next((m) => m.verb === 'NOTICE' && /moderated/.test(m.params[1]!));
     guest.send('PRIVMSG #modes :can I speak?');
     expect(await guest.next('404')).toMatchObject({ params: ['guestM', '#modes', expect.any(String)] });
     owner.send('MODE #modes -m');
+    expect(await guest.next('MODE')).toMatchObject({ source: 'Owny!~u@chat', params: ['#modes', '-m'] });
     await owner.next((m) => m.verb === 'NOTICE' && m.params[0] === 'Owny');
 
     owner.send('MODE #modes +b guestM');
@@ -442,7 +444,7 @@ describe('moderation over IRC', () => {
     await guest.join('#modes');
 
     owner.send('KICK #modes guestM :out you go');
-    expect(await guest.next((m) => m.verb === 'PART' && m.source === 'guestM!~u@chat')).toMatchObject({ params: ['#modes', 'kicked by Owny: out you go'] });
+    expect(await guest.next('KICK')).toMatchObject({ source: 'Owny!~u@chat', params: ['#modes', 'guestM', 'out you go'] });
     owner.send('MODE #modes +i');
     await owner.next((m) => m.verb === 'NOTICE' && /invite-only/.test(m.params[1]!));
     guest.send('JOIN #modes');

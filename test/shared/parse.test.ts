@@ -457,6 +457,20 @@ describe('parseServerMessage: accepted', () => {
     { name: 'who', input: { type: 'who', room: '#lobby', users: ['alice', 'bob'], total: 2 } },
     { name: 'who preview of a large room', input: { type: 'who', room: '#big', users: ['alice'], total: 5000 } },
     { name: 'who with the topic and who is away', input: { type: 'who', room: '#a', users: ['alice', 'bob'], total: 2, topic: 't', away: ['bob'] } },
+    {
+      name: 'who with roles and settings',
+      input: { type: 'who', room: '#a', users: ['alice', 'bob', 'cy'], total: 3, ops: ['alice'], voiced: ['bob'], settings: { moderated: true, key: 'k', limit: 9 } },
+    },
+    { name: 'joined by an operator', input: { type: 'joined', room: '#a', nick: 'alice', ts: 1, role: 'op' } },
+    { name: 'left, kicked', input: { type: 'left', room: '#a', nick: 'bob', reason: 'kicked by alice: spam', by: 'alice' } },
+    { name: 'role', input: { type: 'role', room: '#a', nick: 'bob', role: 'voice', was: 'none', by: 'alice' } },
+    { name: 'role of a room\'s creator', input: { type: 'role', room: '#a', nick: 'alice', role: 'op', was: 'none' } },
+    { name: 'settings', input: { type: 'settings', room: '#a', settings: { inviteOnly: true }, changed: ['inviteOnly', 'key'], by: 'alice' } },
+    {
+      name: 'settings drop unknown fields in the settings',
+      input: { type: 'settings', room: '#a', settings: { secret: true, colour: 'red' }, changed: ['secret'] },
+      output: { type: 'settings', room: '#a', settings: { secret: true }, changed: ['secret'] },
+    },
     { name: 'joined by someone away', input: { type: 'joined', room: '#lobby', nick: 'bob', ts: 1, away: 'lunch' } },
     { name: 'dm to someone away', input: { type: 'dm', id: 'd', from: 'alice', to: 'bob', text: 'hi', ts: 3, ref: 'r', away: 'lunch' } },
     { name: 'away', input: { type: 'away', nick: 'bob', reason: 'lunch' } },
@@ -492,7 +506,7 @@ describe('parseServerMessage: accepted', () => {
   it('covers every server message type', () => {
     const covered = new Set(cases.map((c) => c.input.type));
     expect([...covered].sort()).toStrictEqual(
-      ['ack', 'away', 'bye', 'dm', 'error', 'history', 'joined', 'left', 'login', 'message', 'nick', 'pong', 'read', 'rooms', 'search', 'stats', 'topic', 'welcome', 'who', 'whois'],
+      ['ack', 'away', 'bye', 'dm', 'error', 'history', 'joined', 'left', 'login', 'message', 'nick', 'pong', 'read', 'role', 'rooms', 'search', 'settings', 'stats', 'topic', 'welcome', 'who', 'whois'],
     );
   });
 });
@@ -519,6 +533,9 @@ describe('parseServerMessage: rejected', () => {
     { name: 'who with a numeric user', input: raw({ type: 'who', room: '#a', users: ['a', 1], total: 2 }), message: 'users must be strings' },
     { name: 'who without total', input: raw({ type: 'who', room: '#a', users: ['a'] }), message: "missing field 'total'" },
     { name: 'who with a numeric away nick', input: raw({ type: 'who', room: '#a', users: ['a'], total: 1, away: [1] }), message: 'away must be strings' },
+    { name: 'who with settings not an object', input: raw({ type: 'who', room: '#a', users: [], total: 0, settings: 'moderated' }), message: "field 'settings' must be an object" },
+    { name: 'settings with a string limit', input: raw({ type: 'settings', room: '#a', settings: { limit: '5' }, changed: ['limit'] }), message: "settings: field 'limit' must be an integer" },
+    { name: 'role without was', input: raw({ type: 'role', room: '#a', nick: 'b', role: 'op' }), message: "missing field 'was'" },
     { name: 'away without nick', input: raw({ type: 'away', reason: 'x' }), message: "missing field 'nick'" },
     { name: 'who with a numeric account', input: raw({ type: 'who', room: '#a', users: ['a'], total: 1, accounts: [1] }), message: 'accounts must be strings or null' },
     { name: 'login without nick', input: raw({ type: 'login', account: 'x' }), message: "missing field 'nick'" },

@@ -212,6 +212,72 @@ describe('accounts of members on other nodes', () => {
   });
 });
 
+describe('roles of members on other nodes', () => {
+  it('go by the account each is logged in to, whatever its nick; a guest named like an account holds none', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    alice.send({ type: 'join', room: '#r' });
+    await settle();
+    await deliverAll(t);
+    await t.engine.updatePolicy('#r', '#r', (p) => ({ ...p, ops: ['rita'], voiced: ['sam'] }));
+    await deliverAll(t);
+    alice.clear();
+
+    // rina is logged in to the operator account Rita; sam is a guest under the voiced account's nick (as
+    // after dropping it).
+    const rina = { ...t.engine.remoteMember('rina'), account: 'Rita' };
+    const sam = t.engine.remoteMember('sam');
+    t.engine.remoteJoin('#r', rina);
+    t.engine.remoteJoin('#r', sam);
+    await deliverAll(t);
+    expect(alice.of('joined')).toEqual([
+      { type: 'joined', room: '#r', nick: 'rina', ts: expect.any(Number), account: 'Rita', role: 'op' },
+      { type: 'joined', room: '#r', nick: 'sam', ts: expect.any(Number) },
+    ]);
+    const listed = await who(t, alice, '#r');
+    expect(listed).toMatchObject({ users: ['alice', 'rina', 'sam'], ops: ['rina'] });
+    expect(listed).not.toHaveProperty('voiced');
+
+    // A change of the account's role reaches the member that holds it under another nick; the guest none.
+    await t.engine.updatePolicy('#r', '#r', (p) => ({ ...p, ops: [], voiced: ['sam', 'rita'] }));
+    await deliverAll(t);
+    expect(alice.of('role')).toEqual([{ type: 'role', room: '#r', nick: 'rina', role: 'voice', was: 'op' }]);
+    expect(await who(t, alice, '#r')).toMatchObject({ voiced: ['rina'] });
+  });
+});
+
+describe('a login of a member on another node into an account with a role', () => {
+  it('shows the role after the login, and its loss on logging out; rooms where nothing changed say nothing more', async () => {
+    const t = await scriptedHub();
+    const alice = await register(t, 'alice');
+    for (const room of ['#r', '#plain']) alice.send({ type: 'join', room });
+    await settle();
+    await deliverAll(t);
+    await t.engine.updatePolicy('#r', '#r', (p) => ({ ...p, voiced: ['rita'] }));
+    await deliverAll(t);
+    const rina = t.engine.remoteMember('rina');
+    for (const room of ['#r', '#plain']) t.engine.remoteJoin(room, rina);
+    await deliverAll(t);
+    alice.clear();
+
+    const loggedIn = t.engine.remoteLogin(rina, 'Rita', ['#r', '#plain']);
+    await deliverAll(t);
+    expect(alice.got).toEqual([
+      { type: 'login', nick: 'rina', account: 'Rita' },
+      { type: 'role', room: '#r', nick: 'rina', role: 'voice', was: 'none' },
+    ]);
+    expect(await who(t, alice, '#r')).toMatchObject({ voiced: ['rina'] });
+
+    t.engine.remoteLogin(loggedIn, undefined, ['#r', '#plain']);
+    await deliverAll(t);
+    expect(alice.got).toEqual([
+      { type: 'login', nick: 'rina' },
+      { type: 'role', room: '#r', nick: 'rina', role: 'none', was: 'voice' },
+    ]);
+    expect(await who(t, alice, '#r')).not.toHaveProperty('voiced');
+  });
+});
+
 describe('seq holes', () => {
   /** alice in #lobby with message 1 delivered; rita's 2 and 3 committed; 2 lost from the bus. */
   async function withHole() {

@@ -220,15 +220,16 @@ export class ScriptedEngine implements Engine {
     return now;
   }
 
-  /** The member logs in to `account` (or out, without), as its own node would say. */
+  /** The member logs in to `account` (or out, without), as its own node would say (`was`: the account `member` holds). */
   remoteLogin(member: MemberRef, account: string | undefined, roomNames: string[]): MemberRef {
-    const { account: _was, ...base } = member;
+    const { account: was, ...base } = member;
     const now: MemberRef = account === undefined ? base : { ...base, account };
     for (const name of roomNames) {
       const room = this.room(name);
       room.members = room.members.map((m) => (m.sid === member.sid ? now : m));
     }
-    this.put({ kind: 'login', member: now, rooms: roomNames.map(caseFold) });
+    const rooms = roomNames.map(caseFold);
+    this.put(was === undefined ? { kind: 'login', member: now, rooms } : { kind: 'login', member: now, rooms, was });
     return now;
   }
 
@@ -385,9 +386,9 @@ export class ScriptedEngine implements Engine {
     this.put({ kind: 'away', member, rooms: roomKeys });
   }
 
-  async setAccount(member: MemberRef, roomKeys: string[]): Promise<void> {
-    await this.call('setAccount', [member, roomKeys]);
-    if (roomKeys.length > 0) this.put({ kind: 'login', member, rooms: roomKeys });
+  async setAccount(member: MemberRef, roomKeys: string[], was?: string): Promise<void> {
+    await this.call('setAccount', was === undefined ? [member, roomKeys] : [member, roomKeys, was]);
+    if (roomKeys.length > 0) this.put(was === undefined ? { kind: 'login', member, rooms: roomKeys } : { kind: 'login', member, rooms: roomKeys, was });
   }
 
   counts(): Promise<ClusterCounts> | null {
