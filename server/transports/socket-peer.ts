@@ -62,7 +62,6 @@ const RELEASE_SLICE = 1024;
  */
 export function releaseWrites(): void {
   const width = corked.length - head;
-  const started = width >= STORM_WIDTH ? performance.now() : 0;
   const end = Math.min(corked.length, head + RELEASE_SLICE);
   while (head < end) corked[head++]!.uncork();
   if (head === corked.length) {
@@ -78,10 +77,7 @@ export function releaseWrites(): void {
       setImmediate(releaseLater);
     }
   }
-  if (width >= STORM_WIDTH) {
-    lastWideRelease = performance.now();
-    lastWideCost = lastWideRelease - started;
-  }
+  if (width >= STORM_WIDTH) lastWideRelease = performance.now();
 }
 
 function releaseLater(): void {
@@ -89,23 +85,19 @@ function releaseLater(): void {
   releaseWrites();
 }
 
-// Wide releases back to back are a broadcast storm (a large room filling up, a busy large room): each
-// costs one system call per member, so the next release waits and the following turns' writes to the
-// same sockets share a call. The wait grows with what the last release cost, so writing takes at most
-// about a third of the time however fast messages come; a lone broadcast, however wide, leaves at once.
+// Wide releases back to back are a broadcast storm (a large room filling up): each costs one system
+// call per member, so the next release waits a moment and the following turns' writes to the same
+// sockets share a call. A lone broadcast, however wide, still leaves at once.
 const STORM_WIDTH = 256;
 const STORM_GAP_MS = 5;
 const STORM_WINDOW_MS = 2;
-const STORM_WINDOW_MAX_MS = 25;
 let lastWideRelease = -Infinity;
-let lastWideCost = 0;
 
 function scheduleRelease(): void {
   if (releaseScheduled) return;
   releaseScheduled = true;
-  if (performance.now() - lastWideRelease < STORM_GAP_MS) {
-    setTimeout(releaseLater, Math.min(STORM_WINDOW_MAX_MS, Math.max(STORM_WINDOW_MS, lastWideCost * 2)));
-  } else setImmediate(releaseLater);
+  if (performance.now() - lastWideRelease < STORM_GAP_MS) setTimeout(releaseLater, STORM_WINDOW_MS);
+  else setImmediate(releaseLater);
 }
 
 /**
