@@ -99,23 +99,29 @@ describe('members on other nodes', () => {
   });
 });
 
+/** alice in #x, bob in #x and #y, carol in neither, all here; rita on another node in #x and #y. */
+async function ritaElsewhere() {
+  const t = await scriptedHub();
+  const alice = await register(t, 'alice');
+  const bob = await register(t, 'bob');
+  const carol = await register(t, 'carol');
+  alice.send({ type: 'join', room: '#x' });
+  bob.send({ type: 'join', room: '#x' });
+  bob.send({ type: 'join', room: '#y' });
+  await settle();
+  await deliverAll(t);
+  await deliverAll(t);
+  const rita = t.engine.remoteMember('rita');
+  t.engine.remoteJoin('#x', rita);
+  t.engine.remoteJoin('#y', rita);
+  await deliverAll(t);
+  for (const c of [alice, bob, carol]) c.clear();
+  return { t, alice, bob, carol, rita };
+}
+
 describe('away of members on other nodes', () => {
   it('reaches each local member sharing a room once, shows in who, survives a rename, and joins and snapshots carry it', async () => {
-    const t = await scriptedHub();
-    const alice = await register(t, 'alice');
-    const bob = await register(t, 'bob');
-    const carol = await register(t, 'carol');
-    alice.send({ type: 'join', room: '#x' });
-    bob.send({ type: 'join', room: '#x' });
-    bob.send({ type: 'join', room: '#y' });
-    await settle();
-    await deliverAll(t);
-    await deliverAll(t);
-    const rita = t.engine.remoteMember('rita');
-    t.engine.remoteJoin('#x', rita);
-    t.engine.remoteJoin('#y', rita);
-    await deliverAll(t);
-    for (const c of [alice, bob, carol]) c.clear();
+    const { t, alice, bob, carol, rita } = await ritaElsewhere();
 
     const away = t.engine.remoteAway(rita, 'zzz', ['#x', '#y']);
     await deliverAll(t);
@@ -158,21 +164,7 @@ describe('away of members on other nodes', () => {
 
 describe('accounts of members on other nodes', () => {
   it('a login reaches each local member sharing a room once and shows in who; renames keep it; joins and snapshots carry it; a logout clears it', async () => {
-    const t = await scriptedHub();
-    const alice = await register(t, 'alice');
-    const bob = await register(t, 'bob');
-    const carol = await register(t, 'carol');
-    alice.send({ type: 'join', room: '#x' });
-    bob.send({ type: 'join', room: '#x' });
-    bob.send({ type: 'join', room: '#y' });
-    await settle();
-    await deliverAll(t);
-    await deliverAll(t);
-    const rita = t.engine.remoteMember('rita');
-    t.engine.remoteJoin('#x', rita);
-    t.engine.remoteJoin('#y', rita);
-    await deliverAll(t);
-    for (const c of [alice, bob, carol]) c.clear();
+    const { t, alice, bob, carol, rita } = await ritaElsewhere();
 
     const loggedIn = t.engine.remoteLogin(rita, 'Rita', ['#x', '#y']);
     await deliverAll(t);
