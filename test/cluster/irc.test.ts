@@ -29,6 +29,19 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** A user registered on node B (returned, connected) and an account registered on node A (disconnected). */
+async function ownerAndAccount(a: RunningServer, b: RunningServer, ownerNick: string, accountNick: string, password: string): Promise<JsonClient> {
+  const owner = await JsonClient.registered('ws', b.wsUrl, ownerNick);
+  const registrant = await JsonClient.registered('ws', a.wsUrl, accountNick);
+  for (const c of [owner, registrant]) {
+    c.send({ type: 'register', password });
+    await c.next('account');
+  }
+  registrant.close();
+  await registrant.closedPromise;
+  return owner;
+}
+
 describe('IRC across nodes', () => {
   it('an IRC user on one node and a WebSocket user on the other share a room', async () => {
     const [a, b] = nodes as [RunningServer, RunningServer];
@@ -146,16 +159,9 @@ describe('IRC across nodes', () => {
   it('roles, settings and kicks made on node B reach IRC users on node A as prefixes, MODE and KICK lines', async () => {
     const [a, b] = nodes as [RunningServer, RunningServer];
     const password = 'correct horse';
-    const owner = await JsonClient.registered('ws', b.wsUrl, 'OwnB');
-    const registrant = await JsonClient.registered('ws', a.wsUrl, 'VoxA');
+    const owner = await ownerAndAccount(a, b, 'OwnB', 'VoxA', password);
     const opened: { close(): void }[] = [owner];
     try {
-      for (const c of [owner, registrant]) {
-        c.send({ type: 'register', password });
-        await c.next('account');
-      }
-      registrant.close();
-      await registrant.closedPromise;
       expect(await owner.join('#crossroles')).toMatchObject({ type: 'who' });
       // Its creator owns the room once the join is answered: it is told so.
       expect(await owner.next('role')).toEqual({ type: 'role', room: '#crossroles', nick: 'OwnB', role: 'op', was: 'none' });
@@ -191,16 +197,9 @@ describe('IRC across nodes', () => {
   it('roles follow accounts across nodes: a renamed operator on B keeps its @ on A; logging in on B to a voiced account is +v on A, dropping it -v', async () => {
     const [a, b] = nodes as [RunningServer, RunningServer];
     const password = 'correct horse';
-    const owner = await JsonClient.registered('ws', b.wsUrl, 'RoleOwnB');
-    const registrant = await JsonClient.registered('ws', a.wsUrl, 'LaterV');
+    const owner = await ownerAndAccount(a, b, 'RoleOwnB', 'LaterV', password);
     const opened: { close(): void }[] = [owner];
     try {
-      for (const c of [owner, registrant]) {
-        c.send({ type: 'register', password });
-        await c.next('account');
-      }
-      registrant.close();
-      await registrant.closedPromise;
       await owner.join('#acctroles');
       await owner.next('role');
       owner.send({ type: 'role', room: '#acctroles', account: 'laterv', role: 'voice', ref: 'v' });
