@@ -118,6 +118,8 @@ function onDirect(state: AppState, d: Msg<'dm'>): AppState {
 function onJoined(state: AppState, j: Msg<'joined'>, now: number): AppState {
   const id = roomViewId(j.room);
   const isNew = !findView(state, id);
+  // Someone else's join still on its way when we left the room: the room stays closed.
+  if (isNew && !isMe(state, j.nick)) return state;
   let s = ensureView(state, id, 'room', j.room);
   s = withView(s, id, (v) => ({
     ...v,

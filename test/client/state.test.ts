@@ -288,6 +288,17 @@ describe('commands the client answers or routes itself', () => {
     expect(lastText(server.state)).toMatch(/server view stays open/);
   });
 
+  it('a join of someone else still on its way after leaving a room does not bring the room back', () => {
+    let s = joinedAs('alice', '#lobby', '#dev');
+    s = run(s, server({ type: 'left', room: '#dev', nick: 'alice' })).state;
+    expect(s.views.map((v) => v.id)).not.toContain('#dev');
+    s = run(s, server({ type: 'joined', room: '#dev', nick: 'bob', ts: NOW })).state;
+    expect(s.views.map((v) => v.id)).not.toContain('#dev');
+    // Our own join still opens it.
+    s = run(s, server({ type: 'joined', room: '#dev', nick: 'alice', ts: NOW })).state;
+    expect(s.views.map((v) => v.id)).toContain('#dev');
+  });
+
   it('/topic without text shows the topic; with text it sets it', () => {
     let s = joinedAs('alice', '#lobby', '#dev');
     s = run(s, server({ type: 'rooms', rooms: [{ name: '#dev', users: 2, topic: 'ship it' }, { name: '#lobby', users: 2, topic: '' }] })).state;
