@@ -6,7 +6,8 @@ import type { ChatMessage, ServerMessage } from '../../shared/protocol.js';
 
 type Match = ServerMessage['type'] | ((m: ServerMessage) => boolean);
 
-const DEFAULT_WAIT_MS = 5000;
+// Generous: a shared CI machine under load can take seconds to answer; a passing test never waits this long.
+const DEFAULT_WAIT_MS = 15_000;
 
 /** A JSON client (WebSocket or TCP lines) that keeps what it receives until a test takes it. */
 export class JsonClient {

@@ -6,7 +6,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { parseMessage, type ParsedMessage } from '../../server/irc/message.js';
 
-const DEFAULT_WAIT_MS = 5000;
+// Generous: a shared CI machine under load can take seconds to answer; a passing test never waits this long.
+const DEFAULT_WAIT_MS = 15_000;
 
 type Match = string | ((m: ParsedMessage) => boolean);
 
