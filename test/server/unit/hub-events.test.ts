@@ -19,6 +19,26 @@ async function who(t: TestHub, client: FakeClient, room: string) {
   return answer;
 }
 
+/** alice in #x, bob in #x and #y, carol in neither, all here; rita on another node in #x and #y. */
+async function ritaElsewhere() {
+  const t = await scriptedHub();
+  const alice = await register(t, 'alice');
+  const bob = await register(t, 'bob');
+  const carol = await register(t, 'carol');
+  alice.send({ type: 'join', room: '#x' });
+  bob.send({ type: 'join', room: '#x' });
+  bob.send({ type: 'join', room: '#y' });
+  await settle();
+  await deliverAll(t);
+  await deliverAll(t);
+  const rita = t.engine.remoteMember('rita');
+  t.engine.remoteJoin('#x', rita);
+  t.engine.remoteJoin('#y', rita);
+  await deliverAll(t);
+  for (const c of [alice, bob, carol]) c.clear();
+  return { t, alice, bob, carol, rita };
+}
+
 describe('members on other nodes', () => {
   it('appear in who and total when their join arrives, and leave on their part', async () => {
     const t = await scriptedHub();
@@ -66,22 +86,8 @@ describe('members on other nodes', () => {
   });
 
   it('a rename updates the remote member in the listed rooms, and reaches each local member sharing one once', async () => {
-    const t = await scriptedHub();
-    const alice = await register(t, 'alice');
-    const bob = await register(t, 'bob');
-    const carol = await register(t, 'carol');
-    alice.send({ type: 'join', room: '#x' });
-    bob.send({ type: 'join', room: '#x' });
-    bob.send({ type: 'join', room: '#y' });
-    await settle();
-    await deliverAll(t);
-    await deliverAll(t);
     // rita is on another node, in #x and #y but not in #lobby.
-    const rita = t.engine.remoteMember('rita');
-    t.engine.remoteJoin('#x', rita);
-    t.engine.remoteJoin('#y', rita);
-    await deliverAll(t);
-    for (const c of [alice, bob, carol]) c.clear();
+    const { t, alice, bob, carol, rita } = await ritaElsewhere();
 
     t.engine.remoteRename(rita, 'rina', ['#x', '#y']);
     await deliverAll(t);
@@ -98,26 +104,6 @@ describe('members on other nodes', () => {
     expect(bob.got).toEqual([{ type: 'left', room: '#y', nick: 'rina' }]);
   });
 });
-
-/** alice in #x, bob in #x and #y, carol in neither, all here; rita on another node in #x and #y. */
-async function ritaElsewhere() {
-  const t = await scriptedHub();
-  const alice = await register(t, 'alice');
-  const bob = await register(t, 'bob');
-  const carol = await register(t, 'carol');
-  alice.send({ type: 'join', room: '#x' });
-  bob.send({ type: 'join', room: '#x' });
-  bob.send({ type: 'join', room: '#y' });
-  await settle();
-  await deliverAll(t);
-  await deliverAll(t);
-  const rita = t.engine.remoteMember('rita');
-  t.engine.remoteJoin('#x', rita);
-  t.engine.remoteJoin('#y', rita);
-  await deliverAll(t);
-  for (const c of [alice, bob, carol]) c.clear();
-  return { t, alice, bob, carol, rita };
-}
 
 describe('away of members on other nodes', () => {
   it('reaches each local member sharing a room once, shows in who, survives a rename, and joins and snapshots carry it', async () => {
