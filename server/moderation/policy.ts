@@ -76,9 +76,7 @@ export function describeSettings(settings: RoomSettings): string {
 }
 
 export function isOperator(policy: RoomPolicy | null, actor: Actor): boolean {
-  if (actor.serverOperator) return true;
-  if (!policy || actor.account === null) return false;
-  return policy.owner === actor.account || policy.ops.includes(actor.account);
+  return actor.serverOperator || roleOf(policy, actor.account) === 'op';
 }
 
 /** `moderation.action` of role and settings changes: members get `role` and `settings` events for them too. */
