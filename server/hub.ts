@@ -221,7 +221,7 @@ export class Hub implements EngineSink {
     for (const name of wasIn) this.send(session, { type: 'left', room: name, nick: oldNick!, reason });
     if (oldNick !== null && oldNick !== user.nick) this.send(session, { type: 'nick', old: oldNick, new: user.nick! });
     for (const room of user.rooms) {
-      this.send(session, { type: 'joined', room: room.name, nick: user.nick!, ts: Date.now(), ...(user.account !== null ? { account: user.account } : {}) });
+      this.send(session, room.joinedEvent(this.memberOf(user), Date.now()));
       this.welcomeToRoom(session, room);
     }
     if (user.away !== null) this.send(session, awayEvent(user.nick!, user.away));

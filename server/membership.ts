@@ -3,7 +3,7 @@
  * members of this node and of others: members here are told (joins and parts through presence
  * batching), members elsewhere are kept in each room's replica for `who` and counts.
  */
-import type { JoinedEvt, ServerMessage } from '../shared/protocol.js';
+import type { ServerMessage } from '../shared/protocol.js';
 import { caseFold } from '../shared/validate.js';
 import type { EngineEvent, MemberRef } from './engine/engine.js';
 import type { Hub } from './hub.js';
@@ -22,11 +22,7 @@ export function applyJoin(hub: Hub, event: Extract<EngineEvent, { kind: 'join' }
     return;
   }
   if (!room) return;
-  const joined: JoinedEvt = { type: 'joined', room: room.name, nick: member.nick, ts: event.ts };
-  if (member.away) joined.away = member.away;
-  if (member.account) joined.account = member.account;
-  const role = room.roleOf(user ?? member);
-  if (role !== 'none') joined.role = role;
+  const joined = room.joinedEvent(member, event.ts);
   // A join already reflected here (read again after a room snapshot, or sent again): the joiner is
   // answered as for a repeated join, and nobody else hears it twice.
   if (user && room.members.has(user)) {

@@ -1,5 +1,5 @@
 import { HISTORY_ON_JOIN, HISTORY_PAGE_MAX, REPLY_MAX_BYTES, WHO_MAX } from '../shared/limits.js';
-import type { ChatMessage, RoomRole, WhoEvt } from '../shared/protocol.js';
+import type { ChatMessage, JoinedEvt, RoomRole, WhoEvt } from '../shared/protocol.js';
 import type { MemberRef } from './engine/engine.js';
 import { caseFold } from '../shared/validate.js';
 import { hasRoles, roleOf, type RoomPolicy } from './moderation/policy.js';
@@ -179,6 +179,16 @@ export class Room {
     const settings = this.policy?.settings;
     if (settings && Object.keys(settings).length > 0) who.settings = { ...settings };
     return new Outgoing(who);
+  }
+
+  /** `member` joined at `ts`, as everyone is told it, the member itself included: its away text, account and role. */
+  joinedEvent(member: MemberRef, ts: number): JoinedEvt {
+    const joined: JoinedEvt = { type: 'joined', room: this.name, nick: member.nick, ts };
+    if (member.away) joined.away = member.away;
+    if (member.account) joined.account = member.account;
+    const role = this.roleOf(member);
+    if (role !== 'none') joined.role = role;
+    return joined;
   }
 
   /** The member's role here, by the account it holds roles by (see accountOf). */

@@ -19,7 +19,7 @@ import type { CommandSpec } from './types.js';
 export async function joinRoom(hub: Hub, session: Session, name: string, key?: string): Promise<void> {
   const served = hub.room(name);
   if (served?.members.has(session.user)) {
-    hub.sendShared(session, new Outgoing({ type: 'joined', room: served.name, nick: session.nick!, ts: Date.now() }));
+    hub.sendShared(session, new Outgoing(served.joinedEvent(hub.memberOf(session), Date.now())));
     return hub.welcomeToRoom(session, served);
   }
   const { maxRooms, maxRoomsPerConnection, maxRoomMembers } = hub.config;

@@ -138,3 +138,19 @@ describe('accounts shown to others', () => {
     expect(await watcher.next('login')).toEqual({ type: 'login', nick: 'Ida', account: 'Ida' });
   });
 });
+
+describe('the joined a user is sent about itself', () => {
+  it('carries its account and role alike on a first join, a repeated join and a second terminal', async () => {
+    const ann = await member('Roomy');
+    ann.send({ type: 'join', room: '#own' });
+    expect(await ann.next((m) => m.type === 'joined' && m.room === '#own')).toMatchObject({ account: 'Roomy' });
+    // Its creator owns the room once the join is answered.
+    expect(await ann.next((m) => m.type === 'role' && m.room === '#own')).toMatchObject({ nick: 'Roomy', role: 'op' });
+    ann.send({ type: 'join', room: '#own' });
+    expect(await ann.next((m) => m.type === 'joined' && m.room === '#own')).toEqual({ type: 'joined', room: '#own', nick: 'Roomy', ts: expect.any(Number), account: 'Roomy', role: 'op' });
+    const two = await JsonClient.ws(server.wsUrl);
+    clients.push(two);
+    two.send({ type: 'hello', nick: 'Roomy', password: PASSWORD });
+    expect(await two.next((m) => m.type === 'joined' && m.room === '#own')).toEqual({ type: 'joined', room: '#own', nick: 'Roomy', ts: expect.any(Number), account: 'Roomy', role: 'op' });
+  });
+});
